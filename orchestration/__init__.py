@@ -1,0 +1,1 @@
+"""comms_warehouse orchestration: landing loader, Dagster definitions and the command line."""
