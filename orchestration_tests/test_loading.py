@@ -1,0 +1,159 @@
+"""The loader: ledger, idempotence, rejected files, extra columns, row numbers."""
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.landing.loader import load_landing
+
+EXAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "examples" / "landing"
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    root = tmp_path / "landing"
+    shutil.copytree(EXAMPLES, root)
+    return root
+
+
+def _query(warehouse: Path, sql: str, params=None):
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+
+def test_examples_load_every_entity(landing: Path, tmp_path: Path):
+    warehouse = tmp_path / "wh.duckdb"
+    results = load_landing(landing, warehouse)
+    assert {r.status for r in results} == {"loaded"}
+    assert len(results) == 19
+    (messages,) = _query(warehouse, "select count(*) from raw.messages")[0:1]
+    assert messages == (3,)
+    # The CSV export keeps the dirty phone exactly as entered; staging normalizes it.
+    assert _query(warehouse, "select phone from raw.contacts") == [("(720) 555-0199",)]
+
+
+def test_loading_twice_changes_nothing(landing: Path, tmp_path: Path):
+    warehouse = tmp_path / "wh.duckdb"
+    load_landing(landing, warehouse)
+    before = _query(warehouse, "select count(*) from raw._load_ledger")
+    second = load_landing(landing, warehouse)
+    assert {r.status for r in second} == {"skipped"}
+    assert _query(warehouse, "select count(*) from raw._load_ledger") == before
+    assert _query(warehouse, "select count(*) from raw.message_events") == [(2,)]
+
+
+def test_same_content_under_a_new_name_is_a_duplicate(landing: Path, tmp_path: Path):
+    warehouse = tmp_path / "wh.duckdb"
+    load_landing(landing, warehouse)
+    original = landing / "messages/2026-03-01/messages-export.jsonl"
+    shutil.copy(original, landing / "messages/2026-03-01/messages-export-copy.jsonl")
+    results = {r.file_path: r for r in load_landing(landing, warehouse)}
+    copy = results["messages/2026-03-01/messages-export-copy.jsonl"]
+    assert copy.status == "duplicate"
+    assert "messages/2026-03-01/messages-export.jsonl" in copy.reason
+    assert _query(warehouse, "select count(*) from raw.messages") == [(3,)]
+
+
+def test_malformed_file_is_rejected_and_others_load(landing: Path, tmp_path: Path):
+    warehouse = tmp_path / "wh.duckdb"
+    broken = landing / "message_events/2026-03-02/broken.jsonl"
+    broken.parent.mkdir()
+    broken.write_text('{"event_id": "e1", "message_id": "SM9f1c", "status": "sent"\n{"event_id"')
+    results = {r.file_path: r for r in load_landing(landing, warehouse)}
+    rejected = results["message_events/2026-03-02/broken.jsonl"]
+    assert rejected.status == "rejected"
+    assert rejected.reason.startswith("message_events/2026-03-02/broken.jsonl: cannot be parsed")
+    assert sum(r.status == "loaded" for r in results.values()) == 19
+    ledger = _query(
+        warehouse,
+        "select status, reason from raw._load_ledger where file_path = ?",
+        ["message_events/2026-03-02/broken.jsonl"],
+    )
+    assert ledger[0][0] == "rejected" and "cannot be parsed" in ledger[0][1]
+
+
+def test_missing_required_column_rejects_the_file(landing: Path, tmp_path: Path):
+    warehouse = tmp_path / "wh.duckdb"
+    calls = landing / "calls/2026-03-02/calls.csv"
+    calls.parent.mkdir()
+    calls.write_text("call_id,account_id,direction\nCA1,acc_101,outbound\n")
+    results = {r.file_path: r for r in load_landing(landing, warehouse)}
+    rejected = results["calls/2026-03-02/calls.csv"]
+    assert rejected.status == "rejected"
+    assert rejected.reason == "calls/2026-03-02/calls.csv: missing required column(s): started_at"
+
+
+def test_misplaced_and_unknown_files_are_rejected_with_reasons(landing: Path, tmp_path: Path):
+    warehouse = tmp_path / "wh.duckdb"
+    (landing / "notes.txt").write_text("hello")
+    _write_jsonl(landing / "widgets/2026-03-01/w.jsonl", [{"id": 1}])
+    _write_jsonl(landing / "messages/yesterday/m.jsonl", [{"message_id": "x"}])
+    (landing / "calls/2026-03-01/calls.xlsx").write_bytes(b"PK")
+    reasons = {r.file_path: r.reason for r in load_landing(landing, warehouse)}
+    assert "not in <entity>/<YYYY-MM-DD>/<file>" in reasons["notes.txt"]
+    assert "unknown entity folder 'widgets'" in reasons["widgets/2026-03-01/w.jsonl"]
+    assert "'yesterday' is not a YYYY-MM-DD date" in reasons["messages/yesterday/m.jsonl"]
+    assert "unsupported format '.xlsx'" in reasons["calls/2026-03-01/calls.xlsx"]
+
+
+def test_extra_columns_are_kept_and_ids_stay_strings(landing: Path, tmp_path: Path):
+    warehouse = tmp_path / "wh.duckdb"
+    _write_jsonl(
+        landing / "leads/2026-03-02/leads.jsonl",
+        [
+            {"lead_id": "007", "account_id": "acc_101", "contact_id": "con_5501",
+             "created_at": "2026-03-02T10:00:00Z", "utm_source": "google", "score": 7},
+            {"lead_id": 8, "account_id": "acc_101", "contact_id": "con_5501",
+             "created_at": "2026-03-02T11:00:00"},
+        ],
+    )  # fmt: skip
+    load_landing(landing, warehouse)
+    rows = _query(
+        warehouse,
+        "select lead_id, _extra, _row_number, _export_date::varchar from raw.leads "
+        "where _file_path = 'leads/2026-03-02/leads.jsonl' order by _row_number",
+    )
+    assert rows[0][0] == "007"
+    assert json.loads(rows[0][1]) == {"score": "7", "utm_source": "google"}
+    assert rows[1][:1] == ("8",)
+    assert [r[2] for r in rows] == [1, 2]
+    assert rows[0][3] == "2026-03-02"
+
+
+def test_parquet_and_csv_row_numbers_follow_the_file(landing: Path, tmp_path: Path):
+    warehouse = tmp_path / "wh.duckdb"
+    target = landing / "link_clicks/2026-03-02/clicks.parquet"
+    target.parent.mkdir()
+    with duckdb.connect() as con:
+        con.execute(
+            f"""copy (select 'clk_' || i as click_id, 'SM9f1c' as message_id, 'lnk_8' as link_id,
+                     timestamp '2026-03-02 10:00:00' + to_seconds(i) as clicked_at
+                     from range(1000) t(i)) to '{target}' (format parquet)"""
+        )
+    load_landing(landing, warehouse)
+    rows = _query(
+        warehouse,
+        "select count(*) filter (where click_id <> 'clk_' || (_row_number - 1)) , count(*) "
+        "from raw.link_clicks where _file_path like '%clicks.parquet'",
+    )
+    assert rows == [(0, 1000)]
+
+
+def test_only_selected_days_load(landing: Path, tmp_path: Path):
+    from datetime import date
+
+    warehouse = tmp_path / "wh.duckdb"
+    _write_jsonl(
+        landing / "leads/2026-03-02/leads.jsonl",
+        [{"lead_id": "l2", "account_id": "acc_101", "contact_id": "c", "created_at": "2026-03-02"}],
+    )
+    results = load_landing(landing, warehouse, export_dates=[date(2026, 3, 2)])
+    assert [r.file_path for r in results] == ["leads/2026-03-02/leads.jsonl"]
