@@ -1,0 +1,149 @@
+{#
+    One row per unanswered streak of a conversation (account x contact).
+
+    Only a person answers: an outbound message with send_type 'manual'. Blasts, automations
+    and keyword replies neither answer a streak nor end it. So the messages of a conversation
+    are cut at every manual outbound message; within each cut the first inbound message starts
+    the streak (the previous message was outbound, or there was none), later inbound messages
+    only extend it, and the streak is answered by the manual outbound message that closes the
+    cut. A streak with no manual outbound after it is unanswered (responded_at null), counted in
+    unanswered_streaks, never in the median.
+
+    Numbering manual replies with a running count lets the streak find its answer with an
+    equality join (no range join). Ties on created_at put inbound first, so an answer at the
+    same instant answers in 0 seconds.
+#}
+
+with
+
+messages as (
+
+    select * from {{ ref('stg_platform__messages') }}
+
+),
+
+accounts as (
+
+    select * from {{ ref('stg_platform__accounts') }}
+
+),
+
+conversation_messages as (
+
+    select
+        message_id,
+        account_id,
+        contact_id,
+        direction,
+        created_at,
+        user_id,
+        case
+            when direction = 'outbound' and send_type = 'manual' then 1
+            else 0
+        end as is_manual_reply
+    from messages
+
+),
+
+counted as (
+
+    select
+        *,
+        sum(is_manual_reply) over (
+            partition by account_id, contact_id
+            order by
+                created_at,
+                case when direction = 'inbound' then 0 else 1 end,
+                message_id
+            rows between unbounded preceding and current row
+        ) as manual_replies_so_far
+    from conversation_messages
+
+),
+
+streak_messages as (
+
+    select
+        account_id,
+        contact_id,
+        message_id,
+        created_at,
+        manual_replies_so_far,
+        row_number() over (
+            partition by account_id, contact_id, manual_replies_so_far
+            order by created_at, message_id
+        ) as position_in_streak,
+        count(*) over (
+            partition by account_id, contact_id, manual_replies_so_far
+        ) as streak_inbound_messages
+    from counted
+    where direction = 'inbound'
+
+),
+
+streak_starts as (
+
+    select * from streak_messages
+    where position_in_streak = 1
+
+),
+
+manual_replies as (
+
+    select
+        account_id,
+        contact_id,
+        manual_replies_so_far as reply_number,
+        message_id,
+        created_at,
+        user_id
+    from counted
+    where is_manual_reply = 1
+
+),
+
+answered as (
+
+    select
+        streak_starts.account_id,
+        streak_starts.contact_id,
+        streak_starts.message_id as streak_start_message_id,
+        streak_starts.created_at as streak_started_at,
+        streak_starts.streak_inbound_messages,
+        manual_replies.message_id as response_message_id,
+        manual_replies.created_at as responded_at,
+        manual_replies.user_id as responder_user_id
+    from streak_starts
+    left join manual_replies
+        on
+            streak_starts.account_id = manual_replies.account_id
+            and streak_starts.contact_id = manual_replies.contact_id
+            and streak_starts.manual_replies_so_far + 1 = manual_replies.reply_number
+
+),
+
+final as (
+
+    select
+        answered.account_id,
+        answered.contact_id,
+        answered.streak_start_message_id,
+        answered.streak_started_at,
+        cast(
+            {{ to_local_timestamp('answered.streak_started_at', 'accounts.time_zone') }}
+            as date
+        ) as date_day,
+        answered.streak_inbound_messages,
+        answered.response_message_id,
+        answered.responded_at,
+        answered.responder_user_id,
+        {{ dbt.datediff('answered.streak_started_at', 'answered.responded_at', 'second') }}
+            as response_seconds,
+        answered.responded_at is not null as is_answered
+    from answered
+    left join accounts
+        on answered.account_id = accounts.account_id
+
+)
+
+select * from final

@@ -1,0 +1,131 @@
+{#
+    One row per inbound message with what its body says about opting out or in.
+
+    - is_keyword_opt_out / is_keyword_opt_in / is_help_keyword: the whole body, trimmed and
+      case-folded, equals a keyword of that type in seed opt_keywords ("STOP" is, "stop please"
+      is not).
+    - has_opt_out_language: the body contains a phrase of seed opt_out_phrases
+      (case-insensitive) and is NOT a keyword opt-out. A message is counted once: either as a
+      keyword opt-out or as opt-out language, never both, so
+      opt_out_messages = count(is_keyword_opt_out) + count(has_opt_out_language)
+                       = count(is_opt_out_message).
+#}
+
+with
+
+messages as (
+
+    select * from {{ ref('stg_platform__messages') }}
+
+),
+
+opt_keywords as (
+
+    select * from {{ ref('opt_keywords') }}
+
+),
+
+opt_out_phrases as (
+
+    select * from {{ ref('opt_out_phrases') }}
+
+),
+
+inbound as (
+
+    select
+        message_id,
+        account_id,
+        contact_id,
+        created_at,
+        lower(trim(body)) as normalized_body,
+        lower(body) as lowered_body
+    from messages
+    where direction = 'inbound'
+
+),
+
+keywords as (
+
+    select distinct
+        lower(trim(keyword)) as keyword,
+        lower(trim(keyword_type)) as keyword_type
+    from opt_keywords
+
+),
+
+phrases as (
+
+    select distinct lower(trim(phrase)) as phrase
+    from opt_out_phrases
+    where trim(phrase) <> ''
+
+),
+
+keyword_matches as (
+
+    select
+        inbound.message_id,
+        min(keywords.keyword) as matched_keyword,
+        max(case when keywords.keyword_type = 'opt_out' then 1 else 0 end) as opt_out_hits,
+        max(case when keywords.keyword_type = 'opt_in' then 1 else 0 end) as opt_in_hits,
+        max(case when keywords.keyword_type = 'help' then 1 else 0 end) as help_hits
+    from inbound
+    inner join keywords
+        on inbound.normalized_body = keywords.keyword
+    group by inbound.message_id
+
+),
+
+phrase_matches as (
+
+    select
+        inbound.message_id,
+        min(phrases.phrase) as matched_opt_out_phrase
+    from inbound
+    inner join phrases
+        on inbound.lowered_body like {{ dbt.concat(["'%'", "phrases.phrase", "'%'"]) }}
+    group by inbound.message_id
+
+),
+
+flagged as (
+
+    select
+        inbound.message_id,
+        inbound.account_id,
+        inbound.contact_id,
+        inbound.created_at,
+        keyword_matches.matched_keyword,
+        phrase_matches.matched_opt_out_phrase,
+        coalesce(keyword_matches.opt_out_hits = 1, false) as is_keyword_opt_out,
+        coalesce(keyword_matches.opt_in_hits = 1, false) as is_keyword_opt_in,
+        coalesce(keyword_matches.help_hits = 1, false) as is_help_keyword,
+        phrase_matches.message_id is not null as has_opt_out_phrase
+    from inbound
+    left join keyword_matches
+        on inbound.message_id = keyword_matches.message_id
+    left join phrase_matches
+        on inbound.message_id = phrase_matches.message_id
+
+),
+
+final as (
+
+    select
+        message_id,
+        account_id,
+        contact_id,
+        created_at,
+        matched_keyword,
+        matched_opt_out_phrase,
+        is_keyword_opt_out,
+        is_keyword_opt_in,
+        is_help_keyword,
+        has_opt_out_phrase and not is_keyword_opt_out as has_opt_out_language,
+        is_keyword_opt_out or has_opt_out_phrase as is_opt_out_message
+    from flagged
+
+)
+
+select * from final

@@ -1,0 +1,130 @@
+{#
+    One row per text conversation: one contact with one account on one account-local calendar
+    day (CallRail: each day's conversation is separate; a DST day has 23 or 25 hours).
+    Counts are the whole day's conversation, regardless of any filter.
+    last_phone_number_id is the business number most recently used with the contact as of the
+    end of that day: the day's last message through a number, else carried forward from the
+    latest earlier day that had one (running max of the day, then an equality join back).
+#}
+
+with
+
+messages as (
+
+    select * from {{ ref('stg_platform__messages') }}
+
+),
+
+accounts as (
+
+    select * from {{ ref('stg_platform__accounts') }}
+
+),
+
+localized as (
+
+    select
+        messages.message_id,
+        messages.account_id,
+        messages.contact_id,
+        messages.direction,
+        messages.created_at,
+        messages.phone_number_id,
+        cast(
+            {{ to_local_timestamp('messages.created_at', 'accounts.time_zone') }}
+            as date
+        ) as conversation_date
+    from messages
+    inner join accounts
+        on messages.account_id = accounts.account_id
+
+),
+
+daily as (
+
+    select
+        account_id,
+        contact_id,
+        conversation_date,
+        min(created_at) as first_message_at,
+        max(created_at) as last_message_at,
+        sum(case when direction = 'inbound' then 1 else 0 end) as inbound_messages,
+        sum(case when direction = 'outbound' then 1 else 0 end) as outbound_messages,
+        count(*) as total_messages
+    from localized
+    group by account_id, contact_id, conversation_date
+
+),
+
+numbered_messages as (
+
+    select
+        account_id,
+        contact_id,
+        conversation_date,
+        phone_number_id,
+        row_number() over (
+            partition by account_id, contact_id, conversation_date
+            order by created_at desc, message_id desc
+        ) as recency_rank
+    from localized
+    where phone_number_id is not null
+
+),
+
+day_last_numbers as (
+
+    select * from numbered_messages
+    where recency_rank = 1
+
+),
+
+carried as (
+
+    select
+        daily.*,
+        max(
+            case when day_last_numbers.phone_number_id is not null then daily.conversation_date end
+        ) over (
+            partition by daily.account_id, daily.contact_id
+            order by daily.conversation_date
+            rows between unbounded preceding and current row
+        ) as last_number_date
+    from daily
+    left join day_last_numbers
+        on
+            daily.account_id = day_last_numbers.account_id
+            and daily.contact_id = day_last_numbers.contact_id
+            and daily.conversation_date = day_last_numbers.conversation_date
+
+),
+
+final as (
+
+    select
+        {{ dbt.hash(dbt.concat([
+            "carried.account_id",
+            "'|'",
+            "carried.contact_id",
+            "'|'",
+            "cast(carried.conversation_date as " ~ dbt.type_string() ~ ")",
+        ])) }} as conversation_id,
+        carried.account_id,
+        carried.contact_id,
+        carried.conversation_date,
+        carried.first_message_at,
+        carried.last_message_at,
+        carried.inbound_messages,
+        carried.outbound_messages,
+        carried.total_messages,
+        day_last_numbers.phone_number_id as last_phone_number_id
+    from carried
+    left join day_last_numbers
+        on
+            carried.account_id = day_last_numbers.account_id
+            and carried.contact_id = day_last_numbers.contact_id
+            and carried.last_number_date = day_last_numbers.conversation_date
+
+)
+
+select * from final

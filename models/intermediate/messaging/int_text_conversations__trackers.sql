@@ -1,0 +1,77 @@
+{#
+    Bridge from a text conversation (contact x account x local day, see int_text_conversations)
+    to the business numbers ("trackers") its messages went through, with the message count per
+    number. A conversation with messages through two numbers has two rows; the tracker filter
+    ("conversations with at least one message through the selected number") is a semi-join
+    on this bridge. conversation_id is built exactly as in int_text_conversations.
+#}
+
+with
+
+messages as (
+
+    select * from {{ ref('stg_platform__messages') }}
+
+),
+
+accounts as (
+
+    select * from {{ ref('stg_platform__accounts') }}
+
+),
+
+localized as (
+
+    select
+        messages.account_id,
+        messages.contact_id,
+        messages.phone_number_id,
+        messages.created_at,
+        cast(
+            {{ to_local_timestamp('messages.created_at', 'accounts.time_zone') }}
+            as date
+        ) as conversation_date
+    from messages
+    inner join accounts
+        on messages.account_id = accounts.account_id
+    where messages.phone_number_id is not null
+
+),
+
+per_number as (
+
+    select
+        account_id,
+        contact_id,
+        conversation_date,
+        phone_number_id,
+        count(*) as messages,
+        min(created_at) as first_message_at,
+        max(created_at) as last_message_at
+    from localized
+    group by account_id, contact_id, conversation_date, phone_number_id
+
+),
+
+final as (
+
+    select
+        {{ dbt.hash(dbt.concat([
+            "account_id",
+            "'|'",
+            "contact_id",
+            "'|'",
+            "cast(conversation_date as " ~ dbt.type_string() ~ ")",
+        ])) }} as conversation_id,
+        phone_number_id,
+        account_id,
+        contact_id,
+        conversation_date,
+        messages,
+        first_message_at,
+        last_message_at
+    from per_number
+
+)
+
+select * from final
