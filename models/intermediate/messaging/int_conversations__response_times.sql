@@ -9,6 +9,7 @@
     cut. A streak with no manual outbound after it is unanswered (responded_at null), counted in
     unanswered_streaks, never in the median.
 
+    Canceled outbound messages were never sent and answer nothing (int_messages__exchanged).
     Numbering manual replies with a running count lets the streak find its answer with an
     equality join (no range join). Ties on created_at put inbound first, so an answer at the
     same instant answers in 0 seconds.
@@ -18,13 +19,7 @@ with
 
 messages as (
 
-    select * from {{ ref('stg_platform__messages') }}
-
-),
-
-accounts as (
-
-    select * from {{ ref('stg_platform__accounts') }}
+    select * from {{ ref('int_messages__exchanged') }}
 
 ),
 
@@ -36,6 +31,7 @@ conversation_messages as (
         contact_id,
         direction,
         created_at,
+        date_day,
         user_id,
         case
             when direction = 'outbound' and send_type = 'manual' then 1
@@ -68,6 +64,7 @@ streak_messages as (
         contact_id,
         message_id,
         created_at,
+        date_day,
         manual_replies_so_far,
         row_number() over (
             partition by account_id, contact_id, manual_replies_so_far
@@ -109,6 +106,7 @@ answered as (
         streak_starts.contact_id,
         streak_starts.message_id as streak_start_message_id,
         streak_starts.created_at as streak_started_at,
+        streak_starts.date_day,
         streak_starts.streak_inbound_messages,
         manual_replies.message_id as response_message_id,
         manual_replies.created_at as responded_at,
@@ -125,24 +123,19 @@ answered as (
 final as (
 
     select
-        answered.account_id,
-        answered.contact_id,
-        answered.streak_start_message_id,
-        answered.streak_started_at,
-        cast(
-            {{ to_local_timestamp('answered.streak_started_at', 'accounts.time_zone') }}
-            as date
-        ) as date_day,
-        answered.streak_inbound_messages,
-        answered.response_message_id,
-        answered.responded_at,
-        answered.responder_user_id,
-        {{ dbt.datediff('answered.streak_started_at', 'answered.responded_at', 'second') }}
+        account_id,
+        contact_id,
+        streak_start_message_id,
+        streak_started_at,
+        date_day,
+        streak_inbound_messages,
+        response_message_id,
+        responded_at,
+        responder_user_id,
+        {{ dbt.datediff('streak_started_at', 'responded_at', 'second') }}
             as response_seconds,
-        answered.responded_at is not null as is_answered
+        responded_at is not null as is_answered
     from answered
-    left join accounts
-        on answered.account_id = accounts.account_id
 
 )
 

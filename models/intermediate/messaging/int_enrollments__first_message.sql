@@ -1,8 +1,9 @@
 {#
     One row per campaign enrollment with the first outbound message sent in it (the
     "initial"): the earliest outbound message carrying the enrollment_id, ties broken by
-    message_id. Enrollments with no outbound message yet keep a row with null first_message_*
-    (the "x of N" of the campaign box needs them).
+    message_id. Canceled messages were never sent and are skipped (int_messages__exchanged).
+    Enrollments with no outbound message yet keep a row with null first_message_* (the
+    "x of N" of the campaign box needs them).
 #}
 
 with
@@ -21,7 +22,7 @@ campaigns as (
 
 messages as (
 
-    select * from {{ ref('stg_platform__messages') }}
+    select * from {{ ref('int_messages__exchanged') }}
 
 ),
 

@@ -9,14 +9,24 @@
     max, portable where last_value(... ignore nulls) is not), and the inbound rows are joined
     back to that one outbound row by equality.
     Ties on created_at put inbound first: an outbound message at the very same instant is not
-    "before" the reply.
+    "before" the reply. Canceled outbound messages never reached the contact and are ignored
+    (int_messages__exchanged).
+    When neither the platform nor the credited outbound message names the enrollment, it is
+    resolved from the campaign and contact: the latest enrollment of the contact in that
+    campaign at or before the reply, else the earliest after it.
 #}
 
 with
 
 messages as (
 
-    select * from {{ ref('stg_platform__messages') }}
+    select * from {{ ref('int_messages__exchanged') }}
+
+),
+
+enrollments as (
+
+    select * from {{ ref('stg_platform__campaign_enrollments') }}
 
 ),
 
@@ -131,7 +141,7 @@ sourced as (
 
 ),
 
-final as (
+credited as (
 
     select
         message_id,
@@ -172,6 +182,76 @@ final as (
         end as attributed_enrollment_id,
         attribution_source
     from sourced
+
+),
+
+unresolved_enrollments as (
+
+    select
+        message_id,
+        contact_id,
+        created_at,
+        attributed_campaign_id
+    from credited
+    where
+        attributed_enrollment_id is null
+        and attributed_campaign_id is not null
+
+),
+
+enrollment_candidates as (
+
+    select
+        unresolved_enrollments.message_id,
+        enrollments.enrollment_id,
+        row_number() over (
+            partition by unresolved_enrollments.message_id
+            order by
+                case when enrollments.enrolled_at <= unresolved_enrollments.created_at then 0 else 1 end,
+                case
+                    when enrollments.enrolled_at <= unresolved_enrollments.created_at
+                        then {{ dbt.datediff('enrollments.enrolled_at', 'unresolved_enrollments.created_at', 'second') }}
+                    else {{ dbt.datediff('unresolved_enrollments.created_at', 'enrollments.enrolled_at', 'second') }}
+                end,
+                enrollments.enrollment_id
+        ) as candidate_rank
+    from unresolved_enrollments
+    inner join enrollments
+        on
+            unresolved_enrollments.attributed_campaign_id = enrollments.campaign_id
+            and unresolved_enrollments.contact_id = enrollments.contact_id
+
+),
+
+resolved_enrollments as (
+
+    select
+        message_id,
+        enrollment_id
+    from enrollment_candidates
+    where candidate_rank = 1
+
+),
+
+final as (
+
+    select
+        credited.message_id,
+        credited.account_id,
+        credited.contact_id,
+        credited.created_at,
+        credited.attributed_message_id,
+        credited.attributed_campaign_id,
+        credited.attributed_template_id,
+        credited.attributed_step_number,
+        coalesce(
+            credited.attributed_enrollment_id,
+            resolved_enrollments.enrollment_id
+        ) as attributed_enrollment_id,
+        credited.attribution_source
+    from credited
+    left join resolved_enrollments
+        on credited.message_id = resolved_enrollments.message_id
 
 )
 

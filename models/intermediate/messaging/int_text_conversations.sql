@@ -11,17 +11,11 @@ with
 
 messages as (
 
-    select * from {{ ref('stg_platform__messages') }}
+    select * from {{ ref('int_messages__exchanged') }}
 
 ),
 
-accounts as (
-
-    select * from {{ ref('stg_platform__accounts') }}
-
-),
-
-localized as (
+conversation_messages as (
 
     select
         messages.message_id,
@@ -30,13 +24,8 @@ localized as (
         messages.direction,
         messages.created_at,
         messages.phone_number_id,
-        cast(
-            {{ to_local_timestamp('messages.created_at', 'accounts.time_zone') }}
-            as date
-        ) as conversation_date
+        messages.date_day as conversation_date
     from messages
-    inner join accounts
-        on messages.account_id = accounts.account_id
 
 ),
 
@@ -51,7 +40,7 @@ daily as (
         sum(case when direction = 'inbound' then 1 else 0 end) as inbound_messages,
         sum(case when direction = 'outbound' then 1 else 0 end) as outbound_messages,
         count(*) as total_messages
-    from localized
+    from conversation_messages
     group by account_id, contact_id, conversation_date
 
 ),
@@ -67,7 +56,7 @@ numbered_messages as (
             partition by account_id, contact_id, conversation_date
             order by created_at desc, message_id desc
         ) as recency_rank
-    from localized
+    from conversation_messages
     where phone_number_id is not null
 
 ),

@@ -10,30 +10,19 @@ with
 
 messages as (
 
-    select * from {{ ref('stg_platform__messages') }}
+    select * from {{ ref('int_messages__exchanged') }}
 
 ),
 
-accounts as (
-
-    select * from {{ ref('stg_platform__accounts') }}
-
-),
-
-localized as (
+conversation_messages as (
 
     select
         messages.account_id,
         messages.contact_id,
         messages.phone_number_id,
         messages.created_at,
-        cast(
-            {{ to_local_timestamp('messages.created_at', 'accounts.time_zone') }}
-            as date
-        ) as conversation_date
+        messages.date_day as conversation_date
     from messages
-    inner join accounts
-        on messages.account_id = accounts.account_id
     where messages.phone_number_id is not null
 
 ),
@@ -48,7 +37,7 @@ per_number as (
         count(*) as messages,
         min(created_at) as first_message_at,
         max(created_at) as last_message_at
-    from localized
+    from conversation_messages
     group by account_id, contact_id, conversation_date, phone_number_id
 
 ),
