@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import sys
 from pathlib import Path
 
@@ -55,6 +57,78 @@ def _print_load_summary(results) -> None:
             console.print(f"  [red]rejected[/red] {r.reason}")
 
 
+def cmd_generate(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from datagen.generate import generate
+
+    scale = int(args.scale) if args.scale.isdigit() else args.scale
+    end = date.fromisoformat(args.end_date) if args.end_date else None
+    with _progress() as bar:
+        tasks: dict[str, int] = {}
+
+        def tick(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        summary = generate(
+            Path(args.out), scale=scale, seed=args.seed, end_date=end,
+            dirt_rate=args.dirt_rate, progress=tick,
+        )  # fmt: skip
+    rows = getattr(summary, "rows", None) or getattr(summary, "row_counts", {})
+    console.print(f"generated {sum(rows.values()):,} rows into {args.out}")
+    return 0
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from orchestration.refresh import run_refresh
+
+    warehouse = settings.warehouse_path(args.warehouse)
+    landing = settings.landing_path(args.landing)
+    # dbt's own log goes to a file beside the warehouse; the terminal gets progress and a summary.
+    log_path = warehouse.parent / "logs" / "refresh.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    logging.disable(logging.INFO)  # Dagster and dbt chatter; warnings still show
+    with (
+        console.status("refreshing the warehouse") as status,
+        log_path.open("w") as log,
+        contextlib.redirect_stdout(log),
+    ):
+        summary = run_refresh(
+            landing, warehouse, full_refresh=args.full_refresh,
+            on_progress=lambda text: status.update(text),
+        )  # fmt: skip
+    _print_refresh_summary(summary, warehouse)
+    console.print(f"dbt log: {log_path}")
+    return 0 if summary.ok else 1
+
+
+def _print_refresh_summary(summary, warehouse: Path) -> None:
+    files = summary.files
+    console.print(
+        f"files: {files.get('loaded', 0)} loaded, {files.get('rejected', 0)} rejected, "
+        f"{files.get('duplicate', 0)} duplicate"
+    )
+    for reason in summary.rejections:
+        console.print(f"  [yellow]rejected[/yellow] {reason}")
+    for layer in ("raw", "staging", "intermediate", "marts", "audit"):
+        if layer in summary.relations_by_layer:
+            console.print(
+                f"{layer:>12}: {summary.rows_by_layer.get(layer, 0):>12,} rows in tables, "
+                f"{summary.relations_by_layer[layer]} relations"
+            )
+    passed = sum(c.passed for c in summary.checks)
+    failed = [c for c in summary.checks if c.passed is False]
+    console.print(f"checks: {passed} passed, {len(failed)} failed")
+    for check in failed:
+        level = "[red]BLOCKING[/red]" if check.blocking else "[yellow]warning[/yellow]"
+        console.print(f"  {level} {check.asset} :: {check.name} {check.description}".rstrip())
+    if summary.failure:
+        console.print(f"[red]run failed:[/red] {summary.failure}")
+    console.print(f"warehouse: {warehouse}  (Dagster run {summary.run_id})")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="comms-warehouse", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -63,6 +137,20 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("--landing", required=True, help="landing root folder")
     load.add_argument("--warehouse", help="DuckDB file (default: warehouse/comms.duckdb)")
     load.set_defaults(func=cmd_load)
+
+    gen = sub.add_parser("generate", help="write synthetic landing files")
+    gen.add_argument("--scale", default="demo", help="demo, M, L or a number of messages")
+    gen.add_argument("--out", required=True, help="landing root to write")
+    gen.add_argument("--seed", type=int, default=42)
+    gen.add_argument("--end-date", help="last day of data, YYYY-MM-DD (default: today, UTC)")
+    gen.add_argument("--dirt-rate", type=float, default=0.01, help="share of dirty rows")
+    gen.set_defaults(func=cmd_generate)
+
+    refresh = sub.add_parser("refresh", help="load new files, build every model, run checks")
+    refresh.add_argument("--landing", help="landing root (default: landing/ in the repo)")
+    refresh.add_argument("--warehouse", help="DuckDB file (default: warehouse/comms.duckdb)")
+    refresh.add_argument("--full-refresh", action="store_true", help="rebuild incrementals")
+    refresh.set_defaults(func=cmd_refresh)
 
     args = parser.parse_args(argv)
     return args.func(args)

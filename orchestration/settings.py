@@ -14,6 +14,12 @@ def warehouse_path(explicit: str | os.PathLike | None = None) -> Path:
     return Path(chosen).expanduser().resolve()
 
 
+def landing_path(explicit: str | os.PathLike | None = None) -> Path:
+    """The landing root: an explicit path, else COMMS_WAREHOUSE_LANDING, else the repo default."""
+    chosen = explicit or os.environ.get("COMMS_WAREHOUSE_LANDING") or DEFAULT_LANDING
+    return Path(chosen).expanduser().resolve()
+
+
 def use_warehouse(path: Path) -> None:
     """Point dbt's profile (which reads COMMS_WAREHOUSE_PATH) at this warehouse file."""
     os.environ["COMMS_WAREHOUSE_PATH"] = str(path)

@@ -130,10 +130,11 @@ def load_landing(
     files = discover(landing)
     if export_dates is not None:
         wanted_days = set(export_dates)
-        files = [f for f in files if f.export_date in wanted_days]
+        # A misplaced file has no day; whichever load sees it first records its rejection.
+        files = [f for f in files if f.export_date in wanted_days or f.export_date is None]
     if entities is not None:
         wanted_entities = set(entities)
-        files = [f for f in files if f.entity in wanted_entities]
+        files = [f for f in files if f.entity in wanted_entities or f.entity not in ENTITIES]
 
     Path(warehouse).parent.mkdir(parents=True, exist_ok=True)
     results = []
@@ -151,8 +152,15 @@ def load_landing(
 
 
 def _load_file(con: duckdb.DuckDBPyConnection, landing_file: LandingFile) -> FileLoad:
-    file_id = _sha256(landing_file.path)
     path = landing_file.relative_path
+    # Landed files are immutable, so a path already in the ledger with the same size is done;
+    # this spares hashing every file again on every hourly refresh.
+    if con.execute(
+        f"select 1 from {LEDGER} where file_path = ? and file_bytes = ?",
+        [path, landing_file.path.stat().st_size],
+    ).fetchone():
+        return FileLoad(path, landing_file.entity, landing_file.export_date, "skipped", 0, None)
+    file_id = _sha256(landing_file.path)
     already = con.execute(
         f"select file_path from {LEDGER} where file_id = ? order by loaded_at, file_path", [file_id]
     ).fetchall()

@@ -1,0 +1,34 @@
+"""Dagster definitions: load assets → dbt assets, one warehouse pool, the refresh job."""
+
+import sys
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from orchestration import settings
+from orchestration.dbt.assets import dbt_project, warehouse_dbt_assets
+from orchestration.landing.assets import load_landing_files
+from orchestration.resources import Warehouse
+
+refresh_job = dg.define_asset_job(
+    "refresh",
+    selection=dg.AssetSelection.all(),
+    description="Load new landing files, build every dbt model and run every check.",
+)
+
+defs = dg.Definitions(
+    assets=[load_landing_files, warehouse_dbt_assets],
+    jobs=[refresh_job],
+    resources={
+        "warehouse": Warehouse(
+            path=str(settings.warehouse_path()), landing=str(settings.landing_path())
+        ),
+        "dbt": DbtCliResource(
+            project_dir=dbt_project,
+            profiles_dir=str(settings.PROJECT_DIR),
+            # The dbt installed beside this Python, whether or not the venv is on PATH.
+            dbt_executable=str(Path(sys.executable).parent / "dbt"),
+        ),
+    },
+)

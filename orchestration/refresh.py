@@ -1,0 +1,233 @@
+"""The main job, run in-process through Dagster: load new files, build, run every check."""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from orchestration import settings
+from orchestration.landing.loader import LEDGER, discover
+
+DAGSTER_YAML = """\
+# Created by comms-warehouse. The warehouse pool lets one writer at a time touch the DuckDB file.
+concurrency:
+  pools:
+    default_limit: 1
+telemetry:
+  enabled: false
+"""
+
+
+@dataclass
+class CheckOutcome:
+    name: str
+    asset: str
+    passed: bool
+    blocking: bool
+    description: str = ""
+
+
+@dataclass
+class RefreshSummary:
+    run_id: str
+    succeeded: bool
+    files: dict[str, int] = field(default_factory=dict)
+    rejections: list[str] = field(default_factory=list)
+    rows_by_layer: dict[str, int] = field(default_factory=dict)
+    relations_by_layer: dict[str, int] = field(default_factory=dict)
+    checks: list[CheckOutcome] = field(default_factory=list)
+    failure: str | None = None
+
+    @property
+    def failed_blocking_checks(self) -> list[CheckOutcome]:
+        return [c for c in self.checks if not c.passed and c.blocking]
+
+    @property
+    def ok(self) -> bool:
+        return self.succeeded and not self.failed_blocking_checks
+
+
+def dagster_home() -> Path:
+    """DAGSTER_HOME if set, else a folder in the repo, so runs and the web UI share history."""
+    home = Path(os.environ.get("DAGSTER_HOME") or settings.PROJECT_DIR / ".dagster_home")
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def prepare_dbt() -> None:
+    """Parse the dbt project so the Dagster definitions see the current models."""
+    from dbt.cli.main import dbtRunner
+
+    result = dbtRunner().invoke(
+        ["parse", "--quiet", "--project-dir", str(settings.PROJECT_DIR),
+         "--profiles-dir", str(settings.PROJECT_DIR)]
+    )  # fmt: skip
+    if not result.success:
+        raise RuntimeError(f"dbt parse failed: {result.exception}")
+
+
+def run_refresh(
+    landing: Path,
+    warehouse: Path,
+    full_refresh: bool = False,
+    on_progress: Callable[[str], None] | None = None,
+) -> RefreshSummary:
+    settings.use_warehouse(warehouse)
+    os.environ["COMMS_WAREHOUSE_LANDING"] = str(landing)
+    dagster_home()
+    prepare_dbt()
+
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.landing.assets import export_days
+
+    instance = dg.DagsterInstance.get()
+    days = sorted({f.export_date.isoformat() for f in discover(landing) if f.export_date})
+    known = set(instance.get_dynamic_partitions(export_days.name))
+    instance.add_dynamic_partitions(export_days.name, [d for d in days if d not in known])
+    ledger_before = _ledger_paths(warehouse)
+
+    job = defs.resolve_job_def("refresh")
+    run_id = str(uuid.uuid4())
+    run_config = {
+        "ops": {"warehouse_dbt_assets": {"config": {"full_refresh": full_refresh}}},
+        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+    }
+    if days:
+        # Every export day at once: files already in the ledger are skipped without rereading.
+        all_days = instance.get_dynamic_partitions(export_days.name)
+        tags = {
+            "dagster/asset_partition_range_start": all_days[0],
+            "dagster/asset_partition_range_end": all_days[-1],
+        }
+        selection = None
+    else:
+        # Nothing has landed: build from what the raw tables already hold.
+        tags = {}
+        selection = [k for k in job.asset_layer.executable_asset_keys if k.path[0] != "raw"]
+
+    watcher = _ProgressWatcher(instance, run_id, on_progress) if on_progress else None
+    if watcher:
+        watcher.start()
+    try:
+        result = job.execute_in_process(
+            run_config=run_config,
+            instance=instance,
+            tags=tags,
+            run_id=run_id,
+            raise_on_error=False,
+            asset_selection=selection,
+        )
+    finally:
+        if watcher:
+            watcher.stop()
+
+    summary = RefreshSummary(run_id=run_id, succeeded=result.success)
+    _summarize_files(summary, warehouse, ledger_before)
+    summary.rows_by_layer, summary.relations_by_layer = _rows_by_layer(warehouse)
+    for evaluation in result.get_asset_check_evaluations():
+        summary.checks.append(
+            CheckOutcome(
+                name=evaluation.check_name,
+                asset="/".join(evaluation.asset_key.path),
+                passed=evaluation.passed,
+                blocking=evaluation.passed is False and evaluation.severity.value == "ERROR",
+                description=str(evaluation.metadata.get("dagster_dbt/message", "") or ""),
+            )
+        )
+    if not result.success:
+        failures = [
+            e.message or e.event_type_value
+            for e in result.all_events
+            if e.event_type_value in ("STEP_FAILURE", "RUN_FAILURE")
+        ]
+        summary.failure = failures[0] if failures else "run failed"
+    return summary
+
+
+def _ledger_paths(warehouse: Path) -> set[str]:
+    if not warehouse.exists():
+        return set()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        if not con.execute(
+            "select 1 from information_schema.tables "
+            "where table_schema = 'raw' and table_name = '_load_ledger'"
+        ).fetchone():
+            return set()
+        return {row[0] for row in con.execute(f"select file_path from {LEDGER}").fetchall()}
+
+
+def _summarize_files(summary: RefreshSummary, warehouse: Path, before: set[str]) -> None:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(f"select file_path, status, reason from {LEDGER}").fetchall()
+    for path, status, reason in rows:
+        if path in before:
+            continue
+        summary.files[status] = summary.files.get(status, 0) + 1
+        if status == "rejected":
+            summary.rejections.append(reason)
+
+
+LAYERS = ("raw", "staging", "intermediate", "marts", "audit")
+
+
+def _rows_by_layer(warehouse: Path) -> tuple[dict[str, int], dict[str, int]]:
+    """Rows held in tables per layer (views are counted as relations, not rows)."""
+    rows: dict[str, int] = {}
+    relations: dict[str, int] = {}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables = con.execute(
+            "select table_schema, table_name, table_type from information_schema.tables "
+            "where table_schema in ('raw', 'staging', 'intermediate', 'marts', 'audit') "
+            "order by 1, 2"
+        ).fetchall()
+        for schema, table, kind in tables:
+            relations[schema] = relations.get(schema, 0) + 1
+            if kind == "BASE TABLE" and not table.startswith("_"):
+                count = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+                rows[schema] = rows.get(schema, 0) + count
+    return rows, relations
+
+
+class _ProgressWatcher:
+    """Reports each asset as the run materializes it, from the instance's event log."""
+
+    def __init__(self, instance, run_id: str, on_progress: Callable[[str], None]):
+        self._instance, self._run_id, self._report = instance, run_id, on_progress
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _watch(self) -> None:
+        seen = 0
+        built = 0
+        while not self._stop.wait(0.5):
+            try:
+                events = self._instance.all_logs(self._run_id)
+            except Exception:  # the run may not be registered yet
+                continue
+            for event in events[seen:]:
+                if event.dagster_event and event.dagster_event.event_type_value in (
+                    "ASSET_MATERIALIZATION",
+                ):
+                    built += 1
+                    key = event.dagster_event.asset_key
+                    self._report(f"built {built} assets, latest {'/'.join(key.path)}")
+            seen = len(events)
