@@ -1,0 +1,110 @@
+{#
+    A contact's calls and text conversations in one time-ordered stream (CallRail timeline).
+    Text conversations come from fct_text_conversations (one per contact x local day), calls
+    from int_contact_timeline__calls (calling helper: counted calls with a known contact).
+    timeline_position orders a contact's events by start time within the account.
+#}
+
+with
+
+conversations as (
+
+    select * from {{ ref('fct_text_conversations') }}
+
+),
+
+calls as (
+
+    select * from {{ ref('int_contact_timeline__calls') }}
+
+),
+
+conversation_events as (
+
+    select
+        account_id,
+        contact_id,
+        'text_conversation' as event_type,
+        conversation_id as event_id,
+        first_message_at as event_started_at,
+        last_message_at as event_ended_at,
+        date_day,
+        last_phone_number_id as phone_number_id,
+        cast(null as {{ dbt.type_string() }}) as direction,
+        cast(null as {{ dbt.type_string() }}) as user_id,
+        cast(null as {{ dbt.type_string() }}) as campaign_id,
+        inbound_messages,
+        outbound_messages,
+        total_messages,
+        cast(null as boolean) as is_answered,
+        cast(null as {{ dbt.type_bigint() }}) as talk_seconds,
+        cast(null as {{ dbt.type_string() }}) as call_outcome,
+        cast(null as {{ dbt.type_string() }}) as call_status
+    from conversations
+
+),
+
+call_events as (
+
+    select
+        account_id,
+        contact_id,
+        'call' as event_type,
+        event_id,
+        event_started_at,
+        event_ended_at,
+        date_day,
+        phone_number_id,
+        direction,
+        user_id,
+        campaign_id,
+        cast(null as integer) as inbound_messages,
+        cast(null as integer) as outbound_messages,
+        cast(null as integer) as total_messages,
+        is_answered,
+        cast(talk_seconds as {{ dbt.type_bigint() }}) as talk_seconds,
+        outcome as call_outcome,
+        status as call_status
+    from calls
+
+),
+
+unioned as (
+
+    select * from conversation_events
+    union all
+    select * from call_events
+
+),
+
+final as (
+
+    select
+        {{ dbt.hash(dbt.concat(["event_type", "'|'", "event_id"])) }} as timeline_event_id,
+        account_id,
+        contact_id,
+        event_type,
+        event_id,
+        event_started_at,
+        event_ended_at,
+        date_day,
+        cast(row_number() over (
+            partition by account_id, contact_id
+            order by event_started_at, event_type, event_id
+        ) as integer) as timeline_position,
+        phone_number_id,
+        direction,
+        user_id,
+        campaign_id,
+        inbound_messages,
+        outbound_messages,
+        total_messages,
+        is_answered,
+        talk_seconds,
+        call_outcome,
+        call_status
+    from unioned
+
+)
+
+select * from final

@@ -1,0 +1,34 @@
+{#
+    One row per unanswered streak of a conversation (kpi-spec "Median response time"), see
+    int_conversations__response_times. The median over any date range is
+    median(response_seconds) over the rows with is_answered and date_day in range; it ignores
+    campaign and template filters by definition.
+#}
+
+with
+
+response_times as (
+
+    select * from {{ ref('int_conversations__response_times') }}
+
+),
+
+final as (
+
+    select
+        streak_start_message_id,
+        account_id,
+        contact_id,
+        streak_started_at,
+        date_day,
+        cast(streak_inbound_messages as integer) as streak_inbound_messages,
+        response_message_id,
+        responded_at,
+        responder_user_id,
+        cast(response_seconds as bigint) as response_seconds,
+        is_answered
+    from response_times
+
+)
+
+select * from final

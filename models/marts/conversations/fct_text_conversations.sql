@@ -1,0 +1,52 @@
+{#
+    One row per text conversation (CallRail): one contact with one account on one local
+    calendar day. Counts are the whole day's conversation regardless of filters;
+    last_phone_number_id ("number name") is the number most recently used with the contact,
+    regardless of filters. Tracker filter: semi-join bdg_text_conversation_trackers.
+#}
+
+with
+
+conversations as (
+
+    select * from {{ ref('int_text_conversations') }}
+
+),
+
+trackers as (
+
+    select * from {{ ref('int_text_conversations__trackers') }}
+
+),
+
+tracker_counts as (
+
+    select
+        conversation_id,
+        count(*) as phone_numbers_used
+    from trackers
+    group by conversation_id
+
+),
+
+final as (
+
+    select
+        conversations.conversation_id,
+        conversations.account_id,
+        conversations.contact_id,
+        conversations.conversation_date as date_day,
+        conversations.first_message_at,
+        conversations.last_message_at,
+        cast(conversations.inbound_messages as integer) as inbound_messages,
+        cast(conversations.outbound_messages as integer) as outbound_messages,
+        cast(conversations.total_messages as integer) as total_messages,
+        conversations.last_phone_number_id,
+        cast(coalesce(tracker_counts.phone_numbers_used, 0) as integer) as phone_numbers_used
+    from conversations
+    left join tracker_counts
+        on conversations.conversation_id = tracker_counts.conversation_id
+
+)
+
+select * from final
