@@ -1,0 +1,50 @@
+# comms_warehouse — the two commands in the README are `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+LANDING ?= landing
+WAREHOUSE ?= warehouse/comms.duckdb
+SEED ?= 42
+export DBT_PROFILES_DIR := $(CURDIR)
+
+.PHONY: setup demo refresh test lint docs ui bench clean
+
+setup: $(BIN)/comms-warehouse
+
+# Reproducible install: versions come from constraints.txt (the lock), not from the resolver.
+$(BIN)/comms-warehouse: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --constraint constraints.txt --editable '.[dev]'
+	@touch $@
+
+## Generate the demo data (once), load it, build every model, run every check.
+demo: setup
+	@test -d $(LANDING) || $(BIN)/comms-warehouse generate --scale demo --seed $(SEED) --out $(LANDING)
+	$(BIN)/comms-warehouse refresh --landing $(LANDING) --warehouse $(WAREHOUSE)
+
+refresh: setup
+	$(BIN)/comms-warehouse refresh --landing $(LANDING) --warehouse $(WAREHOUSE)
+
+## Lint, compile the docs, and run the whole test suite (Python tests build dbt on small data).
+test: setup lint docs
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check orchestration datagen orchestration_tests benchmarks
+	$(BIN)/ruff format --check orchestration datagen orchestration_tests benchmarks
+	COMMS_WAREHOUSE_PATH=$(CURDIR)/target/lint.duckdb $(BIN)/sqlfluff lint models tests --processes 2
+
+docs: setup
+	COMMS_WAREHOUSE_PATH=$(CURDIR)/target/docs.duckdb $(BIN)/dbt parse --quiet
+	COMMS_WAREHOUSE_PATH=$(CURDIR)/target/docs.duckdb $(BIN)/dbt docs generate --empty-catalog --quiet
+
+ui: setup
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.dagster_home} COMMS_WAREHOUSE_PATH=$(CURDIR)/$(WAREHOUSE) \
+	COMMS_WAREHOUSE_LANDING=$(CURDIR)/$(LANDING) $(BIN)/dagster dev -m orchestration.definitions
+
+bench: setup
+	$(BIN)/python -m benchmarks.scale --scale $${SCALE:-M}
+
+clean:
+	rm -rf target logs warehouse .dagster_home
