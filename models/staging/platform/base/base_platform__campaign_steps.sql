@@ -1,0 +1,67 @@
+with
+
+source as (
+
+    select * from {{ source('platform', 'campaign_steps') }}
+
+),
+
+typed as (
+
+    select
+        nullif(campaign_id, '') as campaign_id,
+        {{ safe_integer('step_number') }} as step_number,
+        nullif(template_id, '') as template_id,
+        {{ safe_integer('delay_minutes') }} as delay_minutes,
+        nullif(step_number, '') as raw_step_number,
+        nullif(delay_minutes, '') as raw_delay_minutes,
+        _file_id,
+        _file_path,
+        _row_number,
+        _export_date,
+        _loaded_at
+    from source
+
+),
+
+checked as (
+
+    select
+        typed.*,
+        case
+            when campaign_id is null
+                then 'missing_required|campaign_id is missing'
+            when raw_step_number is null
+                then 'missing_required|step_number is missing'
+            when raw_step_number is not null and step_number is null
+                then 'bad_number|step_number is not an integer: ''' || raw_step_number || ''''
+            when raw_delay_minutes is not null and delay_minutes is null
+                then 'bad_number|delay_minutes is not an integer: ''' || raw_delay_minutes || ''''
+            when step_number < 0
+                then 'negative_number|step_number is negative: ''' || raw_step_number || ''''
+            when delay_minutes < 0
+                then 'negative_number|delay_minutes is negative: ''' || raw_delay_minutes || ''''
+        end as rejection
+    from typed
+
+),
+
+final as (
+
+    select
+        campaign_id,
+        step_number,
+        template_id,
+        delay_minutes,
+        {{ dbt.split_part('rejection', "'|'", 1) }} as reject_reason,
+        substr(rejection, {{ dbt.position("'|'", 'rejection') }} + 1) as reject_detail,
+        _file_id,
+        _file_path,
+        _row_number,
+        _export_date,
+        _loaded_at
+    from checked
+
+)
+
+select * from final

@@ -1,0 +1,75 @@
+with
+
+source as (
+
+    select * from {{ source('platform', 'message_events') }}
+
+),
+
+typed as (
+
+    select
+        nullif(event_id, '') as event_id,
+        nullif(message_id, '') as message_id,
+        nullif(lower(trim(status)), '') as status,
+        {{ parse_utc_timestamp('occurred_at') }} as occurred_at,
+        nullif(error_code, '') as error_code,
+        {{ safe_integer('attempt') }} as attempt,
+        nullif(occurred_at, '') as raw_occurred_at,
+        nullif(attempt, '') as raw_attempt,
+        _file_id,
+        _file_path,
+        _row_number,
+        _export_date,
+        _loaded_at
+    from source
+
+),
+
+checked as (
+
+    select
+        typed.*,
+        case
+            when event_id is null
+                then 'missing_required|event_id is missing'
+            when message_id is null
+                then 'missing_required|message_id is missing'
+            when status is null
+                then 'missing_required|status is missing'
+            when raw_occurred_at is null
+                then 'missing_required|occurred_at is missing'
+            when raw_occurred_at is not null and occurred_at is null
+                then 'bad_timestamp|occurred_at is not an ISO-8601 timestamp: ''' || raw_occurred_at || ''''
+            when raw_attempt is not null and attempt is null
+                then 'bad_number|attempt is not an integer: ''' || raw_attempt || ''''
+            when status not in ('queued', 'sending', 'sent', 'delivered', 'undelivered', 'failed', 'canceled', 'received', 'read')
+                then 'unknown_enum|status is not one of queued/sending/sent/delivered/undelivered/failed/canceled/received/read: ''' || status || ''''
+            when attempt < 0
+                then 'negative_number|attempt is negative: ''' || raw_attempt || ''''
+        end as rejection
+    from typed
+
+),
+
+final as (
+
+    select
+        event_id,
+        message_id,
+        status,
+        occurred_at,
+        error_code,
+        attempt,
+        {{ dbt.split_part('rejection', "'|'", 1) }} as reject_reason,
+        substr(rejection, {{ dbt.position("'|'", 'rejection') }} + 1) as reject_detail,
+        _file_id,
+        _file_path,
+        _row_number,
+        _export_date,
+        _loaded_at
+    from checked
+
+)
+
+select * from final

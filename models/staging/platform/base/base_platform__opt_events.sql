@@ -1,0 +1,94 @@
+with
+
+source as (
+
+    select * from {{ source('platform', 'opt_events') }}
+
+),
+
+valid_accounts as (
+
+    select account_id from {{ ref('stg_platform__accounts') }}
+
+),
+
+typed as (
+
+    select
+        nullif(opt_event_id, '') as opt_event_id,
+        nullif(account_id, '') as account_id,
+        nullif(contact_id, '') as contact_id,
+        nullif(lower(trim(direction)), '') as direction,
+        nullif(lower(trim(method)), '') as method,
+        {{ parse_utc_timestamp('occurred_at') }} as occurred_at,
+        nullif(campaign_id, '') as campaign_id,
+        nullif(enrollment_id, '') as enrollment_id,
+        nullif(message_id, '') as message_id,
+        nullif(user_id, '') as user_id,
+        nullif(occurred_at, '') as raw_occurred_at,
+        _file_id,
+        _file_path,
+        _row_number,
+        _export_date,
+        _loaded_at
+    from source
+
+),
+
+checked as (
+
+    select
+        typed.*,
+        case
+            when typed.opt_event_id is null
+                then 'missing_required|opt_event_id is missing'
+            when typed.account_id is null
+                then 'missing_required|account_id is missing'
+            when typed.contact_id is null
+                then 'missing_required|contact_id is missing'
+            when typed.direction is null
+                then 'missing_required|direction is missing'
+            when typed.method is null
+                then 'missing_required|method is missing'
+            when typed.raw_occurred_at is null
+                then 'missing_required|occurred_at is missing'
+            when typed.raw_occurred_at is not null and typed.occurred_at is null
+                then 'bad_timestamp|occurred_at is not an ISO-8601 timestamp: ''' || typed.raw_occurred_at || ''''
+            when typed.direction not in ('opt_out', 'opt_in')
+                then 'unknown_enum|direction is not one of opt_out/opt_in: ''' || typed.direction || ''''
+            when typed.method not in ('keyword', 'ai_filter', 'manual', 'management_page', 'import', 'carrier')
+                then 'unknown_enum|method is not one of keyword/ai_filter/manual/management_page/import/carrier: ''' || typed.method || ''''
+            when valid_accounts.account_id is null
+                then 'unknown_account|account_id is not a valid account: ''' || typed.account_id || ''''
+        end as rejection
+    from typed
+    left join valid_accounts
+        on typed.account_id = valid_accounts.account_id
+
+),
+
+final as (
+
+    select
+        opt_event_id,
+        account_id,
+        contact_id,
+        direction,
+        method,
+        occurred_at,
+        campaign_id,
+        enrollment_id,
+        message_id,
+        user_id,
+        {{ dbt.split_part('rejection', "'|'", 1) }} as reject_reason,
+        substr(rejection, {{ dbt.position("'|'", 'rejection') }} + 1) as reject_detail,
+        _file_id,
+        _file_path,
+        _row_number,
+        _export_date,
+        _loaded_at
+    from checked
+
+)
+
+select * from final

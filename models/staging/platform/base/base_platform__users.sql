@@ -1,0 +1,82 @@
+with
+
+source as (
+
+    select * from {{ source('platform', 'users') }}
+
+),
+
+valid_accounts as (
+
+    select account_id from {{ ref('stg_platform__accounts') }}
+
+),
+
+typed as (
+
+    select
+        nullif(user_id, '') as user_id,
+        nullif(account_id, '') as account_id,
+        nullif(full_name, '') as full_name,
+        nullif(lower(trim(role)), '') as role,
+        {{ parse_utc_timestamp('created_at') }} as created_at,
+        {{ parse_utc_timestamp('updated_at') }} as updated_at,
+        {{ parse_utc_timestamp('deactivated_at') }} as deactivated_at,
+        nullif(created_at, '') as raw_created_at,
+        nullif(updated_at, '') as raw_updated_at,
+        nullif(deactivated_at, '') as raw_deactivated_at,
+        _file_id,
+        _file_path,
+        _row_number,
+        _export_date,
+        _loaded_at
+    from source
+
+),
+
+checked as (
+
+    select
+        typed.*,
+        case
+            when typed.user_id is null
+                then 'missing_required|user_id is missing'
+            when typed.account_id is null
+                then 'missing_required|account_id is missing'
+            when typed.raw_created_at is not null and typed.created_at is null
+                then 'bad_timestamp|created_at is not an ISO-8601 timestamp: ''' || typed.raw_created_at || ''''
+            when typed.raw_updated_at is not null and typed.updated_at is null
+                then 'bad_timestamp|updated_at is not an ISO-8601 timestamp: ''' || typed.raw_updated_at || ''''
+            when typed.raw_deactivated_at is not null and typed.deactivated_at is null
+                then 'bad_timestamp|deactivated_at is not an ISO-8601 timestamp: ''' || typed.raw_deactivated_at || ''''
+            when valid_accounts.account_id is null
+                then 'unknown_account|account_id is not a valid account: ''' || typed.account_id || ''''
+        end as rejection
+    from typed
+    left join valid_accounts
+        on typed.account_id = valid_accounts.account_id
+
+),
+
+final as (
+
+    select
+        user_id,
+        account_id,
+        full_name,
+        role,
+        created_at,
+        updated_at,
+        deactivated_at,
+        {{ dbt.split_part('rejection', "'|'", 1) }} as reject_reason,
+        substr(rejection, {{ dbt.position("'|'", 'rejection') }} + 1) as reject_detail,
+        _file_id,
+        _file_path,
+        _row_number,
+        _export_date,
+        _loaded_at
+    from checked
+
+)
+
+select * from final
