@@ -1,0 +1,232 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='message_id',
+        on_schema_change='append_new_columns',
+    )
+}}
+
+{#-
+    Final delivery status and outcome per outbound message (kpi-spec "Message status").
+
+    Final status = the latest event by occurred_at; ties go to the most advanced status
+    (seed message_status_ranks), then the highest attempt, then the event id (deterministic).
+    The outcome of an undelivered/failed message comes from its error code through the seed
+    delivery_error_codes (unknown codes: other_failure). Order of arrival never matters: every
+    message is recomputed from all of its events.
+
+    Incremental: recomputes every message that has an event (or its own row) loaded within
+    incremental_lookback_hours of the newest load already processed, or that is not in the table
+    yet, from ALL of its events, so the result equals a full build.
+-#}
+
+with
+
+messages as (
+
+    select * from {{ ref('stg_platform__messages') }}
+
+),
+
+events as (
+
+    select * from {{ ref('stg_platform__message_events') }}
+
+),
+
+status_ranks as (
+
+    select * from {{ ref('message_status_ranks') }}
+
+),
+
+error_codes as (
+
+    select * from {{ ref('delivery_error_codes') }}
+
+),
+
+outbound_messages as (
+
+    select
+        message_id,
+        _loaded_at
+    from messages
+    where direction = 'outbound'
+
+),
+
+{% if is_incremental() %}
+processed as (
+
+    select
+        message_id,
+        _loaded_at
+    from {{ this }}
+
+),
+
+watermark as (
+
+    select
+        {{ dbt.dateadd(
+            'hour', -1 * var('incremental_lookback_hours'), 'max(_loaded_at)'
+        ) }} as reread_from
+    from processed
+
+),
+
+recently_loaded_events as (
+
+    select distinct events.message_id
+    from events
+    cross join watermark
+    where events._loaded_at > watermark.reread_from
+
+),
+
+changed_messages as (
+
+    select outbound_messages.message_id
+    from outbound_messages
+    cross join watermark
+    left join processed
+        on outbound_messages.message_id = processed.message_id
+    left join recently_loaded_events
+        on outbound_messages.message_id = recently_loaded_events.message_id
+    where
+        processed.message_id is null
+        or outbound_messages._loaded_at > watermark.reread_from
+        or recently_loaded_events.message_id is not null
+
+),
+{% else %}
+changed_messages as (
+
+    select message_id from outbound_messages
+
+),
+{% endif %}
+
+message_events as (
+
+    select
+        events.event_id,
+        events.message_id,
+        events.status,
+        events.occurred_at,
+        events.error_code,
+        events.attempt,
+        events._loaded_at,
+        coalesce(status_ranks.status_rank, 0) as status_rank,
+        error_codes.delivery_outcome as error_outcome
+    from events
+    inner join changed_messages
+        on events.message_id = changed_messages.message_id
+    left join status_ranks
+        on events.status = status_ranks.status
+    left join error_codes
+        on events.error_code = cast(error_codes.error_code as {{ dbt.type_string() }})
+
+),
+
+ranked_events as (
+
+    select
+        *,
+        row_number() over (
+            partition by message_id
+            order by occurred_at desc, status_rank desc, coalesce(attempt, 0) desc, event_id desc
+        ) as recency_rank
+    from message_events
+
+),
+
+latest_events as (
+
+    select
+        message_id,
+        status as final_status,
+        occurred_at as final_status_at,
+        error_code as final_error_code,
+        error_outcome as final_error_outcome
+    from ranked_events
+    where recency_rank = 1
+
+),
+
+event_summary as (
+
+    select
+        message_id,
+        count(*) as events,
+        max(attempt) as attempts,
+        max(
+            case
+                when status in ('undelivered', 'failed') and error_outcome = 'soft_bounce' then 1
+                else 0
+            end
+        ) as soft_bounce_events,
+        min(occurred_at) as first_event_at,
+        min(case when status in ('delivered', 'read') then occurred_at end) as first_delivered_at,
+        max(_loaded_at) as events_loaded_at
+    from message_events
+    group by message_id
+
+),
+
+classified as (
+
+    select
+        changed_messages.message_id,
+        latest_events.final_status,
+        latest_events.final_status_at,
+        latest_events.final_error_code,
+        case
+            when latest_events.final_status in ('delivered', 'read') then 'delivered'
+            when latest_events.final_status in ('undelivered', 'failed')
+                then coalesce(latest_events.final_error_outcome, 'other_failure')
+            when latest_events.final_status = 'canceled' then 'canceled'
+            else 'pending'
+        end as delivery_outcome,
+        coalesce(event_summary.attempts, 0) as attempts,
+        coalesce(event_summary.soft_bounce_events, 0) = 1 as was_soft_bounced,
+        event_summary.first_event_at,
+        event_summary.first_delivered_at,
+        event_summary.events_loaded_at
+    from changed_messages
+    left join latest_events
+        on changed_messages.message_id = latest_events.message_id
+    left join event_summary
+        on changed_messages.message_id = event_summary.message_id
+
+),
+
+final as (
+
+    select
+        classified.message_id,
+        classified.final_status,
+        classified.final_status_at,
+        classified.final_error_code,
+        classified.delivery_outcome,
+        classified.attempts,
+        classified.was_soft_bounced,
+        classified.delivery_outcome = 'delivered'
+        and classified.was_soft_bounced as is_delivered_after_retry,
+        classified.first_event_at,
+        case
+            when classified.delivery_outcome = 'delivered' then classified.first_delivered_at
+        end as delivered_at,
+        case
+            when classified.events_loaded_at > outbound_messages._loaded_at
+                then classified.events_loaded_at
+            else outbound_messages._loaded_at
+        end as _loaded_at
+    from classified
+    inner join outbound_messages
+        on classified.message_id = outbound_messages.message_id
+
+)
+
+select * from final
