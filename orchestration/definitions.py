@@ -1,4 +1,4 @@
-"""Dagster definitions: load assets → dbt assets, one warehouse pool, the refresh job."""
+"""Dagster definitions: load assets → dbt assets, the refresh job, its schedules and sensor."""
 
 import sys
 from pathlib import Path
@@ -10,16 +10,13 @@ from orchestration import settings
 from orchestration.dbt.assets import dbt_project, warehouse_dbt_assets
 from orchestration.landing.assets import load_landing_files
 from orchestration.resources import Warehouse
-
-refresh_job = dg.define_asset_job(
-    "refresh",
-    selection=dg.AssetSelection.all(),
-    description="Load new landing files, build every dbt model and run every check.",
-)
+from orchestration.schedules import daily_full_build, hourly_refresh, new_landing_files, refresh_job
 
 defs = dg.Definitions(
     assets=[load_landing_files, warehouse_dbt_assets],
     jobs=[refresh_job],
+    schedules=[hourly_refresh, daily_full_build],
+    sensors=[new_landing_files],
     resources={
         "warehouse": Warehouse(
             path=str(settings.warehouse_path()), landing=str(settings.landing_path())

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration import settings
-from orchestration.landing.loader import LEDGER, discover
+from orchestration.landing.loader import LEDGER
 
 DAGSTER_YAML = """\
 # Created by comms-warehouse. The warehouse pool lets one writer at a time touch the DuckDB file.
@@ -90,12 +90,11 @@ def run_refresh(
     import dagster as dg
 
     from orchestration.definitions import defs
-    from orchestration.landing.assets import export_days
+    from orchestration.landing.assets import all_export_days_tags, register_export_days
+    from orchestration.resources import Warehouse
 
     instance = dg.DagsterInstance.get()
-    days = sorted({f.export_date.isoformat() for f in discover(landing) if f.export_date})
-    known = set(instance.get_dynamic_partitions(export_days.name))
-    instance.add_dynamic_partitions(export_days.name, [d for d in days if d not in known])
+    days = register_export_days(instance, landing)
     ledger_before = _ledger_paths(warehouse)
 
     job = defs.resolve_job_def("refresh")
@@ -105,13 +104,7 @@ def run_refresh(
         "loggers": {"console": {"config": {"log_level": "WARNING"}}},
     }
     if days:
-        # Every export day at once: files already in the ledger are skipped without rereading.
-        all_days = instance.get_dynamic_partitions(export_days.name)
-        tags = {
-            "dagster/asset_partition_range_start": all_days[0],
-            "dagster/asset_partition_range_end": all_days[-1],
-        }
-        selection = None
+        tags, selection = all_export_days_tags(days), None
     else:
         # Nothing has landed: build from what the raw tables already hold.
         tags = {}
@@ -128,6 +121,8 @@ def run_refresh(
             run_id=run_id,
             raise_on_error=False,
             asset_selection=selection,
+            # Explicit, in case the definitions were imported for another warehouse earlier.
+            resources={"warehouse": Warehouse(path=str(warehouse), landing=str(landing))},
         )
     finally:
         if watcher:

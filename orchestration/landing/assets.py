@@ -1,11 +1,12 @@
 """Dagster assets that load landing files into raw tables, partitioned by export day."""
 
 from collections import defaultdict
+from pathlib import Path
 
 import dagster as dg
 
 from orchestration.landing.contract import ENTITIES
-from orchestration.landing.loader import load_landing
+from orchestration.landing.loader import discover, load_landing
 from orchestration.resources import Warehouse
 
 # Export days appear as files land, so the partitions are added by the refresh and the sensor.
@@ -13,6 +14,22 @@ export_days = dg.DynamicPartitionsDefinition(name="export_day")
 
 # Loads and dbt builds both write the one DuckDB file; one pool keeps them from overlapping.
 WAREHOUSE_POOL = "warehouse"
+
+
+def register_export_days(instance: dg.DagsterInstance, landing: Path) -> list[str]:
+    """Add a partition for every export day folder in the landing; return all known days."""
+    days = sorted({f.export_date.isoformat() for f in discover(landing) if f.export_date})
+    known = set(instance.get_dynamic_partitions(export_days.name))
+    instance.add_dynamic_partitions(export_days.name, [d for d in days if d not in known])
+    return instance.get_dynamic_partitions(export_days.name)
+
+
+def all_export_days_tags(days: list[str]) -> dict[str, str]:
+    """Run tags for one run over every export day: already-loaded files are skipped cheaply."""
+    return {
+        "dagster/asset_partition_range_start": days[0],
+        "dagster/asset_partition_range_end": days[-1],
+    }
 
 
 def raw_asset_key(entity: str) -> dg.AssetKey:
