@@ -1,0 +1,159 @@
+-- Calling KPIs (kpi-spec "Calling") at account x local day x campaign (null campaign = calls,
+-- leads and deals without a campaign, kept as their own group). Each source is aggregated to the
+-- grain on its own, then the three are stacked and summed: no join, so nothing can fan out.
+-- Child legs of forwarded/transferred calls are excluded so that a call counts once.
+with
+
+calls as (
+
+    select * from {{ ref('fct_calls') }}
+
+),
+
+leads as (
+
+    select * from {{ ref('fct_leads') }}
+
+),
+
+deals as (
+
+    select * from {{ ref('fct_deals') }}
+
+),
+
+outbound_calls as (
+
+    select * from calls
+    where direction = 'outbound' and is_counted_call
+
+),
+
+calls_per_grain as (
+
+    select
+        account_id,
+        date_day,
+        campaign_id,
+        count(*) as calls_dialed,
+        sum(case when is_answered then 1 else 0 end) as calls_answered,
+        sum(case when is_answered_by_machine then 1 else 0 end) as calls_answered_by_machine,
+        sum(case when is_conversation then 1 else 0 end) as conversations,
+        sum(case when is_answered then coalesce(talk_seconds, 0) else 0 end)
+            as talk_seconds_answered,
+        0 as call_leads,
+        0 as deals_closed
+    from outbound_calls
+    group by account_id, date_day, campaign_id
+
+),
+
+leads_per_grain as (
+
+    select
+        account_id,
+        date_day,
+        campaign_id,
+        0 as calls_dialed,
+        0 as calls_answered,
+        0 as calls_answered_by_machine,
+        0 as conversations,
+        0 as talk_seconds_answered,
+        count(*) as call_leads,
+        0 as deals_closed
+    from leads
+    where is_call_lead
+    group by account_id, date_day, campaign_id
+
+),
+
+deals_per_grain as (
+
+    select
+        account_id,
+        date_day,
+        lead_campaign_id as campaign_id,
+        0 as calls_dialed,
+        0 as calls_answered,
+        0 as calls_answered_by_machine,
+        0 as conversations,
+        0 as talk_seconds_answered,
+        0 as call_leads,
+        count(*) as deals_closed
+    from deals
+    where is_call_deal
+    group by account_id, date_day, lead_campaign_id
+
+),
+
+stacked as (
+
+    select * from calls_per_grain
+    union all
+    select * from leads_per_grain
+    union all
+    select * from deals_per_grain
+
+),
+
+summed as (
+
+    select
+        account_id,
+        date_day,
+        campaign_id,
+        cast(sum(calls_dialed) as {{ dbt.type_bigint() }}) as calls_dialed,
+        cast(sum(calls_answered) as {{ dbt.type_bigint() }}) as calls_answered,
+        cast(sum(calls_answered_by_machine) as {{ dbt.type_bigint() }})
+            as calls_answered_by_machine,
+        cast(sum(conversations) as {{ dbt.type_bigint() }}) as conversations,
+        cast(sum(talk_seconds_answered) as {{ dbt.type_bigint() }}) as talk_seconds_answered,
+        cast(sum(call_leads) as {{ dbt.type_bigint() }}) as call_leads,
+        cast(sum(deals_closed) as {{ dbt.type_bigint() }}) as deals_closed
+    from stacked
+    group by account_id, date_day, campaign_id
+
+),
+
+final as (
+
+    select
+        {{ dbt.hash(dbt.concat([
+            'account_id', "'|'",
+            dbt.cast('date_day', dbt.type_string()), "'|'",
+            "coalesce(campaign_id, '')"
+        ])) }} as calling_kpi_key,
+        account_id,
+        date_day,
+        campaign_id,
+        calls_dialed,
+        calls_answered,
+        calls_answered_by_machine,
+        conversations,
+        talk_seconds_answered,
+        case
+            when calls_dialed > 0 then calls_answered * 1.0 / calls_dialed
+        end as response_rate,
+        case
+            when calls_answered > 0
+                then talk_seconds_answered * 1.0 / calls_answered
+        end as average_call_seconds,
+        case
+            when calls_answered > 0 then conversations * 1.0 / calls_answered
+        end as conversation_rate,
+        case
+            when calls_dialed > 0 then conversations * 1.0 / calls_dialed
+        end as conversation_rate_dialed,
+        call_leads,
+        deals_closed,
+        case
+            when calls_dialed > 0 then call_leads * 1.0 / calls_dialed
+        end as call_to_lead_rate,
+        case
+            when call_leads > 0 then deals_closed * 1.0 / call_leads
+        end as lead_to_deal_rate
+    from summed
+
+)
+
+select * from final
