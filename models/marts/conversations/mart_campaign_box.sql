@@ -128,10 +128,7 @@ final as (
         cast(initials_sent as bigint) as initials_sent,
         cast(segments as bigint) as segments,
         cast(replies as bigint) as replies,
-        cast(
-            case when initials_sent > 0 then 1.0 * replies / initials_sent end
-            as {{ dbt.type_float() }}
-        ) as reply_rate,
+        case when initials_sent > 0 then 1.0 * replies / initials_sent end as reply_rate,
         cast(active_senders as bigint) as active_senders,
         cast(
             case when active_senders > 0 then floor(1.0 * enrollments / active_senders) end

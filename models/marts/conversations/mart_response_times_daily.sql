@@ -35,7 +35,7 @@ final as (
         date_day,
         cast(responses_measured as bigint) as responses_measured,
         cast(unanswered_streaks as bigint) as unanswered_streaks,
-        cast(median_response_seconds as {{ dbt.type_float() }}) as median_response_seconds
+        median_response_seconds
     from daily
 
 )
