@@ -27,12 +27,15 @@ data_timestamps as (
     select min(started_at) as event_at from calls
     union all
     select max(started_at) as event_at from calls
+    union all
+    -- today, so the current billing period always has its days
+    select cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) as event_at
 
 ),
 
 bounds as (
 
-    -- whole calendar years around the data; one day of slack each side covers every
+    -- whole calendar years around the data and today; one day of slack each side covers every
     -- local day a UTC timestamp can fall on
     select
         cast({{ dbt.date_trunc('year', dbt.dateadd('day', -1, 'min(event_at)')) }} as date)

@@ -1,0 +1,295 @@
+{#
+    One row per message (inbound and outbound) with every attribute the messaging KPIs filter
+    or count on. Inbound messages carry the campaign / enrollment / template / step they are
+    attributed to (attribution_source says how); outbound messages carry their own.
+
+    Incremental: a run re-derives every message that
+      - was created within var('incremental_lookback_hours') of the newest message already
+        built (its attribution or first-of-enrollment flag may still move),
+      - is not in the table yet (a late-arriving message row), or
+      - has a different set of delivery events than when it was built (event count or latest
+        occurred_at differ: late, repeated or out-of-order callbacks, 48 h soft-bounce
+        retries, however late they land),
+    and merges them on message_id. Everything per message is recomputed from the full
+    upstream models, so a re-derived row is identical to the full-refresh row
+    (orchestration_tests/test_incremental_equivalence.py proves it). Changes that reach back
+    further (an account's time zone, an outbound message landing more than the lookback late
+    and so re-attributing older replies) need a --full-refresh.
+#}
+
+{{
+    config(
+        materialized='incremental',
+        unique_key='message_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
+with messages as (
+
+    select * from {{ ref('stg_platform__messages') }}
+
+),
+
+message_events as (
+
+    select * from {{ ref('stg_platform__message_events') }}
+
+),
+
+accounts as (
+
+    select * from {{ ref('stg_platform__accounts') }}
+
+),
+
+inboxes as (
+
+    select * from {{ ref('stg_platform__inboxes') }}
+
+),
+
+segmented as (
+
+    select * from {{ ref('int_messages__segmented') }}
+
+),
+
+delivery_outcomes as (
+
+    select * from {{ ref('int_messages__delivery_outcome') }}
+
+),
+
+inbound_attributed as (
+
+    select * from {{ ref('int_messages__inbound_attributed') }}
+
+),
+
+opt_out_detected as (
+
+    select * from {{ ref('int_messages__opt_out_detected') }}
+
+),
+
+enrollment_first_messages as (
+
+    select * from {{ ref('int_enrollments__first_message') }}
+
+),
+
+event_watermarks as (
+
+    select
+        message_id,
+        max(occurred_at) as last_event_at,
+        count(*) as delivery_event_count
+    from message_events
+    group by message_id
+
+),
+
+{% if is_incremental() %}
+
+built_messages as (
+
+    select
+        message_id,
+        last_event_at,
+        delivery_event_count
+    from {{ this }}
+
+),
+
+built_watermark as (
+
+    select max(created_at) as max_created_at
+    from {{ this }}
+
+),
+
+changed_messages as (
+
+    -- recent messages: their attribution, first-of-enrollment flag etc. may still move
+    select messages.message_id as message_id
+    from messages
+    cross join built_watermark
+    where
+        built_watermark.max_created_at is null
+        or messages.created_at >= {{ dbt.dateadd(
+            'hour', -1 * var('incremental_lookback_hours'), 'built_watermark.max_created_at'
+        ) }}
+
+    union
+
+    -- messages never built (late-arriving message rows)
+    select messages.message_id as message_id
+    from messages
+    left join built_messages
+        on messages.message_id = built_messages.message_id
+    where built_messages.message_id is null
+
+    union
+
+    -- messages whose delivery events changed since they were built, however late
+    select event_watermarks.message_id as message_id
+    from event_watermarks
+    left join built_messages
+        on event_watermarks.message_id = built_messages.message_id
+    where
+        built_messages.message_id is null
+        or built_messages.delivery_event_count is null
+        or built_messages.delivery_event_count <> event_watermarks.delivery_event_count
+        or built_messages.last_event_at is null
+        or built_messages.last_event_at <> event_watermarks.last_event_at
+
+),
+
+scoped_messages as (
+
+    select messages.*
+    from messages
+    inner join changed_messages
+        on messages.message_id = changed_messages.message_id
+
+),
+
+{% else %}
+
+scoped_messages as (
+
+    select * from messages
+
+),
+
+{% endif %}
+
+joined as (
+
+    select
+        scoped_messages.message_id as message_id,
+        scoped_messages.account_id as account_id,
+        scoped_messages.contact_id as contact_id,
+        scoped_messages.direction as direction,
+        scoped_messages.created_at as created_at,
+        {{ to_local_timestamp('scoped_messages.created_at', 'accounts.time_zone') }}
+            as created_at_local,
+        scoped_messages.phone_number_id as phone_number_id,
+        scoped_messages.inbox_id as inbox_id,
+        inboxes.inbox_type as inbox_type,
+        scoped_messages.user_id as user_id,
+        case
+            when scoped_messages.direction = 'inbound' then inbound_attributed.attributed_campaign_id
+            else scoped_messages.campaign_id
+        end as campaign_id,
+        case
+            when scoped_messages.direction = 'inbound' then inbound_attributed.attributed_enrollment_id
+            else scoped_messages.enrollment_id
+        end as enrollment_id,
+        case
+            when scoped_messages.direction = 'inbound' then inbound_attributed.attributed_template_id
+            else scoped_messages.template_id
+        end as template_id,
+        case
+            when scoped_messages.direction = 'inbound' then inbound_attributed.attributed_step_number
+            else scoped_messages.step_number
+        end as step_number,
+        case
+            when scoped_messages.direction = 'inbound' then inbound_attributed.attributed_message_id
+        end as attributed_message_id,
+        case
+            when scoped_messages.direction = 'inbound' then inbound_attributed.attribution_source
+            when scoped_messages.campaign_id is not null then 'platform'
+        end as attribution_source,
+        scoped_messages.send_type as send_type,
+        coalesce(segmented.is_mms, scoped_messages.media_count > 0) as is_mms,
+        segmented.encoding as encoding,
+        segmented.segments as segments,
+        segmented.num_segments_reported as num_segments_reported,
+        coalesce(segmented.segment_count_mismatch, false) as segment_count_mismatch,
+        segmented.credits as credits,
+        delivery_outcomes.final_status as final_status,
+        delivery_outcomes.final_status_at as final_status_at,
+        delivery_outcomes.final_error_code as final_error_code,
+        case
+            when scoped_messages.direction = 'outbound'
+                then coalesce(delivery_outcomes.delivery_outcome, 'pending')
+        end as delivery_outcome,
+        delivery_outcomes.attempts as attempts,
+        event_watermarks.last_event_at as last_event_at,
+        coalesce(event_watermarks.delivery_event_count, 0) as delivery_event_count,
+        coalesce(delivery_outcomes.final_status = 'canceled', false) as is_canceled,
+        enrollment_first_messages.first_message_id is not null as is_first_message_of_enrollment,
+        coalesce(opt_out_detected.is_keyword_opt_out, false) as is_keyword_opt_out,
+        coalesce(opt_out_detected.is_keyword_opt_in, false) as is_keyword_opt_in,
+        coalesce(opt_out_detected.has_opt_out_language, false) as has_opt_out_language,
+        coalesce(opt_out_detected.is_opt_out_message, false) as is_opt_out_message
+    from scoped_messages
+    left join accounts
+        on scoped_messages.account_id = accounts.account_id
+    left join inboxes
+        on scoped_messages.inbox_id = inboxes.inbox_id
+    left join segmented
+        on scoped_messages.message_id = segmented.message_id
+    left join delivery_outcomes
+        on scoped_messages.message_id = delivery_outcomes.message_id
+    left join event_watermarks
+        on scoped_messages.message_id = event_watermarks.message_id
+    left join inbound_attributed
+        on scoped_messages.message_id = inbound_attributed.message_id
+    left join opt_out_detected
+        on scoped_messages.message_id = opt_out_detected.message_id
+    left join enrollment_first_messages
+        on scoped_messages.message_id = enrollment_first_messages.first_message_id
+
+),
+
+final as (
+
+    select
+        message_id,
+        account_id,
+        contact_id,
+        direction,
+        created_at,
+        cast(created_at_local as date) as date_day,
+        cast(extract(hour from created_at_local) as integer) as hour_of_day,
+        phone_number_id,
+        inbox_id,
+        inbox_type,
+        user_id,
+        campaign_id,
+        enrollment_id,
+        template_id,
+        cast(step_number as integer) as step_number,
+        attributed_message_id,
+        attribution_source,
+        send_type,
+        is_mms,
+        encoding,
+        cast(segments as integer) as segments,
+        cast(num_segments_reported as integer) as num_segments_reported,
+        segment_count_mismatch,
+        cast(credits as integer) as credits,
+        final_status,
+        final_status_at,
+        final_error_code,
+        delivery_outcome,
+        cast(attempts as integer) as attempts,
+        last_event_at,
+        cast(delivery_event_count as integer) as delivery_event_count,
+        is_canceled,
+        direction = 'outbound' and not is_canceled as is_sms_sent,
+        campaign_id is not null as is_campaign_message,
+        is_first_message_of_enrollment,
+        is_keyword_opt_out,
+        is_keyword_opt_in,
+        has_opt_out_language,
+        is_opt_out_message
+    from joined
+
+)
+
+select * from final

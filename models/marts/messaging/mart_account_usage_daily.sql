@@ -1,0 +1,100 @@
+{#
+    Account usage (Salesmsg Analytics) at account x local day: the messaging half
+    (mart_usage_daily) and the calling half (mart_call_usage_daily, helper "calling"), each
+    aggregated to account x day on its own before the full outer join, so neither side fans
+    out the other. Contact counts (new / opted-in / opted-out) are distinct per day; see
+    mart_usage_daily.
+#}
+
+with message_usage as (
+
+    select * from {{ ref('mart_usage_daily') }}
+
+),
+
+call_usage as (
+
+    select * from {{ ref('mart_call_usage_daily') }}
+
+),
+
+message_days as (
+
+    select
+        account_id,
+        date_day,
+        sum(segments_total) as segments_total,
+        sum(segments_sent) as segments_sent,
+        sum(segments_received) as segments_received,
+        sum(messages_sent) as messages_sent,
+        sum(messages_received) as messages_received,
+        sum(credits_used) as credits_used,
+        sum(new_contacts) as new_contacts,
+        sum(opted_in_contacts) as opted_in_contacts,
+        sum(opted_out_contacts) as opted_out_contacts
+    from message_usage
+    group by account_id, date_day
+
+),
+
+call_days as (
+
+    select
+        account_id,
+        date_day,
+        sum(calls_total) as calls_total,
+        sum(calls_inbound) as calls_inbound,
+        sum(calls_outbound) as calls_outbound,
+        sum(calls_forwarded) as calls_forwarded
+    from call_usage
+    group by account_id, date_day
+
+),
+
+joined as (
+
+    select
+        coalesce(message_days.account_id, call_days.account_id) as account_id,
+        coalesce(message_days.date_day, call_days.date_day) as date_day,
+        message_days.segments_total as segments_total,
+        message_days.segments_sent as segments_sent,
+        message_days.segments_received as segments_received,
+        message_days.messages_sent as messages_sent,
+        message_days.messages_received as messages_received,
+        message_days.credits_used as credits_used,
+        message_days.new_contacts as new_contacts,
+        message_days.opted_in_contacts as opted_in_contacts,
+        message_days.opted_out_contacts as opted_out_contacts,
+        call_days.calls_total as calls_total,
+        call_days.calls_inbound as calls_inbound,
+        call_days.calls_outbound as calls_outbound,
+        call_days.calls_forwarded as calls_forwarded
+    from message_days
+    full outer join call_days
+        on
+            message_days.account_id = call_days.account_id
+            and message_days.date_day = call_days.date_day
+
+),
+
+final as (
+
+    select
+        {{ dbt.hash(dbt.concat([
+            'account_id', "'|'", dbt.safe_cast('date_day', dbt.type_string()),
+        ])) }} as account_usage_day_id,
+        account_id,
+        date_day,
+        {%- for measure in [
+            'segments_total', 'segments_sent', 'segments_received', 'messages_sent',
+            'messages_received', 'credits_used', 'new_contacts', 'opted_in_contacts',
+            'opted_out_contacts', 'calls_total', 'calls_inbound', 'calls_outbound',
+            'calls_forwarded',
+        ] %}
+        cast(coalesce({{ measure }}, 0) as bigint) as {{ measure }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from joined
+
+)
+
+select * from final
