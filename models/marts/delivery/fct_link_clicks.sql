@@ -1,0 +1,128 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='click_id',
+        on_schema_change='append_new_columns',
+    )
+}}
+
+{#-
+    One row per tracked-link click, placed on its message's account, contact, campaign, template
+    and step. is_first_click_by_contact_for_link marks the earliest click of each
+    account x contact x link, so count(*) gives clicks and a sum of the flag (or a
+    count(distinct contact_id)) gives unique clickers for any filter.
+    Clicks whose message is unknown are left out (they cannot be placed in an account).
+    Incremental: every account x contact x link with a click (or a message) loaded within
+    incremental_lookback_hours of the newest load already processed is recomputed from all of its
+    clicks, so a late, earlier click moves the first-click flag exactly as a full build would.
+-#}
+
+with
+
+clicks as (
+
+    select * from {{ ref('stg_platform__link_clicks') }}
+
+),
+
+messages as (
+
+    select * from {{ ref('stg_platform__messages') }}
+
+),
+
+joined as (
+
+    select
+        clicks.click_id,
+        clicks.message_id,
+        messages.account_id,
+        messages.contact_id,
+        messages.campaign_id,
+        messages.template_id,
+        messages.step_number,
+        clicks.link_id,
+        clicks.url,
+        clicks.clicked_at,
+        case
+            when clicks._loaded_at > messages._loaded_at then clicks._loaded_at
+            else messages._loaded_at
+        end as _loaded_at
+    from clicks
+    inner join messages
+        on clicks.message_id = messages.message_id
+
+),
+
+{% if is_incremental() %}
+changed_groups as (
+
+    select distinct
+        joined.account_id,
+        joined.contact_id,
+        joined.link_id
+    from joined
+    where joined._loaded_at > (
+        select
+            coalesce(
+                {{ dbt.dateadd(
+                    'hour', -1 * var('incremental_lookback_hours'), 'max(this_clicks._loaded_at)'
+                ) }},
+                cast('1900-01-01 00:00:00' as {{ dbt.type_timestamp() }})
+            )
+        from {{ this }} as this_clicks
+    )
+
+),
+
+changed_clicks as (
+
+    select joined.*
+    from joined
+    inner join changed_groups
+        on
+            joined.account_id = changed_groups.account_id
+            and joined.contact_id = changed_groups.contact_id
+            and joined.link_id = changed_groups.link_id
+
+),
+{% else %}
+changed_clicks as (
+
+    select * from joined
+
+),
+{% endif %}
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by account_id, contact_id, link_id
+            order by clicked_at, click_id
+        ) as contact_link_click_number
+    from changed_clicks
+
+),
+
+final as (
+
+    select
+        click_id,
+        message_id,
+        account_id,
+        contact_id,
+        campaign_id,
+        template_id,
+        step_number,
+        link_id,
+        url,
+        clicked_at,
+        contact_link_click_number = 1 as is_first_click_by_contact_for_link,
+        _loaded_at
+    from ranked
+
+)
+
+select * from final

@@ -1,0 +1,355 @@
+{#-
+    One row per contact of each campaign send (campaign x step): the contact list behind every
+    number of the SMS send report (sent, delivered, bounced, clicked, unsubscribed) and the
+    re-engagement audience (delivered but neither clicked nor replied), for CSV exports.
+
+    A send's messages are the outbound messages carrying the campaign and step, except those the
+    platform canceled. A contact sent the step more than once keeps one row: message_id and
+    delivery_outcome are those of the latest message; was_delivered is true when any was.
+    Clicks, replies and unsubscribes are aggregated per contact before joining (no fan-out).
+-#}
+
+with
+
+messages as (
+
+    select * from {{ ref('stg_platform__messages') }}
+
+),
+
+campaign_steps as (
+
+    select * from {{ ref('stg_platform__campaign_steps') }}
+
+),
+
+enrollments as (
+
+    select * from {{ ref('stg_platform__campaign_enrollments') }}
+
+),
+
+opt_events as (
+
+    select * from {{ ref('stg_platform__opt_events') }}
+
+),
+
+delivery_outcomes as (
+
+    select * from {{ ref('int_messages__delivery_outcome') }}
+
+),
+
+segmented as (
+
+    select * from {{ ref('int_messages__segmented') }}
+
+),
+
+inbound_attributed as (
+
+    select * from {{ ref('int_messages__inbound_attributed') }}
+
+),
+
+link_clicks as (
+
+    select * from {{ ref('fct_link_clicks') }}
+
+),
+
+send_messages as (
+
+    select
+        messages.message_id,
+        messages.account_id,
+        messages.campaign_id,
+        messages.step_number,
+        messages.template_id,
+        messages.contact_id,
+        messages.enrollment_id,
+        messages.created_at,
+        delivery_outcomes.delivery_outcome,
+        segmented.credits
+    from messages
+    inner join delivery_outcomes
+        on messages.message_id = delivery_outcomes.message_id
+    left join segmented
+        on messages.message_id = segmented.message_id
+    where
+        messages.direction = 'outbound'
+        and messages.campaign_id is not null
+        and messages.step_number is not null
+        and delivery_outcomes.delivery_outcome <> 'canceled'
+
+),
+
+ranked_send_messages as (
+
+    select
+        *,
+        row_number() over (
+            partition by account_id, campaign_id, step_number, contact_id
+            order by created_at desc, message_id desc
+        ) as latest_rank
+    from send_messages
+
+),
+
+recipient_totals as (
+
+    select
+        account_id,
+        campaign_id,
+        step_number,
+        contact_id,
+        count(*) as messages_sent,
+        min(created_at) as first_sent_at,
+        max(case when delivery_outcome = 'delivered' then 1 else 0 end) as any_delivered,
+        sum(coalesce(credits, 0)) as credits
+    from send_messages
+    group by account_id, campaign_id, step_number, contact_id
+
+),
+
+recipients as (
+
+    select
+        recipient_totals.account_id,
+        recipient_totals.campaign_id,
+        recipient_totals.step_number,
+        coalesce(campaign_steps.template_id, latest.template_id) as template_id,
+        recipient_totals.contact_id,
+        latest.message_id,
+        latest.enrollment_id,
+        recipient_totals.messages_sent,
+        recipient_totals.first_sent_at,
+        latest.delivery_outcome,
+        recipient_totals.any_delivered = 1 as was_delivered,
+        recipient_totals.credits
+    from recipient_totals
+    inner join ranked_send_messages as latest
+        on
+            recipient_totals.account_id = latest.account_id
+            and recipient_totals.campaign_id = latest.campaign_id
+            and recipient_totals.step_number = latest.step_number
+            and recipient_totals.contact_id = latest.contact_id
+            and latest.latest_rank = 1
+    left join campaign_steps
+        on
+            recipient_totals.campaign_id = campaign_steps.campaign_id
+            and recipient_totals.step_number = campaign_steps.step_number
+
+),
+
+recipient_clicks as (
+
+    select
+        account_id,
+        campaign_id,
+        step_number,
+        contact_id,
+        count(*) as clicks,
+        min(clicked_at) as first_clicked_at
+    from link_clicks
+    where campaign_id is not null and step_number is not null
+    group by account_id, campaign_id, step_number, contact_id
+
+),
+
+recipient_replies as (
+
+    select
+        account_id,
+        attributed_campaign_id as campaign_id,
+        attributed_step_number as step_number,
+        contact_id,
+        count(*) as replies,
+        min(created_at) as first_replied_at
+    from inbound_attributed
+    where attributed_campaign_id is not null and attributed_step_number is not null
+    group by account_id, attributed_campaign_id, attributed_step_number, contact_id
+
+),
+
+opt_outs as (
+
+    select
+        opt_events.opt_event_id,
+        opt_events.account_id,
+        opt_events.contact_id,
+        opt_events.occurred_at,
+        opt_events.message_id,
+        coalesce(opt_events.campaign_id, enrollments.campaign_id) as campaign_id
+    from opt_events
+    left join enrollments
+        on opt_events.enrollment_id = enrollments.enrollment_id
+    where opt_events.direction = 'opt_out'
+
+),
+
+-- 1. the opt-out names one of the send's messages
+opt_outs_by_sent_message as (
+
+    select
+        opt_outs.opt_event_id,
+        send_messages.account_id,
+        send_messages.campaign_id,
+        send_messages.step_number,
+        send_messages.contact_id,
+        opt_outs.occurred_at,
+        1 as attribution_priority
+    from opt_outs
+    inner join send_messages
+        on opt_outs.message_id = send_messages.message_id
+
+),
+
+-- 2. the opt-out names an inbound reply (a STOP) credited to the send
+opt_outs_by_reply as (
+
+    select
+        opt_outs.opt_event_id,
+        inbound_attributed.account_id,
+        inbound_attributed.attributed_campaign_id as campaign_id,
+        inbound_attributed.attributed_step_number as step_number,
+        inbound_attributed.contact_id,
+        opt_outs.occurred_at,
+        2 as attribution_priority
+    from opt_outs
+    inner join inbound_attributed
+        on opt_outs.message_id = inbound_attributed.message_id
+    where
+        inbound_attributed.attributed_campaign_id is not null
+        and inbound_attributed.attributed_step_number is not null
+
+),
+
+-- 3. the opt-out names the campaign (or enrollment): the latest step sent to the contact before it
+opt_outs_by_campaign as (
+
+    select
+        opt_outs.opt_event_id,
+        recipients.account_id,
+        recipients.campaign_id,
+        recipients.step_number,
+        recipients.contact_id,
+        opt_outs.occurred_at,
+        3 as attribution_priority,
+        row_number() over (
+            partition by opt_outs.opt_event_id
+            order by recipients.first_sent_at desc, recipients.step_number desc
+        ) as step_recency
+    from opt_outs
+    inner join recipients
+        on
+            opt_outs.account_id = recipients.account_id
+            and opt_outs.contact_id = recipients.contact_id
+            and opt_outs.campaign_id = recipients.campaign_id
+            and opt_outs.occurred_at >= recipients.first_sent_at
+
+),
+
+opt_out_candidates as (
+
+    select * from opt_outs_by_sent_message
+    union all
+    select * from opt_outs_by_reply
+    union all
+    select
+        opt_event_id,
+        account_id,
+        campaign_id,
+        step_number,
+        contact_id,
+        occurred_at,
+        attribution_priority
+    from opt_outs_by_campaign
+    where step_recency = 1
+
+),
+
+attributed_opt_outs as (
+
+    select
+        *,
+        row_number() over (
+            partition by opt_event_id
+            order by attribution_priority
+        ) as attribution_rank
+    from opt_out_candidates
+
+),
+
+recipient_opt_outs as (
+
+    select
+        account_id,
+        campaign_id,
+        step_number,
+        contact_id,
+        min(occurred_at) as first_unsubscribed_at
+    from attributed_opt_outs
+    where attribution_rank = 1
+    group by account_id, campaign_id, step_number, contact_id
+
+),
+
+final as (
+
+    select
+        {{ dbt.hash(dbt.concat([
+            'recipients.campaign_id', "'|'",
+            dbt.safe_cast('recipients.step_number', dbt.type_string()), "'|'",
+            'recipients.contact_id',
+        ])) }} as send_recipient_id,
+        recipients.account_id,
+        recipients.campaign_id,
+        cast(recipients.step_number as {{ dbt.type_int() }}) as step_number,
+        recipients.template_id,
+        recipients.contact_id,
+        recipients.enrollment_id,
+        recipients.message_id,
+        cast(recipients.messages_sent as {{ dbt.type_int() }}) as messages_sent,
+        recipients.first_sent_at,
+        recipients.delivery_outcome,
+        recipients.was_delivered,
+        not recipients.was_delivered
+        and recipients.delivery_outcome = 'soft_bounce' as is_soft_bounced,
+        not recipients.was_delivered
+        and recipients.delivery_outcome = 'hard_bounce' as is_hard_bounced,
+        cast(coalesce(recipient_clicks.clicks, 0) as {{ dbt.type_int() }}) as clicks,
+        recipient_clicks.clicks is not null as clicked,
+        recipient_clicks.first_clicked_at,
+        recipient_replies.replies is not null as replied,
+        recipient_replies.first_replied_at,
+        recipient_opt_outs.first_unsubscribed_at is not null as unsubscribed,
+        recipient_opt_outs.first_unsubscribed_at,
+        recipients.was_delivered
+        and recipient_clicks.clicks is null
+        and recipient_replies.replies is null as is_re_engagement_audience,
+        cast(recipients.credits as {{ dbt.type_int() }}) as credits
+    from recipients
+    left join recipient_clicks
+        on
+            recipients.account_id = recipient_clicks.account_id
+            and recipients.campaign_id = recipient_clicks.campaign_id
+            and recipients.step_number = recipient_clicks.step_number
+            and recipients.contact_id = recipient_clicks.contact_id
+    left join recipient_replies
+        on
+            recipients.account_id = recipient_replies.account_id
+            and recipients.campaign_id = recipient_replies.campaign_id
+            and recipients.step_number = recipient_replies.step_number
+            and recipients.contact_id = recipient_replies.contact_id
+    left join recipient_opt_outs
+        on
+            recipients.account_id = recipient_opt_outs.account_id
+            and recipients.campaign_id = recipient_opt_outs.campaign_id
+            and recipients.step_number = recipient_opt_outs.step_number
+            and recipients.contact_id = recipient_opt_outs.contact_id
+
+)
+
+select * from final
