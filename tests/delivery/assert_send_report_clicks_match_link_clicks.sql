@@ -1,0 +1,40 @@
+-- Fan-out guard: the clicks of the SMS send report, summed over every send, equal the clicks on
+-- campaign step messages in fct_link_clicks (and likewise per account). Returns offending rows.
+
+with
+
+report as (
+
+    select
+        account_id,
+        sum(clicks) as report_clicks
+    from {{ ref('mart_send_report') }}
+    group by account_id
+
+),
+
+facts as (
+
+    select
+        account_id,
+        count(*) as fact_clicks
+    from {{ ref('fct_link_clicks') }}
+    where campaign_id is not null and step_number is not null
+    group by account_id
+
+),
+
+compared as (
+
+    select
+        coalesce(report.account_id, facts.account_id) as account_id,
+        coalesce(report.report_clicks, 0) as report_clicks,
+        coalesce(facts.fact_clicks, 0) as fact_clicks
+    from report
+    full outer join facts
+        on report.account_id = facts.account_id
+
+)
+
+select * from compared
+where report_clicks <> fact_clicks
