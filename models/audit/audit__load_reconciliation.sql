@@ -22,14 +22,14 @@ ledger as (
 landed as (
 
     {% for entity in entities %}
-    select
-        '{{ entity }}' as entity,
-        _file_id as file_id,
-        _file_path as file_path,
-        count(*) as landed_rows
-    from {{ source('platform', entity) }}
-    group by _file_id, _file_path
-    {% if not loop.last %}union all{% endif %}
+        select
+            '{{ entity }}' as entity,
+            _file_id as file_id,
+            _file_path as file_path,
+            count(*) as landed_rows
+        from {{ source('platform', entity) }}
+        group by _file_id, _file_path
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),
@@ -37,15 +37,15 @@ landed as (
 checked as (
 
     {% for entity in entities %}
-    select
-        '{{ entity }}' as entity,
-        _file_id as file_id,
-        _file_path as file_path,
-        sum(case when reject_reason is null then 1 else 0 end) as valid_rows,
-        sum(case when reject_reason is null then 0 else 1 end) as quarantined_rows
-    from {{ ref('base_platform__' ~ entity) }}
-    group by _file_id, _file_path
-    {% if not loop.last %}union all{% endif %}
+        select
+            '{{ entity }}' as entity,
+            _file_id as file_id,
+            _file_path as file_path,
+            count(case when reject_reason is null then 1 end) as valid_rows,
+            count(reject_reason) as quarantined_rows
+        from {{ ref('base_platform__' ~ entity) }}
+        group by _file_id, _file_path
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),
@@ -53,13 +53,13 @@ checked as (
 staged as (
 
     {% for entity in entities %}
-    select
-        '{{ entity }}' as entity,
-        _file_id as file_id,
-        count(*) as staged_rows
-    from {{ ref('stg_platform__' ~ entity) }}
-    group by _file_id
-    {% if not loop.last %}union all{% endif %}
+        select
+            '{{ entity }}' as entity,
+            _file_id as file_id,
+            count(*) as staged_rows
+        from {{ ref('stg_platform__' ~ entity) }}
+        group by _file_id
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),
@@ -79,9 +79,17 @@ loaded_files as (
 
 files as (
 
-    select entity, file_id, file_path from loaded_files
+    select
+        entity,
+        file_id,
+        file_path
+    from loaded_files
     union
-    select entity, file_id, file_path from landed
+    select
+        entity,
+        file_id,
+        file_path
+    from landed
 
 ),
 

@@ -7,29 +7,21 @@
 
 with
 
-{% for entity in entities %}
-{{ entity }} as (
-
-    select
-        '{{ entity }}' as entity,
-        _file_path as file_path,
-        _file_id as file_id,
-        _row_number as row_number,
-        _export_date as export_date,
-        reject_reason,
-        reject_detail,
-        _loaded_at as loaded_at
-    from {{ ref('base_platform__' ~ entity) }}
-    where reject_reason is not null
-
-),
-
-{% endfor %}
 unioned as (
 
     {% for entity in entities %}
-    select * from {{ entity }}
-    {% if not loop.last %}union all{% endif %}
+        select
+            '{{ entity }}' as entity,
+            _file_path as file_path,
+            _file_id as file_id,
+            _row_number as row_number,
+            _export_date as export_date,
+            reject_reason,
+            reject_detail,
+            _loaded_at as loaded_at
+        from {{ ref('base_platform__' ~ entity) }}
+        where reject_reason is not null
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 )

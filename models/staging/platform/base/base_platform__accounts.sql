@@ -48,19 +48,26 @@ checked as (
             when typed.raw_created_at is null
                 then 'missing_required|created_at is missing'
             when typed.raw_created_at is not null and typed.created_at is null
-                then 'bad_timestamp|created_at is not an ISO-8601 timestamp: ''' || typed.raw_created_at || ''''
+                then 'bad_timestamp|created_at is not an ISO-8601 timestamp: '''
+                    || typed.raw_created_at || ''''
             when typed.raw_updated_at is not null and typed.updated_at is null
-                then 'bad_timestamp|updated_at is not an ISO-8601 timestamp: ''' || typed.raw_updated_at || ''''
+                then 'bad_timestamp|updated_at is not an ISO-8601 timestamp: '''
+                    || typed.raw_updated_at || ''''
             when typed.raw_monthly_credit_allowance is not null and typed.monthly_credit_allowance is null
-                then 'bad_number|monthly_credit_allowance is not an integer: ''' || typed.raw_monthly_credit_allowance || ''''
+                then 'bad_number|monthly_credit_allowance is not an integer: '''
+                    || typed.raw_monthly_credit_allowance || ''''
             when typed.raw_billing_cycle_anchor_day is not null and typed.billing_cycle_anchor_day is null
-                then 'bad_number|billing_cycle_anchor_day is not an integer: ''' || typed.raw_billing_cycle_anchor_day || ''''
+                then 'bad_number|billing_cycle_anchor_day is not an integer: '''
+                    || typed.raw_billing_cycle_anchor_day || ''''
             when time_zones.time_zone is null
-                then 'unknown_time_zone|time_zone is not an IANA time zone: ''' || typed.time_zone || ''''
+                then 'unknown_time_zone|time_zone is not an IANA time zone: '''
+                    || typed.time_zone || ''''
             when typed.monthly_credit_allowance < 0
-                then 'negative_number|monthly_credit_allowance is negative: ''' || typed.raw_monthly_credit_allowance || ''''
+                then 'negative_number|monthly_credit_allowance is negative: '''
+                    || typed.raw_monthly_credit_allowance || ''''
             when typed.billing_cycle_anchor_day not between 1 and 31
-                then 'bad_number|billing_cycle_anchor_day is not a day of the month: ''' || typed.raw_billing_cycle_anchor_day || ''''
+                then 'bad_number|billing_cycle_anchor_day is not a day of the month: '''
+                    || typed.raw_billing_cycle_anchor_day || ''''
         end as rejection
     from typed
     left join time_zones

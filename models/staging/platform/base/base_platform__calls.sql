@@ -57,29 +57,41 @@ checked as (
             when typed.raw_started_at is null
                 then 'missing_required|started_at is missing'
             when typed.raw_started_at is not null and typed.started_at is null
-                then 'bad_timestamp|started_at is not an ISO-8601 timestamp: ''' || typed.raw_started_at || ''''
+                then 'bad_timestamp|started_at is not an ISO-8601 timestamp: '''
+                    || typed.raw_started_at || ''''
             when typed.raw_answered_at is not null and typed.answered_at is null
-                then 'bad_timestamp|answered_at is not an ISO-8601 timestamp: ''' || typed.raw_answered_at || ''''
+                then 'bad_timestamp|answered_at is not an ISO-8601 timestamp: '''
+                    || typed.raw_answered_at || ''''
             when typed.raw_ended_at is not null and typed.ended_at is null
-                then 'bad_timestamp|ended_at is not an ISO-8601 timestamp: ''' || typed.raw_ended_at || ''''
+                then 'bad_timestamp|ended_at is not an ISO-8601 timestamp: '''
+                    || typed.raw_ended_at || ''''
             when typed.direction not in ('inbound', 'outbound')
-                then 'unknown_enum|direction is not one of inbound/outbound: ''' || typed.direction || ''''
+                then 'unknown_enum|direction is not one of inbound/outbound: '''
+                    || typed.direction || ''''
             when typed.status not in ('completed', 'busy', 'no-answer', 'failed', 'canceled')
-                then 'unknown_enum|status is not one of completed/busy/no-answer/failed/canceled: ''' || typed.status || ''''
+                then 'unknown_enum|status is not one of completed/busy/no-answer/failed/canceled: '''
+                    || typed.status || ''''
             when typed.answered_by not in ('human', 'machine', 'unknown')
-                then 'unknown_enum|answered_by is not one of human/machine/unknown: ''' || typed.answered_by || ''''
+                then 'unknown_enum|answered_by is not one of human/machine/unknown: '''
+                    || typed.answered_by || ''''
             when typed.raw_forwarded_to is not null and typed.forwarded_to is null
-                then 'bad_phone|forwarded_to is not a phone number: ''' || typed.raw_forwarded_to || ''''
+                then 'bad_phone|forwarded_to is not a phone number: '''
+                    || typed.raw_forwarded_to || ''''
             when typed.ended_at < typed.started_at
-                then 'ended_before_started|ended_at ' || typed.raw_ended_at || ' is before started_at ' || typed.raw_started_at
+                then 'ended_before_started|ended_at '
+                    || typed.raw_ended_at || ' is before started_at ' || typed.raw_started_at
             when typed.answered_at < typed.started_at
-                then 'answered_before_started|answered_at ' || typed.raw_answered_at || ' is before started_at ' || typed.raw_started_at
+                then 'answered_before_started|answered_at '
+                    || typed.raw_answered_at || ' is before started_at ' || typed.raw_started_at
             when typed.ended_at < typed.answered_at
-                then 'ended_before_answered|ended_at ' || typed.raw_ended_at || ' is before answered_at ' || typed.raw_answered_at
-            when typed.ended_at > {{ dbt.dateadd('hour', 24, 'started_at') }}
-                then 'absurd_duration|call lasts over 24 hours: started_at ' || typed.raw_started_at || ', ended_at ' || typed.raw_ended_at
+                then 'ended_before_answered|ended_at '
+                    || typed.raw_ended_at || ' is before answered_at ' || typed.raw_answered_at
+            when typed.ended_at > {{ dbt.dateadd('hour', 24, 'typed.started_at') }}
+                then 'absurd_duration|call lasts over 24 hours: started_at '
+                    || typed.raw_started_at || ', ended_at ' || typed.raw_ended_at
             when valid_accounts.account_id is null
-                then 'unknown_account|account_id is not a valid account: ''' || typed.account_id || ''''
+                then 'unknown_account|account_id is not a valid account: '''
+                    || typed.account_id || ''''
         end as rejection
     from typed
     left join valid_accounts

@@ -29,16 +29,17 @@ checked as (
     select
         typed.*,
         case
-            when enrollment_id is null
+            when typed.enrollment_id is null
                 then 'missing_required|enrollment_id is missing'
-            when campaign_id is null
+            when typed.campaign_id is null
                 then 'missing_required|campaign_id is missing'
-            when contact_id is null
+            when typed.contact_id is null
                 then 'missing_required|contact_id is missing'
-            when raw_enrolled_at is null
+            when typed.raw_enrolled_at is null
                 then 'missing_required|enrolled_at is missing'
-            when raw_enrolled_at is not null and enrolled_at is null
-                then 'bad_timestamp|enrolled_at is not an ISO-8601 timestamp: ''' || raw_enrolled_at || ''''
+            when typed.raw_enrolled_at is not null and typed.enrolled_at is null
+                then 'bad_timestamp|enrolled_at is not an ISO-8601 timestamp: '''
+                    || typed.raw_enrolled_at || ''''
         end as rejection
     from typed
 

@@ -29,16 +29,18 @@ checked as (
     select
         typed.*,
         case
-            when campaign_id is null
+            when typed.campaign_id is null
                 then 'missing_required|campaign_id is missing'
-            when user_id is null
+            when typed.user_id is null
                 then 'missing_required|user_id is missing'
-            when raw_added_at is null
+            when typed.raw_added_at is null
                 then 'missing_required|added_at is missing'
-            when raw_added_at is not null and added_at is null
-                then 'bad_timestamp|added_at is not an ISO-8601 timestamp: ''' || raw_added_at || ''''
-            when raw_removed_at is not null and removed_at is null
-                then 'bad_timestamp|removed_at is not an ISO-8601 timestamp: ''' || raw_removed_at || ''''
+            when typed.raw_added_at is not null and typed.added_at is null
+                then 'bad_timestamp|added_at is not an ISO-8601 timestamp: '''
+                    || typed.raw_added_at || ''''
+            when typed.raw_removed_at is not null and typed.removed_at is null
+                then 'bad_timestamp|removed_at is not an ISO-8601 timestamp: '''
+                    || typed.raw_removed_at || ''''
         end as rejection
     from typed
 

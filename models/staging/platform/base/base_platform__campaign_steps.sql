@@ -29,18 +29,20 @@ checked as (
     select
         typed.*,
         case
-            when campaign_id is null
+            when typed.campaign_id is null
                 then 'missing_required|campaign_id is missing'
-            when raw_step_number is null
+            when typed.raw_step_number is null
                 then 'missing_required|step_number is missing'
-            when raw_step_number is not null and step_number is null
-                then 'bad_number|step_number is not an integer: ''' || raw_step_number || ''''
-            when raw_delay_minutes is not null and delay_minutes is null
-                then 'bad_number|delay_minutes is not an integer: ''' || raw_delay_minutes || ''''
-            when step_number < 0
-                then 'negative_number|step_number is negative: ''' || raw_step_number || ''''
-            when delay_minutes < 0
-                then 'negative_number|delay_minutes is negative: ''' || raw_delay_minutes || ''''
+            when typed.raw_step_number is not null and typed.step_number is null
+                then 'bad_number|step_number is not an integer: ''' || typed.raw_step_number || ''''
+            when typed.raw_delay_minutes is not null and typed.delay_minutes is null
+                then 'bad_number|delay_minutes is not an integer: '''
+                    || typed.raw_delay_minutes || ''''
+            when typed.step_number < 0
+                then 'negative_number|step_number is negative: ''' || typed.raw_step_number || ''''
+            when typed.delay_minutes < 0
+                then 'negative_number|delay_minutes is negative: '''
+                    || typed.raw_delay_minutes || ''''
         end as rejection
     from typed
 

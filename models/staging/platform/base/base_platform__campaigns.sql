@@ -54,17 +54,23 @@ checked as (
             when typed.raw_created_at is null
                 then 'missing_required|created_at is missing'
             when typed.raw_created_at is not null and typed.created_at is null
-                then 'bad_timestamp|created_at is not an ISO-8601 timestamp: ''' || typed.raw_created_at || ''''
+                then 'bad_timestamp|created_at is not an ISO-8601 timestamp: '''
+                    || typed.raw_created_at || ''''
             when typed.raw_launched_at is not null and typed.launched_at is null
-                then 'bad_timestamp|launched_at is not an ISO-8601 timestamp: ''' || typed.raw_launched_at || ''''
+                then 'bad_timestamp|launched_at is not an ISO-8601 timestamp: '''
+                    || typed.raw_launched_at || ''''
             when typed.raw_ended_at is not null and typed.ended_at is null
-                then 'bad_timestamp|ended_at is not an ISO-8601 timestamp: ''' || typed.raw_ended_at || ''''
+                then 'bad_timestamp|ended_at is not an ISO-8601 timestamp: '''
+                    || typed.raw_ended_at || ''''
             when typed.raw_updated_at is not null and typed.updated_at is null
-                then 'bad_timestamp|updated_at is not an ISO-8601 timestamp: ''' || typed.raw_updated_at || ''''
+                then 'bad_timestamp|updated_at is not an ISO-8601 timestamp: '''
+                    || typed.raw_updated_at || ''''
             when typed.campaign_type not in ('standard', 'keyword')
-                then 'unknown_enum|campaign_type is not one of standard/keyword: ''' || typed.campaign_type || ''''
+                then 'unknown_enum|campaign_type is not one of standard/keyword: '''
+                    || typed.campaign_type || ''''
             when valid_accounts.account_id is null
-                then 'unknown_account|account_id is not a valid account: ''' || typed.account_id || ''''
+                then 'unknown_account|account_id is not a valid account: '''
+                    || typed.account_id || ''''
         end as rejection
     from typed
     left join valid_accounts

@@ -50,11 +50,13 @@ checked as (
             when typed.raw_occurred_at is null
                 then 'missing_required|occurred_at is missing'
             when typed.raw_occurred_at is not null and typed.occurred_at is null
-                then 'bad_timestamp|occurred_at is not an ISO-8601 timestamp: ''' || typed.raw_occurred_at || ''''
+                then 'bad_timestamp|occurred_at is not an ISO-8601 timestamp: '''
+                    || typed.raw_occurred_at || ''''
             when typed.action not in ('added', 'removed')
                 then 'unknown_enum|action is not one of added/removed: ''' || typed.action || ''''
             when valid_accounts.account_id is null
-                then 'unknown_account|account_id is not a valid account: ''' || typed.account_id || ''''
+                then 'unknown_account|account_id is not a valid account: '''
+                    || typed.account_id || ''''
         end as rejection
     from typed
     left join valid_accounts

@@ -53,15 +53,19 @@ checked as (
             when typed.raw_created_at is null
                 then 'missing_required|created_at is missing'
             when typed.raw_created_at is not null and typed.created_at is null
-                then 'bad_timestamp|created_at is not an ISO-8601 timestamp: ''' || typed.raw_created_at || ''''
+                then 'bad_timestamp|created_at is not an ISO-8601 timestamp: '''
+                    || typed.raw_created_at || ''''
             when typed.raw_updated_at is not null and typed.updated_at is null
-                then 'bad_timestamp|updated_at is not an ISO-8601 timestamp: ''' || typed.raw_updated_at || ''''
+                then 'bad_timestamp|updated_at is not an ISO-8601 timestamp: '''
+                    || typed.raw_updated_at || ''''
             when typed.raw_deleted_at is not null and typed.deleted_at is null
-                then 'bad_timestamp|deleted_at is not an ISO-8601 timestamp: ''' || typed.raw_deleted_at || ''''
+                then 'bad_timestamp|deleted_at is not an ISO-8601 timestamp: '''
+                    || typed.raw_deleted_at || ''''
             when typed.raw_phone is not null and typed.phone is null
                 then 'bad_phone|phone is not a phone number: ''' || typed.raw_phone || ''''
             when valid_accounts.account_id is null
-                then 'unknown_account|account_id is not a valid account: ''' || typed.account_id || ''''
+                then 'unknown_account|account_id is not a valid account: '''
+                    || typed.account_id || ''''
         end as rejection
     from typed
     left join valid_accounts

@@ -45,13 +45,15 @@ checked as (
             when typed.raw_closed_at is null
                 then 'missing_required|closed_at is missing'
             when typed.raw_closed_at is not null and typed.closed_at is null
-                then 'bad_timestamp|closed_at is not an ISO-8601 timestamp: ''' || typed.raw_closed_at || ''''
+                then 'bad_timestamp|closed_at is not an ISO-8601 timestamp: '''
+                    || typed.raw_closed_at || ''''
             when typed.raw_amount is not null and typed.amount is null
                 then 'bad_number|amount is not a number: ''' || typed.raw_amount || ''''
             when typed.amount < 0
                 then 'negative_number|amount is negative: ''' || typed.raw_amount || ''''
             when valid_accounts.account_id is null
-                then 'unknown_account|account_id is not a valid account: ''' || typed.account_id || ''''
+                then 'unknown_account|account_id is not a valid account: '''
+                    || typed.account_id || ''''
         end as rejection
     from typed
     left join valid_accounts

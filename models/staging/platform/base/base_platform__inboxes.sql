@@ -45,13 +45,17 @@ checked as (
             when typed.inbox_type is null
                 then 'missing_required|inbox_type is missing'
             when typed.raw_created_at is not null and typed.created_at is null
-                then 'bad_timestamp|created_at is not an ISO-8601 timestamp: ''' || typed.raw_created_at || ''''
+                then 'bad_timestamp|created_at is not an ISO-8601 timestamp: '''
+                    || typed.raw_created_at || ''''
             when typed.raw_updated_at is not null and typed.updated_at is null
-                then 'bad_timestamp|updated_at is not an ISO-8601 timestamp: ''' || typed.raw_updated_at || ''''
+                then 'bad_timestamp|updated_at is not an ISO-8601 timestamp: '''
+                    || typed.raw_updated_at || ''''
             when typed.inbox_type not in ('member', 'shared')
-                then 'unknown_enum|inbox_type is not one of member/shared: ''' || typed.inbox_type || ''''
+                then 'unknown_enum|inbox_type is not one of member/shared: '''
+                    || typed.inbox_type || ''''
             when valid_accounts.account_id is null
-                then 'unknown_account|account_id is not a valid account: ''' || typed.account_id || ''''
+                then 'unknown_account|account_id is not a valid account: '''
+                    || typed.account_id || ''''
         end as rejection
     from typed
     left join valid_accounts

@@ -30,16 +30,17 @@ checked as (
     select
         typed.*,
         case
-            when click_id is null
+            when typed.click_id is null
                 then 'missing_required|click_id is missing'
-            when message_id is null
+            when typed.message_id is null
                 then 'missing_required|message_id is missing'
-            when link_id is null
+            when typed.link_id is null
                 then 'missing_required|link_id is missing'
-            when raw_clicked_at is null
+            when typed.raw_clicked_at is null
                 then 'missing_required|clicked_at is missing'
-            when raw_clicked_at is not null and clicked_at is null
-                then 'bad_timestamp|clicked_at is not an ISO-8601 timestamp: ''' || raw_clicked_at || ''''
+            when typed.raw_clicked_at is not null and typed.clicked_at is null
+                then 'bad_timestamp|clicked_at is not an ISO-8601 timestamp: '''
+                    || typed.raw_clicked_at || ''''
         end as rejection
     from typed
 

@@ -31,22 +31,25 @@ checked as (
     select
         typed.*,
         case
-            when event_id is null
+            when typed.event_id is null
                 then 'missing_required|event_id is missing'
-            when message_id is null
+            when typed.message_id is null
                 then 'missing_required|message_id is missing'
-            when status is null
+            when typed.status is null
                 then 'missing_required|status is missing'
-            when raw_occurred_at is null
+            when typed.raw_occurred_at is null
                 then 'missing_required|occurred_at is missing'
-            when raw_occurred_at is not null and occurred_at is null
-                then 'bad_timestamp|occurred_at is not an ISO-8601 timestamp: ''' || raw_occurred_at || ''''
-            when raw_attempt is not null and attempt is null
-                then 'bad_number|attempt is not an integer: ''' || raw_attempt || ''''
-            when status not in ('queued', 'sending', 'sent', 'delivered', 'undelivered', 'failed', 'canceled', 'received', 'read')
-                then 'unknown_enum|status is not one of queued/sending/sent/delivered/undelivered/failed/canceled/received/read: ''' || status || ''''
-            when attempt < 0
-                then 'negative_number|attempt is negative: ''' || raw_attempt || ''''
+            when typed.raw_occurred_at is not null and typed.occurred_at is null
+                then 'bad_timestamp|occurred_at is not an ISO-8601 timestamp: '''
+                    || typed.raw_occurred_at || ''''
+            when typed.raw_attempt is not null and typed.attempt is null
+                then 'bad_number|attempt is not an integer: ''' || typed.raw_attempt || ''''
+            when typed.status not in (
+                    'queued', 'sending', 'sent', 'delivered', 'undelivered', 'failed', 'canceled', 'received', 'read'
+                )
+                then 'unknown_enum|status is not a known status: ''' || typed.status || ''''
+            when typed.attempt < 0
+                then 'negative_number|attempt is negative: ''' || typed.raw_attempt || ''''
         end as rejection
     from typed
 

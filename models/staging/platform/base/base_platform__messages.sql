@@ -28,7 +28,7 @@ typed as (
         nullif(template_id, '') as template_id,
         {{ safe_integer('step_number') }} as step_number,
         nullif(lower(trim(send_type)), '') as send_type,
-        body as body,
+        body,
         {{ safe_integer('media_count') }} as media_count,
         {{ safe_integer('num_segments') }} as num_segments,
         {{ safe_decimal('price', 12, 6) }} as price,
@@ -63,19 +63,23 @@ checked as (
             when typed.raw_created_at is null
                 then 'missing_required|created_at is missing'
             when typed.raw_created_at is not null and typed.created_at is null
-                then 'bad_timestamp|created_at is not an ISO-8601 timestamp: ''' || typed.raw_created_at || ''''
+                then 'bad_timestamp|created_at is not an ISO-8601 timestamp: '''
+                    || typed.raw_created_at || ''''
             when typed.raw_step_number is not null and typed.step_number is null
                 then 'bad_number|step_number is not an integer: ''' || typed.raw_step_number || ''''
             when typed.raw_media_count is not null and typed.media_count is null
                 then 'bad_number|media_count is not an integer: ''' || typed.raw_media_count || ''''
             when typed.raw_num_segments is not null and typed.num_segments is null
-                then 'bad_number|num_segments is not an integer: ''' || typed.raw_num_segments || ''''
+                then 'bad_number|num_segments is not an integer: '''
+                    || typed.raw_num_segments || ''''
             when typed.raw_price is not null and typed.price is null
                 then 'bad_number|price is not a number: ''' || typed.raw_price || ''''
             when typed.direction not in ('inbound', 'outbound')
-                then 'unknown_enum|direction is not one of inbound/outbound: ''' || typed.direction || ''''
+                then 'unknown_enum|direction is not one of inbound/outbound: '''
+                    || typed.direction || ''''
             when typed.send_type not in ('blast', 'manual', 'automation', 'keyword_reply')
-                then 'unknown_enum|send_type is not one of blast/manual/automation/keyword_reply: ''' || typed.send_type || ''''
+                then 'unknown_enum|send_type is not one of blast/manual/automation/keyword_reply: '''
+                    || typed.send_type || ''''
             when typed.step_number < 0
                 then 'negative_number|step_number is negative: ''' || typed.raw_step_number || ''''
             when typed.media_count < 0
@@ -83,7 +87,8 @@ checked as (
             when typed.num_segments < 0
                 then 'negative_number|num_segments is negative: ''' || typed.raw_num_segments || ''''
             when valid_accounts.account_id is null
-                then 'unknown_account|account_id is not a valid account: ''' || typed.account_id || ''''
+                then 'unknown_account|account_id is not a valid account: '''
+                    || typed.account_id || ''''
         end as rejection
     from typed
     left join valid_accounts

@@ -53,13 +53,18 @@ checked as (
             when typed.raw_occurred_at is null
                 then 'missing_required|occurred_at is missing'
             when typed.raw_occurred_at is not null and typed.occurred_at is null
-                then 'bad_timestamp|occurred_at is not an ISO-8601 timestamp: ''' || typed.raw_occurred_at || ''''
+                then 'bad_timestamp|occurred_at is not an ISO-8601 timestamp: '''
+                    || typed.raw_occurred_at || ''''
             when typed.direction not in ('opt_out', 'opt_in')
-                then 'unknown_enum|direction is not one of opt_out/opt_in: ''' || typed.direction || ''''
-            when typed.method not in ('keyword', 'ai_filter', 'manual', 'management_page', 'import', 'carrier')
-                then 'unknown_enum|method is not one of keyword/ai_filter/manual/management_page/import/carrier: ''' || typed.method || ''''
+                then 'unknown_enum|direction is not one of opt_out/opt_in: '''
+                    || typed.direction || ''''
+            when typed.method not in (
+                    'keyword', 'ai_filter', 'manual', 'management_page', 'import', 'carrier'
+                )
+                then 'unknown_enum|method is not a known method: ''' || typed.method || ''''
             when valid_accounts.account_id is null
-                then 'unknown_account|account_id is not a valid account: ''' || typed.account_id || ''''
+                then 'unknown_account|account_id is not a valid account: '''
+                    || typed.account_id || ''''
         end as rejection
     from typed
     left join valid_accounts

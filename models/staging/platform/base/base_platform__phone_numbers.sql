@@ -51,19 +51,25 @@ checked as (
             when typed.raw_e164 is null
                 then 'missing_required|e164 is missing'
             when typed.raw_created_at is not null and typed.created_at is null
-                then 'bad_timestamp|created_at is not an ISO-8601 timestamp: ''' || typed.raw_created_at || ''''
+                then 'bad_timestamp|created_at is not an ISO-8601 timestamp: '''
+                    || typed.raw_created_at || ''''
             when typed.raw_updated_at is not null and typed.updated_at is null
-                then 'bad_timestamp|updated_at is not an ISO-8601 timestamp: ''' || typed.raw_updated_at || ''''
+                then 'bad_timestamp|updated_at is not an ISO-8601 timestamp: '''
+                    || typed.raw_updated_at || ''''
             when typed.raw_released_at is not null and typed.released_at is null
-                then 'bad_timestamp|released_at is not an ISO-8601 timestamp: ''' || typed.raw_released_at || ''''
+                then 'bad_timestamp|released_at is not an ISO-8601 timestamp: '''
+                    || typed.raw_released_at || ''''
             when typed.raw_is_tracking_number is not null and typed.is_tracking_number is null
-                then 'bad_boolean|is_tracking_number is not a boolean: ''' || typed.raw_is_tracking_number || ''''
+                then 'bad_boolean|is_tracking_number is not a boolean: '''
+                    || typed.raw_is_tracking_number || ''''
             when typed.number_type not in ('local', 'toll_free', 'short_code')
-                then 'unknown_enum|number_type is not one of local/toll_free/short_code: ''' || typed.number_type || ''''
+                then 'unknown_enum|number_type is not one of local/toll_free/short_code: '''
+                    || typed.number_type || ''''
             when typed.raw_e164 is not null and typed.e164 is null
                 then 'bad_phone|e164 is not a phone number: ''' || typed.raw_e164 || ''''
             when valid_accounts.account_id is null
-                then 'unknown_account|account_id is not a valid account: ''' || typed.account_id || ''''
+                then 'unknown_account|account_id is not a valid account: '''
+                    || typed.account_id || ''''
         end as rejection
     from typed
     left join valid_accounts

@@ -44,13 +44,17 @@ checked as (
             when typed.account_id is null
                 then 'missing_required|account_id is missing'
             when typed.raw_created_at is not null and typed.created_at is null
-                then 'bad_timestamp|created_at is not an ISO-8601 timestamp: ''' || typed.raw_created_at || ''''
+                then 'bad_timestamp|created_at is not an ISO-8601 timestamp: '''
+                    || typed.raw_created_at || ''''
             when typed.raw_updated_at is not null and typed.updated_at is null
-                then 'bad_timestamp|updated_at is not an ISO-8601 timestamp: ''' || typed.raw_updated_at || ''''
+                then 'bad_timestamp|updated_at is not an ISO-8601 timestamp: '''
+                    || typed.raw_updated_at || ''''
             when typed.raw_deactivated_at is not null and typed.deactivated_at is null
-                then 'bad_timestamp|deactivated_at is not an ISO-8601 timestamp: ''' || typed.raw_deactivated_at || ''''
+                then 'bad_timestamp|deactivated_at is not an ISO-8601 timestamp: '''
+                    || typed.raw_deactivated_at || ''''
             when valid_accounts.account_id is null
-                then 'unknown_account|account_id is not a valid account: ''' || typed.account_id || ''''
+                then 'unknown_account|account_id is not a valid account: '''
+                    || typed.account_id || ''''
         end as rejection
     from typed
     left join valid_accounts

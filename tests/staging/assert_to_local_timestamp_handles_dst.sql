@@ -1,0 +1,37 @@
+-- to_local_timestamp across the 2026-11-01 fall-back in America/Chicago: 06:30Z is 01:30 CDT and
+-- 07:30Z is 01:30 CST (the same wall-clock time twice); 2026-03-08 spring-forward: 07:59Z is
+-- 01:59 CST and 08:00Z is 03:00 CDT. Returns the cases that come out wrong.
+with
+
+cases as (
+
+    select
+        cast('2026-11-01 06:30:00' as {{ dbt.type_timestamp() }}) as utc_at,
+        cast('2026-11-01 01:30:00' as {{ dbt.type_timestamp() }}) as expected_local_at
+    union all
+    select
+        cast('2026-11-01 07:30:00' as {{ dbt.type_timestamp() }}) as utc_at,
+        cast('2026-11-01 01:30:00' as {{ dbt.type_timestamp() }}) as expected_local_at
+    union all
+    select
+        cast('2026-03-08 07:59:00' as {{ dbt.type_timestamp() }}) as utc_at,
+        cast('2026-03-08 01:59:00' as {{ dbt.type_timestamp() }}) as expected_local_at
+    union all
+    select
+        cast('2026-03-08 08:00:00' as {{ dbt.type_timestamp() }}) as utc_at,
+        cast('2026-03-08 03:00:00' as {{ dbt.type_timestamp() }}) as expected_local_at
+
+),
+
+converted as (
+
+    select
+        utc_at,
+        expected_local_at,
+        {{ to_local_timestamp('utc_at', "'America/Chicago'") }} as local_at
+    from cases
+
+)
+
+select * from converted
+where local_at is null or local_at <> expected_local_at
