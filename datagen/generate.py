@@ -327,9 +327,13 @@ class _Generator:
         )
 
     def dirt_mask(self, rng, n: int, rate: float) -> np.ndarray:
+        """Rows to spoil: about ``rate * dirt_rate`` of them, and at least one when dirt is on."""
         if self.dirt <= 0 or n == 0:
             return np.zeros(n, bool)
-        return rng.random(n) < rate * self.dirt / 0.01 * 0.01
+        mask = rng.random(n) < rate * self.dirt
+        if not mask.any():
+            mask[int(rng.integers(n))] = True
+        return mask
 
     def add_dups(self, entity: str, rng, n: int, export_day: np.ndarray, rate: float = 1.0):
         """Re-export a fraction of rows in a later day's redelivery file."""
