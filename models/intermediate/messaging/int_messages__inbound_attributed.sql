@@ -120,7 +120,8 @@ windowed as (
             inbound.account_id = outbound.account_id
             and inbound.contact_id = outbound.contact_id
             and inbound.last_outbound_seq = outbound.conversation_seq
-            and outbound.created_at >= {{ dbt.dateadd('day', -1 * var('attribution_window_days'), 'inbound.created_at') }}
+            and outbound.created_at
+            >= {{ dbt.dateadd('day', -1 * var('attribution_window_days'), 'inbound.created_at') }}
 
 ),
 
@@ -148,6 +149,7 @@ credited as (
         account_id,
         contact_id,
         created_at,
+        attribution_source,
         case
             when attribution_source = 'window' then window_message_id
             when is_window_same_campaign then window_message_id
@@ -156,31 +158,22 @@ credited as (
             when attribution_source = 'platform' then platform_campaign_id
             else window_campaign_id
         end as attributed_campaign_id,
+        -- platform: the inbound message's own values, else the window's when same campaign
         case
-            when attribution_source = 'platform'
-                then coalesce(
-                    platform_template_id,
-                    case when is_window_same_campaign then window_template_id end
-                )
-            else window_template_id
+            when attribution_source = 'window' then window_template_id
+            when is_window_same_campaign then coalesce(platform_template_id, window_template_id)
+            else platform_template_id
         end as attributed_template_id,
         case
-            when attribution_source = 'platform'
-                then coalesce(
-                    platform_step_number,
-                    case when is_window_same_campaign then window_step_number end
-                )
-            else window_step_number
+            when attribution_source = 'window' then window_step_number
+            when is_window_same_campaign then coalesce(platform_step_number, window_step_number)
+            else platform_step_number
         end as attributed_step_number,
         case
-            when attribution_source = 'platform'
-                then coalesce(
-                    platform_enrollment_id,
-                    case when is_window_same_campaign then window_enrollment_id end
-                )
-            else window_enrollment_id
-        end as attributed_enrollment_id,
-        attribution_source
+            when attribution_source = 'window' then window_enrollment_id
+            when is_window_same_campaign then coalesce(platform_enrollment_id, window_enrollment_id)
+            else platform_enrollment_id
+        end as attributed_enrollment_id
     from sourced
 
 ),
@@ -199,27 +192,40 @@ unresolved_enrollments as (
 
 ),
 
-enrollment_candidates as (
+enrollment_matches as (
 
     select
         unresolved_enrollments.message_id,
         enrollments.enrollment_id,
-        row_number() over (
-            partition by unresolved_enrollments.message_id
-            order by
-                case when enrollments.enrolled_at <= unresolved_enrollments.created_at then 0 else 1 end,
-                case
-                    when enrollments.enrolled_at <= unresolved_enrollments.created_at
-                        then {{ dbt.datediff('enrollments.enrolled_at', 'unresolved_enrollments.created_at', 'second') }}
-                    else {{ dbt.datediff('unresolved_enrollments.created_at', 'enrollments.enrolled_at', 'second') }}
-                end,
-                enrollments.enrollment_id
-        ) as candidate_rank
+        enrollments.enrolled_at,
+        case when enrollments.enrolled_at <= unresolved_enrollments.created_at then 0 else 1 end
+            as is_after_reply,
+        case
+            when enrollments.enrolled_at <= unresolved_enrollments.created_at then enrollments.enrolled_at
+        end as enrolled_before_reply_at
     from unresolved_enrollments
     inner join enrollments
         on
             unresolved_enrollments.attributed_campaign_id = enrollments.campaign_id
             and unresolved_enrollments.contact_id = enrollments.contact_id
+
+),
+
+enrollment_candidates as (
+
+    -- the latest enrollment at or before the reply, else the earliest after it
+    select
+        message_id,
+        enrollment_id,
+        row_number() over (
+            partition by message_id
+            order by
+                is_after_reply asc,
+                enrolled_before_reply_at desc,
+                enrolled_at asc,
+                enrollment_id asc
+        ) as candidate_rank
+    from enrollment_matches
 
 ),
 
