@@ -57,55 +57,48 @@ outbound_messages as (
 ),
 
 {% if is_incremental() %}
-processed as (
+    reread_from as (
 
-    select
-        message_id,
-        _loaded_at
-    from {{ this }}
+        select
+            {{ dbt.dateadd(
+                'hour', -1 * var('incremental_lookback_hours'), 'max(processed._loaded_at)'
+            ) }} as loaded_after
+        from {{ this }} as processed
 
-),
+    ),
 
-watermark as (
+    recently_loaded_events as (
 
-    select
-        {{ dbt.dateadd(
-            'hour', -1 * var('incremental_lookback_hours'), 'max(_loaded_at)'
-        ) }} as reread_from
-    from processed
+        select distinct events.message_id
+        from events
+        cross join reread_from
+        where events._loaded_at > reread_from.loaded_after
 
-),
+    ),
 
-recently_loaded_events as (
+    changed_messages as (
 
-    select distinct events.message_id
-    from events
-    cross join watermark
-    where events._loaded_at > watermark.reread_from
+        select outbound_messages.message_id
+        from outbound_messages
+        cross join reread_from
+        left join recently_loaded_events
+            on outbound_messages.message_id = recently_loaded_events.message_id
+        where
+            outbound_messages._loaded_at > reread_from.loaded_after
+            or recently_loaded_events.message_id is not null
+            or not exists (
+                select processed.message_id
+                from {{ this }} as processed
+                where processed.message_id = outbound_messages.message_id
+            )
 
-),
-
-changed_messages as (
-
-    select outbound_messages.message_id
-    from outbound_messages
-    cross join watermark
-    left join processed
-        on outbound_messages.message_id = processed.message_id
-    left join recently_loaded_events
-        on outbound_messages.message_id = recently_loaded_events.message_id
-    where
-        processed.message_id is null
-        or outbound_messages._loaded_at > watermark.reread_from
-        or recently_loaded_events.message_id is not null
-
-),
+    ),
 {% else %}
-changed_messages as (
+    changed_messages as (
 
-    select message_id from outbound_messages
+        select message_id from outbound_messages
 
-),
+    ),
 {% endif %}
 
 message_events as (

@@ -22,43 +22,27 @@ messages as (
 
 ),
 
-{% if is_incremental() %}
-processed as (
-
-    select
-        message_id,
-        _loaded_at
-    from {{ this }}
-
-),
-
-watermark as (
-
-    select max(_loaded_at) as max_loaded_at from processed
-
-),
-
 changed_messages as (
 
     select messages.*
     from messages
-    cross join watermark
-    left join processed
-        on messages.message_id = processed.message_id
-    where
-        processed.message_id is null
-        or messages._loaded_at > {{ dbt.dateadd(
-            'hour', -1 * var('incremental_lookback_hours'), 'watermark.max_loaded_at'
-        ) }}
+    {% if is_incremental() %}
+        where
+            messages._loaded_at > (
+                select
+                    {{ dbt.dateadd(
+                        'hour', -1 * var('incremental_lookback_hours'), 'max(processed._loaded_at)'
+                    ) }}
+                from {{ this }} as processed
+            )
+            or not exists (
+                select processed.message_id
+                from {{ this }} as processed
+                where processed.message_id = messages.message_id
+            )
+    {% endif %}
 
 ),
-{% else %}
-changed_messages as (
-
-    select * from messages
-
-),
-{% endif %}
 
 sms_bodies as (
 
@@ -73,7 +57,7 @@ segmented_bodies as (
     select
         body,
         {{ sms_encoding('body') }} as encoding,
-        cast({{ sms_segments('body') }} as {{ dbt.type_int() }}) as segments_computed
+        cast({{ sms_segments('body') }} as {{ dbt.type_int() }}) as segments_computed  -- noqa: PRS
     from sms_bodies
 
 ),

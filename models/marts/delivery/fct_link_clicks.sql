@@ -54,7 +54,6 @@ joined as (
 
 ),
 
-{% if is_incremental() %}
 changed_groups as (
 
     select distinct
@@ -62,16 +61,16 @@ changed_groups as (
         joined.contact_id,
         joined.link_id
     from joined
-    where joined._loaded_at > (
-        select
-            coalesce(
-                {{ dbt.dateadd(
-                    'hour', -1 * var('incremental_lookback_hours'), 'max(this_clicks._loaded_at)'
-                ) }},
-                cast('1900-01-01 00:00:00' as {{ dbt.type_timestamp() }})
+    {% if is_incremental() %}
+        where
+            joined._loaded_at > (
+                select
+                    {{ dbt.dateadd(
+                        'hour', -1 * var('incremental_lookback_hours'), 'max(this_clicks._loaded_at)'
+                    ) }}
+                from {{ this }} as this_clicks
             )
-        from {{ this }} as this_clicks
-    )
+    {% endif %}
 
 ),
 
@@ -86,13 +85,6 @@ changed_clicks as (
             and joined.link_id = changed_groups.link_id
 
 ),
-{% else %}
-changed_clicks as (
-
-    select * from joined
-
-),
-{% endif %}
 
 ranked as (
 

@@ -66,30 +66,22 @@ joined as (
 
 ),
 
-{% if is_incremental() %}
 changed_events as (
 
     select joined.*
     from joined
-    where joined._loaded_at > (
-        select
-            coalesce(
-                {{ dbt.dateadd(
-                    'hour', -1 * var('incremental_lookback_hours'), 'max(this_events._loaded_at)'
-                ) }},
-                cast('1900-01-01 00:00:00' as {{ dbt.type_timestamp() }})
+    {% if is_incremental() %}
+        where
+            joined._loaded_at > (
+                select
+                    {{ dbt.dateadd(
+                        'hour', -1 * var('incremental_lookback_hours'), 'max(this_events._loaded_at)'
+                    ) }}
+                from {{ this }} as this_events
             )
-        from {{ this }} as this_events
-    )
+    {% endif %}
 
 ),
-{% else %}
-changed_events as (
-
-    select * from joined
-
-),
-{% endif %}
 
 final as (
 
