@@ -3,7 +3,7 @@
 
     - is_keyword_opt_out / is_keyword_opt_in / is_help_keyword: the whole body, trimmed and
       case-folded, equals a keyword of that type in seed opt_keywords ("STOP" is, "stop please"
-      is not).
+      is not). Tabs and line breaks are whitespace ("STOP\n" is STOP).
     - has_opt_out_language: the body contains a phrase of seed opt_out_phrases
       (case-insensitive) and is NOT a keyword opt-out. A message is counted once: either as a
       keyword opt-out or as opt-out language, never both, so
@@ -33,15 +33,26 @@ opt_out_phrases as (
 
 inbound as (
 
+    -- tabs, line feeds and carriage returns count as spaces: "STOP\n" is trimmed to "stop"
     select
         message_id,
         account_id,
         contact_id,
         created_at,
-        lower(trim(body)) as normalized_body,
-        lower(body) as lowered_body
+        lower(
+            replace(replace(replace(body, chr(9), ' '), chr(10), ' '), chr(13), ' ')
+        ) as lowered_body
     from messages
     where direction = 'inbound'
+
+),
+
+normalized as (
+
+    select
+        *,
+        trim(lowered_body) as normalized_body
+    from inbound
 
 ),
 
@@ -65,48 +76,48 @@ phrases as (
 keyword_matches as (
 
     select
-        inbound.message_id,
+        normalized.message_id,
         min(keywords.keyword) as matched_keyword,
         max(case when keywords.keyword_type = 'opt_out' then 1 else 0 end) as opt_out_hits,
         max(case when keywords.keyword_type = 'opt_in' then 1 else 0 end) as opt_in_hits,
         max(case when keywords.keyword_type = 'help' then 1 else 0 end) as help_hits
-    from inbound
+    from normalized
     inner join keywords
-        on inbound.normalized_body = keywords.keyword
-    group by inbound.message_id
+        on normalized.normalized_body = keywords.keyword
+    group by normalized.message_id
 
 ),
 
 phrase_matches as (
 
     select
-        inbound.message_id,
+        normalized.message_id,
         min(phrases.phrase) as matched_opt_out_phrase
-    from inbound
+    from normalized
     inner join phrases
-        on inbound.lowered_body like {{ dbt.concat(["'%'", "phrases.phrase", "'%'"]) }}
-    group by inbound.message_id
+        on normalized.lowered_body like {{ dbt.concat(["'%'", "phrases.phrase", "'%'"]) }}
+    group by normalized.message_id
 
 ),
 
 flagged as (
 
     select
-        inbound.message_id,
-        inbound.account_id,
-        inbound.contact_id,
-        inbound.created_at,
+        normalized.message_id,
+        normalized.account_id,
+        normalized.contact_id,
+        normalized.created_at,
         keyword_matches.matched_keyword,
         phrase_matches.matched_opt_out_phrase,
         coalesce(keyword_matches.opt_out_hits = 1, false) as is_keyword_opt_out,
         coalesce(keyword_matches.opt_in_hits = 1, false) as is_keyword_opt_in,
         coalesce(keyword_matches.help_hits = 1, false) as is_help_keyword,
         phrase_matches.message_id is not null as has_opt_out_phrase
-    from inbound
+    from normalized
     left join keyword_matches
-        on inbound.message_id = keyword_matches.message_id
+        on normalized.message_id = keyword_matches.message_id
     left join phrase_matches
-        on inbound.message_id = phrase_matches.message_id
+        on normalized.message_id = phrase_matches.message_id
 
 ),
 
