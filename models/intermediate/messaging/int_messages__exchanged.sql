@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 {#
     The messages actually exchanged with a contact: every inbound message, and every outbound
     message except those the platform canceled before sending (final delivery status

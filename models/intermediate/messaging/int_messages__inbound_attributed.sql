@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 {#
     One row per inbound message, credited to the latest outbound message to the same
     contact from the same account strictly before it, when that outbound message is at most

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 {#
     One row per inbound message with what its body says about opting out or in.
 
