@@ -41,9 +41,14 @@ def _digits(vals: np.ndarray, width: int) -> np.ndarray:
     return out
 
 
+# 4 hex digits of every 16-bit value (built at import: worker threads share it read-only)
+_HEX4 = np.concatenate([_HEX2[np.arange(65536) >> 8], _HEX2[np.arange(65536) & 255]], axis=1)
+
+
 def _hex16(vals: np.ndarray) -> np.ndarray:
-    b = vals.astype(">u8").view(np.uint8).reshape(len(vals), 8)
-    return _HEX2[b].reshape(len(vals), 16)
+    """16 lower-case hex digits of uint64 values as an (n, 16) uint8 matrix."""
+    b = vals.astype(">u8").view(">u2").astype(np.intp).reshape(len(vals), 4)
+    return _HEX4[b].reshape(len(vals), 16)
 
 
 def fixed_strings(pieces: list, n: int) -> pa.StringArray:
@@ -77,20 +82,16 @@ def _civil(days: np.ndarray):
     return y, m, d
 
 
-_SOD = None
-
-
 def _sod_table() -> np.ndarray:
-    """'HH:MM:SS' for every second of a day, as an (86400, 8) uint8 matrix (built once)."""
-    global _SOD
-    if _SOD is None:
-        sod = np.arange(DAY)
-        hh, rem = np.divmod(sod, 3600)
-        mi, ss = np.divmod(rem, 60)
-        cols = [_LUT2[hh], np.full((DAY, 1), ord(":"), np.uint8), _LUT2[mi]]
-        cols += [np.full((DAY, 1), ord(":"), np.uint8), _LUT2[ss]]
-        _SOD = np.concatenate(cols, axis=1)
-    return _SOD
+    """'HH:MM:SS' for every second of a day, as an (86400, 8) uint8 matrix."""
+    sod = np.arange(DAY)
+    hh, rem = np.divmod(sod, 3600)
+    mi, ss = np.divmod(rem, 60)
+    colon = np.full((DAY, 1), ord(":"), np.uint8)
+    return np.concatenate([_LUT2[hh], colon, _LUT2[mi], colon, _LUT2[ss]], axis=1)
+
+
+_SOD = _sod_table()
 
 
 def iso_strings(epoch: np.ndarray, suffix: bytes = b"Z") -> pa.StringArray:
@@ -112,7 +113,7 @@ def iso_strings(epoch: np.ndarray, suffix: bytes = b"Z") -> pa.StringArray:
         ],
         axis=1,
     )
-    pieces = [date_tab[days - d0], _sod_table()[sod]]
+    pieces = [date_tab[days - d0], _SOD[sod]]
     if suffix:
         pieces.append(suffix)
     return fixed_strings(pieces, n)
@@ -217,8 +218,18 @@ class EnumCol(Col):
             [json.dumps(t, ensure_ascii=False) if t is not None else "null" for t in self.table]
         )
 
+        vals = [t for t in self.table if t is not None]
+        pos = {v: i for i, v in enumerate(dict.fromkeys(vals))}
+        self._remap = np.array([pos.get(t, -1) for t in self.table], dtype=np.int32)
+        self._dict = pa.array(list(pos), pa.string())
+
     def arrow(self, idx):
         return self._arr.take(pa.array(self.codes[idx]))
+
+    def arrow_dict(self, idx):
+        """Dictionary-encoded (cheap for Parquet: the strings are written once per file)."""
+        c = self._remap[self.codes[idx]]
+        return pa.DictionaryArray.from_arrays(pa.array(c, mask=c < 0), self._dict)
 
     def json(self, idx):
         return self._json.take(pa.array(self.codes[idx]))
@@ -290,8 +301,12 @@ def py_frame(entity: str, rows: list[dict], export_day: list[int]) -> Frame:
 # ---------------------------------------------------------------------------------- writers
 
 
-def to_table(frame: Frame, idx: np.ndarray, columns: list[str]) -> pa.Table:
-    return pa.table({c: frame.cols[c].arrow(idx) for c in columns})
+def to_table(frame: Frame, idx: np.ndarray, columns: list[str], dictionary=False) -> pa.Table:
+    cols = {}
+    for c in columns:
+        col = frame.cols[c]
+        cols[c] = col.arrow_dict(idx) if dictionary and isinstance(col, EnumCol) else col.arrow(idx)
+    return pa.table(cols)
 
 
 def jsonl_bytes(frame: Frame, idx: np.ndarray, columns: list[str]) -> bytes:
@@ -320,7 +335,7 @@ def write_file(path: Path, fmt: str, frame: Frame, idx: np.ndarray, columns: lis
         table = to_table(frame, idx, columns)
         pacsv.write_csv(table, str(path), pacsv.WriteOptions(quoting_style="needed"))
     elif fmt == "parquet":
-        table = to_table(frame, idx, columns)
+        table = to_table(frame, idx, columns, dictionary=True)
         enums = [c for c in columns if isinstance(frame.cols[c], EnumCol | IntCol)]
         pq.write_table(
             table, str(path), compression="snappy", use_dictionary=enums, write_statistics=False

@@ -100,6 +100,7 @@ from datagen.frames import _digits as digits
 
 SCALES = {"demo": 250_000, "M": 10_000_000, "L": 100_000_000}
 N_DAYS = 120
+WRITE_THREADS = 2  # files are encoded by two worker threads (one per core here)
 ENTITIES = [
     "accounts",
     "users",
@@ -315,24 +316,25 @@ class _Generator:
         return np.clip((epoch + lag - self.t0) // DAY, 0, N_DAYS - 1).astype(np.int16)
 
     def ts(self, rng, epoch, acct, null=None, bad=None) -> TsCol:
+        """Timestamps: ~5% written with the account's local offset, ~2% naive, the rest 'Z'."""
         n = len(epoch)
-        style = rng.choice(3, n, p=[0.93, 0.05, 0.02]).astype(np.int8)
+        style = np.zeros(n, np.int8)
+        offset = np.zeros(n, np.int32)
+        if n:
+            pos = rng.integers(0, n, rng.binomial(n, 0.07))
+            style[pos] = np.where(rng.random(len(pos)) < 0.7, 1, 2)
+            sel = np.flatnonzero(style == 1)
+            offset[sel] = self.offset_at(acct[sel], epoch[sel])
         return TsCol(
-            epoch,
-            null=null,
-            style=style,
-            offset=self.offset_at(acct, epoch),
-            bad=bad,
-            bad_table=BAD_TIMESTAMPS,
+            epoch, null=null, style=style, offset=offset, bad=bad, bad_table=BAD_TIMESTAMPS
         )
 
     def dirt_mask(self, rng, n: int, rate: float) -> np.ndarray:
         """Rows to spoil: about ``rate * dirt_rate`` of them, and at least one when dirt is on."""
+        mask = np.zeros(n, bool)
         if self.dirt <= 0 or n == 0:
-            return np.zeros(n, bool)
-        mask = rng.random(n) < rate * self.dirt
-        if not mask.any():
-            mask[int(rng.integers(n))] = True
+            return mask
+        mask[rng.integers(0, n, max(1, rng.binomial(n, min(1.0, rate * self.dirt))))] = True
         return mask
 
     def add_dups(self, entity: str, rng, n: int, export_day: np.ndarray, rate: float = 1.0):
@@ -792,8 +794,8 @@ class _Generator:
         style = rng.choice(7, n, p=[0.5, 0.15, 0.1, 0.08, 0.07, 0.05, 0.05]).astype(np.int8)
         uk = acct == UK
         style[uk] = np.where(rng.random(uk.sum()) < 0.85, 9, 8)
-        letters = self.dirt_mask(rng, n, 0.5) & ~uk
-        style[letters] = 7
+        us = np.flatnonzero(~uk)
+        style[us[self.dirt_mask(rng, len(us), 0.5)]] = 7
         self.c_phone = self._phones(style, area, sub, rng)
         self.c_e164_area, self.c_sub = area, sub
         # contact rows incl. later updates and deletions
@@ -1339,7 +1341,7 @@ class _Generator:
                 att=att if np.ndim(att) == 0 else att[sel],
             )
 
-        add(r < 0.6, Q, t)  # 'queued' callbacks for some messages
+        add(r < 0.35, Q, t)  # 'queued' callbacks for some messages
         canceled = oc == 7
         add(canceled, CANCELED, t + 1)
         hard_code = rng.choice([10, 11, 12, 13], len(out), p=[0.5, 0.15, 0.2, 0.15])
@@ -1543,7 +1545,9 @@ class _Generator:
         acct = a_all.astype(np.int16).copy()
         acct[self.dirt_mask(rng, total, 0.1)] = len(ACCOUNTS)
         bad_ts = np.where(self.dirt_mask(rng, total, 0.1), rng.integers(1, 4, total), 0)
-        backwards = self.dirt_mask(rng, total, 0.3) & ans_all
+        backwards = np.zeros(total, bool)
+        eligible = np.flatnonzero(ans_all & (bad_ts == 0))
+        backwards[eligible[self.dirt_mask(rng, len(eligible), 0.3)]] = True
         end_t = np.where(backwards, t_all - rng.integers(10, 600, total), end_t)
         oc_all = np.concatenate([oc, np.full(nf, -1)])
         fwd_to = np.concatenate([np.where(fwd, u, -1), np.full(nf, -1)])
@@ -1745,6 +1749,7 @@ class _Generator:
 
     # ------------------------------------------------------------------ writing
     def fmt(self, entity: str, day: int) -> str:
+        """File format of an entity's export on a day: a mix, Parquet for big entities at scale."""
         big = self.N >= 1_000_000
         if entity in ("contacts", "calls"):
             return "csv"
@@ -1752,8 +1757,13 @@ class _Generator:
             if big:
                 return "jsonl" if day % 30 == 3 else "parquet"
             return "parquet" if day % 10 == 5 else "jsonl"
-        if entity == "link_clicks" and big:
-            return "parquet"
+        if big and entity in (
+            "link_clicks",
+            "campaign_enrollments",
+            "contact_labels",
+            "opt_events",
+        ):
+            return "jsonl" if day % 30 == 4 else "parquet"
         return "jsonl"
 
     def write(self, out: Path, summary: GenerationSummary, progress) -> None:
@@ -1763,7 +1773,7 @@ class _Generator:
         GIL); each file's bytes depend only on its rows, so output stays deterministic.
         """
         days = [self.start_date + timedelta(days=d) for d in range(N_DAYS)]
-        with ThreadPoolExecutor(max_workers=2) as pool:
+        with ThreadPoolExecutor(max_workers=WRITE_THREADS) as pool:
             for entity in ENTITIES:
                 frame = self.frames[entity]
                 cols = list(frame.cols)
