@@ -19,7 +19,7 @@ hierarchy as (
 
     -- walk down one level at a time; the depth cap stops a cyclic parent chain
     select
-        hierarchy.ancestor_account_id as ancestor_account_id,
+        hierarchy.ancestor_account_id,
         accounts.account_id as descendant_account_id,
         hierarchy.depth + 1 as depth
     from hierarchy

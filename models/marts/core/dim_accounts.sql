@@ -47,18 +47,18 @@ descendants as (
 final as (
 
     select
-        accounts.account_id as account_id,
-        accounts.account_name as account_name,
-        accounts.parent_account_id as parent_account_id,
-        roots.root_account_id as root_account_id,
+        accounts.account_id,
+        accounts.account_name,
+        accounts.parent_account_id,
+        roots.root_account_id,
         cast(ancestry.depth as integer) as depth,
         cast(coalesce(descendants.descendant_count, 0) as integer) as descendant_count,
         coalesce(descendants.descendant_count, 0) > 0 as is_admin_account,
-        accounts.time_zone as time_zone,
+        accounts.time_zone,
         cast(accounts.monthly_credit_allowance as bigint) as monthly_credit_allowance,
         cast(accounts.billing_cycle_anchor_day as integer) as billing_cycle_anchor_day,
-        accounts.created_at as created_at,
-        accounts.updated_at as updated_at
+        accounts.created_at,
+        accounts.updated_at
     from accounts
     left join ancestry
         on accounts.account_id = ancestry.account_id

@@ -29,12 +29,12 @@ step_counts as (
 final as (
 
     select
-        campaigns.campaign_id as campaign_id,
-        campaigns.account_id as account_id,
-        campaigns.campaign_name as campaign_name,
-        campaigns.campaign_type as campaign_type,
-        campaigns.keyword as keyword,
-        campaigns.status as status,
+        campaigns.campaign_id,
+        campaigns.account_id,
+        campaigns.campaign_name,
+        campaigns.campaign_type,
+        campaigns.keyword,
+        campaigns.status,
         cast(coalesce(step_counts.step_count, 0) as integer) as step_count,
         cast(
             {{ to_local_timestamp('campaigns.created_at', 'accounts.time_zone') }} as date
@@ -42,10 +42,10 @@ final as (
         cast(
             {{ to_local_timestamp('campaigns.launched_at', 'accounts.time_zone') }} as date
         ) as launched_date_day,
-        campaigns.created_at as created_at,
-        campaigns.launched_at as launched_at,
-        campaigns.ended_at as ended_at,
-        campaigns.updated_at as updated_at
+        campaigns.created_at,
+        campaigns.launched_at,
+        campaigns.ended_at,
+        campaigns.updated_at
     from campaigns
     left join accounts
         on campaigns.account_id = accounts.account_id

@@ -46,23 +46,23 @@ latest_opt_events as (
 final as (
 
     select
-        contacts.contact_id as contact_id,
-        contacts.account_id as account_id,
-        contacts.phone as phone,
-        contacts.phone_as_entered as phone_as_entered,
-        contacts.first_name as first_name,
-        contacts.last_name as last_name,
-        contacts.email as email,
-        contacts.source as source,
+        contacts.contact_id,
+        contacts.account_id,
+        contacts.phone,
+        contacts.phone_as_entered,
+        contacts.first_name,
+        contacts.last_name,
+        contacts.email,
+        contacts.source,
         cast(
             {{ to_local_timestamp('contacts.created_at', 'accounts.time_zone') }} as date
         ) as created_date_day,
         coalesce(latest_opt_events.opt_status = 'opt_out', false) as is_opted_out,
-        latest_opt_events.opt_status_at as opt_status_at,
+        latest_opt_events.opt_status_at,
         contacts.deleted_at is not null as is_deleted,
-        contacts.created_at as created_at,
-        contacts.updated_at as updated_at,
-        contacts.deleted_at as deleted_at
+        contacts.created_at,
+        contacts.updated_at,
+        contacts.deleted_at
     from contacts
     left join accounts
         on contacts.account_id = accounts.account_id

@@ -77,19 +77,19 @@ final as (
     select
         {{ dbt.hash(dbt.concat(['population.campaign_id', "'|'", 'population.contact_id'])) }}
             as campaign_contact_id,
-        campaigns.account_id as account_id,
-        population.campaign_id as campaign_id,
-        population.contact_id as contact_id,
-        campaigns.campaign_type as campaign_type,
+        campaigns.account_id,
+        population.campaign_id,
+        population.contact_id,
+        campaigns.campaign_type,
         campaigns.launched_date_day as campaign_launched_date_day,
-        campaign_enrollments.enrollment_id as enrollment_id,
-        campaign_enrollments.enrolled_at as enrolled_at,
+        campaign_enrollments.enrollment_id,
+        campaign_enrollments.enrolled_at,
         cast(
             {{ to_local_timestamp('campaign_enrollments.enrolled_at', 'accounts.time_zone') }}
             as date
         ) as enrolled_date_day,
         campaign_enrollments.enrollment_id is not null as is_enrolled,
-        first_replies.first_reply_message_id as first_reply_message_id,
+        first_replies.first_reply_message_id,
         first_replies.replied_at as first_replied_at,
         first_replies.date_day as first_reply_date_day,
         cast(first_replies.step_number as integer) as first_reply_step_number,

@@ -93,68 +93,68 @@ event_watermarks as (
 
 {% if is_incremental() %}
 
-built_messages as (
+    built_messages as (
 
-    select
-        message_id,
-        last_event_at,
-        delivery_event_count
-    from {{ this }}
+        select
+            message_id,
+            last_event_at,
+            delivery_event_count
+        from {{ this }}
 
-),
+    ),
 
-built_watermark as (
+    built_watermark as (
 
-    select max(created_at) as max_created_at
-    from {{ this }}
+        select max(created_at) as max_created_at
+        from {{ this }}
 
-),
+    ),
 
-changed_messages as (
+    changed_messages as (
 
     -- recent messages: their attribution, first-of-enrollment flag etc. may still move
-    select messages.message_id as message_id
-    from messages
-    cross join built_watermark
-    where
-        built_watermark.max_created_at is null
-        or messages.created_at >= {{ dbt.dateadd(
+        select messages.message_id
+        from messages
+        cross join built_watermark
+        where
+            built_watermark.max_created_at is null
+            or messages.created_at >= {{ dbt.dateadd(
             'hour', -1 * var('incremental_lookback_hours'), 'built_watermark.max_created_at'
         ) }}
 
-    union
+        union
 
-    -- messages never built (late-arriving message rows)
-    select messages.message_id as message_id
-    from messages
-    left join built_messages
-        on messages.message_id = built_messages.message_id
-    where built_messages.message_id is null
+        -- messages never built (late-arriving message rows)
+        select messages.message_id
+        from messages
+        left join built_messages
+            on messages.message_id = built_messages.message_id
+        where built_messages.message_id is null
 
-    union
+        union
 
-    -- messages whose delivery events changed since they were built, however late
-    select event_watermarks.message_id as message_id
-    from event_watermarks
-    left join built_messages
-        on event_watermarks.message_id = built_messages.message_id
-    where
-        built_messages.message_id is null
-        or built_messages.delivery_event_count is null
-        or built_messages.delivery_event_count <> event_watermarks.delivery_event_count
-        or built_messages.last_event_at is null
-        or built_messages.last_event_at <> event_watermarks.last_event_at
+        -- messages whose delivery events changed since they were built, however late
+        select event_watermarks.message_id
+        from event_watermarks
+        left join built_messages
+            on event_watermarks.message_id = built_messages.message_id
+        where
+            built_messages.message_id is null
+            or built_messages.delivery_event_count is null
+            or built_messages.delivery_event_count <> event_watermarks.delivery_event_count
+            or built_messages.last_event_at is null
+            or built_messages.last_event_at <> event_watermarks.last_event_at
 
-),
+    ),
 
-scoped_messages as (
+    scoped_messages as (
 
-    select messages.*
-    from messages
-    inner join changed_messages
-        on messages.message_id = changed_messages.message_id
+        select messages.*
+        from messages
+        inner join changed_messages
+            on messages.message_id = changed_messages.message_id
 
-),
+    ),
 
 {% else %}
 
@@ -169,17 +169,17 @@ scoped_messages as (
 joined as (
 
     select
-        scoped_messages.message_id as message_id,
-        scoped_messages.account_id as account_id,
-        scoped_messages.contact_id as contact_id,
-        scoped_messages.direction as direction,
-        scoped_messages.created_at as created_at,
+        scoped_messages.message_id,
+        scoped_messages.account_id,
+        scoped_messages.contact_id,
+        scoped_messages.direction,
+        scoped_messages.created_at,
         {{ to_local_timestamp('scoped_messages.created_at', 'accounts.time_zone') }}
             as created_at_local,
-        scoped_messages.phone_number_id as phone_number_id,
-        scoped_messages.inbox_id as inbox_id,
-        inboxes.inbox_type as inbox_type,
-        scoped_messages.user_id as user_id,
+        scoped_messages.phone_number_id,
+        scoped_messages.inbox_id,
+        inboxes.inbox_type,
+        scoped_messages.user_id,
         case
             when scoped_messages.direction = 'inbound' then inbound_attributed.attributed_campaign_id
             else scoped_messages.campaign_id
@@ -203,22 +203,22 @@ joined as (
             when scoped_messages.direction = 'inbound' then inbound_attributed.attribution_source
             when scoped_messages.campaign_id is not null then 'platform'
         end as attribution_source,
-        scoped_messages.send_type as send_type,
+        scoped_messages.send_type,
         coalesce(segmented.is_mms, scoped_messages.media_count > 0) as is_mms,
-        segmented.encoding as encoding,
-        segmented.segments as segments,
-        segmented.num_segments_reported as num_segments_reported,
+        segmented.encoding,
+        segmented.segments,
+        segmented.num_segments_reported,
         coalesce(segmented.segment_count_mismatch, false) as segment_count_mismatch,
-        segmented.credits as credits,
-        delivery_outcomes.final_status as final_status,
-        delivery_outcomes.final_status_at as final_status_at,
-        delivery_outcomes.final_error_code as final_error_code,
+        segmented.credits,
+        delivery_outcomes.final_status,
+        delivery_outcomes.final_status_at,
+        delivery_outcomes.final_error_code,
         case
             when scoped_messages.direction = 'outbound'
                 then coalesce(delivery_outcomes.delivery_outcome, 'pending')
         end as delivery_outcome,
-        delivery_outcomes.attempts as attempts,
-        event_watermarks.last_event_at as last_event_at,
+        delivery_outcomes.attempts,
+        event_watermarks.last_event_at,
         coalesce(event_watermarks.delivery_event_count, 0) as delivery_event_count,
         coalesce(delivery_outcomes.final_status = 'canceled', false) as is_canceled,
         enrollment_first_messages.first_message_id is not null as is_first_message_of_enrollment,

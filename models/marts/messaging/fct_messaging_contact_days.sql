@@ -58,13 +58,13 @@ message_activity as (
 opt_event_rows as (
 
     select
-        opt_events.account_id as account_id,
+        opt_events.account_id,
         cast({{ to_local_timestamp('opt_events.occurred_at', 'accounts.time_zone') }} as date)
             as date_day,
         coalesce(opt_events.campaign_id, messages.campaign_id) as campaign_id,
-        messages.template_id as template_id,
-        opt_events.contact_id as contact_id,
-        opt_events.method as method
+        messages.template_id,
+        opt_events.contact_id,
+        opt_events.method
     from opt_events
     inner join accounts
         on opt_events.account_id = accounts.account_id
@@ -97,11 +97,11 @@ opt_event_activity as (
 lead_rows as (
 
     select
-        leads.account_id as account_id,
+        leads.account_id,
         cast({{ to_local_timestamp('leads.created_at', 'accounts.time_zone') }} as date) as date_day,
         coalesce(leads.campaign_id, messages.campaign_id) as campaign_id,
-        messages.template_id as template_id,
-        leads.contact_id as contact_id
+        messages.template_id,
+        leads.contact_id
     from leads
     inner join accounts
         on leads.account_id = accounts.account_id

@@ -56,19 +56,19 @@ joined as (
     select
         coalesce(message_days.account_id, call_days.account_id) as account_id,
         coalesce(message_days.date_day, call_days.date_day) as date_day,
-        message_days.segments_total as segments_total,
-        message_days.segments_sent as segments_sent,
-        message_days.segments_received as segments_received,
-        message_days.messages_sent as messages_sent,
-        message_days.messages_received as messages_received,
-        message_days.credits_used as credits_used,
-        message_days.new_contacts as new_contacts,
-        message_days.opted_in_contacts as opted_in_contacts,
-        message_days.opted_out_contacts as opted_out_contacts,
-        call_days.calls_total as calls_total,
-        call_days.calls_inbound as calls_inbound,
-        call_days.calls_outbound as calls_outbound,
-        call_days.calls_forwarded as calls_forwarded
+        message_days.segments_total,
+        message_days.segments_sent,
+        message_days.segments_received,
+        message_days.messages_sent,
+        message_days.messages_received,
+        message_days.credits_used,
+        message_days.new_contacts,
+        message_days.opted_in_contacts,
+        message_days.opted_out_contacts,
+        call_days.calls_total,
+        call_days.calls_inbound,
+        call_days.calls_outbound,
+        call_days.calls_forwarded
     from message_days
     full outer join call_days
         on
@@ -85,14 +85,19 @@ final as (
         ])) }} as account_usage_day_id,
         account_id,
         date_day,
-        {%- for measure in [
-            'segments_total', 'segments_sent', 'segments_received', 'messages_sent',
-            'messages_received', 'credits_used', 'new_contacts', 'opted_in_contacts',
-            'opted_out_contacts', 'calls_total', 'calls_inbound', 'calls_outbound',
-            'calls_forwarded',
-        ] %}
-        cast(coalesce({{ measure }}, 0) as bigint) as {{ measure }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        cast(coalesce(segments_total, 0) as bigint) as segments_total,
+        cast(coalesce(segments_sent, 0) as bigint) as segments_sent,
+        cast(coalesce(segments_received, 0) as bigint) as segments_received,
+        cast(coalesce(messages_sent, 0) as bigint) as messages_sent,
+        cast(coalesce(messages_received, 0) as bigint) as messages_received,
+        cast(coalesce(credits_used, 0) as bigint) as credits_used,
+        cast(coalesce(new_contacts, 0) as bigint) as new_contacts,
+        cast(coalesce(opted_in_contacts, 0) as bigint) as opted_in_contacts,
+        cast(coalesce(opted_out_contacts, 0) as bigint) as opted_out_contacts,
+        cast(coalesce(calls_total, 0) as bigint) as calls_total,
+        cast(coalesce(calls_inbound, 0) as bigint) as calls_inbound,
+        cast(coalesce(calls_outbound, 0) as bigint) as calls_outbound,
+        cast(coalesce(calls_forwarded, 0) as bigint) as calls_forwarded
     from joined
 
 )

@@ -18,6 +18,13 @@
 #}
 
 {%- set double_type = 'double precision' if target.type == 'postgres' else 'double' %}
+{%- set local_created_at = to_local_timestamp('accounts.created_at', 'accounts.time_zone') %}
+{%- if var('credits_as_of_date', none) is not none %}
+    {%- set as_of_date = "cast('" ~ var('credits_as_of_date') ~ "' as date)" %}
+{%- else %}
+    {%- set utc_now = 'cast(' ~ dbt.current_timestamp() ~ ' as ' ~ dbt.type_timestamp() ~ ')' %}
+    {%- set as_of_date = 'cast(' ~ to_local_timestamp(utc_now, 'accounts.time_zone') ~ ' as date)' %}
+{%- endif %}
 
 with accounts as (
 
@@ -40,25 +47,15 @@ messages as (
 account_settings as (
 
     select
-        accounts.account_id as account_id,
-        accounts.monthly_credit_allowance as credit_allowance,
+        account_id,
+        monthly_credit_allowance as credit_allowance,
         coalesce(
-            accounts.billing_cycle_anchor_day,
-            cast(extract(day from {{ to_local_timestamp('accounts.created_at', 'accounts.time_zone') }}) as integer),
+            billing_cycle_anchor_day,
+            cast(extract(day from {{ local_created_at }}) as integer),
             1
         ) as anchor_day,
-        cast({{ to_local_timestamp('accounts.created_at', 'accounts.time_zone') }} as date)
-            as created_date_day,
-        {% if var('credits_as_of_date', none) is not none -%}
-        cast('{{ var("credits_as_of_date") }}' as date)
-        {%- else -%}
-        cast(
-            {{ to_local_timestamp(
-                'cast(' ~ dbt.current_timestamp() ~ ' as ' ~ dbt.type_timestamp() ~ ')',
-                'accounts.time_zone'
-            ) }} as date
-        )
-        {%- endif %} as as_of_date
+        cast({{ local_created_at }} as date) as created_date_day,
+        {{ as_of_date }} as as_of_date
     from accounts
 
 ),
@@ -95,26 +92,37 @@ month_lengths as (
 
 ),
 
-periods as (
+period_offsets as (
 
-    -- one period per account and month: it starts on the anchor day clamped to the month and
-    -- ends the day before the (clamped) anchor day of the next month
+    -- per account and month: days from the month start to the period start (the anchor day
+    -- clamped to the month's length) and from the next month's start to the next period start
     select
-        account_settings.account_id as account_id,
-        cast({{ dbt.dateadd(
-            'day',
-            '(case when account_settings.anchor_day < month_lengths.days_in_month'
-            ~ ' then account_settings.anchor_day else month_lengths.days_in_month end) - 1',
-            'month_lengths.month_start'
-        ) }} as date) as period_start,
-        cast({{ dbt.dateadd(
-            'day',
-            '(case when account_settings.anchor_day < month_lengths.days_in_next_month'
-            ~ ' then account_settings.anchor_day else month_lengths.days_in_next_month end) - 2',
-            'month_lengths.next_month_start'
-        ) }} as date) as period_end
+        account_settings.account_id,
+        month_lengths.month_start,
+        month_lengths.next_month_start,
+        case
+            when account_settings.anchor_day < month_lengths.days_in_month
+                then account_settings.anchor_day
+            else month_lengths.days_in_month
+        end - 1 as start_offset,
+        case
+            when account_settings.anchor_day < month_lengths.days_in_next_month
+                then account_settings.anchor_day
+            else month_lengths.days_in_next_month
+        end - 1 as next_start_offset
     from account_settings
     cross join month_lengths
+
+),
+
+periods as (
+
+    -- one period per account and month; it ends the day before the next period starts
+    select
+        account_id,
+        cast({{ dbt.dateadd('day', 'start_offset', 'month_start') }} as date) as period_start,
+        cast({{ dbt.dateadd('day', 'next_start_offset - 1', 'next_month_start') }} as date) as period_end
+    from period_offsets
 
 ),
 
@@ -122,11 +130,11 @@ account_periods as (
 
     -- keep the periods from the account's first day through its as-of day
     select
-        periods.account_id as account_id,
-        periods.period_start as period_start,
-        periods.period_end as period_end,
-        account_settings.credit_allowance as credit_allowance,
-        account_settings.as_of_date as as_of_date
+        periods.account_id,
+        periods.period_start,
+        periods.period_end,
+        account_settings.credit_allowance,
+        account_settings.as_of_date
     from periods
     inner join account_settings
         on periods.account_id = account_settings.account_id
@@ -158,15 +166,15 @@ period_credits as (
 
     -- periods never overlap, so each day lands in exactly one period: no fan-out
     select
-        account_periods.account_id as account_id,
-        account_periods.period_start as period_start,
+        account_periods.account_id,
+        account_periods.period_start,
         sum(daily_credits.credits) as credits_used
     from account_periods
     inner join daily_credits
         on
             account_periods.account_id = daily_credits.account_id
-            and daily_credits.date_day >= account_periods.period_start
-            and daily_credits.date_day <= account_periods.period_end
+            and account_periods.period_start <= daily_credits.date_day
+            and account_periods.period_end >= daily_credits.date_day
     group by account_periods.account_id, account_periods.period_start
 
 ),
@@ -174,17 +182,17 @@ period_credits as (
 measured as (
 
     select
-        account_periods.account_id as account_id,
-        account_periods.period_start as period_start,
-        account_periods.period_end as period_end,
-        account_periods.as_of_date as as_of_date,
+        account_periods.account_id,
+        account_periods.period_start,
+        account_periods.period_end,
+        account_periods.as_of_date,
         account_periods.as_of_date >= account_periods.period_start
         and account_periods.as_of_date <= account_periods.period_end as is_current_period,
         {{ dbt.datediff('account_periods.period_start', 'account_periods.period_end', 'day') }} + 1
             as period_days,
         {{ dbt.datediff('account_periods.period_start', 'account_periods.as_of_date', 'day') }} + 1
             as elapsed_days,
-        account_periods.credit_allowance as credit_allowance,
+        account_periods.credit_allowance,
         coalesce(period_credits.credits_used, 0) as credits_used
     from account_periods
     left join period_credits

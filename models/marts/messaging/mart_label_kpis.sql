@@ -27,11 +27,11 @@ contact_labels as (
 additions as (
 
     select
-        contact_labels.account_id as account_id,
+        contact_labels.account_id,
         cast({{ to_local_timestamp('contact_labels.occurred_at', 'accounts.time_zone') }} as date)
             as date_day,
-        contact_labels.label_id as label_id,
-        contact_labels.contact_id as contact_id
+        contact_labels.label_id,
+        contact_labels.contact_id
     from contact_labels
     inner join accounts
         on contact_labels.account_id = accounts.account_id
@@ -60,12 +60,12 @@ final as (
             dbt.safe_cast('aggregated.date_day', dbt.type_string()), "'|'",
             'aggregated.label_id',
         ])) }} as label_kpi_id,
-        aggregated.account_id as account_id,
-        aggregated.date_day as date_day,
-        aggregated.label_id as label_id,
-        labels.label_name as label_name,
-        aggregated.label_assignments as label_assignments,
-        aggregated.label_contacts as label_contacts
+        aggregated.account_id,
+        aggregated.date_day,
+        aggregated.label_id,
+        labels.label_name,
+        aggregated.label_assignments,
+        aggregated.label_contacts
     from aggregated
     left join labels
         on aggregated.label_id = labels.label_id

@@ -123,10 +123,10 @@ message_counts as (
 sms_leads as (
 
     select
-        leads.account_id as account_id,
+        leads.account_id,
         cast({{ to_local_timestamp('leads.created_at', 'accounts.time_zone') }} as date) as date_day,
         coalesce(leads.campaign_id, messages.campaign_id) as campaign_id,
-        messages.template_id as template_id
+        messages.template_id
     from leads
     inner join accounts
         on leads.account_id = accounts.account_id
@@ -152,11 +152,11 @@ lead_counts as (
 ai_filter_events as (
 
     select
-        opt_events.account_id as account_id,
+        opt_events.account_id,
         cast({{ to_local_timestamp('opt_events.occurred_at', 'accounts.time_zone') }} as date)
             as date_day,
         coalesce(opt_events.campaign_id, messages.campaign_id) as campaign_id,
-        messages.template_id as template_id
+        messages.template_id
     from opt_events
     inner join accounts
         on opt_events.account_id = accounts.account_id
@@ -182,10 +182,10 @@ ai_filter_counts as (
 enrollment_days as (
 
     select
-        campaigns.account_id as account_id,
+        campaigns.account_id,
         cast({{ to_local_timestamp('enrollments.enrolled_at', 'accounts.time_zone') }} as date)
             as date_day,
-        enrollments.campaign_id as campaign_id
+        enrollments.campaign_id
     from enrollments
     inner join campaigns
         on enrollments.campaign_id = campaigns.campaign_id
@@ -262,16 +262,16 @@ stacked as (
     } -%}
     {%- for source_name, source_measures in sources.items() %}
 
-    select
-        account_id,
-        date_day,
-        campaign_id,
-        template_id,
+        select
+            account_id,
+            date_day,
+            campaign_id,
         {%- for measure in measures %}
-        {% if measure in source_measures %}{{ measure }}{% else %}0{% endif %} as {{ measure }}{{ ',' if not loop.last }}
+            {% if measure in source_measures %}{{ measure }}{% else %}0{% endif %} as {{ measure }},
         {%- endfor %}
-    from {{ source_name }}
-    {% if not loop.last %}union all{% endif %}
+            template_id
+        from {{ source_name }}
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 
 ),
@@ -282,10 +282,10 @@ summed as (
         account_id,
         date_day,
         campaign_id,
-        template_id,
-        {%- for measure in measures %}
-        cast(sum({{ measure }}) as bigint) as {{ measure }}{{ ',' if not loop.last }}
-        {%- endfor %}
+    {%- for measure in measures %}
+        cast(sum({{ measure }}) as bigint) as {{ measure }},
+    {%- endfor %}
+        template_id
     from stacked
     group by account_id, date_day, campaign_id, template_id
 
@@ -305,13 +305,22 @@ final as (
         campaign_id,
         template_id,
         {%- for measure in measures %}
-        {{ measure }},
+            {{ measure }},
         {%- endfor %}
-        cast(case when campaign_messages_sent > 0 then 1.0 * carrier_blocked_messages / campaign_messages_sent end as {{ double_type }}) as carrier_block_rate,
-        cast(case when first_messages_sent > 0 then 1.0 * delivered_first_messages / first_messages_sent end as {{ double_type }}) as delivery_rate,
+        cast(
+            case
+                when campaign_messages_sent > 0 then 1.0 * carrier_blocked_messages / campaign_messages_sent
+            end as {{ double_type }}
+        ) as carrier_block_rate,
+        cast(
+            case
+                when first_messages_sent > 0 then 1.0 * delivered_first_messages / first_messages_sent
+            end as {{ double_type }}
+        ) as delivery_rate,
         cast(case when sms_sent > 0 then 1.0 * opt_out_messages / sms_sent end as {{ double_type }}) as opt_out_rate,
         cast(case when sms_sent > 0 then 1.0 * leads / sms_sent end as {{ double_type }}) as sms_to_lead_rate,
-        cast(case when delivered_messages > 0 then 1.0 * leads / delivered_messages end as {{ double_type }}) as sms_to_lead_rate_delivered
+        cast(case when delivered_messages > 0 then 1.0 * leads / delivered_messages end as {{ double_type }})
+            as sms_to_lead_rate_delivered
     from summed
 
 )

@@ -108,7 +108,8 @@ final as (
         step_number,
         step_contacts_sent,
         replied_contacts,
-        cast(case when step_contacts_sent > 0 then 1.0 * replied_contacts / step_contacts_sent end as {{ double_type }}) as step_reply_rate
+        cast(case when step_contacts_sent > 0 then 1.0 * replied_contacts / step_contacts_sent end as {{ double_type }})
+            as step_reply_rate
     from summed
 
 )

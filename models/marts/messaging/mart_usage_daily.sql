@@ -90,11 +90,11 @@ new_contact_usage as (
 opt_event_days as (
 
     select
-        opt_events.account_id as account_id,
+        opt_events.account_id,
         cast({{ to_local_timestamp('opt_events.occurred_at', 'accounts.time_zone') }} as date)
             as date_day,
-        opt_events.contact_id as contact_id,
-        opt_events.direction as direction
+        opt_events.contact_id,
+        opt_events.direction
     from opt_events
     inner join accounts
         on opt_events.account_id = accounts.account_id

@@ -1,0 +1,150 @@
+"""An incremental build of fct_messages gives exactly the table a full refresh gives.
+
+Two warehouses are built from the same small generated landing data:
+
+* incremental: load every export day but the last, build, then load the last day plus a file
+  of LATE delivery events for messages of earlier days (a delivered-after-soft-bounce retry,
+  a late failure, an old out-of-order duplicate, and events far older than the lookback)
+  and build again incrementally;
+* full: load everything at once and build with --full-refresh.
+
+fct_messages (and mart_messaging_kpis downstream of it) must be identical: EXCEPT in both
+directions returns no row.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+SELECT = "+fct_messages +mart_messaging_kpis"
+COMPARED = ["fct_messages", "mart_messaging_kpis"]
+
+
+def _run(args: list[str], env: dict[str, str]) -> None:
+    result = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, f"{' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+
+
+def _env(tmp: Path, name: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        COMMS_WAREHOUSE_PATH=str(tmp / f"{name}.duckdb"),
+        DBT_PROFILES_DIR=str(REPO),
+        DBT_TARGET_PATH=str(tmp / f"target_{name}"),
+        DBT_LOG_PATH=str(tmp / f"logs_{name}"),
+    )
+    return env
+
+
+def _load(landing: Path, env: dict[str, str]) -> None:
+    _run([str(BIN / "comms-warehouse"), "load", "--landing", str(landing),
+          "--warehouse", env["COMMS_WAREHOUSE_PATH"]], env)
+
+
+def _dbt(args: list[str], env: dict[str, str]) -> None:
+    _run([str(BIN / "dbt"), *args, "--project-dir", str(REPO), "--profiles-dir", str(REPO)], env)
+
+
+def _late_events(warehouse: str, last_day: str) -> list[dict]:
+    """Late delivery events for outbound messages already loaded from earlier export days."""
+    con = duckdb.connect(warehouse, read_only=True)
+    messages = con.execute(
+        """
+        select message_id, created_at
+        from raw.messages
+        where direction = 'outbound' and message_id is not null and created_at is not null
+        order by message_id
+        """
+    ).fetchall()
+    con.close()
+    assert len(messages) >= 8, "need outbound messages to attach late events to"
+    picked = messages[:: max(1, len(messages) // 8)][:8]
+    events = []
+    for i, (message_id, created_at) in enumerate(picked):
+        created = str(created_at).replace(" ", "T")
+        created = created if created.endswith("Z") or "+" in created[10:] else created + "Z"
+        if i % 4 == 0:
+            # soft bounce then delivered on the retry: delivered, not bounced
+            events.append({"event_id": f"late_{i}_a", "message_id": message_id, "status": "undelivered",
+                           "occurred_at": created, "error_code": "30003", "attempt": 1})
+            events.append({"event_id": f"late_{i}_b", "message_id": message_id, "status": "delivered",
+                           "occurred_at": f"{last_day}T12:00:00Z", "error_code": None, "attempt": 2})
+        elif i % 4 == 1:
+            # a late carrier block
+            events.append({"event_id": f"late_{i}", "message_id": message_id, "status": "undelivered",
+                           "occurred_at": f"{last_day}T13:00:00Z", "error_code": "30007", "attempt": 0})
+        elif i % 4 == 2:
+            # an out-of-order event stamped at the message's own time (far outside the lookback)
+            events.append({"event_id": f"late_{i}", "message_id": message_id, "status": "queued",
+                           "occurred_at": created, "error_code": None, "attempt": 0})
+        else:
+            # a late cancellation: the message leaves sms_sent
+            events.append({"event_id": f"late_{i}", "message_id": message_id, "status": "canceled",
+                           "occurred_at": f"{last_day}T14:00:00Z", "error_code": None, "attempt": 0})
+    return events
+
+
+def test_incremental_build_equals_full_refresh(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    env_gen = _env(tmp_path, "gen")
+    _run([str(BIN / "comms-warehouse"), "generate", "--scale", "2000", "--out", str(landing),
+          "--seed", "11", "--end-date", "2026-03-10", "--dirt-rate", "0.02"], env_gen)
+
+    days = sorted({p.name for p in landing.glob("*/*") if p.is_dir()})
+    last_day = days[-1]
+
+    # batch 1: every export day but the last
+    first_batch = tmp_path / "landing_first"
+    for entity_day in landing.glob("*/*"):
+        if entity_day.is_dir() and entity_day.name != last_day:
+            shutil.copytree(entity_day, first_batch / entity_day.parent.name / entity_day.name)
+
+    incremental = _env(tmp_path, "incremental")
+    _load(first_batch, incremental)
+    _dbt(["build", "--select", SELECT, "--exclude-resource-type", "test", "unit_test"], incremental)
+
+    # the last export day also carries late events for messages of earlier days
+    late_dir = landing / "message_events" / last_day
+    late_dir.mkdir(parents=True, exist_ok=True)
+    with open(late_dir / "late-callbacks.jsonl", "w") as handle:
+        for event in _late_events(incremental["COMMS_WAREHOUSE_PATH"], last_day):
+            handle.write(json.dumps(event) + "\n")
+
+    _load(landing, incremental)  # already-loaded files are skipped: only the last day lands
+    _dbt(["build", "--select", SELECT, "--exclude-resource-type", "test", "unit_test"], incremental)
+
+    full = _env(tmp_path, "full")
+    _load(landing, full)
+    _dbt(["build", "--select", SELECT, "--full-refresh", "--exclude-resource-type", "test", "unit_test"], full)
+
+    con = duckdb.connect(incremental["COMMS_WAREHOUSE_PATH"], read_only=True)
+    con.execute(f"attach '{full['COMMS_WAREHOUSE_PATH']}' as full_build (read_only)")
+    for table in COMPARED:
+        rows = con.execute(f"select count(*) from marts.{table}").fetchone()[0]
+        assert rows > 0, f"{table} is empty"
+        only_incremental = con.execute(
+            f"select count(*) from (select * from marts.{table} except all select * from full_build.marts.{table})"
+        ).fetchone()[0]
+        only_full = con.execute(
+            f"select count(*) from (select * from full_build.marts.{table} except all select * from marts.{table})"
+        ).fetchone()[0]
+        assert (only_incremental, only_full) == (0, 0), (
+            f"{table}: {only_incremental} rows only in the incremental build, {only_full} only in the full refresh"
+        )
+    # the late events hit messages the first build had already published
+    changed = con.execute(
+        "select count(*) from marts.fct_messages where message_id in "
+        "(select message_id from read_json_auto(?))",
+        [str(late_dir / "late-callbacks.jsonl")],
+    ).fetchone()[0]
+    assert changed > 0
+    con.close()
