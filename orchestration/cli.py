@@ -124,6 +124,8 @@ def _print_refresh_summary(summary, warehouse: Path) -> None:
     for check in failed:
         level = "[red]BLOCKING[/red]" if check.blocking else "[yellow]warning[/yellow]"
         console.print(f"  {level} {check.asset} :: {check.name} {check.description}".rstrip())
+    for failure in summary.dbt_failures:
+        console.print(f"  [red]dbt[/red] {failure}")
     if summary.failure:
         console.print(f"[red]run failed:[/red] {summary.failure}")
     console.print(f"warehouse: {warehouse}  (Dagster run {summary.run_id})")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import uuid
@@ -42,6 +43,8 @@ class RefreshSummary:
     rows_by_layer: dict[str, int] = field(default_factory=dict)
     relations_by_layer: dict[str, int] = field(default_factory=dict)
     checks: list[CheckOutcome] = field(default_factory=list)
+    # dbt nodes that errored or failed outside any asset check (e.g. tests across several models)
+    dbt_failures: list[str] = field(default_factory=list)
     failure: str | None = None
 
     @property
@@ -50,7 +53,7 @@ class RefreshSummary:
 
     @property
     def ok(self) -> bool:
-        return self.succeeded and not self.failed_blocking_checks
+        return self.succeeded and not self.failed_blocking_checks and not self.dbt_failures
 
 
 def dagster_home() -> Path:
@@ -141,6 +144,8 @@ def run_refresh(
                 description=str(evaluation.metadata.get("dagster_dbt/message", "") or ""),
             )
         )
+    checked = {c.name for c in summary.checks}
+    summary.dbt_failures = [f for f in _dbt_failures(run_id) if f.split(" ")[0] not in checked]
     if not result.success:
         failures = [
             e.message or e.event_type_value
@@ -149,6 +154,23 @@ def run_refresh(
         ]
         summary.failure = failures[0] if failures else "run failed"
     return summary
+
+
+def _dbt_failures(run_id: str) -> list[str]:
+    """Errored and failed dbt nodes of this run, from the run_results.json dagster-dbt kept."""
+    from orchestration.dbt.assets import dbt_project
+
+    failures = []
+    for results in dbt_project.target_path.glob(f"*-{run_id[:7]}-*/run_results.json"):
+        for node in json.loads(results.read_text())["results"]:
+            if node["status"] in ("error", "fail"):
+                name = node["unique_id"].split(".")[-1]
+                # dbt's message opens with "Runtime Error in test x"; the cause is the next line.
+                message = node.get("message") or ""
+                lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
+                cause = lines[1] if len(lines) > 1 else (lines[0] if lines else "")
+                failures.append(f"{name} ({node['status']}: {cause})")
+    return sorted(failures)
 
 
 def _ledger_paths(warehouse: Path) -> set[str]:

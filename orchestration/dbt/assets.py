@@ -1,5 +1,7 @@
 """The dbt project as Dagster assets: one asset per model and seed, dbt tests as asset checks."""
 
+import os
+import shutil
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,7 +17,12 @@ from dagster_dbt import (
 from orchestration import settings
 from orchestration.landing.assets import WAREHOUSE_POOL, raw_asset_key
 
-dbt_project = DbtProject(project_dir=settings.PROJECT_DIR, profiles_dir=settings.PROJECT_DIR)
+dbt_project = DbtProject(
+    project_dir=settings.PROJECT_DIR,
+    profiles_dir=settings.PROJECT_DIR,
+    # Honour DBT_TARGET_PATH as dbt does, so parallel checkouts don't share a target folder.
+    target_path=os.environ.get("DBT_TARGET_PATH", "target"),
+)
 # `dagster dev` re-parses on start; the CLI parses before it loads these definitions.
 dbt_project.prepare_if_dev()
 
@@ -58,4 +65,22 @@ def warehouse_dbt_assets(
 ):
     """`dbt build` of the selected models: seeds, models and their tests in dependency order."""
     args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
-    yield from dbt.cli(args, context=context).stream()
+    invocation = dbt.cli(args, context=context)
+    try:
+        yield from invocation.stream()
+    finally:
+        # If the step dies mid-stream, dbt must not live on holding the warehouse file's lock.
+        if invocation.process.poll() is None:
+            invocation.process.terminate()
+            invocation.process.wait()
+        _prune_run_folders(keep=10)
+
+
+def _prune_run_folders(keep: int) -> None:
+    """dagster-dbt gives every run its own target folder; keep the latest few for debugging."""
+    runs = sorted(
+        (p for p in dbt_project.target_path.glob("warehouse_dbt_assets-*") if p.is_dir()),
+        key=lambda p: p.stat().st_mtime,
+    )
+    for stale in runs[:-keep]:
+        shutil.rmtree(stale, ignore_errors=True)
