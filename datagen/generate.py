@@ -260,10 +260,12 @@ class _Buf:
         return idx
 
     def done(self) -> dict[str, np.ndarray]:
-        return {
-            k: np.concatenate(v) if v else np.zeros(0, np.asarray(self.defaults[k]).dtype)
-            for k, v in self.parts.items()
-        }
+        """Concatenate the columns once; the parts are released to keep memory down."""
+        out = {}
+        for k in list(self.parts):
+            v = self.parts.pop(k)
+            out[k] = np.concatenate(v) if v else np.zeros(0, np.asarray(self.defaults[k]).dtype)
+        return out
 
 
 def _lognormal(rng, median: float, sigma: float, n: int, lo: float, hi: float) -> np.ndarray:
@@ -884,7 +886,7 @@ class _Generator:
         rng = self.rng("enrollments")
         t_end = self.t_end
         # enrollments per standard campaign: a sample without repeats of the account's contacts
-        target_enr = 0.86 * self.N / 2.75
+        target_enr = 0.86 * self.N / 2.5  # ~2.5 messages per enrollment, 14% inbox-only
         e_c, e_k, e_t = [], [], []
         w = np.array([a[4] for a in ACCOUNTS])
         for c in range(len(self.camp_acct)):
@@ -1774,7 +1776,7 @@ class _Generator:
         """
         days = [self.start_date + timedelta(days=d) for d in range(N_DAYS)]
         with ThreadPoolExecutor(max_workers=WRITE_THREADS) as pool:
-            for entity in ENTITIES:
+            for e_no, entity in enumerate(ENTITIES):
                 frame = self.frames[entity]
                 cols = list(frame.cols)
                 rows = np.arange(frame.n)
@@ -1816,7 +1818,7 @@ class _Generator:
                     summary.files += 1
                     written += n
                     if progress and (d % 10 == 9 or d == N_DAYS - 1):
-                        progress(f"write {entity}", d + 1, N_DAYS)
+                        progress("write", e_no * N_DAYS + d + 1, len(ENTITIES) * N_DAYS)
                 summary.rows[entity] = written
         if self.dirt > 0:
             self._malformed(out, days, summary)
@@ -1901,9 +1903,9 @@ def generate(
         ("opt_events, leads, deals", g.opt_leads_deals),
         ("contact_labels", g.contact_labels),
     ]
-    for i, (name, fn) in enumerate(stages):
+    for i, (_name, fn) in enumerate(stages):
         if progress:
-            progress(f"generate {name}", i, len(stages))
+            progress("generate", i, len(stages))
         fn()
     if progress:
         progress("generate", len(stages), len(stages))
