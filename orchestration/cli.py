@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import logging
 import sys
+import uuid
 from pathlib import Path
 
 from rich.console import Console
@@ -37,7 +38,9 @@ def cmd_load(args: argparse.Namespace) -> int:
         def tick(result, done, total):
             bar.update(task, completed=done, total=total, description=f"loading {result.entity}")
 
-        results = load_landing(Path(args.landing), warehouse, progress=tick)
+        results = load_landing(
+            Path(args.landing), warehouse, progress=tick, load_id=f"cli-{uuid.uuid4()}"
+        )
     _print_load_summary(results)
     return 0
 

@@ -98,7 +98,6 @@ def run_refresh(
 
     instance = dg.DagsterInstance.get()
     days = register_export_days(instance, landing)
-    ledger_before = _ledger_paths(warehouse)
 
     job = defs.resolve_job_def("refresh")
     run_id = str(uuid.uuid4())
@@ -132,7 +131,7 @@ def run_refresh(
             watcher.stop()
 
     summary = RefreshSummary(run_id=run_id, succeeded=result.success)
-    _summarize_files(summary, warehouse, ledger_before)
+    _summarize_files(summary, warehouse, run_id)
     summary.rows_by_layer, summary.relations_by_layer = _rows_by_layer(warehouse)
     for evaluation in result.get_asset_check_evaluations():
         summary.checks.append(
@@ -173,24 +172,13 @@ def _dbt_failures(run_id: str) -> list[str]:
     return sorted(failures)
 
 
-def _ledger_paths(warehouse: Path) -> set[str]:
-    if not warehouse.exists():
-        return set()
+def _summarize_files(summary: RefreshSummary, warehouse: Path, run_id: str) -> None:
+    """What this run's loads did, from the ledger rows it wrote (other runs may overlap)."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        if not con.execute(
-            "select 1 from information_schema.tables "
-            "where table_schema = 'raw' and table_name = '_load_ledger'"
-        ).fetchone():
-            return set()
-        return {row[0] for row in con.execute(f"select file_path from {LEDGER}").fetchall()}
-
-
-def _summarize_files(summary: RefreshSummary, warehouse: Path, before: set[str]) -> None:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = con.execute(f"select file_path, status, reason from {LEDGER}").fetchall()
-    for path, status, reason in rows:
-        if path in before:
-            continue
+        rows = con.execute(
+            f"select status, reason from {LEDGER} where load_id = ? order by file_path", [run_id]
+        ).fetchall()
+    for status, reason in rows:
         summary.files[status] = summary.files.get(status, 0) + 1
         if status == "rejected":
             summary.rejections.append(reason)

@@ -58,7 +58,11 @@ def load_landing_files(context: dg.AssetExecutionContext, warehouse: Warehouse):
     days = {_day(key) for key in context.partition_keys}
     entities = {key.path[-1] for key in context.selected_asset_keys}
     results = load_landing(
-        warehouse.landing_root, warehouse.database, export_dates=days, entities=entities
+        warehouse.landing_root,
+        warehouse.database,
+        export_dates=days,
+        entities=entities,
+        load_id=context.run_id,
     )
     by_entity = defaultdict(list)
     for result in results:

@@ -95,6 +95,7 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
             status varchar not null,
             reason varchar,
             loaded_at timestamp not null,
+            load_id varchar,
             primary key (file_id, file_path)
         )
         """
@@ -122,8 +123,12 @@ def load_landing(
     export_dates: Iterable[date] | None = None,
     entities: Iterable[str] | None = None,
     progress: Callable[[FileLoad, int, int], None] | None = None,
+    load_id: str | None = None,
 ) -> list[FileLoad]:
-    """Load every new file under `landing` (optionally only some days or entities)."""
+    """Load every new file under `landing` (optionally only some days or entities).
+
+    `load_id` (the Dagster run id, say) is written to each ledger row this call adds.
+    """
     landing = Path(landing)
     if not landing.is_dir():
         raise FileNotFoundError(f"landing folder {landing} does not exist")
@@ -144,14 +149,16 @@ def load_landing(
         con.execute("set TimeZone = 'UTC'")
         ensure_raw_schema(con)
         for done, landing_file in enumerate(files, start=1):
-            result = _load_file(con, landing_file)
+            result = _load_file(con, landing_file, load_id)
             results.append(result)
             if progress:
                 progress(result, done, len(files))
     return results
 
 
-def _load_file(con: duckdb.DuckDBPyConnection, landing_file: LandingFile) -> FileLoad:
+def _load_file(
+    con: duckdb.DuckDBPyConnection, landing_file: LandingFile, load_id: str | None
+) -> FileLoad:
     path = landing_file.relative_path
     # Landed files are immutable, so a path already in the ledger with the same size is done;
     # this spares hashing every file again on every hourly refresh.
@@ -169,7 +176,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, landing_file: LandingFile) -> Fil
 
     def record(status: str, rows: int, reason: str | None) -> FileLoad:
         con.execute(
-            f"insert into {LEDGER} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"insert into {LEDGER} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 file_id,
                 path,
@@ -181,6 +188,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, landing_file: LandingFile) -> Fil
                 status,
                 reason,
                 _utc_now(),
+                load_id,
             ],
         )
         return FileLoad(path, landing_file.entity, landing_file.export_date, status, rows, reason)
