@@ -6,7 +6,7 @@
 
     Same trick as the response streaks: a running count of 'removed' events cuts the event
     stream; the first 'added' event in cut n opens the interval and the (n + 1)-th 'removed'
-    event closes it (an equality join). Ties on occurred_at put 'added' first.
+    event closes it (an equality join). Ties on occurred_at put 'added' first ('added' sorts before 'removed').
 #}
 
 with
@@ -29,10 +29,7 @@ counted as (
         occurred_at,
         sum(case when action = 'removed' then 1 else 0 end) over (
             partition by account_id, contact_id, label_id
-            order by
-                occurred_at,
-                case when action = 'added' then 0 else 1 end,
-                event_id
+            order by occurred_at asc, action asc, event_id asc
             rows between unbounded preceding and current row
         ) as removals_so_far
     from contact_labels

@@ -2,17 +2,17 @@
     One row per unanswered streak of a conversation (account x contact).
 
     Only a person answers: an outbound message with send_type 'manual'. Blasts, automations
-    and keyword replies neither answer a streak nor end it. So the messages of a conversation
-    are cut at every manual outbound message; within each cut the first inbound message starts
-    the streak (the previous message was outbound, or there was none), later inbound messages
-    only extend it, and the streak is answered by the manual outbound message that closes the
-    cut. A streak with no manual outbound after it is unanswered (responded_at null), counted in
+    and keyword replies neither answer a streak nor end it (they are left out). So the
+    messages of a conversation are cut at every manual outbound message; within each cut the
+    first inbound message starts the streak (the previous remaining message was a manual reply,
+    or there was none), later inbound messages only extend it, and the streak is answered by
+    the manual outbound message that closes the cut. A streak with no manual outbound after it is unanswered (responded_at null), counted in
     unanswered_streaks, never in the median.
 
     Canceled outbound messages were never sent and answer nothing (int_messages__exchanged).
     Numbering manual replies with a running count lets the streak find its answer with an
-    equality join (no range join). Ties on created_at put inbound first, so an answer at the
-    same instant answers in 0 seconds.
+    equality join (no range join). Ties on created_at put inbound first ('inbound' sorts before
+    'outbound'), so an answer at the same instant answers in 0 seconds.
 #}
 
 with
@@ -25,6 +25,7 @@ messages as (
 
 conversation_messages as (
 
+    -- only inbound messages and a person's replies matter; other outbound messages are inert
     select
         message_id,
         account_id,
@@ -33,55 +34,65 @@ conversation_messages as (
         created_at,
         date_day,
         user_id,
-        case
-            when direction = 'outbound' and send_type = 'manual' then 1
-            else 0
-        end as is_manual_reply
+        case when direction = 'outbound' then 1 else 0 end as is_manual_reply
     from messages
+    where
+        direction = 'inbound'
+        or (direction = 'outbound' and send_type = 'manual')
 
 ),
 
 counted as (
 
+    -- one sort: the running count of manual replies cuts the conversation; the previous
+    -- message (inbound or manual reply) tells whether an inbound message starts a streak
     select
         *,
         sum(is_manual_reply) over (
             partition by account_id, contact_id
-            order by
-                created_at,
-                case when direction = 'inbound' then 0 else 1 end,
-                message_id
+            order by created_at asc, direction asc, message_id asc
             rows between unbounded preceding and current row
-        ) as manual_replies_so_far
+        ) as manual_replies_so_far,
+        lag(direction) over (
+            partition by account_id, contact_id
+            order by created_at asc, direction asc, message_id asc
+        ) as previous_direction
     from conversation_messages
 
 ),
 
-streak_messages as (
+streak_sizes as (
 
     select
         account_id,
         contact_id,
-        message_id,
-        created_at,
-        date_day,
         manual_replies_so_far,
-        row_number() over (
-            partition by account_id, contact_id, manual_replies_so_far
-            order by created_at, message_id
-        ) as position_in_streak,
-        count(*) over (
-            partition by account_id, contact_id, manual_replies_so_far
-        ) as streak_inbound_messages
+        count(*) as streak_inbound_messages
     from counted
     where direction = 'inbound'
+    group by account_id, contact_id, manual_replies_so_far
 
 ),
 
 streak_starts as (
 
-    select * from streak_messages
-    where position_in_streak = 1
+    select
+        counted.account_id,
+        counted.contact_id,
+        counted.message_id,
+        counted.created_at,
+        counted.date_day,
+        counted.manual_replies_so_far,
+        streak_sizes.streak_inbound_messages
+    from counted
+    inner join streak_sizes
+        on
+            counted.account_id = streak_sizes.account_id
+            and counted.contact_id = streak_sizes.contact_id
+            and counted.manual_replies_so_far = streak_sizes.manual_replies_so_far
+    where
+        counted.direction = 'inbound'
+        and (counted.previous_direction is null or counted.previous_direction = 'outbound')
 
 ),
 

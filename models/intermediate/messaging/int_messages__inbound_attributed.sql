@@ -6,10 +6,10 @@
     var('attribution_window_days') days older. A campaign_id the platform put on the inbound
     message wins over the window.
 
-    No range join: every message of a conversation (account x contact) is numbered in time
-    order, each row carries the number of the latest outbound message seen so far (a running
-    max, portable where last_value(... ignore nulls) is not), and the inbound rows are joined
-    back to that one outbound row by equality.
+    No range join and no last_value(... ignore nulls) (not portable): one running count of
+    outbound messages per conversation (account x contact) in time order numbers every
+    outbound message, and gives each inbound message the number of the latest outbound
+    message before it; the inbound row is joined back to that one outbound row by equality.
     Ties on created_at put inbound first: an outbound message at the very same instant is not
     "before" the reply. Canceled outbound messages never reached the contact and are ignored
     (int_messages__exchanged).
@@ -32,98 +32,81 @@ enrollments as (
 
 ),
 
-conversation_messages as (
+numbered as (
 
+    -- outbound_ordinal: how many outbound messages the conversation has had so far, this one
+    -- included. An outbound message's own ordinal identifies it; an inbound message's ordinal
+    -- is that of the latest outbound message before it (one sort, no range join). Only the
+    -- keys go through the sort (half the cost); details are joined back by message_id.
+    -- Ordering by direction puts 'inbound' before 'outbound' on equal created_at.
     select
         message_id,
         account_id,
         contact_id,
         direction,
         created_at,
-        campaign_id,
-        enrollment_id,
-        template_id,
-        step_number
-    from messages
-
-),
-
-sequenced as (
-
-    select
-        *,
-        row_number() over (
+        sum(case when direction = 'outbound' then 1 else 0 end) over (
             partition by account_id, contact_id
-            order by
-                created_at,
-                case when direction = 'inbound' then 0 else 1 end,
-                message_id
-        ) as conversation_seq
-    from conversation_messages
-
-),
-
-carried as (
-
-    select
-        *,
-        max(case when direction = 'outbound' then conversation_seq end) over (
-            partition by account_id, contact_id
-            order by conversation_seq
+            order by created_at asc, direction asc, message_id asc
             rows between unbounded preceding and current row
-        ) as last_outbound_seq
-    from sequenced
+        ) as outbound_ordinal
+    from messages
 
 ),
 
 inbound as (
 
-    select * from carried
+    select * from numbered
     where direction = 'inbound'
 
 ),
 
 outbound as (
 
-    select
-        account_id,
-        contact_id,
-        conversation_seq,
-        message_id,
-        created_at,
-        campaign_id,
-        enrollment_id,
-        template_id,
-        step_number
-    from sequenced
+    select * from numbered
     where direction = 'outbound'
+
+),
+
+latest_outbound as (
+
+    select
+        inbound.message_id,
+        outbound.message_id as window_message_id
+    from inbound
+    inner join outbound
+        on
+            inbound.account_id = outbound.account_id
+            and inbound.contact_id = outbound.contact_id
+            and inbound.outbound_ordinal = outbound.outbound_ordinal
+    where
+        outbound.created_at
+        >= {{ dbt.dateadd('day', -1 * var('attribution_window_days'), 'inbound.created_at') }}
 
 ),
 
 windowed as (
 
     select
-        inbound.message_id,
-        inbound.account_id,
-        inbound.contact_id,
-        inbound.created_at,
-        inbound.campaign_id as platform_campaign_id,
-        inbound.enrollment_id as platform_enrollment_id,
-        inbound.template_id as platform_template_id,
-        inbound.step_number as platform_step_number,
-        outbound.message_id as window_message_id,
-        outbound.campaign_id as window_campaign_id,
-        outbound.enrollment_id as window_enrollment_id,
-        outbound.template_id as window_template_id,
-        outbound.step_number as window_step_number
-    from inbound
-    left join outbound
-        on
-            inbound.account_id = outbound.account_id
-            and inbound.contact_id = outbound.contact_id
-            and inbound.last_outbound_seq = outbound.conversation_seq
-            and outbound.created_at
-            >= {{ dbt.dateadd('day', -1 * var('attribution_window_days'), 'inbound.created_at') }}
+        inbound_messages.message_id,
+        inbound_messages.account_id,
+        inbound_messages.contact_id,
+        inbound_messages.created_at,
+        inbound_messages.campaign_id as platform_campaign_id,
+        inbound_messages.enrollment_id as platform_enrollment_id,
+        inbound_messages.template_id as platform_template_id,
+        inbound_messages.step_number as platform_step_number,
+        window_messages.message_id as window_message_id,
+        window_messages.campaign_id as window_campaign_id,
+        window_messages.enrollment_id as window_enrollment_id,
+        window_messages.template_id as window_template_id,
+        window_messages.step_number as window_step_number
+    from messages as inbound_messages
+    left join latest_outbound
+        on inbound_messages.message_id = latest_outbound.message_id
+    left join messages as window_messages
+        on latest_outbound.window_message_id = window_messages.message_id
+    where inbound_messages.direction = 'inbound'
 
 ),
 
