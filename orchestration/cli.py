@@ -95,7 +95,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     logging.disable(logging.INFO)  # Dagster and dbt chatter; warnings still show
     with (
         console.status("refreshing the warehouse") as status,
-        log_path.open("w") as log,
+        log_path.open("a") as log,
         contextlib.redirect_stdout(log),
     ):
         summary = run_refresh(

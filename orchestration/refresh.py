@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import threading
@@ -79,11 +81,39 @@ def prepare_dbt() -> None:
         raise RuntimeError(f"dbt parse failed: {result.exception}")
 
 
+@contextlib.contextmanager
+def exclusive_refresh(warehouse: Path, on_wait: Callable[[str], None] | None = None):
+    """One refresh of a warehouse at a time; a second one waits here rather than failing.
+
+    Inside Dagster the warehouse pool serializes writers; this lock also covers what happens
+    before a run exists (parsing dbt, creating the Dagster instance, registering partitions).
+    """
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with (warehouse.parent / f".{warehouse.name}.refresh.lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait:
+                on_wait("waiting for another refresh of this warehouse to finish")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
 def run_refresh(
     landing: Path,
     warehouse: Path,
     full_refresh: bool = False,
     on_progress: Callable[[str], None] | None = None,
+) -> RefreshSummary:
+    with exclusive_refresh(warehouse, on_progress):
+        return _run_refresh(landing, warehouse, full_refresh, on_progress)
+
+
+def _run_refresh(
+    landing: Path,
+    warehouse: Path,
+    full_refresh: bool,
+    on_progress: Callable[[str], None] | None,
 ) -> RefreshSummary:
     settings.use_warehouse(warehouse)
     os.environ["COMMS_WAREHOUSE_LANDING"] = str(landing)
