@@ -57,12 +57,23 @@ def _write_landing(root: Path) -> dict[tuple[str, str, int], str]:
     _jsonl(
         root / "accounts/2026-03-01/accounts.jsonl",
         [
-            {"account_id": "acc_1", "time_zone": "America/Chicago",
-             "created_at": "2026-01-01T00:00:00Z", "billing_cycle_anchor_day": 15},
-            {"account_id": "acc_2", "parent_account_id": "acc_gone",
-             "time_zone": "America/Denver", "created_at": "2026-01-01T00:00:00Z"},
-            {"account_id": "acc_3", "time_zone": "Mars/Olympus_Mons",
-             "created_at": "2026-01-01T00:00:00Z"},
+            {
+                "account_id": "acc_1",
+                "time_zone": "America/Chicago",
+                "created_at": "2026-01-01T00:00:00Z",
+                "billing_cycle_anchor_day": 15,
+            },
+            {
+                "account_id": "acc_2",
+                "parent_account_id": "acc_gone",
+                "time_zone": "America/Denver",
+                "created_at": "2026-01-01T00:00:00Z",
+            },
+            {
+                "account_id": "acc_3",
+                "time_zone": "Mars/Olympus_Mons",
+                "created_at": "2026-01-01T00:00:00Z",
+            },
             {"account_id": "acc_4", "time_zone": None, "created_at": "2026-01-01T00:00:00Z"},
         ],
     )
@@ -89,29 +100,56 @@ def _write_landing(root: Path) -> dict[tuple[str, str, int], str]:
     _jsonl(
         root / "phone_numbers/2026-03-01/phone_numbers.jsonl",
         [
-            {"phone_number_id": "pn_1", "account_id": "acc_1", "e164": "+17205550142",
-             "is_tracking_number": True},
-            {"phone_number_id": "pn_2", "account_id": "acc_1", "e164": "+17205550143",
-             "is_tracking_number": "maybe"},
+            {
+                "phone_number_id": "pn_1",
+                "account_id": "acc_1",
+                "e164": "+17205550142",
+                "is_tracking_number": True,
+            },
+            {
+                "phone_number_id": "pn_2",
+                "account_id": "acc_1",
+                "e164": "+17205550143",
+                "is_tracking_number": "maybe",
+            },
         ],
     )
     _csv(
         root / "contacts/2026-03-01/contacts.csv",
         [
-            {"contact_id": "con_1", "account_id": "acc_1", "phone": "(720) 555-0199",
-             "created_at": "2026-03-01T09:00:00Z", "updated_at": "2026-03-01T09:00:00Z"},
-            {"contact_id": "con_2", "account_id": "acc_1", "phone": "720-555-CALL",
-             "created_at": "2026-03-01T09:00:00Z", "updated_at": "2026-03-01T09:00:00Z"},
-            {"contact_id": "con_1", "account_id": "acc_1", "phone": "720 555 0100",
-             "created_at": "2026-03-01T09:00:00Z", "updated_at": "2026-03-01T12:00:00Z"},
+            {
+                "contact_id": "con_1",
+                "account_id": "acc_1",
+                "phone": "(720) 555-0199",
+                "created_at": "2026-03-01T09:00:00Z",
+                "updated_at": "2026-03-01T09:00:00Z",
+            },
+            {
+                "contact_id": "con_2",
+                "account_id": "acc_1",
+                "phone": "720-555-CALL",
+                "created_at": "2026-03-01T09:00:00Z",
+                "updated_at": "2026-03-01T09:00:00Z",
+            },
+            {
+                "contact_id": "con_1",
+                "account_id": "acc_1",
+                "phone": "720 555 0100",
+                "created_at": "2026-03-01T09:00:00Z",
+                "updated_at": "2026-03-01T12:00:00Z",
+            },
         ],
     )
     _jsonl(
         root / "calls/2026-03-01/calls.jsonl",
         [
             {"call_id": "call_ok", **GOOD_CALL},
-            {"call_id": "call_1", **GOOD_CALL, "answered_at": None,
-             "ended_at": "2026-03-01T09:00:00Z"},
+            {
+                "call_id": "call_1",
+                **GOOD_CALL,
+                "answered_at": None,
+                "ended_at": "2026-03-01T09:00:00Z",
+            },
             {"call_id": "call_2", **GOOD_CALL, "answered_at": "2026-03-01T09:59:00Z"},
             {"call_id": "call_3", **GOOD_CALL, "answered_at": "2026-03-01T10:06:00Z"},
             {"call_id": "call_4", **GOOD_CALL, "ended_at": "2026-03-03T10:00:00Z"},
@@ -171,10 +209,16 @@ def built(tmp_path_factory):
         result = dbtRunner().invoke(
             [
                 "build",
-                "--project-dir", str(REPO),
-                "--select", "+staging", "+audit", "tests/staging",
-                "--exclude", "test_type:unit",  # unit tests run in the project's own dbt build
-                "--indirect-selection", "cautious",  # not other areas' tests that touch staging
+                "--project-dir",
+                str(REPO),
+                "--select",
+                "+staging",
+                "+audit",
+                "tests/staging",
+                "--exclude",
+                "test_type:unit",  # unit tests run in the project's own dbt build
+                "--indirect-selection",
+                "cautious",  # not other areas' tests that touch staging
                 "--quiet",
             ]
         )
