@@ -149,10 +149,13 @@ class IdCol(Col):
     ints: np.ndarray
     prefix: str
     hexed: bool = False
+    offset: int = 0  # added to every id (keeps the ids of generator shards apart)
 
     def arrow(self, idx):
         v = self.ints[idx]
         null = v < 0
+        if self.offset:
+            v = np.where(null, v, v + self.offset)
         if self.hexed:
             x = v.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(0x1F2E3D4C5B6A7988)
             arr = fixed_strings([self.prefix.encode(), _hex16(x)], len(v))

@@ -45,6 +45,20 @@ What the data contains (so KPIs get non-trivial values):
 - Export days: a row lands in the UTC day it was exported (created day or the next); dimension
   snapshots land on the first day, updates (later ``updated_at``) in later folders.
 
+Files and ids:
+
+- one file per entity per export day, ``<entity>-<YYYYMMDD>.<ext>``; contacts and calls are CSV;
+  below 1M messages the rest is JSONL except messages/message_events on every tenth day (Parquet);
+  from 1M messages messages, message_events, link_clicks, campaign_enrollments, contact_labels and
+  opt_events are Parquet (enums dictionary-encoded, integers int64, timestamps as ISO strings)
+  except one JSONL day in thirty.
+- ids: ``acc_1xx``, ``usr_N``, ``ibx_N``, ``pn_N``, ``lbl_N``, ``tpl_N``, ``cmp_N``, ``lnk_N``
+  (one per template link), ``con_N``/``enr_N`` (from 0), ``clk_N``, ``opt_N``, ``lead_N``,
+  ``deal_N``, ``cle_N``; messages ``SM``, events ``EV`` and calls ``CA`` + 16 hex digits.
+- above ``SHARD_MESSAGES`` (scale L) the data is made in shards one after the other (memory stays
+  that of one shard); shard files are named ``<entity>-<YYYYMMDD>-pNN.<ext>``.
+- ``progress(stage, done, total)`` reports two stages: ``generate`` and ``write``.
+
 Dirt (at ``dirt_rate``, default 1%; none when 0). ``DIRT`` lists the exact markers:
 
 - duplicates: exact repeats of message_events inside the same file (webhook retries), and
@@ -100,6 +114,26 @@ from datagen.frames import _digits as digits
 
 SCALES = {"demo": 250_000, "M": 10_000_000, "L": 100_000_000}
 N_DAYS = 120
+# Above SHARD_MESSAGES messages (scale L) the data is generated in independent shards of at
+# most that size, one after the other, so memory stays that of one shard (~4-5 GB): accounts,
+# users, inboxes, numbers, labels, templates and campaigns are shared (same seed stream, written
+# once); contacts and everything per contact get a shard's own stream and ids offset by
+# shard * SHARD_ID_STRIDE; a shard's files are named <entity>-<day>-pNN.<ext>.
+SHARD_MESSAGES = 12_000_000
+SHARD_ID_STRIDE = 1_000_000_000
+SHARED_STAGES = ("dimensions", "campaigns")
+SHARED_ENTITIES = (
+    "accounts",
+    "users",
+    "inboxes",
+    "phone_numbers",
+    "labels",
+    "templates",
+    "campaigns",
+    "campaign_steps",
+    "campaign_senders",
+)
+SHARDED_ID_PREFIXES = ("con_", "enr_", "SM", "EV", "clk_", "CA", "opt_", "lead_", "deal_", "cle_")
 WRITE_THREADS = 2  # files are encoded by two worker threads (one per core here)
 ENTITIES = [
     "accounts",
@@ -273,15 +307,24 @@ def _lognormal(rng, median: float, sigma: float, n: int, lo: float, hi: float) -
 
 
 class _Generator:
-    def __init__(self, n_messages: int, seed: int, end_date: date, dirt_rate: float):
+    def __init__(
+        self,
+        n_messages: int,
+        seed: int,
+        end_date: date,
+        dirt_rate: float,
+        shard: int = 0,
+        total_messages: int | None = None,
+    ):
         self.N = n_messages
+        self.shard = shard
         self.seed = seed
         self.dirt = dirt_rate
         self.end_date = end_date
         self.start_date = end_date - timedelta(days=N_DAYS - 1)
         self.t0 = int(datetime(*self.start_date.timetuple()[:3], tzinfo=UTC).timestamp())
         self.t_end = self.t0 + N_DAYS * DAY
-        self.s = n_messages / SCALES["demo"]
+        self.s = (total_messages or n_messages) / SCALES["demo"]
         self.frames: dict[str, Frame] = {}
         self.dups: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # redelivered rows
         self.same_file_dups: dict[str, np.ndarray] = {}
@@ -289,7 +332,19 @@ class _Generator:
 
     # ------------------------------------------------------------------ helpers
     def rng(self, name: str) -> np.random.Generator:
-        return np.random.default_rng(np.random.SeedSequence([self.seed, zlib.crc32(name.encode())]))
+        key = [self.seed, zlib.crc32(name.encode())]
+        if self.shard and name not in SHARED_STAGES:
+            key.append(self.shard)
+        return np.random.default_rng(np.random.SeedSequence(key))
+
+    def offset_ids(self) -> None:
+        """Shift the ids of per-shard entities so that shards never share an id."""
+        if not self.shard:
+            return
+        for frame in self.frames.values():
+            for col in frame.cols.values():
+                if isinstance(col, IdCol) and col.prefix in SHARDED_ID_PREFIXES:
+                    col.offset = self.shard * SHARD_ID_STRIDE
 
     def _offsets(self):
         # UTC offset (seconds) of each account at noon UTC of each day index -1 .. N_DAYS+1
@@ -1768,7 +1823,7 @@ class _Generator:
             return "jsonl" if day % 30 == 4 else "parquet"
         return "jsonl"
 
-    def write(self, out: Path, summary: GenerationSummary, progress) -> None:
+    def write(self, out: Path, summary: GenerationSummary, progress, sharded=False) -> None:
         """Write every entity, one file per export day (plus redelivery files).
 
         Files are independent, so two worker threads encode them (Arrow and numpy release the
@@ -1776,7 +1831,10 @@ class _Generator:
         """
         days = [self.start_date + timedelta(days=d) for d in range(N_DAYS)]
         with ThreadPoolExecutor(max_workers=WRITE_THREADS) as pool:
+            part = f"-p{self.shard:02d}" if sharded else ""
             for e_no, entity in enumerate(ENTITIES):
+                if self.shard and entity in SHARED_ENTITIES:
+                    continue
                 frame = self.frames[entity]
                 cols = list(frame.cols)
                 rows = np.arange(frame.n)
@@ -1798,13 +1856,13 @@ class _Generator:
                     idx = order[bounds[d] : bounds[d + 1]]
                     if len(idx):
                         ext = self.fmt(entity, d)
-                        path = folder / f"{entity}-{stamp}.{ext}"
+                        path = folder / f"{entity}-{stamp}{part}.{ext}"
                         jobs.append(
                             (d, len(idx), pool.submit(write_file, path, ext, frame, idx, cols))
                         )
                     didx = dup_rows[dbounds[d] : dbounds[d + 1]]
                     if len(didx):
-                        path = folder / f"{entity}-{stamp}-redelivery.jsonl"
+                        path = folder / f"{entity}-{stamp}{part}-redelivery.jsonl"
                         jobs.append(
                             (
                                 d,
@@ -1819,8 +1877,8 @@ class _Generator:
                     written += n
                     if progress and (d % 10 == 9 or d == N_DAYS - 1):
                         progress("write", e_no * N_DAYS + d + 1, len(ENTITIES) * N_DAYS)
-                summary.rows[entity] = written
-        if self.dirt > 0:
+                summary.rows[entity] = summary.rows.get(entity, 0) + written
+        if self.dirt > 0 and self.shard == 0:
             self._malformed(out, days, summary)
 
     def _malformed(self, out: Path, days, summary):
@@ -1891,32 +1949,35 @@ def generate(
         for e in existing:
             shutil.rmtree(out_dir / e)
     out_dir.mkdir(parents=True, exist_ok=True)
-    g = _Generator(n, seed, end, dirt_rate)
-    stages = [
-        ("dimensions", g.dimensions),
-        ("campaigns", g.campaigns),
-        ("contacts", g.contacts),
-        ("messages", g.messages),
-        ("message_events", g.events),
-        ("link_clicks", g.clicks),
-        ("calls", g.calls),
-        ("opt_events, leads, deals", g.opt_leads_deals),
-        ("contact_labels", g.contact_labels),
-    ]
-    for i, (_name, fn) in enumerate(stages):
-        if progress:
-            progress("generate", i, len(stages))
-        fn()
-    if progress:
-        progress("generate", len(stages), len(stages))
+    shards = max(1, math.ceil(n / SHARD_MESSAGES))
     summary = GenerationSummary(
         out_dir=out_dir,
         scale=str(scale),
         seed=seed,
-        start_date=g.start_date,
+        start_date=end - timedelta(days=N_DAYS - 1),
         end_date=end,
         dirt_rate=dirt_rate,
     )
-    g.write(out_dir, summary, progress)
+    for shard in range(shards):
+        size = n // shards + (1 if shard < n % shards else 0)
+        g = _Generator(size, seed, end, dirt_rate, shard=shard, total_messages=n)
+        stages = [
+            g.dimensions, g.campaigns, g.contacts, g.messages, g.events, g.clicks, g.calls,
+            g.opt_leads_deals, g.contact_labels,
+        ]  # fmt: skip
+        for i, fn in enumerate(stages):
+            if progress:
+                progress("generate", shard * len(stages) + i, shards * len(stages))
+            fn()
+        if progress:
+            progress("generate", (shard + 1) * len(stages), shards * len(stages))
+        g.offset_ids()
+
+        def tick(stage, done, total, shard=shard):
+            if progress:
+                progress(stage, shard * total + done, shards * total)
+
+        g.write(out_dir, summary, tick, sharded=shards > 1)
+        del g
     summary.seconds = round(time.perf_counter() - started, 2)
     return summary

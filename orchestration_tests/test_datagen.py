@@ -236,3 +236,26 @@ def test_material_for_every_kpi(tables):
     assert {c["campaign_type"] for c in tables["campaigns"]} == {"standard", "keyword"}
     assert any(int(s["delay_minutes"]) > 0 for s in tables["campaign_steps"])
     assert any(p["is_tracking_number"] in ("true", "True") for p in tables["phone_numbers"])
+
+
+def test_large_scales_are_generated_in_shards_with_distinct_ids(tmp_path, monkeypatch):
+    import datagen.generate as gen
+
+    monkeypatch.setattr(gen, "SHARD_MESSAGES", 2500)
+    out = tmp_path / "sharded"
+    summary = generate(out, scale=5000, seed=3, end_date=END, dirt_rate=0)
+    assert list(out.glob("messages/*/messages-*-p01.*"))
+    assert not list(out.glob("accounts/*/*-p01.*"))  # shared entities are written once
+
+    def rows(entity):
+        return [r for p in sorted((out / entity).rglob("*.*")) for r in _read(p).to_pylist()]
+
+    msgs, contacts = rows("messages"), rows("contacts")
+    assert len(msgs) == summary.rows["messages"]
+    assert len({m["message_id"] for m in msgs}) == len(msgs)
+    assert {m["contact_id"] for m in msgs} <= {c["contact_id"] for c in contacts}
+    assert {e["message_id"] for e in rows("message_events")} <= {m["message_id"] for m in msgs}
+    assert (
+        len({r["enrollment_id"] for r in rows("campaign_enrollments")})
+        == summary.rows["campaign_enrollments"]
+    )
