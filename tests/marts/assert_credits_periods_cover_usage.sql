@@ -10,13 +10,13 @@ with periods as (
 period_overlaps as (
 
     select
-        earlier.account_id as account_id,
+        earlier.account_id,
         'overlap or gap' as problem
     from periods as earlier
     inner join periods as later
         on
             earlier.account_id = later.account_id
-            and later.period_start > earlier.period_start
+            and earlier.period_start < later.period_start
     group by earlier.account_id, earlier.period_start, earlier.period_end
     having min(later.period_start) <> {{ dbt.dateadd('day', 1, 'earlier.period_end') }}
 
@@ -37,14 +37,14 @@ covered as (
 message_credits as (
 
     select
-        covered.account_id as account_id,
+        covered.account_id,
         sum(messages.credits) as credits
     from covered
     inner join {{ ref('fct_messages') }} as messages
         on
             covered.account_id = messages.account_id
-            and messages.date_day >= covered.first_day
-            and messages.date_day <= covered.last_day
+            and covered.first_day <= messages.date_day
+            and covered.last_day >= messages.date_day
             and (messages.direction = 'inbound' or not messages.is_canceled)
     group by covered.account_id
 
@@ -53,7 +53,7 @@ message_credits as (
 mismatches as (
 
     select
-        covered.account_id as account_id,
+        covered.account_id,
         'credits differ' as problem
     from covered
     left join message_credits

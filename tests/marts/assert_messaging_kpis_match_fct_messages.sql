@@ -75,14 +75,14 @@ comparisons as (
     'carrier_blocked_messages', 'first_messages_sent', 'opt_out_messages', 'leads',
     'campaigns_created',
 ] %}
-    select
-        '{{ measure }}' as measure,
-        kpis.{{ measure }} as mart_value,
-        facts.{{ measure }} as fact_value
-    from kpis
-    cross join facts
-    {% if not loop.last %}union all{% endif %}
-{%- endfor %}
+        select
+            '{{ measure }}' as measure,
+            kpis.{{ measure }} as mart_value,
+            facts.{{ measure }} as fact_value
+        from kpis
+        cross join facts
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 
 )
 

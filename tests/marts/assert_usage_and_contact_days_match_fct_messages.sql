@@ -77,13 +77,13 @@ comparisons as (
     ('contact_days_messages_sent', 'messages_sent'),
     ('contact_days_replies_received', 'replies_received'),
 ] %}
-    select
-        '{{ mart_column }}' as measure,
-        {{ mart_column }} as mart_value,
-        {{ fact_column }} as fact_value
-    from totals
-    {% if not loop.last %}union all{% endif %}
-{%- endfor %}
+        select
+            '{{ mart_column }}' as measure,
+            {{ mart_column }} as mart_value,
+            {{ fact_column }} as fact_value
+        from totals
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 
 )
 

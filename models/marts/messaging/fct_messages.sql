@@ -10,11 +10,13 @@
       - has a different set of delivery events than when it was built (event count or latest
         occurred_at differ: late, repeated or out-of-order callbacks, 48 h soft-bounce
         retries, however late they land),
+      - became or stopped being the first message of its enrollment (a sibling was canceled
+        late), or is a reply whose attribution moved,
     and merges them on message_id. Everything per message is recomputed from the full
     upstream models, so a re-derived row is identical to the full-refresh row
     (orchestration_tests/test_incremental_equivalence.py proves it). Changes that reach back
-    further (an account's time zone, an outbound message landing more than the lookback late
-    and so re-attributing older replies) need a --full-refresh.
+    further (an account's time zone, an inbox's type, a message's segments after a platform
+    correction) need a --full-refresh.
 #}
 
 {{
@@ -97,8 +99,16 @@ event_watermarks as (
 
         select
             message_id,
+            direction,
             last_event_at,
-            delivery_event_count
+            delivery_event_count,
+            is_first_message_of_enrollment,
+            attributed_message_id,
+            campaign_id,
+            template_id,
+            step_number,
+            enrollment_id,
+            attribution_source
         from {{ this }}
 
     ),
@@ -144,6 +154,48 @@ event_watermarks as (
             or built_messages.delivery_event_count <> event_watermarks.delivery_event_count
             or built_messages.last_event_at is null
             or built_messages.last_event_at <> event_watermarks.last_event_at
+
+        union
+
+        -- messages that became the first of their enrollment (an earlier one was canceled late)
+        select enrollment_first_messages.first_message_id as message_id
+        from enrollment_first_messages
+        inner join built_messages
+            on enrollment_first_messages.first_message_id = built_messages.message_id
+        where not built_messages.is_first_message_of_enrollment
+
+        union
+
+        -- messages that stopped being the first of their enrollment
+        select built_messages.message_id
+        from built_messages
+        left join enrollment_first_messages
+            on built_messages.message_id = enrollment_first_messages.first_message_id
+        where
+            built_messages.is_first_message_of_enrollment
+            and enrollment_first_messages.first_message_id is null
+
+        union
+
+        -- replies whose attribution moved (e.g. the outbound message they were credited to was
+        -- canceled late, or a late outbound message landed before them)
+        select inbound_attributed.message_id
+        from inbound_attributed
+        inner join built_messages
+            on inbound_attributed.message_id = built_messages.message_id
+        where
+            coalesce(inbound_attributed.attributed_message_id, '~')
+            <> coalesce(built_messages.attributed_message_id, '~')
+            or coalesce(inbound_attributed.attributed_campaign_id, '~')
+            <> coalesce(built_messages.campaign_id, '~')
+            or coalesce(inbound_attributed.attributed_template_id, '~')
+            <> coalesce(built_messages.template_id, '~')
+            or coalesce(inbound_attributed.attributed_enrollment_id, '~')
+            <> coalesce(built_messages.enrollment_id, '~')
+            or coalesce(inbound_attributed.attributed_step_number, -1)
+            <> coalesce(built_messages.step_number, -1)
+            or coalesce(inbound_attributed.attribution_source, '~')
+            <> coalesce(built_messages.attribution_source, '~')
 
     ),
 

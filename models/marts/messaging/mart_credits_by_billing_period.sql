@@ -47,10 +47,10 @@ messages as (
 account_settings as (
 
     select
-        account_id,
-        monthly_credit_allowance as credit_allowance,
+        accounts.account_id,
+        accounts.monthly_credit_allowance as credit_allowance,
         coalesce(
-            billing_cycle_anchor_day,
+            accounts.billing_cycle_anchor_day,
             cast(extract(day from {{ local_created_at }}) as integer),
             1
         ) as anchor_day,
@@ -179,19 +179,13 @@ period_credits as (
 
 ),
 
-measured as (
+with_credits as (
 
     select
         account_periods.account_id,
         account_periods.period_start,
         account_periods.period_end,
         account_periods.as_of_date,
-        account_periods.as_of_date >= account_periods.period_start
-        and account_periods.as_of_date <= account_periods.period_end as is_current_period,
-        {{ dbt.datediff('account_periods.period_start', 'account_periods.period_end', 'day') }} + 1
-            as period_days,
-        {{ dbt.datediff('account_periods.period_start', 'account_periods.as_of_date', 'day') }} + 1
-            as elapsed_days,
         account_periods.credit_allowance,
         coalesce(period_credits.credits_used, 0) as credits_used
     from account_periods
@@ -199,6 +193,22 @@ measured as (
         on
             account_periods.account_id = period_credits.account_id
             and account_periods.period_start = period_credits.period_start
+
+),
+
+measured as (
+
+    select
+        account_id,
+        period_start,
+        period_end,
+        as_of_date,
+        credit_allowance,
+        credits_used,
+        as_of_date >= period_start and as_of_date <= period_end as is_current_period,
+        {{ dbt.datediff('period_start', 'period_end', 'day') }} as period_day_span,
+        {{ dbt.datediff('period_start', 'as_of_date', 'day') }} as elapsed_day_span
+    from with_credits
 
 ),
 
@@ -211,10 +221,11 @@ final as (
         account_id,
         period_start,
         period_end,
-        cast(period_days as integer) as period_days,
+        cast(period_day_span + 1 as integer) as period_days,
         is_current_period,
-        cast(case when is_current_period then elapsed_days else period_days end as integer)
-            as elapsed_days,
+        cast(
+            case when is_current_period then elapsed_day_span + 1 else period_day_span + 1 end as integer
+        ) as elapsed_days,
         cast(credit_allowance as bigint) as credit_allowance,
         cast(credits_used as bigint) as credits_used,
         cast(
@@ -233,7 +244,8 @@ final as (
         ) as credits_overage,
         cast(
             case
-                when is_current_period then 1.0 * credits_used * period_days / elapsed_days
+                when is_current_period
+                    then 1.0 * credits_used * (period_day_span + 1) / (elapsed_day_span + 1)
                 else credits_used
             end as {{ double_type }}
         ) as credits_projected

@@ -266,9 +266,9 @@ stacked as (
             account_id,
             date_day,
             campaign_id,
-        {%- for measure in measures %}
-            {% if measure in source_measures %}{{ measure }}{% else %}0{% endif %} as {{ measure }},
-        {%- endfor %}
+            {%- for measure in measures %}
+                {% if measure in source_measures %}{{ measure }}{% else %}0{% endif %} as {{ measure }},
+            {%- endfor %}
             template_id
         from {{ source_name }}
         {% if not loop.last %}union all{% endif %}
@@ -282,9 +282,9 @@ summed as (
         account_id,
         date_day,
         campaign_id,
-    {%- for measure in measures %}
-        cast(sum({{ measure }}) as bigint) as {{ measure }},
-    {%- endfor %}
+        {%- for measure in measures %}
+            cast(sum({{ measure }}) as bigint) as {{ measure }},
+        {%- endfor %}
         template_id
     from stacked
     group by account_id, date_day, campaign_id, template_id
