@@ -94,37 +94,56 @@ def _sod_table() -> np.ndarray:
 _SOD = _sod_table()
 
 
-def iso_strings(epoch: np.ndarray, suffix: bytes = b"Z") -> pa.StringArray:
-    n = len(epoch)
-    if n == 0:
-        return pa.array([], pa.string())
+def _iso_matrix(epoch: np.ndarray) -> np.ndarray:
+    """'YYYY-MM-DDTHH:MM:SS' of epoch seconds as an (n, 19) uint8 matrix."""
     days, sod = np.divmod(epoch.astype(np.int64), DAY)
     d0 = int(days.min())
     span = np.arange(d0, int(days.max()) + 1)
     y, m, d = _civil(span)
+    dash = np.full((len(span), 1), ord("-"), np.uint8)
     date_tab = np.concatenate(
         [
             _digits(y, 4),
-            np.full((len(span), 1), ord("-"), np.uint8),
+            dash,
             _LUT2[m],
-            np.full((len(span), 1), ord("-"), np.uint8),
+            dash,
             _LUT2[d],
             np.full((len(span), 1), ord("T"), np.uint8),
         ],
         axis=1,
     )
-    pieces = [date_tab[days - d0], _SOD[sod]]
+    return np.concatenate([date_tab[days - d0], _SOD[sod]], axis=1)
+
+
+def iso_strings(epoch: np.ndarray, suffix: bytes = b"Z") -> pa.StringArray:
+    n = len(epoch)
+    if n == 0:
+        return pa.array([], pa.string())
+    pieces = [_iso_matrix(epoch)]
     if suffix:
         pieces.append(suffix)
     return fixed_strings(pieces, n)
 
 
-def _offset_iso(epoch: np.ndarray, offset: np.ndarray) -> pa.StringArray:
-    local = iso_strings(epoch + offset, b"")
-    sign = np.where(offset < 0, ord("-"), ord("+")).astype(np.uint8)[:, None]
-    oh, om = np.divmod(np.abs(offset) // 60, 60)
-    suf = fixed_strings([sign, _digits(oh, 2), b":", _digits(om, 2)], len(epoch))
-    return pc.binary_join_element_wise(local, suf, "")
+def iso_mixed(epoch: np.ndarray, style: np.ndarray, offset: np.ndarray) -> pa.StringArray:
+    """ISO strings per row style: 0 'Z', 1 local time with '+hh:mm' offset, 2 naive (UTC)."""
+    n = len(epoch)
+    if n == 0:
+        return pa.array([], pa.string())
+    off = np.where(style == 1, offset, 0).astype(np.int64)
+    base = _iso_matrix(epoch + off)
+    sign = np.where(off < 0, ord("-"), ord("+")).astype(np.uint8)
+    oh, om = np.divmod(np.abs(off) // 60, 60)
+    suffix = np.concatenate(
+        [sign[:, None], _LUT2[oh], np.full((n, 1), ord(":"), np.uint8), _LUT2[om]], axis=1
+    )
+    suffix[style == 0, 0] = ord("Z")
+    widths = np.where(style == 0, 20, np.where(style == 1, 25, 19))
+    mat = np.concatenate([base, suffix], axis=1)
+    data = mat[np.arange(25)[None, :] < widths[:, None]]
+    offsets = np.zeros(n + 1, np.int32)
+    np.cumsum(widths, out=offsets[1:])
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
 
 
 def _json_quote(arr: pa.Array) -> pa.Array:
@@ -183,22 +202,7 @@ class TsCol(Col):
         if self.style is None:
             arr = iso_strings(e)
         else:
-            st = self.style[idx]
-            order = np.argsort(st, kind="stable")
-            counts = np.bincount(st, minlength=3)
-            parts, pos = [], 0
-            for s, c in enumerate(counts):
-                sel = order[pos : pos + c]
-                pos += c
-                if s == 0:
-                    parts.append(iso_strings(e[sel]))
-                elif s == 1:
-                    parts.append(_offset_iso(e[sel], self.offset[idx][sel]))
-                else:
-                    parts.append(iso_strings(e[sel], b""))
-            inv = np.empty_like(order)
-            inv[order] = np.arange(len(order))
-            arr = pa.concat_arrays(parts).take(pa.array(inv))
+            arr = iso_mixed(e, self.style[idx], self.offset[idx])
         if self.bad is not None:
             b = self.bad[idx]
             if b.any():
