@@ -1823,66 +1823,51 @@ class _Generator:
             return "jsonl" if day % 30 == 4 else "parquet"
         return "jsonl"
 
-    def write(self, out: Path, summary: GenerationSummary, progress, sharded=False) -> None:
-        """Write every entity, one file per export day (plus redelivery files).
+    def submit(self, out: Path, entity: str, pool: ThreadPoolExecutor, sharded: bool) -> list:
+        """Queue an entity's files (one per export day, plus redelivery files) for writing.
 
-        Files are independent, so two worker threads encode them (Arrow and numpy release the
-        GIL); each file's bytes depend only on its rows, so output stays deterministic.
+        Files are independent and each file's bytes depend only on its rows, so worker threads
+        can encode them (Arrow and numpy release the GIL) while the next entity is generated,
+        and the output stays deterministic.
         """
+        if self.shard and entity in SHARED_ENTITIES:
+            return []
         days = [self.start_date + timedelta(days=d) for d in range(N_DAYS)]
-        with ThreadPoolExecutor(max_workers=WRITE_THREADS) as pool:
-            part = f"-p{self.shard:02d}" if sharded else ""
-            for e_no, entity in enumerate(ENTITIES):
-                if self.shard and entity in SHARED_ENTITIES:
-                    continue
-                frame = self.frames[entity]
-                cols = list(frame.cols)
-                rows = np.arange(frame.n)
-                same = self.same_file_dups.get(entity)
-                if same is not None and len(same):
-                    rows = np.concatenate([rows, same])
-                exp = frame.export_day[rows]
-                order = rows[np.argsort(exp, kind="stable")]
-                bounds = np.searchsorted(frame.export_day[order], np.arange(N_DAYS + 1))
-                empty = (np.zeros(0, np.int64), np.zeros(0, np.int16))
-                dup_rows, dup_days = self.dups.get(entity, empty)
-                dorder = np.argsort(dup_days, kind="stable")
-                dup_rows, dup_days = dup_rows[dorder], dup_days[dorder]
-                dbounds = np.searchsorted(dup_days, np.arange(N_DAYS + 1))
-                jobs = []
-                for d in range(N_DAYS):
-                    folder = out / entity / days[d].isoformat()
-                    stamp = days[d].strftime("%Y%m%d")
-                    idx = order[bounds[d] : bounds[d + 1]]
-                    if len(idx):
-                        ext = self.fmt(entity, d)
-                        path = folder / f"{entity}-{stamp}{part}.{ext}"
-                        jobs.append(
-                            (d, len(idx), pool.submit(write_file, path, ext, frame, idx, cols))
-                        )
-                    didx = dup_rows[dbounds[d] : dbounds[d + 1]]
-                    if len(didx):
-                        path = folder / f"{entity}-{stamp}{part}-redelivery.jsonl"
-                        jobs.append(
-                            (
-                                d,
-                                len(didx),
-                                pool.submit(write_file, path, "jsonl", frame, didx, cols),
-                            )
-                        )
-                written = 0
-                for d, n, fut in jobs:
-                    summary.bytes += fut.result()
-                    summary.files += 1
-                    written += n
-                    if progress and (d % 10 == 9 or d == N_DAYS - 1):
-                        progress("write", e_no * N_DAYS + d + 1, len(ENTITIES) * N_DAYS)
-                summary.rows[entity] = summary.rows.get(entity, 0) + written
-        if self.dirt > 0 and self.shard == 0:
-            self._malformed(out, days, summary)
+        part = f"-p{self.shard:02d}" if sharded else ""
+        frame = self.frames[entity]
+        cols = list(frame.cols)
+        rows = np.arange(frame.n)
+        same = self.same_file_dups.get(entity)
+        if same is not None and len(same):
+            rows = np.concatenate([rows, same])
+        order = rows[np.argsort(frame.export_day[rows], kind="stable")]
+        bounds = np.searchsorted(frame.export_day[order], np.arange(N_DAYS + 1))
+        empty = (np.zeros(0, np.int64), np.zeros(0, np.int16))
+        dup_rows, dup_days = self.dups.get(entity, empty)
+        dorder = np.argsort(dup_days, kind="stable")
+        dup_rows, dup_days = dup_rows[dorder], dup_days[dorder]
+        dbounds = np.searchsorted(dup_days, np.arange(N_DAYS + 1))
+        jobs = []
+        for d in range(N_DAYS):
+            folder = out / entity / days[d].isoformat()
+            stamp = days[d].strftime("%Y%m%d")
+            idx = order[bounds[d] : bounds[d + 1]]
+            if len(idx):
+                ext = self.fmt(entity, d)
+                path = folder / f"{entity}-{stamp}{part}.{ext}"
+                jobs.append(
+                    (entity, len(idx), pool.submit(write_file, path, ext, frame, idx, cols))
+                )
+            didx = dup_rows[dbounds[d] : dbounds[d + 1]]
+            if len(didx):
+                path = folder / f"{entity}-{stamp}{part}-redelivery.jsonl"
+                fut = pool.submit(write_file, path, "jsonl", frame, didx, cols)
+                jobs.append((entity, len(didx), fut))
+        return jobs
 
-    def _malformed(self, out: Path, days, summary):
+    def _malformed(self, out: Path, summary):
         rng = self.rng("malformed")
+        days = [self.start_date + timedelta(days=d) for d in range(N_DAYS)]
         # a messages export that was cut off mid-line and padded with garbage; its complete
         # lines repeat rows of the same day's regular file
         d = N_DAYS // 2
@@ -1894,6 +1879,7 @@ class _Generator:
         last = jsonl_bytes(frame, idx[-1:], list(frame.cols))
         data = good + last[: len(last) // 2] + b"\n" + rng.bytes(64) + b"\n"
         path = out / "messages" / days[d].isoformat() / "messages-retry-broken.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         # binary garbage in a delivery-events file
         d = N_DAYS // 3
@@ -1958,26 +1944,48 @@ def generate(
         end_date=end,
         dirt_rate=dirt_rate,
     )
-    for shard in range(shards):
-        size = n // shards + (1 if shard < n % shards else 0)
-        g = _Generator(size, seed, end, dirt_rate, shard=shard, total_messages=n)
-        stages = [
-            g.dimensions, g.campaigns, g.contacts, g.messages, g.events, g.clicks, g.calls,
-            g.opt_leads_deals, g.contact_labels,
-        ]  # fmt: skip
-        for i, fn in enumerate(stages):
-            if progress:
-                progress("generate", shard * len(stages) + i, shards * len(stages))
-            fn()
-        if progress:
-            progress("generate", (shard + 1) * len(stages), shards * len(stages))
-        g.offset_ids()
+    jobs: list = []
 
-        def tick(stage, done, total, shard=shard):
-            if progress:
-                progress(stage, shard * total + done, shards * total)
+    def report_writes():
+        if progress and jobs:
+            progress("write", sum(f.done() for _e, _n, f in jobs), len(jobs))
 
-        g.write(out_dir, summary, tick, sharded=shards > 1)
-        del g
+    with ThreadPoolExecutor(max_workers=WRITE_THREADS) as pool:
+        for shard in range(shards):
+            size = n // shards + (1 if shard < n % shards else 0)
+            g = _Generator(size, seed, end, dirt_rate, shard=shard, total_messages=n)
+            stages = [
+                (g.dimensions, ("accounts", "users", "inboxes", "phone_numbers", "labels")),
+                (g.campaigns, ("templates", "campaigns", "campaign_steps", "campaign_senders")),
+                (g.contacts, ("contacts",)),
+                (g.messages, ("campaign_enrollments", "messages")),
+                (g.events, ("message_events",)),
+                (g.clicks, ("link_clicks",)),
+                (g.calls, ("calls",)),
+                (g.opt_leads_deals, ("opt_events", "leads", "deals")),
+                (g.contact_labels, ("contact_labels",)),
+            ]
+            for i, (fn, entities) in enumerate(stages):
+                if progress:
+                    progress("generate", shard * len(stages) + i, shards * len(stages))
+                fn()
+                g.offset_ids()
+                for entity in entities:
+                    jobs.extend(g.submit(out_dir, entity, pool, shards > 1))
+                report_writes()
+            if progress:
+                progress("generate", (shard + 1) * len(stages), shards * len(stages))
+            if dirt_rate > 0 and shard == 0:
+                g._malformed(out_dir, summary)
+            # wait for this shard's files before the next shard allocates its arrays
+            for k, (entity, rows, fut) in enumerate(jobs):
+                summary.bytes += fut.result()
+                summary.files += 1
+                summary.rows[entity] = summary.rows.get(entity, 0) + rows
+                if progress and (k % 50 == 0 or k == len(jobs) - 1):
+                    progress("write", k + 1, len(jobs))
+            jobs.clear()
+            del g
+    summary.rows = {e: summary.rows.get(e, 0) for e in ENTITIES}
     summary.seconds = round(time.perf_counter() - started, 2)
     return summary
