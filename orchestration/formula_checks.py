@@ -820,8 +820,8 @@ def check_freshness(con, now: datetime | None = None) -> dg.AssetCheckResult:
         [now + timedelta(hours=1)],
     ).fetchone()[0]
     candidates = []
-    if newest_export is not None:  # an export day is complete at its end (UTC)
-        candidates.append(datetime.combine(newest_export, datetime.min.time()) + timedelta(days=1))
+    if newest_export is not None:  # counted from the export day's start (UTC), conservatively
+        candidates.append(datetime.combine(newest_export, datetime.min.time()))
     if newest_event is not None:
         candidates.append(newest_event)
     newest = min(max(candidates), now) if candidates else None
