@@ -206,8 +206,8 @@ measured as (
         credit_allowance,
         credits_used,
         as_of_date >= period_start and as_of_date <= period_end as is_current_period,
-        {{ dbt.datediff('period_start', 'period_end', 'day') }} as period_day_span,
-        {{ dbt.datediff('period_start', 'as_of_date', 'day') }} as elapsed_day_span
+        {{ dbt.datediff('period_start', 'period_end', 'day') }} as period_day_span,  -- noqa: LT05
+        {{ dbt.datediff('period_start', 'as_of_date', 'day') }} as elapsed_day_span  -- noqa: LT05
     from with_credits
 
 ),
