@@ -8,12 +8,14 @@ from dagster_dbt import DbtCliResource
 
 from orchestration import settings
 from orchestration.dbt.assets import dbt_project, warehouse_dbt_assets
+from orchestration.formula_checks import formula_checks
 from orchestration.landing.assets import load_landing_files
 from orchestration.resources import Warehouse
 from orchestration.schedules import daily_full_build, hourly_refresh, new_landing_files, refresh_job
 
 defs = dg.Definitions(
     assets=[load_landing_files, warehouse_dbt_assets],
+    asset_checks=formula_checks,
     jobs=[refresh_job],
     schedules=[hourly_refresh, daily_full_build],
     sensors=[new_landing_files],
