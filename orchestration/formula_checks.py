@@ -70,6 +70,13 @@ def connect(database: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def stream(con: duckdb.DuckDBPyConnection, sql: str, params=None, batch: int = 100_000):
+    """Rows of a query in batches, so millions of rows never sit in memory at once."""
+    cursor = con.execute(sql, params or [])
+    while rows := cursor.fetchmany(batch):
+        yield from rows
+
+
 @cache
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
@@ -339,40 +346,44 @@ def recompute_messaging(con: duckdb.DuckDBPyConnection) -> MessagingFacts:
         ).fetchall()
     }
 
-    # Additive message counts: one pass over the per-message facts.
-    rows = con.execute(
+    # Additive message counts. DuckDB only collapses rows whose every fetched column is equal
+    # (count and segment sum per distinct combination, lossless for sums): which rows count,
+    # and what a message costs, is decided here.
+    for account, day, outbound, canceled, mms, in_campaign, outcome, n, segments in stream(
+        con,
         """
-        select account_id, date_day, direction = 'outbound', is_canceled, is_mms, segments,
-               campaign_id is not null, delivery_outcome
+        select account_id, date_day, direction = 'outbound', is_canceled, is_mms,
+               campaign_id is not null, delivery_outcome, count(*), sum(segments)
         from marts.fct_messages
-        """
-    ).fetchall()
-    for account, day, outbound, canceled, mms, segments, in_campaign, outcome in rows:
+        group by all
+        """,
+    ):
+        segments = int(segments or 0)
         if outbound and canceled:
             continue
-        facts.credits_used[account][day] += mms_credit_cost if mms else (segments or 0)
+        facts.credits_used[account][day] += mms_credit_cost * n if mms else segments
         if not outbound:
-            facts.replies_received[account][day] += 1
+            facts.replies_received[account][day] += n
             if not mms:
-                facts.segments_received[account][day] += segments or 0
+                facts.segments_received[account][day] += segments
             continue
         if not mms:
-            facts.sms_segments_sent[account][day] += segments or 0
+            facts.sms_segments_sent[account][day] += segments
         if in_campaign:
-            facts.campaign_messages_sent[account][day] += 1
+            facts.campaign_messages_sent[account][day] += n
             if outcome == "carrier_blocked":
-                facts.carrier_blocked_messages[account][day] += 1
-    del rows
+                facts.carrier_blocked_messages[account][day] += n
 
     # Delivery rate: the first sent outbound message of each enrollment (created_at, message_id).
     first: dict[str, tuple] = {}
-    for enrollment, created, message, account, day, outcome in con.execute(
+    for enrollment, created, message, account, day, outcome in stream(
+        con,
         """
         select enrollment_id, created_at, message_id, account_id, date_day, delivery_outcome
         from marts.fct_messages
         where direction = 'outbound' and enrollment_id is not null and not is_canceled
-        """
-    ).fetchall():
+        """,
+    ):
         if enrollment not in known_enrollments:
             continue
         best = first.get(enrollment)
@@ -386,13 +397,14 @@ def recompute_messaging(con: duckdb.DuckDBPyConnection) -> MessagingFacts:
 
     # Reply rate: first reply per account x campaign x contact; enrollments by launch day.
     first_reply: dict[tuple, tuple] = {}
-    for account, campaign, contact, created, message, day in con.execute(
+    for account, campaign, contact, created, message, day in stream(
+        con,
         """
         select account_id, campaign_id, contact_id, created_at, message_id, date_day
         from marts.fct_messages
         where direction = 'inbound' and campaign_id is not null
-        """
-    ).fetchall():
+        """,
+    ):
         key = (account, campaign, contact)
         best = first_reply.get(key)
         if best is None or (created, message) < best[:2]:
@@ -415,15 +427,16 @@ def recompute_messaging(con: duckdb.DuckDBPyConnection) -> MessagingFacts:
     # Response streaks: walk each conversation in time order (inbound first on ties).
     current = None
     waiting: tuple | None = None  # (streak start time, its local day)
-    for account, contact, created, direction, day in con.execute(
+    for account, contact, created, direction, day in stream(
+        con,
         """
         select account_id, contact_id, created_at, direction, date_day
         from marts.fct_messages
         where not is_canceled and (direction = 'inbound' or send_type = 'manual')
         order by account_id, contact_id, created_at,
                  case when direction = 'inbound' then 0 else 1 end, message_id
-        """
-    ).fetchall():
+        """,
+    ):
         if (account, contact) != current:
             if waiting is not None:
                 facts.streaks[current[0]].append((waiting[1], None))
@@ -725,13 +738,14 @@ def check_calling(con) -> dg.AssetCheckResult:
     )
     dialed, answered, conversations = _nested(), _nested(), _nested()
     days = []
-    for account, started, answered_at, ended in con.execute(
+    for account, started, answered_at, ended in stream(
+        con,
         """
         select account_id, started_at, answered_at, ended_at
         from staging.stg_platform__calls
         where direction = 'outbound' and parent_call_id is null
-        """
-    ).fetchall():
+        """,
+    ):
         day = local_day(started, time_zones.get(account))
         days.append(day)
         dialed[account][day] += 1
