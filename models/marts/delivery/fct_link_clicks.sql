@@ -17,6 +17,16 @@
     clicks, so a late, earlier click moves the first-click flag exactly as a full build would.
 -#}
 
+{%- set reread_from -%}
+    (
+        select
+            {{ dbt.dateadd(
+                'hour', -1 * var('incremental_lookback_hours'), 'max(this_clicks._loaded_at)'
+            ) }}
+        from {{ this }} as this_clicks
+    )
+{%- endset %}
+
 with
 
 clicks as (
@@ -44,6 +54,8 @@ joined as (
         clicks.link_id,
         clicks.url,
         clicks.clicked_at,
+        clicks._loaded_at as click_loaded_at,
+        messages._loaded_at as message_loaded_at,
         case
             when clicks._loaded_at > messages._loaded_at then clicks._loaded_at
             else messages._loaded_at
@@ -63,13 +75,8 @@ changed_groups as (
     from joined
     {% if is_incremental() %}
         where
-            joined._loaded_at > (
-                select
-                    {{ dbt.dateadd(
-                        'hour', -1 * var('incremental_lookback_hours'), 'max(this_clicks._loaded_at)'
-                    ) }}
-                from {{ this }} as this_clicks
-            )
+            joined.click_loaded_at > {{ reread_from }}
+            or joined.message_loaded_at > {{ reread_from }}
     {% endif %}
 
 ),
@@ -78,11 +85,13 @@ changed_clicks as (
 
     select joined.*
     from joined
-    inner join changed_groups
-        on
-            joined.account_id = changed_groups.account_id
-            and joined.contact_id = changed_groups.contact_id
-            and joined.link_id = changed_groups.link_id
+    {% if is_incremental() %}
+        inner join changed_groups
+            on
+                joined.account_id = changed_groups.account_id
+                and joined.contact_id = changed_groups.contact_id
+                and joined.link_id = changed_groups.link_id
+    {% endif %}
 
 ),
 

@@ -15,6 +15,16 @@
     so the result equals a full build.
 -#}
 
+{%- set reread_from -%}
+    (
+        select
+            {{ dbt.dateadd(
+                'hour', -1 * var('incremental_lookback_hours'), 'max(this_events._loaded_at)'
+            ) }}
+        from {{ this }} as this_events
+    )
+{%- endset %}
+
 with
 
 events as (
@@ -41,71 +51,70 @@ error_codes as (
 
 ),
 
+changed_events as (
+
+    select events.*
+    from events
+    {% if is_incremental() %}
+        where
+            events._loaded_at > {{ reread_from }}
+            or events.message_id in (
+                select messages.message_id
+                from messages
+                where messages._loaded_at > {{ reread_from }}
+            )
+    {% endif %}
+
+),
+
 joined as (
 
     select
-        events.event_id,
-        events.message_id,
+        changed_events.event_id,
+        changed_events.message_id,
         messages.account_id,
         messages.contact_id,
         messages.direction,
         messages.campaign_id,
         messages.template_id,
         messages.step_number,
-        events.status,
-        events.occurred_at,
-        events.error_code,
-        events.attempt,
+        changed_events.status,
+        changed_events.occurred_at,
+        changed_events.error_code,
+        changed_events.attempt,
         case
-            when events._loaded_at > messages._loaded_at then events._loaded_at
+            when changed_events._loaded_at > messages._loaded_at then changed_events._loaded_at
             else messages._loaded_at
         end as _loaded_at
-    from events
+    from changed_events
     inner join messages
-        on events.message_id = messages.message_id
-
-),
-
-changed_events as (
-
-    select joined.*
-    from joined
-    {% if is_incremental() %}
-        where
-            joined._loaded_at > (
-                select
-                    {{ dbt.dateadd(
-                        'hour', -1 * var('incremental_lookback_hours'), 'max(this_events._loaded_at)'
-                    ) }}
-                from {{ this }} as this_events
-            )
-    {% endif %}
+        on changed_events.message_id = messages.message_id
 
 ),
 
 final as (
 
     select
-        changed_events.event_id,
-        changed_events.message_id,
-        changed_events.account_id,
-        changed_events.contact_id,
-        changed_events.direction,
-        changed_events.campaign_id,
-        changed_events.template_id,
-        changed_events.step_number,
-        changed_events.status,
+        joined.event_id,
+        joined.message_id,
+        joined.account_id,
+        joined.contact_id,
+        joined.direction,
+        joined.campaign_id,
+        joined.template_id,
+        joined.step_number,
+        joined.status,
         cast(status_ranks.status_rank as {{ dbt.type_int() }}) as status_rank,
-        changed_events.occurred_at,
-        changed_events.error_code,
+        joined.occurred_at,
+        joined.error_code,
         error_codes.delivery_outcome as error_outcome,
-        changed_events.attempt,
-        changed_events._loaded_at
-    from changed_events
+        joined.attempt,
+        joined._loaded_at
+    from joined
     left join status_ranks
-        on changed_events.status = status_ranks.status
+        on joined.status = status_ranks.status
     left join error_codes
-        on changed_events.error_code = cast(error_codes.error_code as {{ dbt.type_string() }})
+        on joined.error_code = cast(error_codes.error_code as {{ dbt.type_string() }})
 
 )
 
