@@ -727,6 +727,112 @@ def check_credits(con, facts: MessagingFacts) -> dg.AssetCheckResult:
 
 
 # --------------------------------------------------------------------------------------------
+# Delivery outcome of each message, from its events (a recent sample: the last 7 days)
+# --------------------------------------------------------------------------------------------
+
+# kpi-spec "Message status": ties go to the most advanced status, delivered > undelivered /
+# failed > sent > sending > queued. The spec does not place `read` (a delivered message that was
+# read: above delivered) or `canceled` (never sent: above sent, below a carrier's verdict).
+STATUS_RANK = {
+    "queued": 1,
+    "sending": 2,
+    "sent": 3,
+    "canceled": 4,
+    "undelivered": 5,
+    "failed": 5,
+    "received": 6,
+    "delivered": 6,
+    "read": 7,
+}
+ERROR_OUTCOMES = {
+    **dict.fromkeys(
+        ["30004", "30007", "30018", "30024", "30032", "30033", "30034", "30035", "30041"],
+        "carrier_blocked",
+    ),
+    **dict.fromkeys(["21211", "21612", "21614", "30005", "30006"], "hard_bounce"),
+    **dict.fromkeys(
+        ["30001", "30003", "30008", "30017", "30022", "30023", "30027", "30036"], "soft_bounce"
+    ),
+    "21610": "opted_out",
+}
+
+
+def outcome_of(final_status: str | None, error_code: str | None) -> str:
+    if final_status in ("delivered", "read"):
+        return "delivered"
+    if final_status in ("undelivered", "failed"):
+        return ERROR_OUTCOMES.get(error_code, "other_failure")
+    if final_status == "canceled":
+        return "canceled"
+    return "pending"
+
+
+def check_delivery_outcomes(con, sample_days: int = 7) -> dg.AssetCheckResult:
+    """fct_messages.delivery_outcome = the spec's rule applied to the message's own events."""
+    comparison = Comparison("delivery_outcome_matches_python", mart_key("fct_messages"))
+    last_day = con.execute(
+        "select max(date_day) from marts.fct_messages where direction = 'outbound'"
+    ).fetchone()[0]
+    if last_day is None:
+        return comparison.result()
+    window = DateRange(f"last_{sample_days}_days", last_day - timedelta(sample_days - 1), last_day)
+    sample = {
+        message: [account, outcome, None]
+        for message, account, outcome in con.execute(
+            "select message_id, account_id, delivery_outcome from marts.fct_messages "
+            "where direction = 'outbound' and date_day between $1 and $2",
+            [window.start, window.end],
+        ).fetchall()
+    }
+    for message, status, occurred, code, attempt, event in stream(
+        con,
+        """
+        select message_id, status, occurred_at, error_code, attempt, event_id
+        from staging.stg_platform__message_events
+        where message_id in (
+            select message_id from marts.fct_messages
+            where direction = 'outbound' and date_day between $1 and $2
+        )
+        """,
+        [window.start, window.end],
+    ):
+        key = (occurred, STATUS_RANK.get(status, 0), attempt or 0, event)
+        entry = sample[message]
+        if entry[2] is None or key > entry[2][0]:
+            entry[2] = (key, status, code)
+    expected: dict = _nested()
+    actual: dict = _nested()
+    differing: dict = defaultdict(int)
+    example = None
+    for message, (account, outcome, latest) in sample.items():
+        mine = outcome_of(latest[1], latest[2]) if latest else "pending"
+        expected[account][mine] += 1
+        actual[account][outcome] += 1
+        if mine != outcome:
+            differing[account] += 1
+            example = example or f"{message}: Python {mine}, fct_messages {outcome}"
+    for account in sorted(set(expected) | set(actual)):
+        outcomes = sorted(set(expected[account]) | set(actual[account]), key=str)
+        for outcome in outcomes:
+            comparison.add(
+                account,
+                window.name,
+                f"messages_{outcome}",
+                expected[account][outcome],
+                actual[account][outcome],
+            )
+        sampled = sum(expected[account].values())
+        comparison.add(
+            account,
+            window.name,
+            "messages_with_the_python_outcome",
+            sampled,
+            sampled - differing[account],
+        )
+    return comparison.result(sampled_messages=len(sample), example_difference=example or "none")
+
+
+# --------------------------------------------------------------------------------------------
 # Calling
 # --------------------------------------------------------------------------------------------
 
@@ -867,6 +973,13 @@ def check_freshness(con, now: datetime | None = None) -> dg.AssetCheckResult:
 
 MESSAGING_SPECS = [
     dg.AssetCheckSpec(
+        "delivery_outcome_matches_python",
+        asset=mart_key("fct_messages"),
+        blocking=True,
+        description="Each recent outbound message's delivery outcome re-derived from its "
+        "events (latest by time, ties to the most advanced status; spec error-code lists).",
+    ),
+    dg.AssetCheckSpec(
         "reply_rate_matches_python",
         asset=mart_key("fct_campaign_contacts"),
         blocking=True,
@@ -949,6 +1062,7 @@ def messaging_formula_checks(
 def run_messaging_checks(con) -> list[dg.AssetCheckResult]:
     facts = recompute_messaging(con)
     return [
+        check_delivery_outcomes(con),
         check_reply_rate(con, facts),
         check_median_response(con, facts),
         check_daily_medians(con, facts),
