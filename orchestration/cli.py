@@ -77,10 +77,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
         summary = generate(
             Path(args.out), scale=scale, seed=args.seed, end_date=end,
-            dirt_rate=args.dirt_rate, progress=tick,
+            dirt_rate=args.dirt_rate, progress=tick, overwrite=args.overwrite,
         )  # fmt: skip
-    rows = getattr(summary, "rows", None) or getattr(summary, "row_counts", {})
-    console.print(f"generated {sum(rows.values()):,} rows into {args.out}")
+    console.print(
+        f"generated {sum(summary.rows.values()):,} rows in {summary.files:,} files "
+        f"({summary.start_date} to {summary.end_date}) into {args.out} in {summary.seconds:.1f} s"
+    )
     return 0
 
 
@@ -149,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--seed", type=int, default=42)
     gen.add_argument("--end-date", help="last day of data, YYYY-MM-DD (default: today, UTC)")
     gen.add_argument("--dirt-rate", type=float, default=0.01, help="share of dirty rows")
+    gen.add_argument("--overwrite", action="store_true", help="replace an existing landing")
     gen.set_defaults(func=cmd_generate)
 
     refresh = sub.add_parser("refresh", help="load new files, build every model, run checks")
