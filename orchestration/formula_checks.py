@@ -832,6 +832,39 @@ def check_delivery_outcomes(con, sample_days: int = 7) -> dg.AssetCheckResult:
     return comparison.result(sampled_messages=len(sample), example_difference=example or "none")
 
 
+def check_local_days(con, ranges: list[DateRange], time_zones: dict[str, str]):
+    """fct_messages.date_day = the account-local day of created_at, around a DST change."""
+    comparison = Comparison("local_day_matches_python", mart_key("fct_messages"))
+    window = next((r for r in ranges if r.name.startswith("dst_")), None) or next(
+        r for r in ranges if r.name == "last_7_days"
+    )
+    sampled: dict[str, int] = defaultdict(int)
+    differing: dict[str, int] = defaultdict(int)
+    example = None
+    for message, account, created, day in stream(
+        con,
+        "select message_id, account_id, created_at, date_day from marts.fct_messages "
+        "where created_at >= $1 and created_at < $2",
+        [window.start - timedelta(days=1), window.end + timedelta(days=2)],
+    ):
+        mine = local_day(created, time_zones.get(account))
+        sampled[account] += 1
+        if mine != day:
+            differing[account] += 1
+            example = example or f"{message}: Python {mine}, fct_messages {day}"
+    for account in sorted(sampled):
+        comparison.add(
+            account,
+            window.name,
+            "messages_with_the_python_local_day",
+            sampled[account],
+            sampled[account] - differing[account],
+        )
+    return comparison.result(
+        sampled_messages=sum(sampled.values()), example_difference=example or "none"
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # Calling
 # --------------------------------------------------------------------------------------------
@@ -980,6 +1013,13 @@ MESSAGING_SPECS = [
         "events (latest by time, ties to the most advanced status; spec error-code lists).",
     ),
     dg.AssetCheckSpec(
+        "local_day_matches_python",
+        asset=mart_key("fct_messages"),
+        blocking=True,
+        description="Each message's local day (date_day) re-derived from created_at and the "
+        "account's time zone, for the messages around a DST change.",
+    ),
+    dg.AssetCheckSpec(
         "reply_rate_matches_python",
         asset=mart_key("fct_campaign_contacts"),
         blocking=True,
@@ -1063,6 +1103,7 @@ def run_messaging_checks(con) -> list[dg.AssetCheckResult]:
     facts = recompute_messaging(con)
     return [
         check_delivery_outcomes(con),
+        check_local_days(con, facts.ranges, facts.time_zones),
         check_reply_rate(con, facts),
         check_median_response(con, facts),
         check_daily_medians(con, facts),

@@ -36,6 +36,7 @@ MARTS = [
     "audit__quarantined_rows",
 ]
 ALL_CHECKS = {
+    "local_day_matches_python",
     "delivery_outcome_matches_python",
     "reply_rate_matches_python",
     "median_response_time_matches_python",
