@@ -11,12 +11,12 @@
         occurred_at differ: late, repeated or out-of-order callbacks, 48 h soft-bounce
         retries, however late they land),
       - became or stopped being the first message of its enrollment (a sibling was canceled
-        late), or is a reply whose attribution moved,
+        late), or is a reply whose attribution or opt-out reading moved,
     and merges them on message_id. Everything per message is recomputed from the full
     upstream models, so a re-derived row is identical to the full-refresh row
     (orchestration_tests/test_incremental_equivalence.py proves it). Changes that reach back
-    further (an account's time zone, an inbox's type, a message's segments after a platform
-    correction) need a --full-refresh.
+    further (an account's time zone, an inbox's type, a change to the segment macros or to the
+    delivery_error_codes seed, any change of model code) need a --full-refresh.
 #}
 
 {{
@@ -108,7 +108,10 @@ event_watermarks as (
             template_id,
             step_number,
             enrollment_id,
-            attribution_source
+            attribution_source,
+            is_keyword_opt_out,
+            is_keyword_opt_in,
+            has_opt_out_language
         from {{ this }}
 
     ),
@@ -196,6 +199,18 @@ event_watermarks as (
             <> coalesce(built_messages.step_number, -1)
             or coalesce(inbound_attributed.attribution_source, '~')
             <> coalesce(built_messages.attribution_source, '~')
+
+        union
+
+        -- replies whose opt-out reading moved (the opt_keywords / opt_out_phrases seeds changed)
+        select opt_out_detected.message_id
+        from opt_out_detected
+        inner join built_messages
+            on opt_out_detected.message_id = built_messages.message_id
+        where
+            opt_out_detected.is_keyword_opt_out <> built_messages.is_keyword_opt_out
+            or opt_out_detected.is_keyword_opt_in <> built_messages.is_keyword_opt_in
+            or opt_out_detected.has_opt_out_language <> built_messages.has_opt_out_language
 
     ),
 
