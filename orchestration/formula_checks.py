@@ -374,45 +374,43 @@ def recompute_messaging(con: duckdb.DuckDBPyConnection) -> MessagingFacts:
             if outcome == "carrier_blocked":
                 facts.carrier_blocked_messages[account][day] += n
 
-    # Delivery rate: the first sent outbound message of each enrollment (created_at, message_id).
-    first: dict[str, tuple] = {}
-    for enrollment, created, message, account, day, outcome in stream(
+    # Delivery rate: the first sent outbound message of each enrollment. DuckDB only sorts
+    # (by created_at, then message_id); picking the first row of each enrollment is done here.
+    previous = None
+    for enrollment, account, day, delivered in stream(
         con,
         """
-        select enrollment_id, created_at, message_id, account_id, date_day, delivery_outcome
+        select enrollment_id, account_id, date_day, delivery_outcome = 'delivered'
         from marts.fct_messages
         where direction = 'outbound' and enrollment_id is not null and not is_canceled
+        order by enrollment_id, created_at, message_id
         """,
     ):
+        if enrollment == previous:
+            continue
+        previous = enrollment
         if enrollment not in known_enrollments:
             continue
-        best = first.get(enrollment)
-        if best is None or (created, message) < best[:2]:
-            first[enrollment] = (created, message, account, day, outcome)
-    for _, _, account, day, outcome in first.values():
         facts.first_messages_sent[account][day] += 1
-        if outcome == "delivered":
+        if delivered:
             facts.delivered_first_messages[account][day] += 1
-    del first
 
-    # Reply rate: first reply per account x campaign x contact; enrollments by launch day.
-    first_reply: dict[tuple, tuple] = {}
-    for account, campaign, contact, created, message, day in stream(
+    # Reply rate: the first reply of each account x campaign x contact (sorted the same way).
+    previous = None
+    for account, campaign, contact, day in stream(
         con,
         """
-        select account_id, campaign_id, contact_id, created_at, message_id, date_day
+        select account_id, campaign_id, contact_id, date_day
         from marts.fct_messages
         where direction = 'inbound' and campaign_id is not null
+        order by account_id, campaign_id, contact_id, created_at, message_id
         """,
     ):
-        key = (account, campaign, contact)
-        best = first_reply.get(key)
-        if best is None or (created, message) < best[:2]:
-            first_reply[key] = (created, message, day)
-    for (account, _, contact), (_, _, day) in first_reply.items():
+        if (account, campaign, contact) == previous:
+            continue
+        previous = (account, campaign, contact)
         facts.first_replies[account].append((day, contact))
         facts.campaign_first_replies[account][day] += 1
-    del first_reply
     for account, contact, launched_at in con.execute(
         """
         select campaigns.account_id, enrollments.contact_id, campaigns.launched_at
@@ -424,31 +422,33 @@ def recompute_messaging(con: duckdb.DuckDBPyConnection) -> MessagingFacts:
     ).fetchall():
         facts.enrolled[account].append((local_day(launched_at, time_zones.get(account)), contact))
 
-    # Response streaks: walk each conversation in time order (inbound first on ties).
-    current = None
-    waiting: tuple | None = None  # (streak start time, its local day)
-    for account, contact, created, direction, day in stream(
+    # Response streaks: walk each conversation in time order (inbound first on ties). Times
+    # come as whole epoch seconds (floor), so a difference counts the second boundaries crossed.
+    current = current_account = None
+    waiting: tuple | None = None  # (streak start second, its local day)
+    for account, contact, second, inbound, day in stream(
         con,
         """
-        select account_id, contact_id, created_at, direction, date_day
+        select account_id, contact_id, epoch_us(created_at) // 1000000,
+               direction = 'inbound', date_day
         from marts.fct_messages
         where not is_canceled and (direction = 'inbound' or send_type = 'manual')
         order by account_id, contact_id, created_at,
                  case when direction = 'inbound' then 0 else 1 end, message_id
         """,
     ):
-        if (account, contact) != current:
+        if contact != current or account != current_account:
             if waiting is not None:
-                facts.streaks[current[0]].append((waiting[1], None))
-            current, waiting = (account, contact), None
-        if direction == "inbound":
+                facts.streaks[current_account].append((waiting[1], None))
+            current, current_account, waiting = contact, account, None
+        if inbound:
             if waiting is None:
-                waiting = (created, day)
+                waiting = (second, day)
         elif waiting is not None:  # a person's (manual) answer closes the streak
-            facts.streaks[account].append((waiting[1], whole_seconds_between(waiting[0], created)))
+            facts.streaks[account].append((waiting[1], second - waiting[0]))
             waiting = None
     if waiting is not None:
-        facts.streaks[current[0]].append((waiting[1], None))
+        facts.streaks[current_account].append((waiting[1], None))
     return facts
 
 
