@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -56,12 +57,14 @@ ALL_CHECKS = {
 
 def _dbt(args: list[str], env: dict[str, str]) -> None:
     command = [str(BIN / "dbt"), *args, "--project-dir", str(REPO), "--profiles-dir", str(REPO)]
-    for _attempt in range(3):  # others edit the project: a half-written model may not parse
+    for attempt in range(3):  # others edit the project: a half-written model may not parse
         result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
         if result.returncode == 0:
             return
         if "Compilation Error" not in result.stdout and "Parsing Error" not in result.stdout:
             break
+        if attempt < 2:
+            time.sleep(60)
     raise AssertionError(f"dbt {' '.join(args)} failed:\n{result.stdout[-4000:]}")
 
 
