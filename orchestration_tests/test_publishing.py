@@ -1,0 +1,235 @@
+"""The published copy BI tools read: replaced atomically, never locked, never half-updated."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.publishing import MANIFEST, publish, published_path
+
+ROWS = 120_000  # big enough that a copy takes a while, small enough for a 2-core test machine
+
+# A reader process, as a BI tool would be: opens the published file read-only over and over,
+# and checks that what one connection sees is one complete snapshot of one version.
+READER = r"""
+import json, sys, time
+from pathlib import Path
+import duckdb
+
+path, stop, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+stats = {"reads": 0, "versions": [], "errors": []}
+while not stop.exists():
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            manifest = dict(
+                ((s + "." + t), n) for s, t, n in con.execute(
+                    "select table_schema, table_name, row_count from main._published_tables"
+                ).fetchall()
+            )
+            counts = {
+                name: con.execute(f"select count(*) from {name}").fetchone()[0]
+                for name in manifest
+            }
+            version, rows, total = con.execute(
+                "select version, row_count, amount_total from marts.mart_totals"
+            ).fetchone()
+            facts = con.execute(
+                "select count(*), sum(amount), min(version), max(version) from marts.fct_orders"
+            ).fetchone()
+            seed = con.execute("select min(version), max(version) from reference.seed_codes"
+                               ).fetchone()
+        finally:
+            con.close()
+        problems = []
+        if counts != manifest:
+            problems.append(f"row counts {counts} differ from the manifest {manifest}")
+        if facts != (rows, total, version, version):
+            problems.append(f"facts {facts} do not add up to totals {(rows, total, version)}")
+        if seed != (version, version):
+            problems.append(f"reference version {seed} != marts version {version}")
+        if problems:
+            stats["errors"].append("; ".join(problems))
+        elif not stats["versions"] or stats["versions"][-1] != version:
+            stats["versions"].append(version)
+        stats["reads"] += 1
+        if stats["reads"] == 1:
+            Path(str(out) + ".ready").touch()
+    except Exception as exc:  # a lock error or a missing file would land here
+        stats["errors"].append(f"{type(exc).__name__}: {exc}")
+out.write_text(json.dumps(stats))
+"""
+
+
+def build_source(warehouse: Path, version: int) -> None:
+    """A stand-in warehouse: marts and reference tables that agree with each other per version.
+
+    Each version has a different row count, so a reader mixing two versions would notice.
+    """
+    rows = ROWS + version * 1_001
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema if not exists marts")
+        con.execute("create schema if not exists reference")
+        con.execute("create schema if not exists staging")
+        con.execute(
+            "create or replace table marts.fct_orders as select i as order_id, "
+            f"{version} as version, (i * 7 + {version}) % 1000 as amount "
+            f"from range({rows}) t(i)"
+        )
+        con.execute(
+            "create or replace table marts.mart_totals as select max(version) as version, "
+            "count(*) as row_count, sum(amount) as amount_total from marts.fct_orders"
+        )
+        con.execute("comment on table marts.mart_totals is 'Totals of fct_orders.'")
+        con.execute("comment on column marts.mart_totals.row_count is 'Rows of fct_orders.'")
+        con.execute(
+            "create or replace view marts.v_big_orders as "
+            "select * from marts.fct_orders where amount > 900"
+        )
+        con.execute(
+            "create or replace table reference.seed_codes as "
+            f"select i as code, {version} as version from range({10 + version}) t(i)"
+        )
+        con.execute("create or replace table staging.stg_private as select 1 as secret")
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Path:
+    warehouse = tmp_path / "wh" / "comms.duckdb"
+    warehouse.parent.mkdir()
+    build_source(warehouse, 0)
+    return warehouse
+
+
+def test_published_path_sits_beside_the_warehouse(tmp_path, monkeypatch):
+    monkeypatch.delenv("COMMS_WAREHOUSE_PUBLISHED", raising=False)
+    warehouse = tmp_path / "warehouse" / "comms.duckdb"
+    assert published_path(warehouse) == tmp_path / "warehouse" / "published" / "comms_marts.duckdb"
+    monkeypatch.setenv("COMMS_WAREHOUSE_PUBLISHED", str(tmp_path / "bi.duckdb"))
+    assert published_path(warehouse) == tmp_path / "bi.duckdb"
+
+
+def test_publish_copies_marts_and_reference_only(source: Path):
+    result = publish(source)
+    assert result.path == source.parent / "published" / "comms_marts.duckdb"
+    assert set(result.tables) == {
+        "marts.fct_orders",
+        "marts.mart_totals",
+        "marts.v_big_orders",
+        "reference.seed_codes",
+    }
+    # Nothing but the published file is left in the folder (no temp file, no WAL).
+    assert sorted(p.name for p in result.path.parent.iterdir()) == ["comms_marts.duckdb"]
+    with duckdb.connect(str(result.path), read_only=True) as con:
+        schemas = {r[0] for r in con.execute("select schema_name from duckdb_schemas()").fetchall()}
+        assert "staging" not in schemas
+        # The view became a table: the copy does not point back into the warehouse.
+        kinds = dict(
+            con.execute(
+                "select table_name, table_type from information_schema.tables "
+                "where table_schema = 'marts'"
+            ).fetchall()
+        )
+        assert kinds["v_big_orders"] == "BASE TABLE"
+        assert con.execute("select count(*) from marts.fct_orders").fetchone()[0] == ROWS
+        # dbt's persisted descriptions travel with the copy, for BI tools that show them.
+        assert con.execute(
+            "select comment from duckdb_tables() where table_name = 'mart_totals'"
+        ).fetchone() == ("Totals of fct_orders.",)
+        assert con.execute(
+            "select comment from duckdb_columns() "
+            "where table_name = 'mart_totals' and column_name = 'row_count'"
+        ).fetchone() == ("Rows of fct_orders.",)
+        manifest = con.execute(f"select sum(row_count) from main.{MANIFEST}").fetchone()[0]
+        assert manifest == sum(result.tables.values())
+
+
+def test_reader_open_before_a_publish_keeps_its_snapshot(source: Path):
+    """A BI session open across a publish keeps reading the old, complete file."""
+    target = publish(source).path
+    script = (
+        "import duckdb, sys\n"
+        "con = duckdb.connect(sys.argv[1], read_only=True)\n"
+        "q = 'select version, row_count from marts.mart_totals'\n"
+        "print(con.execute(q).fetchone()); sys.stdout.flush()\n"
+        "sys.stdin.readline()\n"
+        "print(con.execute(q).fetchone()); sys.stdout.flush()\n"
+    )
+    reader = subprocess.Popen(
+        [sys.executable, "-c", script, str(target)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert reader.stdout.readline().strip() == f"(0, {ROWS})"
+        build_source(source, 1)
+        publish(source)  # the reader still has the old file open: no lock gets in the way
+        reader.stdin.write("\n")
+        reader.stdin.flush()
+        assert reader.stdout.readline().strip() == f"(0, {ROWS})"
+    finally:
+        reader.stdin.close()
+        reader.wait(timeout=30)
+    with duckdb.connect(str(target), read_only=True) as con:
+        assert con.execute("select version from marts.mart_totals").fetchone() == (1,)
+
+
+def test_reader_in_a_loop_never_sees_a_lock_or_a_half_published_state(source: Path):
+    """A BI tool querying in a loop through repeated publishes: no error, one version a time."""
+    target = publish(source).path
+    stop = source.parent / "stop"
+    out = source.parent / "reader.json"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(target), str(stop), str(out)])
+    try:
+        _wait_for_reads(reader, out, stop)
+        versions = 6
+        for version in range(1, versions):
+            build_source(source, version)
+            publish(source)
+            time.sleep(0.2)  # let the reader catch each version
+    finally:
+        stop.touch()
+        reader.wait(timeout=60)
+    stats = json.loads(out.read_text())
+    print(f"reader: {stats['reads']} reads, versions seen {stats['versions']}")
+    assert stats["errors"] == []
+    assert stats["reads"] > 10
+    # It saw the versions in order, and more than the first: it really read across publishes.
+    assert stats["versions"] == sorted(stats["versions"])
+    assert len(stats["versions"]) >= 3, stats["versions"]
+    assert sorted(p.name for p in target.parent.iterdir()) == ["comms_marts.duckdb"]
+
+
+def _wait_for_reads(reader: subprocess.Popen, out: Path, stop: Path) -> None:
+    """Wait until the reader has read the first version, so it reads through every publish."""
+    ready = Path(f"{out}.ready")
+    deadline = time.monotonic() + 60
+    while not ready.exists():
+        if reader.poll() is not None or time.monotonic() > deadline:
+            stop.touch()
+            raise AssertionError(f"reader did not start: {out.read_text() if out.exists() else ''}")
+        time.sleep(0.1)
+
+
+def test_a_failed_publish_leaves_the_published_copy_untouched(source: Path, monkeypatch):
+    target = publish(source).path
+    before = target.stat().st_ino
+    build_source(source, 1)
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken)
+    with pytest.raises(OSError, match="disk full"):
+        publish(source)
+    monkeypatch.undo()
+    assert target.stat().st_ino == before
+    assert sorted(p.name for p in target.parent.iterdir()) == ["comms_marts.duckdb"]
+    with duckdb.connect(str(target), read_only=True) as con:
+        assert con.execute("select version from marts.mart_totals").fetchone() == (0,)
