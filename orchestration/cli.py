@@ -160,6 +160,10 @@ def main(argv: list[str] | None = None) -> int:
     refresh.add_argument("--full-refresh", action="store_true", help="rebuild incrementals")
     refresh.set_defaults(func=cmd_refresh)
 
+    from orchestration.reporting.cli_commands import register as register_reporting
+
+    register_reporting(sub)  # `report` and `export` (orchestration/reporting/cli_commands.py)
+
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -1,0 +1,184 @@
+"""`comms-warehouse report` and `comms-warehouse export` (registered in orchestration/cli.py)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date, datetime
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from orchestration.reporting.api import BUCKETS, KPI_KEYS, VIEWS, Report, ReportError, report
+from orchestration.reporting.dates import PRESETS, InvalidDateRange
+from orchestration.reporting.exports import CONTACT_LISTS, export_contacts, export_report
+
+# Rows shown per table in the terminal (JSON and exports hold every row).
+TABLE_ROW_LIMIT = 50
+RATE_SUFFIXES = ("_rate", "_rate_contacts", "_rate_dialed", "_rate_delivered", "_share")
+
+
+def _add_filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--warehouse", help="DuckDB file (default: COMMS_WAREHOUSE_PATH or repo)")
+    parser.add_argument(
+        "--account", help="account id (default: the only root account, if there is one)"
+    )
+    parser.add_argument(
+        "--with-sub-accounts", action="store_true", help="roll up the account's sub-accounts"
+    )
+    parser.add_argument(
+        "--range", dest="preset", choices=PRESETS, help="date preset (default: last_7_days)"
+    )
+    parser.add_argument("--from", dest="date_from", help="first local day, YYYY-MM-DD")
+    parser.add_argument("--to", dest="date_to", help="last local day, YYYY-MM-DD")
+    parser.add_argument("--campaign", action="append", help="campaign id (repeatable)")
+    parser.add_argument("--template", action="append", help="template id (repeatable)")
+    parser.add_argument("--step", action="append", type=int, help="campaign step (send report)")
+    parser.add_argument("--tracker", help="phone number id (conversations)")
+    parser.add_argument("--bucket", choices=BUCKETS, default="day", help="period rows")
+    parser.add_argument(
+        "--as-of", help="pin 'today' (YYYY-MM-DD, account-local) for the date presets"
+    )
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the report and export subcommands to the comms-warehouse parser."""
+    rep = sub.add_parser("report", help="show a reporting view as a table or JSON")
+    rep.add_argument("view", choices=VIEWS)
+    _add_filters(rep)
+    rep.add_argument("--format", choices=("table", "json"), default="table")
+    rep.set_defaults(func=cmd_report)
+
+    exp = sub.add_parser("export", help="export a view or a send-report contact list")
+    exp.add_argument("what", choices=(*VIEWS, "contacts"), help="a view, or contacts")
+    exp.add_argument("--out", required=True, help="FILE.csv or FILE.xlsx")
+    exp.add_argument(
+        "--list",
+        dest="contact_list",
+        choices=tuple(CONTACT_LISTS),
+        default="sent",
+        help="contact list for `export contacts` (default: sent)",
+    )
+    _add_filters(exp)
+    exp.set_defaults(func=cmd_export)
+
+
+def _date_range(args: argparse.Namespace):
+    if args.date_from or args.date_to:
+        if args.preset:
+            raise ReportError("give either --range or --from/--to, not both")
+        if not (args.date_from and args.date_to):
+            raise ReportError("--from and --to go together")
+        return (args.date_from, args.date_to)
+    return args.preset or "last_7_days"
+
+
+def _as_of(args: argparse.Namespace) -> date | None:
+    if not args.as_of:
+        return None
+    try:
+        return date.fromisoformat(args.as_of)
+    except ValueError:
+        raise ReportError(f"--as-of {args.as_of!r} is not a YYYY-MM-DD date") from None
+
+
+def _report(args: argparse.Namespace, view: str) -> Report:
+    return report(
+        view, warehouse=args.warehouse, account_id=args.account,
+        include_sub_accounts=args.with_sub_accounts, date_range=_date_range(args),
+        campaign_ids=args.campaign, template_ids=args.template, tracker=args.tracker,
+        bucket=args.bucket, today=_as_of(args), step_numbers=args.step,
+    )  # fmt: skip
+
+
+def _fail(error: Exception) -> int:
+    Console(stderr=True).print(f"[red]error:[/red] {error}", highlight=False)
+    return 2
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    try:
+        rep = _report(args, args.view)
+    except (ReportError, InvalidDateRange) as error:
+        return _fail(error)
+    if args.format == "json":
+        json.dump(rep.to_dict(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print_report(rep, Console())
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    console = Console(stderr=True)
+    try:
+        if args.what == "contacts":
+            files, count = export_contacts(
+                args.contact_list, args.out, warehouse=args.warehouse,
+                account_id=args.account, include_sub_accounts=args.with_sub_accounts,
+                campaign_ids=args.campaign, template_ids=args.template,
+                step_numbers=args.step,
+            )  # fmt: skip
+            console.print(f"{count:,} contacts ({args.contact_list})")
+        else:
+            rep = _report(args, args.what)
+            files = export_report(rep, args.out)
+    except (ReportError, InvalidDateRange) as error:
+        return _fail(error)
+    for path in files:
+        console.print(f"wrote {path}")
+    return 0
+
+
+def _format(key: str, value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        if key.endswith(RATE_SUFFIXES):
+            return f"{value * 100:.1f}%"
+        return f"{value:,.1f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    if isinstance(value, datetime | date):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    return str(value)
+
+
+def print_report(rep: Report, console: Console) -> None:
+    scope = rep.account_id + (" + sub-accounts" if rep.include_sub_accounts else "")
+    period = (
+        "as of now"
+        if rep.view in ("campaign-box", "send-report")
+        else (
+            "all time"
+            if rep.date_from is None
+            else f"{rep.date_from} to {rep.date_to} ({rep.time_zone})"
+        )
+    )
+    filters = ", ".join(
+        f"{k}={v}" for k, v in rep.filters.items() if k not in ("bucket", "date_range")
+    )
+    console.print(
+        f"[bold]{rep.view}[/bold]  account {scope}  {period}"
+        + (f"  [{filters}]" if filters else "")
+    )
+    kpis = Table(title="KPIs", show_header=True)
+    kpis.add_column("key")
+    kpis.add_column("value", justify="right")
+    for key in KPI_KEYS[rep.view]:
+        kpis.add_row(key, _format(key, rep.kpis.get(key)))
+    console.print(kpis)
+    for name, rows in [("rows", rep.rows), *rep.sections.items()]:
+        if not rows:
+            continue
+        table = Table(title=name)
+        columns = list(rows[0])
+        for column in columns:
+            table.add_column(column, overflow="fold")
+        for row in rows[:TABLE_ROW_LIMIT]:
+            table.add_row(*(_format(c, row.get(c)) for c in columns))
+        if len(rows) > TABLE_ROW_LIMIT:
+            table.caption = f"{TABLE_ROW_LIMIT} of {len(rows):,} rows (JSON / export: all)"
+        console.print(table)

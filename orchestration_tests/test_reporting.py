@@ -1,0 +1,602 @@
+"""The reporting API, CLI and exports on one small generated warehouse (built once per module).
+
+Set REPORTING_TEST_WAREHOUSE to an already refreshed DuckDB file (generated with the same seed,
+scale and end date as below) to skip the build while developing.
+"""
+
+import csv
+import json
+import os
+import statistics
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+from openpyxl import load_workbook
+
+from orchestration.cli import main as cli_main
+from orchestration.reporting import (
+    KPI_KEYS,
+    VIEWS,
+    InvalidDateRange,
+    ReportError,
+    UnknownFilterValue,
+    contact_list,
+    export_contacts,
+    export_report,
+    report,
+    resolve_range,
+)
+from orchestration.reporting.dates import local_today
+
+END_DATE = date(2026, 11, 20)
+TODAY = END_DATE  # "today" pinned for every preset
+RANGE = (END_DATE - timedelta(days=20), END_DATE - timedelta(days=6))
+
+# The KPI keys of kpi-spec.md per view, typed here independently of the API's own list.
+SPEC_KEYS = {
+    "messaging": {
+        "campaigns_created", "standard_campaigns_created", "keyword_campaigns_created",
+        "sms_sent", "sms_segments_sent", "carrier_block_rate", "carrier_blocked_messages",
+        "campaign_messages_sent", "replies_received", "delivery_rate",
+        "delivered_first_messages", "first_messages_sent", "opt_out_rate", "opt_out_messages",
+        "opt_out_rate_contacts", "opted_out_contacts", "contacts_reached", "ai_filtering_rate",
+        "ai_filtered_contacts", "reply_rate", "replied_contacts", "enrolled_contacts",
+        "median_response_seconds", "responses_measured", "unanswered_streaks", "leads",
+        "sms_to_lead_rate", "sms_to_lead_rate_delivered", "delivered_messages",
+        "contact_to_lead_rate",
+    },
+    "calling": {
+        "calls_dialed", "calls_answered", "calls_answered_by_machine", "conversations",
+        "response_rate", "average_call_seconds", "conversation_rate", "conversation_rate_dialed",
+        "call_leads", "deals_closed", "call_to_lead_rate", "lead_to_deal_rate",
+    },
+    "campaign-box": {
+        "enrollments", "initials_sent", "segments", "replies", "reply_rate", "active_senders",
+        "enrollments_per_sender", "auto_opt_outs", "manual_opt_outs", "total_opt_outs",
+    },
+    "send-report": {
+        "sent_contacts", "delivered_contacts", "soft_bounced_contacts", "hard_bounced_contacts",
+        "clicks", "unique_clickers", "unsubscribed_contacts", "credits",
+    },
+    "usage": {
+        "segments_total", "segments_sent", "segments_received", "calls_total", "calls_inbound",
+        "calls_outbound", "calls_forwarded", "new_contacts", "opted_in_contacts",
+        "opted_out_contacts", "credits_used",
+    },
+    "credits": {"credits_used", "credit_allowance", "credits_remaining", "credits_projected"},
+    "conversations": {
+        "conversations", "conversation_messages", "conversation_inbound_messages",
+        "conversation_outbound_messages",
+    },
+}  # fmt: skip
+SECTIONS = {
+    "messaging": {"labels", "reply_rate_by_step"},
+    "calling": {"call_outcomes"},
+    "campaign-box": set(),
+    "send-report": {"links"},
+    "usage": {"by_member", "by_shared_inbox"},
+    "credits": set(),
+    "conversations": {"volume", "frequency_by_hour"},
+}
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory) -> Path:
+    prebuilt = os.environ.get("REPORTING_TEST_WAREHOUSE")
+    if prebuilt:
+        return Path(prebuilt)
+    from datagen.generate import generate
+    from orchestration.refresh import run_refresh
+
+    work = tmp_path_factory.mktemp("reporting")
+    generate(work / "landing", scale=3000, seed=11, end_date=END_DATE)
+    os.environ["DAGSTER_HOME"] = str(work / "dagster_home")
+    summary = run_refresh(work / "landing", work / "warehouse.duckdb")
+    assert summary.succeeded, (summary.failure, summary.dbt_failures)
+    return work / "warehouse.duckdb"
+
+
+@pytest.fixture(scope="module")
+def con(warehouse):
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        yield connection
+
+
+def _scalar(con, sql, params=()):
+    return con.execute(sql, list(params)).fetchone()[0]
+
+
+@pytest.fixture(scope="module")
+def ids(con) -> dict:
+    """Accounts, a busy campaign and template of the generated data."""
+    root = _scalar(
+        con,
+        "select account_id from marts.dim_accounts where parent_account_id is null "
+        "order by descendant_count desc, account_id limit 1",
+    )
+    descendants = [
+        r[0]
+        for r in con.execute(
+            "select descendant_account_id from marts.bdg_account_hierarchy "
+            "where ancestor_account_id = ? order by 1",
+            [root],
+        ).fetchall()
+    ]
+    campaign, account = con.execute(
+        "select campaign_id, account_id from marts.fct_messages "
+        "where campaign_id is not null and direction = 'outbound' and list_contains(?, account_id) "
+        "group by all order by count(*) desc, campaign_id limit 1",
+        [descendants],
+    ).fetchone()
+    template = _scalar(
+        con,
+        "select template_id from marts.fct_messages where campaign_id = ? and template_id is not "
+        "null group by all order by count(*) desc, template_id limit 1",
+        [campaign],
+    )
+    # A leaf sub-account, and a campaign of another account: unknown in the leaf's scope.
+    leaf = _scalar(
+        con,
+        "select account_id from marts.dim_accounts where descendant_count = 0 "
+        "and list_contains(?, account_id) order by account_id limit 1",
+        [descendants],
+    )
+    foreign_campaign = _scalar(
+        con,
+        "select campaign_id from marts.dim_campaigns where account_id <> ? order by 1 limit 1",
+        [leaf],
+    )
+    return {
+        "root": root,
+        "descendants": descendants,
+        "campaign": campaign,
+        "campaign_account": account,
+        "template": template,
+        "leaf": leaf,
+        "foreign_campaign": foreign_campaign,
+    }
+
+
+def _rep(warehouse, view, ids, **kwargs):
+    kwargs.setdefault("account_id", ids["root"])
+    kwargs.setdefault("include_sub_accounts", True)
+    kwargs.setdefault("today", TODAY)
+    return report(view, warehouse=warehouse, **kwargs)
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_every_view_returns_the_spec_keys(warehouse, ids, view):
+    rep = _rep(warehouse, view, ids, date_range="last_30_days")
+    assert set(rep.kpis) == SPEC_KEYS[view]
+    assert list(rep.kpis) == list(KPI_KEYS[view])
+    assert set(rep.sections) == SECTIONS[view]
+    assert rep.account_ids == ids["descendants"]
+    json.dumps(rep.to_dict())  # JSON-ready
+    # Rates are fractions 0..1 or null (lead_to_deal_rate excepted: deals closed in range over
+    # leads created in range, as the spec defines it, can exceed 1).
+    for key, value in rep.kpis.items():
+        if key == "lead_to_deal_rate":
+            continue
+        if key.endswith(("_rate", "_rate_contacts", "_rate_dialed", "_rate_delivered")):
+            assert value is None or 0 <= value <= 1, (key, value)
+
+
+def test_the_data_is_not_empty(warehouse, ids):
+    """Guards the comparisons below against passing on zeros."""
+    messaging = _rep(warehouse, "messaging", ids, date_range=RANGE, campaign_ids=[ids["campaign"]])
+    assert messaging.kpis["sms_sent"] > 0 and messaging.kpis["enrolled_contacts"] > 0
+    assert _rep(warehouse, "calling", ids, date_range=RANGE).kpis["calls_dialed"] > 0
+    assert _rep(warehouse, "conversations", ids, date_range=RANGE).kpis["conversations"] > 0
+    assert _rep(warehouse, "send-report", ids).kpis["sent_contacts"] > 0
+
+
+def _streak_responses(con, accounts, start, end):
+    """Median response population recomputed from fct_messages: walk each conversation."""
+    rows = con.execute(
+        """
+        select account_id, contact_id, epoch_us(created_at) // 1000000,
+               direction = 'inbound', date_day
+        from marts.fct_messages
+        where not is_canceled and (direction = 'inbound' or send_type = 'manual')
+          and list_contains(?, account_id)
+        order by account_id, contact_id, created_at,
+                 case when direction = 'inbound' then 0 else 1 end, message_id
+        """,
+        [accounts],
+    ).fetchall()
+    answered, unanswered = [], 0
+    key, waiting = None, None
+
+    def close(waiting):
+        nonlocal unanswered
+        if waiting is not None and start <= waiting[1] <= end:
+            unanswered += 1
+
+    for account, contact, second, inbound, day in rows:
+        if (account, contact) != key:
+            close(waiting)
+            key, waiting = (account, contact), None
+        if inbound:
+            waiting = waiting or (second, day)
+        elif waiting is not None:
+            if start <= waiting[1] <= end:
+                answered.append(second - waiting[0])
+            waiting = None
+    close(waiting)
+    return answered, unanswered
+
+
+def test_messaging_kpis_equal_a_recomputation_from_the_facts(warehouse, con, ids):
+    start, end = RANGE
+    campaign = ids["campaign"]
+    rep = _rep(warehouse, "messaging", ids, date_range=RANGE, campaign_ids=[campaign])
+    assert (rep.date_from, rep.date_to) == RANGE
+    messages = con.execute(
+        """
+        select direction, is_canceled, is_mms, segments, delivery_outcome, contact_id, date_day
+        from marts.fct_messages
+        where campaign_id = ? and date_day between ? and ?
+        """,
+        [campaign, start, end],
+    ).fetchall()
+    outbound = [m for m in messages if m[0] == "outbound" and not m[1]]
+    assert rep.kpis["sms_sent"] == len(outbound)
+    assert rep.kpis["sms_segments_sent"] == sum(m[3] or 0 for m in outbound if not m[2])
+    assert rep.kpis["replies_received"] == sum(1 for m in messages if m[0] == "inbound")
+    blocked = sum(1 for m in outbound if m[4] == "carrier_blocked")
+    assert rep.kpis["carrier_blocked_messages"] == blocked
+    assert rep.kpis["carrier_block_rate"] == pytest.approx(blocked / len(outbound))
+    assert rep.kpis["contacts_reached"] == len({m[5] for m in outbound})
+
+    # Reply rate: contacts whose first reply to the campaign falls in range / contacts enrolled.
+    first_reply = {}
+    for contact, day in con.execute(
+        "select contact_id, date_day from marts.fct_messages "
+        "where direction = 'inbound' and campaign_id = ? order by created_at, message_id",
+        [campaign],
+    ).fetchall():
+        first_reply.setdefault(contact, day)
+    replied = {c for c, day in first_reply.items() if start <= day <= end}
+    enrolled = {
+        r[0]
+        for r in con.execute(
+            "select distinct contact_id from marts.fct_enrollments where campaign_id = ?",
+            [campaign],
+        ).fetchall()
+    }
+    assert rep.kpis["replied_contacts"] == len(replied)
+    assert rep.kpis["enrolled_contacts"] == len(enrolled)
+    assert rep.kpis["reply_rate"] == pytest.approx(len(replied) / len(enrolled))
+
+    # Median response time ignores the campaign filter: over the whole account scope.
+    answered, unanswered = _streak_responses(con, ids["descendants"], start, end)
+    assert answered, "no answered streak in range"
+    assert rep.kpis["responses_measured"] == len(answered)
+    assert rep.kpis["unanswered_streaks"] == unanswered
+    assert rep.kpis["median_response_seconds"] == pytest.approx(statistics.median(answered))
+
+
+def test_template_filter_narrows_messages_to_the_template(warehouse, con, ids):
+    start, end = RANGE
+    rep = _rep(warehouse, "messaging", ids, date_range=RANGE, template_ids=[ids["template"]])
+    expected = _scalar(
+        con,
+        "select count(*) from marts.fct_messages where template_id = ? and direction = "
+        "'outbound' and not is_canceled and date_day between ? and ?",
+        [ids["template"], start, end],
+    )
+    assert rep.kpis["sms_sent"] == expected
+
+
+def test_calling_kpis_equal_a_recomputation_from_the_facts(warehouse, con, ids):
+    start, end = RANGE
+    rep = _rep(warehouse, "calling", ids, date_range=RANGE)
+    calls = con.execute(
+        """
+        select answered_at is not null, talk_seconds, is_conversation
+        from marts.fct_calls
+        where direction = 'outbound' and is_counted_call and list_contains(?, account_id)
+          and date_day between ? and ?
+        """,
+        [ids["descendants"], start, end],
+    ).fetchall()
+    answered = [c for c in calls if c[0]]
+    assert rep.kpis["calls_dialed"] == len(calls)
+    assert rep.kpis["calls_answered"] == len(answered)
+    assert rep.kpis["conversations"] == sum(1 for c in answered if c[2])
+    assert rep.kpis["response_rate"] == pytest.approx(len(answered) / len(calls))
+    assert rep.kpis["average_call_seconds"] == pytest.approx(
+        sum(c[1] or 0 for c in answered) / len(answered)
+    )
+    shares = rep.sections["call_outcomes"]
+    assert shares and sum(r["outcome_share"] for r in shares) == pytest.approx(1)
+
+
+def test_sub_account_roll_up_is_the_sum_of_its_accounts(warehouse, ids):
+    assert len(ids["descendants"]) > 1, "the generated root account should have sub-accounts"
+    additive = {
+        "messaging": ("sms_sent", "sms_segments_sent", "replies_received", "leads"),
+        "calling": ("calls_dialed", "calls_answered", "conversations", "call_leads"),
+        "usage": ("segments_total", "calls_total", "new_contacts", "credits_used"),
+        "conversations": ("conversations", "conversation_messages"),
+    }
+    for view, keys in additive.items():
+        rolled = _rep(warehouse, view, ids, date_range="last_30_days")
+        parts = [
+            _rep(warehouse, view, ids, account_id=a, include_sub_accounts=False,
+                 date_range="last_30_days")
+            for a in ids["descendants"]
+        ]  # fmt: skip
+        for key in keys:
+            assert rolled.kpis[key] == sum(p.kpis[key] for p in parts), (view, key)
+        assert rolled.kpis[keys[0]] > 0, view
+    alone = _rep(warehouse, "messaging", ids, include_sub_accounts=False)
+    assert alone.account_ids == [ids["root"]]
+
+
+def test_presets_resolve_in_the_account_time_zone(warehouse, con, ids):
+    assert resolve_range("today", TODAY) == (TODAY, TODAY)
+    assert resolve_range("yesterday", TODAY) == (TODAY - timedelta(1),) * 2
+    assert resolve_range("last_7_days", TODAY) == (TODAY - timedelta(6), TODAY)
+    assert resolve_range("last_30_days", TODAY) == (TODAY - timedelta(29), TODAY)
+    assert resolve_range("this_month", TODAY) == (date(2026, 11, 1), TODAY)
+    assert resolve_range("last_month", TODAY) == (date(2026, 10, 1), date(2026, 10, 31))
+    assert resolve_range("last_month", date(2026, 1, 15)) == (date(2025, 12, 1), date(2025, 12, 31))
+    assert resolve_range("all_time", TODAY) == (None, None)
+    assert resolve_range(("2026-11-01", "2026-11-03"), TODAY) == (
+        date(2026, 11, 1),
+        date(2026, 11, 3),
+    )
+    with pytest.raises(InvalidDateRange):
+        resolve_range("last_week", TODAY)
+    with pytest.raises(InvalidDateRange):
+        resolve_range(("2026-11-05", "2026-11-01"), TODAY)
+    # 03:00 UTC on Nov 21 is still Nov 20 in Los Angeles, already Nov 21 in Berlin.
+    instant = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
+    assert local_today("America/Los_Angeles", instant) == date(2026, 11, 20)
+    assert local_today("Europe/Berlin", instant) == date(2026, 11, 21)
+
+    tz = _scalar(
+        con, "select time_zone from marts.dim_accounts where account_id = ?", [ids["root"]]
+    )
+    unpinned = _rep(warehouse, "messaging", ids, today=None)
+    assert unpinned.time_zone == tz
+    assert unpinned.today in {local_today(tz), local_today(tz) - timedelta(1)}  # midnight race
+    assert (unpinned.date_from, unpinned.date_to) == (unpinned.today - timedelta(6), unpinned.today)
+
+    # "today" (pinned) counts the messages of that local day, by the marts' local date_day.
+    pinned = _rep(warehouse, "messaging", ids, date_range="today", include_sub_accounts=False)
+    assert (pinned.date_from, pinned.date_to) == (TODAY, TODAY)
+    assert pinned.kpis["sms_sent"] == _scalar(
+        con,
+        "select count(*) from marts.fct_messages where account_id = ? and date_day = ? "
+        "and direction = 'outbound' and not is_canceled",
+        [ids["root"], TODAY],
+    )
+    everything = _rep(warehouse, "messaging", ids, date_range="all_time")
+    assert everything.date_from is None
+    assert everything.kpis["sms_sent"] == _scalar(
+        con,
+        "select count(*) from marts.fct_messages where list_contains(?, account_id) "
+        "and direction = 'outbound' and not is_canceled",
+        [ids["descendants"]],
+    )
+
+
+def test_unknown_account_campaign_template_tracker_are_errors(warehouse, ids):
+    with pytest.raises(UnknownFilterValue, match="account 'acc_nope' does not exist"):
+        _rep(warehouse, "messaging", ids, account_id="acc_nope")
+    with pytest.raises(
+        UnknownFilterValue,
+        match=f"campaign 'cmp_x' does not exist in account {ids['root']} or its sub-accounts",
+    ):
+        _rep(warehouse, "messaging", ids, campaign_ids=["cmp_x"])
+    with pytest.raises(UnknownFilterValue, match="template 'tpl_x' does not exist"):
+        _rep(warehouse, "messaging", ids, template_ids=["tpl_x"])
+    with pytest.raises(UnknownFilterValue, match="tracker 'pn_x' does not exist"):
+        _rep(warehouse, "conversations", ids, tracker="pn_x")
+    # Another account's campaign is unknown here: nothing of one account shows under another.
+    with pytest.raises(UnknownFilterValue, match=ids["foreign_campaign"]):
+        _rep(warehouse, "calling", ids, account_id=ids["leaf"],
+             campaign_ids=[ids["foreign_campaign"]])  # fmt: skip
+    # A sub-account's campaign is only known with the sub-accounts.
+    if ids["campaign_account"] != ids["root"]:
+        with pytest.raises(UnknownFilterValue, match=f"in account {ids['root']}$"):
+            _rep(warehouse, "messaging", ids, include_sub_accounts=False,
+                 campaign_ids=[ids["campaign"]])  # fmt: skip
+    with pytest.raises(ReportError, match="does not take"):
+        _rep(warehouse, "calling", ids, template_ids=[ids["template"]])
+    with pytest.raises(ReportError, match="unknown view"):
+        _rep(warehouse, "nope", ids)
+
+
+def test_no_account_given_takes_the_only_root_or_lists_the_roots(warehouse, ids, tmp_path):
+    # The generated data has one root account: it is the default.
+    assert report("messaging", warehouse=warehouse, today=TODAY).account_id == ids["root"]
+    # With several roots, no default: the error lists them.
+    two_roots = tmp_path / "two_roots.duckdb"
+    with duckdb.connect(str(two_roots)) as db:
+        db.execute("create schema marts")
+        db.execute(
+            "create table marts.dim_accounts as select * from (values "
+            "('acc_1', 'One', null, 0, 'UTC'), ('acc_2', 'Two', null, 0, 'UTC')) "
+            "as t (account_id, account_name, parent_account_id, descendant_count, time_zone)"
+        )
+    with pytest.raises(ReportError, match=r"root accounts: acc_1 \(One\), acc_2 \(Two\)"):
+        report("messaging", warehouse=two_roots)
+
+
+@pytest.mark.parametrize(
+    "value", ["x' or '1'='1", "'; drop table marts.fct_messages; --", 'a"b', "%", "acc_%"]
+)
+def test_a_filter_value_with_quotes_is_data_not_sql(warehouse, ids, value):
+    for kwargs in (
+        {"campaign_ids": [value]},
+        {"template_ids": [value]},
+        {"account_id": value},
+    ):
+        with pytest.raises(UnknownFilterValue) as error:
+            _rep(warehouse, "messaging", ids, **kwargs)
+        assert repr(value) in str(error.value)
+    with pytest.raises(UnknownFilterValue):
+        _rep(warehouse, "conversations", ids, tracker=value)
+
+
+def test_tracker_filter_keeps_conversations_through_the_number(warehouse, con, ids):
+    tracker, expected = con.execute(
+        "select phone_number_id, count(distinct conversation_id) "
+        "from marts.bdg_text_conversation_trackers "
+        "where list_contains(?, account_id) and date_day between ? and ? "
+        "group by 1 order by 2 desc, 1 limit 1",
+        [ids["descendants"], *RANGE],
+    ).fetchone()
+    rep = _rep(warehouse, "conversations", ids, date_range=RANGE, tracker=tracker)
+    assert rep.kpis["conversations"] == expected == len(rep.rows)
+    everything = _rep(warehouse, "conversations", ids, date_range=RANGE)
+    assert rep.kpis["conversations"] <= everything.kpis["conversations"]
+    hourly = everything.sections["frequency_by_hour"]
+    assert len(hourly) == 24
+    assert (
+        sum(h["customer_messages"] for h in hourly)
+        == everything.kpis["conversation_inbound_messages"]
+    )
+    assert (
+        sum(h["agent_messages"] for h in hourly)
+        == everything.kpis["conversation_outbound_messages"]
+    )
+
+
+def test_usage_buckets_add_up_to_the_range(warehouse, ids):
+    by_day = _rep(warehouse, "usage", ids, date_range="last_month")
+    by_week = _rep(warehouse, "usage", ids, date_range="last_month", bucket="week")
+    by_month = _rep(warehouse, "usage", ids, date_range="last_month", bucket="month")
+    assert len(by_month.rows) == 1 and by_month.rows[0]["period_start"] == date(2026, 10, 1)
+    assert all(r["period_start"].weekday() == 0 for r in by_week.rows[1:])
+    for rep in (by_day, by_week, by_month):
+        assert sum(r["segments_total"] for r in rep.rows) == rep.kpis["segments_total"]
+        assert sum(r["calls_total"] for r in rep.rows) == rep.kpis["calls_total"]
+    assert by_day.kpis == by_week.kpis == by_month.kpis
+
+
+def test_campaign_box_and_send_report_per_campaign(warehouse, ids):
+    box = _rep(warehouse, "campaign-box", ids, campaign_ids=[ids["campaign"]])
+    assert box.date_from is None and len(box.rows) == 1
+    row = box.rows[0]
+    assert box.kpis["reply_rate"] == pytest.approx(row["reply_rate"])
+    assert box.kpis["total_opt_outs"] == row["auto_opt_outs"] + row["manual_opt_outs"]
+    send = _rep(warehouse, "send-report", ids, campaign_ids=[ids["campaign"]], step_numbers=[1])
+    assert len(send.rows) == 1
+    for key in ("sent_contacts", "delivered_contacts", "clicks", "unique_clickers", "credits"):
+        assert send.kpis[key] == send.rows[0][key], key
+    assert sum(link["clicks"] for link in send.sections["links"]) == send.kpis["clicks"]
+
+
+def test_cli_json_output_has_the_spec_keys(warehouse, ids, capsys):
+    code = cli_main(
+        ["report", "messaging", "--warehouse", str(warehouse), "--account", ids["root"],
+         "--with-sub-accounts", "--from", RANGE[0].isoformat(), "--to", RANGE[1].isoformat(),
+         "--campaign", ids["campaign"], "--format", "json"]
+    )  # fmt: skip
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out["kpis"]) == SPEC_KEYS["messaging"]
+    api = _rep(warehouse, "messaging", ids, date_range=RANGE, campaign_ids=[ids["campaign"]])
+    assert out["kpis"]["sms_sent"] == api.kpis["sms_sent"]
+    assert out["date_from"] == RANGE[0].isoformat()
+
+    code = cli_main(
+        ["report", "calling", "--warehouse", str(warehouse), "--account", ids["root"],
+         "--as-of", TODAY.isoformat(), "--range", "last_30_days"]
+    )  # fmt: skip
+    assert code == 0
+    assert "calls_dialed" in capsys.readouterr().out
+
+    code = cli_main(["report", "messaging", "--warehouse", str(warehouse), "--campaign", "c'x"])
+    assert code == 2
+    assert 'campaign "c\'x" does not exist in account' in capsys.readouterr().err
+
+
+def _read_csv(path: Path) -> list[dict]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _read_sheet(path: Path, sheet: str) -> list[dict]:
+    rows = list(load_workbook(path, read_only=True)[sheet].iter_rows(values_only=True))
+    return [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_view_exports_round_trip(warehouse, ids, tmp_path, view):
+    rep = _rep(warehouse, view, ids, date_range="last_30_days")
+    files = export_report(rep, tmp_path / f"{view}.csv")
+    assert files[0] == tmp_path / f"{view}.csv"
+    kpis = {r["key"]: r["value"] for r in _read_csv(tmp_path / f"{view}-kpis.csv")}
+    assert set(kpis) == SPEC_KEYS[view]
+    for key, value in rep.kpis.items():
+        assert kpis[key] == ("" if value is None else str(value))
+    assert len(_read_csv(files[0])) == len(rep.rows)
+
+    export_report(rep, tmp_path / f"{view}.xlsx")
+    book = load_workbook(tmp_path / f"{view}.xlsx", read_only=True)
+    assert {"rows", "kpis", "about", *SECTIONS[view]} <= set(book.sheetnames)
+    sheet_kpis = {r["key"]: r["value"] for r in _read_sheet(tmp_path / f"{view}.xlsx", "kpis")}
+    for key, value in rep.kpis.items():
+        if isinstance(value, float):
+            assert sheet_kpis[key] == pytest.approx(value)
+        else:
+            assert sheet_kpis[key] == value
+    assert len(_read_sheet(tmp_path / f"{view}.xlsx", "rows")) == len(rep.rows)
+
+
+def test_contact_list_exports_match_the_send_report(warehouse, con, ids, tmp_path):
+    scope = {"account_id": ids["root"], "include_sub_accounts": True,
+             "campaign_ids": [ids["campaign"]]}  # fmt: skip
+    send = report("send-report", warehouse=warehouse, **scope)
+    for name, key in (
+        ("sent", "sent_contacts"),
+        ("delivered", "delivered_contacts"),
+        ("clicked", "unique_clickers"),
+        ("unsubscribed", "unsubscribed_contacts"),
+    ):
+        files, count = export_contacts(name, tmp_path / f"{name}.csv", warehouse=warehouse, **scope)
+        rows = _read_csv(files[0])
+        assert count == len(rows) == send.kpis[key], name
+    bounced = contact_list("bounced", warehouse=warehouse, **scope)
+    assert len(bounced) >= max(
+        send.kpis["soft_bounced_contacts"], send.kpis["hard_bounced_contacts"]
+    )
+
+    # Re-engagement audience: delivered, neither clicked nor replied, recomputed per send.
+    audience = {
+        r[0]
+        for r in con.execute(
+            "select distinct contact_id from marts.fct_send_recipients "
+            "where campaign_id = ? and was_delivered and not clicked and not replied",
+            [ids["campaign"]],
+        ).fetchall()
+    }
+    files, count = export_contacts(
+        "re_engagement", tmp_path / "re.xlsx", warehouse=warehouse, **scope
+    )
+    rows = _read_sheet(files[0], "re_engagement")
+    assert {r["contact_id"] for r in rows} == audience and count == len(audience)
+    assert {"phone", "first_name", "email"} <= set(rows[0]) if rows else True
+
+    # Scoped to the account: a sub-account's list holds only its own contacts.
+    leaf = contact_list("sent", warehouse=warehouse, account_id=ids["leaf"])
+    assert {r["account_id"] for r in leaf} <= {ids["leaf"]}
+    everyone = contact_list("sent", warehouse=warehouse, account_id=ids["root"],
+                            include_sub_accounts=True)  # fmt: skip
+    assert {r["contact_id"] for r in leaf} <= {r["contact_id"] for r in everyone}
+    assert len(leaf) < len(everyone)
+
+    code = cli_main(
+        ["export", "contacts", "--list", "delivered", "--out", str(tmp_path / "cli.csv"),
+         "--warehouse", str(warehouse), "--account", ids["root"], "--with-sub-accounts",
+         "--campaign", ids["campaign"]]
+    )  # fmt: skip
+    assert code == 0
+    assert len(_read_csv(tmp_path / "cli.csv")) == send.kpis["delivered_contacts"]
