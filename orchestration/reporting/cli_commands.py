@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from orchestration.reporting.api import BUCKETS, KPI_KEYS, VIEWS, Report, ReportError, report
@@ -18,6 +19,40 @@ from orchestration.reporting.exports import CONTACT_LISTS, export_contacts, expo
 # Rows shown per table in the terminal (JSON and exports hold every row).
 TABLE_ROW_LIMIT = 50
 RATE_SUFFIXES = ("_rate", "_rate_contacts", "_rate_dialed", "_rate_delivered", "_share")
+# Columns shown in the terminal for the wide tables (JSON and exports hold every column).
+DISPLAY_COLUMNS = {
+    ("messaging", "rows"): (
+        "period_start", "sms_sent", "sms_segments_sent", "replies_received",
+        "carrier_block_rate", "delivery_rate", "opt_out_rate", "median_response_seconds", "leads",
+    ),
+    ("calling", "rows"): (
+        "period_start", "calls_dialed", "calls_answered", "conversations", "response_rate",
+        "conversation_rate", "average_call_seconds", "call_leads", "deals_closed",
+    ),
+    ("campaign-box", "rows"): (
+        "campaign_id", "campaign_name", "enrollments", "initials_sent", "segments", "replies",
+        "reply_rate", "active_senders", "enrollments_per_sender", "auto_opt_outs",
+        "manual_opt_outs", "total_opt_outs",
+    ),
+    ("send-report", "rows"): (
+        "campaign_id", "step_number", "template_id", "sent_contacts", "delivered_contacts",
+        "soft_bounced_contacts", "hard_bounced_contacts", "clicks", "unique_clickers",
+        "unsubscribed_contacts", "credits",
+    ),
+    ("usage", "rows"): (
+        "period_start", "segments_total", "segments_sent", "segments_received", "calls_total",
+        "calls_inbound", "calls_outbound", "calls_forwarded", "new_contacts",
+        "opted_in_contacts", "opted_out_contacts", "credits_used",
+    ),
+    ("credits", "rows"): (
+        "account_id", "period_start", "period_end", "credit_allowance", "credits_used",
+        "credits_remaining", "credits_projected",
+    ),
+    ("conversations", "rows"): (
+        "date_day", "contact_id", "number_name", "inbound_messages", "outbound_messages",
+        "total_messages", "first_message_at", "last_message_at",
+    ),
+}  # fmt: skip
 
 
 def _add_filters(parser: argparse.ArgumentParser) -> None:
@@ -94,7 +129,7 @@ def _report(args: argparse.Namespace, view: str) -> Report:
 
 
 def _fail(error: Exception) -> int:
-    Console(stderr=True).print(f"[red]error:[/red] {error}", highlight=False)
+    Console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}", highlight=False)
     return 2
 
 
@@ -107,7 +142,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         json.dump(rep.to_dict(), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        print_report(rep, Console())
+        # A pipe gets a wide console rather than Rich's 80 columns.
+        print_report(rep, Console() if sys.stdout.isatty() else Console(width=200))
     return 0
 
 
@@ -128,7 +164,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     except (ReportError, InvalidDateRange) as error:
         return _fail(error)
     for path in files:
-        console.print(f"wrote {path}")
+        console.print(f"wrote {escape(str(path))}")
     return 0
 
 
@@ -158,11 +194,13 @@ def print_report(rep: Report, console: Console) -> None:
         )
     )
     filters = ", ".join(
-        f"{k}={v}" for k, v in rep.filters.items() if k not in ("bucket", "date_range")
+        f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}"
+        for k, v in rep.filters.items()
+        if k not in ("bucket", "date_range")
     )
     console.print(
         f"[bold]{rep.view}[/bold]  account {scope}  {period}"
-        + (f"  [{filters}]" if filters else "")
+        + (escape(f"  [{filters}]") if filters else "")
     )
     kpis = Table(title="KPIs", show_header=True)
     kpis.add_column("key")
@@ -174,11 +212,14 @@ def print_report(rep: Report, console: Console) -> None:
         if not rows:
             continue
         table = Table(title=name)
-        columns = list(rows[0])
+        columns = list(DISPLAY_COLUMNS.get((rep.view, name), rows[0]))
         for column in columns:
-            table.add_column(column, overflow="fold")
+            numeric = isinstance(rows[0].get(column), int | float) and not isinstance(
+                rows[0].get(column), bool
+            )
+            table.add_column(column, overflow="fold", justify="right" if numeric else "left")
         for row in rows[:TABLE_ROW_LIMIT]:
-            table.add_row(*(_format(c, row.get(c)) for c in columns))
+            table.add_row(*(escape(_format(c, row.get(c))) for c in columns))
         if len(rows) > TABLE_ROW_LIMIT:
             table.caption = f"{TABLE_ROW_LIMIT} of {len(rows):,} rows (JSON / export: all)"
         console.print(table)
