@@ -600,3 +600,19 @@ def test_contact_list_exports_match_the_send_report(warehouse, con, ids, tmp_pat
     )  # fmt: skip
     assert code == 0
     assert len(_read_csv(tmp_path / "cli.csv")) == send.kpis["delivered_contacts"]
+
+
+def test_reads_only_the_marts_through_a_read_only_connection(warehouse):
+    import re
+
+    import orchestration.reporting.api as api_module
+    import orchestration.reporting.exports as exports_module
+
+    for module in (api_module, exports_module):
+        text = Path(module.__file__).read_text()
+        assert not re.search(r"\b(raw|staging|intermediate|audit|reference)\.\w", text)
+        assert re.search(r"\bmarts\.\w", text)
+    from orchestration.reporting import connect
+
+    with connect(warehouse) as connection, pytest.raises(duckdb.Error, match="read-only"):
+        connection.execute("create table marts.nope (i integer)")
