@@ -22,7 +22,9 @@ from orchestration.reporting import (
     InvalidDateRange,
     ReportError,
     UnknownFilterValue,
+    campaign_export,
     contact_list,
+    export_campaign,
     export_contacts,
     export_report,
     report,
@@ -616,3 +618,24 @@ def test_reads_only_the_marts_through_a_read_only_connection(warehouse):
 
     with connect(warehouse) as connection, pytest.raises(duckdb.Error, match="read-only"):
         connection.execute("create table marts.nope (i integer)")
+
+
+def test_campaign_box_message_and_conversation_exports(warehouse, ids, tmp_path):
+    scope = {"account_id": ids["root"], "include_sub_accounts": True,
+             "campaign_ids": [ids["campaign"]]}  # fmt: skip
+    box = report("campaign-box", warehouse=warehouse, **scope)
+    files, count = export_campaign(
+        "campaign-conversations", tmp_path / "conversations.xlsx", warehouse=warehouse, **scope
+    )
+    conversations = _read_sheet(files[0], "campaign-conversations")
+    assert count == len(conversations) == box.kpis["enrollments"]
+    assert sum(bool(r["has_replied"]) for r in conversations) == box.kpis["replies"]
+    files, count = export_campaign(
+        "campaign-messages", tmp_path / "messages.csv", warehouse=warehouse, **scope
+    )
+    messages = _read_csv(files[0])
+    assert count == len(messages) > 0
+    assert {m["campaign_id"] for m in messages} == {ids["campaign"]}
+    outbound = sum(1 for m in messages if m["direction"] == "outbound")
+    assert outbound == sum(r["outbound_messages"] for r in conversations)
+    assert len(campaign_export("campaign-messages", warehouse=warehouse, **scope)) == count

@@ -14,14 +14,18 @@ from orchestration.reporting.api import (
 )
 from orchestration.reporting.dates import PRESETS, InvalidDateRange, resolve_range
 from orchestration.reporting.exports import (
+    CAMPAIGN_EXPORTS,
     CONTACT_LISTS,
+    campaign_export,
     contact_list,
+    export_campaign,
     export_contacts,
     export_report,
 )
 
 __all__ = [
     "BUCKETS",
+    "CAMPAIGN_EXPORTS",
     "CONTACT_LISTS",
     "KPI_KEYS",
     "PRESETS",
@@ -30,8 +34,10 @@ __all__ = [
     "Report",
     "ReportError",
     "UnknownFilterValue",
+    "campaign_export",
     "connect",
     "contact_list",
+    "export_campaign",
     "export_contacts",
     "export_report",
     "rate",

@@ -14,7 +14,13 @@ from rich.table import Table
 
 from orchestration.reporting.api import BUCKETS, KPI_KEYS, VIEWS, Report, ReportError, report
 from orchestration.reporting.dates import PRESETS, InvalidDateRange
-from orchestration.reporting.exports import CONTACT_LISTS, export_contacts, export_report
+from orchestration.reporting.exports import (
+    CAMPAIGN_EXPORTS,
+    CONTACT_LISTS,
+    export_campaign,
+    export_contacts,
+    export_report,
+)
 
 # Rows shown per table in the terminal (JSON and exports hold every row).
 TABLE_ROW_LIMIT = 50
@@ -87,7 +93,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     rep.set_defaults(func=cmd_report)
 
     exp = sub.add_parser("export", help="export a view or a send-report contact list")
-    exp.add_argument("what", choices=(*VIEWS, "contacts"), help="a view, or contacts")
+    exp.add_argument(
+        "what",
+        choices=(*VIEWS, "contacts", *CAMPAIGN_EXPORTS),
+        help="a view, a send-report contact list (contacts), or the campaign box's message / "
+        "conversation export",
+    )
     exp.add_argument("--out", required=True, help="FILE.csv or FILE.xlsx")
     exp.add_argument(
         "--list",
@@ -158,6 +169,12 @@ def cmd_export(args: argparse.Namespace) -> int:
                 step_numbers=args.step,
             )  # fmt: skip
             console.print(f"{count:,} contacts ({args.contact_list})")
+        elif args.what in CAMPAIGN_EXPORTS:
+            files, count = export_campaign(
+                args.what, args.out, warehouse=args.warehouse, account_id=args.account,
+                include_sub_accounts=args.with_sub_accounts, campaign_ids=args.campaign,
+            )  # fmt: skip
+            console.print(f"{count:,} rows ({args.what})")
         else:
             rep = _report(args, args.what)
             files = export_report(rep, args.out)
