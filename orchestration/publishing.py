@@ -16,8 +16,6 @@ lock on the published path while writing, so a ``read_only=True`` connection nev
 lock error, and no reader can see a half-copied schema: the new file appears complete or not at all.
 """
 
-from __future__ import annotations
-
 import contextlib
 import os
 import time
