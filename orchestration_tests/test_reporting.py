@@ -94,8 +94,12 @@ def warehouse(tmp_path_factory) -> Path:
 
     work = tmp_path_factory.mktemp("reporting")
     generate(work / "landing", scale=3000, seed=11, end_date=END_DATE)
-    os.environ["DAGSTER_HOME"] = str(work / "dagster_home")
-    summary = run_refresh(work / "landing", work / "warehouse.duckdb")
+    # The refresh points these at its warehouse; give them back afterwards.
+    with pytest.MonkeyPatch.context() as env:
+        for name in ("DAGSTER_HOME", "COMMS_WAREHOUSE_PATH", "COMMS_WAREHOUSE_LANDING"):
+            env.setenv(name, os.environ.get(name, ""))
+        env.setenv("DAGSTER_HOME", str(work / "dagster_home"))
+        summary = run_refresh(work / "landing", work / "warehouse.duckdb")
     assert summary.succeeded, (summary.failure, summary.dbt_failures)
     return work / "warehouse.duckdb"
 
