@@ -100,6 +100,8 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
+    # Ledgers written before load_id existed gain the column instead of breaking the insert.
+    con.execute(f"alter table {LEDGER} add column if not exists load_id varchar")
     for entity in ENTITIES.values():
         columns = ", ".join(f'"{c}" varchar' for c in entity.columns)
         con.execute(
@@ -176,7 +178,9 @@ def _load_file(
 
     def record(status: str, rows: int, reason: str | None) -> FileLoad:
         con.execute(
-            f"insert into {LEDGER} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"""insert into {LEDGER} (file_id, file_path, entity, export_date, file_format,
+                file_bytes, rows_loaded, status, reason, loaded_at, load_id)
+                values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 file_id,
                 path,
