@@ -231,16 +231,35 @@ def test_freshness_warns_on_stale_data(warehouse: Path, monkeypatch) -> None:
     assert fresh.severity == dg.AssetCheckSeverity.WARN
 
 
-def test_checks_run_in_dagster_on_the_mart_assets(warehouse: Path) -> None:
+def _run_in_dagster(database: Path) -> tuple[bool, dict]:
     keys = {spec.asset_key for check in fc.formula_checks for spec in check.check_specs}
     defs = dg.Definitions(
         assets=[dg.AssetSpec(key) for key in keys],
         asset_checks=fc.formula_checks,
         jobs=[dg.define_asset_job("checks", selection=dg.AssetSelection.all_asset_checks())],
-        resources={"warehouse": Warehouse(path=str(warehouse))},
+        resources={"warehouse": Warehouse(path=str(database))},
     )
     result = defs.resolve_job_def("checks").execute_in_process(raise_on_error=False)
-    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    return result.success, {e.check_name: e for e in result.get_asset_check_evaluations()}
+
+
+def test_a_missing_mart_fails_its_checks_instead_of_erroring(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    database = _copy(warehouse, tmp_path)
+    with duckdb.connect(str(database)) as con:
+        con.execute("drop table marts.mart_calling_kpis")
+    succeeded, evaluations = _run_in_dagster(database)
+    assert not succeeded  # a failed blocking check fails the step, so nothing downstream runs
+    assert set(evaluations) == ALL_CHECKS
+    assert not evaluations["conversations_match_python"].passed
+    assert "mart_calling_kpis" in evaluations["conversations_match_python"].metadata["error"].value
+    assert evaluations["delivery_rate_matches_python"].passed
+
+
+def test_checks_run_in_dagster_on_the_mart_assets(warehouse: Path) -> None:
+    succeeded, evaluations = _run_in_dagster(warehouse)
+    assert succeeded
     assert set(evaluations) == ALL_CHECKS
     assert all(e.passed for e in evaluations.values())
     delivery = evaluations["delivery_rate_matches_python"]
