@@ -649,9 +649,72 @@ def test_mf_equals_the_reporting_api(mf, warehouse):
     (row,) = mf.query(keys, where=where)
     differ = [(k, row[k], messaging[k]) for k in keys if not same(row[k], messaging[k])]
     assert not differ, differ
+    # Roll-up of an account with its sub-accounts: mf filters through bdg_account_hierarchy.
+    parent = sql(
+        warehouse,
+        "select ancestor_account_id from marts.bdg_account_hierarchy where depth > 0 "
+        "group by 1 order by count(*) desc, 1 limit 1",
+    )[0]["ancestor_account_id"]
+    tree = report(
+        "messaging",
+        warehouse=warehouse,
+        account_id=parent,
+        include_sub_accounts=True,
+        date_range=RANGE,
+    )
+    assert len(tree.account_ids) > 1
+    rollup = tree.kpis
+    subtree = (
+        "{{ Entity('account') }} in (select descendant_account_id from "
+        f"marts.bdg_account_hierarchy where ancestor_account_id = '{parent}')"
+    )
+    (row,) = mf.query(keys, where=[subtree])
+    differ = [(k, row[k], rollup[k]) for k in keys if not same(row[k], rollup[k])]
+    assert not differ, differ
+
     calling = report("calling", warehouse=warehouse, account_id=account, date_range=RANGE).kpis
     keys = ["calls_dialed", "calls_answered", "conversations", "response_rate", "conversation_rate",
             "average_call_seconds", "lead_to_deal_rate"]  # fmt: skip
     (row,) = mf.query(keys, where=where)
     differ = [(k, row[k], calling[k]) for k in keys if not same(row[k], calling[k])]
     assert not differ, differ
+
+    usage = report("usage", warehouse=warehouse, account_id=account, date_range=RANGE).kpis
+    pairs = {
+        "segments_total": "segments_total",
+        "segments_received": "segments_received",
+        "calls_total": "calls_total",
+        "calls_forwarded": "calls_forwarded",
+        "new_contacts": "new_contacts",
+        "opted_in_contacts": "opted_in_contacts",
+        "usage_opted_out_contacts": "opted_out_contacts",
+    }
+    (row,) = mf.query(list(pairs), where=where)
+    differ = [(m, row[m], usage[k]) for m, k in pairs.items() if not same(row[m], usage[k])]
+    assert not differ, differ
+
+    # Text conversations with the tracker filter: a semi-join through the bridge, as the API does.
+    tracker = sql(
+        warehouse,
+        "select phone_number_id from marts.bdg_text_conversation_trackers "
+        "where account_id = ? and date_day between ? and ? "
+        "group by 1 order by count(*) desc, 1 limit 1",
+        [account, *RANGE],
+    )[0]["phone_number_id"]
+    texts = report(
+        "conversations", warehouse=warehouse, account_id=account, date_range=RANGE, tracker=tracker
+    ).kpis
+    pairs = {
+        "text_conversations": "conversations",
+        "conversation_messages": "conversation_messages",
+        "conversation_inbound_messages": "conversation_inbound_messages",
+        "conversation_outbound_messages": "conversation_outbound_messages",
+    }
+    through_tracker = (
+        "{{ Entity('text_conversation') }} in (select conversation_id from "
+        f"marts.bdg_text_conversation_trackers where phone_number_id = '{tracker}')"
+    )
+    (row,) = mf.query(list(pairs), where=[*where, through_tracker])
+    differ = [(m, row[m], texts[k]) for m, k in pairs.items() if not same(row[m], texts[k])]
+    assert not differ, differ
+    assert texts["conversations"] > 0
