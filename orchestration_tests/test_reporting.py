@@ -294,6 +294,24 @@ def test_template_filter_narrows_messages_to_the_template(warehouse, con, ids):
         [ids["template"], start, end],
     )
     assert rep.kpis["sms_sent"] == expected
+    # Reply-rate denominator: contacts enrolled in campaigns launched in range that were sent
+    # the template by that campaign.
+    enrolled = _scalar(
+        con,
+        """
+        select count(distinct e.contact_id)
+        from marts.fct_enrollments as e
+        inner join marts.dim_campaigns as c on e.campaign_id = c.campaign_id
+        where c.launched_date_day between ? and ? and list_contains(?, e.account_id)
+          and exists (
+              select 1 from marts.fct_messages as m
+              where m.campaign_id = e.campaign_id and m.contact_id = e.contact_id
+                and m.template_id = ? and m.direction = 'outbound' and not m.is_canceled
+          )
+        """,
+        [start, end, ids["descendants"], ids["template"]],
+    )
+    assert rep.kpis["enrolled_contacts"] == enrolled
 
 
 def test_calling_kpis_equal_a_recomputation_from_the_facts(warehouse, con, ids):

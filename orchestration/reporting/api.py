@@ -655,11 +655,11 @@ def _reply_rate_counts(s: _Scope) -> dict[str, int]:
         f"select count(distinct contact_id) as n from marts.fct_campaign_contacts where {wr.sql()}",
         wr.params,
     )["n"]
-    # Denominator: with no campaign or template chosen, every campaign launched in range;
-    # otherwise the chosen campaigns' enrollments (of contacts sent the chosen templates).
-    chosen = bool(s.campaign_ids or s.template_ids)
+    # Denominator (fct_campaign_contacts' YAML): with no campaign chosen, the enrollments of
+    # every campaign launched in range; with campaigns chosen, their enrollments; with templates
+    # chosen, additionally only contacts the campaign sent one of those templates.
     we = s.where(
-        date_column=None if chosen else "campaign_launched_date_day",
+        date_column=None if s.campaign_ids else "campaign_launched_date_day",
         campaign_column="campaign_id",
         account_column="c.account_id",
     ).add("c.is_enrolled")
