@@ -718,3 +718,39 @@ def test_mf_equals_the_reporting_api(mf, warehouse):
     differ = [(m, row[m], texts[k]) for m, k in pairs.items() if not same(row[m], texts[k])]
     assert not differ, differ
     assert texts["conversations"] > 0
+
+
+def test_labels_and_reply_rate_per_step(mf, warehouse):
+    metrics = ["label_contacts", "label_assignments"]
+    rows = mf.query(metrics, ["label"], start=None, end=None)
+    expected = {
+        (r["label_id"],): r
+        for r in sql(
+            warehouse,
+            "select label_id, count(distinct contact_id) as label_contacts, "
+            "count(*) as label_assignments from marts.fct_label_assignments group by 1",
+        )
+    }
+    assert_rows_equal(rows, expected, ["label"], metrics)
+
+    metrics = ["step_contacts_sent", "step_replied_contacts", "step_reply_rate"]
+    keys = ["campaign", "messaging_step_kpi_row__step_number"]
+    rows = mf.query(metrics, keys)
+    expected = {
+        (r["campaign_id"], "" if r["step_number"] is None else str(r["step_number"])): {
+            "step_contacts_sent": r["sent"],
+            "step_replied_contacts": r["replied"],
+            "step_reply_rate": ratio(r["replied"], r["sent"]),
+        }
+        for r in sql(
+            warehouse,
+            """
+            select campaign_id, step_number, sum(step_contacts_sent) as sent,
+                sum(replied_contacts) as replied
+            from marts.mart_messaging_kpis_by_step where date_day between ? and ?
+            group by 1, 2
+            """,
+            RANGE,
+        )
+    }
+    assert_rows_equal(rows, expected, keys, metrics)
