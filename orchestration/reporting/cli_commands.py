@@ -74,9 +74,15 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--from", dest="date_from", help="first local day, YYYY-MM-DD")
     parser.add_argument("--to", dest="date_to", help="last local day, YYYY-MM-DD")
-    parser.add_argument("--campaign", action="append", help="campaign id (repeatable)")
-    parser.add_argument("--template", action="append", help="template id (repeatable)")
-    parser.add_argument("--step", action="append", type=int, help="campaign step (send report)")
+    parser.add_argument(
+        "--campaign", action="extend", nargs="+", metavar="ID", help="campaign id(s)"
+    )
+    parser.add_argument(
+        "--template", action="extend", nargs="+", metavar="ID", help="template id(s)"
+    )
+    parser.add_argument(
+        "--step", action="extend", nargs="+", type=int, metavar="N", help="campaign step(s)"
+    )
     parser.add_argument("--tracker", help="phone number id (conversations)")
     parser.add_argument("--bucket", choices=BUCKETS, default="day", help="period rows")
     parser.add_argument(
