@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration import settings
-from orchestration.landing.loader import LEDGER
+from orchestration.landing.loader import LEDGER, discover
 
 DAGSTER_YAML = """\
 # Created by comms-warehouse. The warehouse pool lets one writer at a time touch the DuckDB file.
@@ -123,11 +123,17 @@ def _run_refresh(
     import dagster as dg
 
     from orchestration.definitions import defs
-    from orchestration.landing.assets import all_export_days_tags, register_export_days
+    from orchestration.landing.assets import export_days_tags, register_export_days
     from orchestration.resources import Warehouse
 
     instance = dg.DagsterInstance.get()
-    days = register_export_days(instance, landing)
+    files = discover(landing)
+    known_days = register_export_days(instance, files)
+    loaded = _ledger_paths(warehouse)
+    new_files = [f for f in files if f.relative_path not in loaded]
+    new_days = {f.export_date.isoformat() for f in new_files if f.export_date}
+    if not new_days and new_files and known_days:
+        new_days = {known_days[-1]}  # only misplaced files: any load records their rejection
 
     job = defs.resolve_job_def("refresh")
     run_id = str(uuid.uuid4())
@@ -135,12 +141,11 @@ def _run_refresh(
         "ops": {"warehouse_dbt_assets": {"config": {"full_refresh": full_refresh}}},
         "loggers": {"console": {"config": {"log_level": "WARNING"}}},
     }
-    if days:
-        tags, selection = all_export_days_tags(days), None
-    else:
-        # Nothing has landed: build from what the raw tables already hold.
-        tags = {}
-        selection = [k for k in job.asset_layer.executable_asset_keys if k.path[0] != "raw"]
+    tags = export_days_tags(known_days, new_days)
+    # With nothing new, build from what the raw tables already hold.
+    selection = (
+        None if tags else [k for k in job.asset_layer.executable_asset_keys if k.path[0] != "raw"]
+    )
 
     watcher = _ProgressWatcher(instance, run_id, on_progress) if on_progress else None
     if watcher:
@@ -149,7 +154,7 @@ def _run_refresh(
         result = job.execute_in_process(
             run_config=run_config,
             instance=instance,
-            tags=tags,
+            tags=tags or {},
             run_id=run_id,
             raise_on_error=False,
             asset_selection=selection,
@@ -200,6 +205,22 @@ def _dbt_failures(run_id: str) -> list[str]:
                 cause = lines[1] if len(lines) > 1 else (lines[0] if lines else "")
                 failures.append(f"{name} ({node['status']}: {cause})")
     return sorted(failures)
+
+
+def _ledger_paths(warehouse: Path) -> set[str]:
+    """Paths already in the load ledger (none for a new warehouse)."""
+    if not warehouse.exists():
+        return set()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        exists = con.execute(
+            "select 1 from information_schema.tables "
+            "where table_schema = 'raw' and table_name = '_load_ledger'"
+        ).fetchone()
+        return (
+            {r[0] for r in con.execute(f"select file_path from {LEDGER}").fetchall()}
+            if exists
+            else set()
+        )
 
 
 def _summarize_files(summary: RefreshSummary, warehouse: Path, run_id: str) -> None:

@@ -1,12 +1,12 @@
 """Dagster assets that load landing files into raw tables, partitioned by export day."""
 
 from collections import defaultdict
-from pathlib import Path
+from collections.abc import Iterable
 
 import dagster as dg
 
 from orchestration.landing.contract import ENTITIES
-from orchestration.landing.loader import discover, load_landing
+from orchestration.landing.loader import LandingFile, load_landing
 from orchestration.resources import Warehouse
 
 # Export days appear as files land, so the partitions are added by the refresh and the sensor.
@@ -16,19 +16,33 @@ export_days = dg.DynamicPartitionsDefinition(name="export_day")
 WAREHOUSE_POOL = "warehouse"
 
 
-def register_export_days(instance: dg.DagsterInstance, landing: Path) -> list[str]:
-    """Add a partition for every export day folder in the landing; return all known days."""
-    days = sorted({f.export_date.isoformat() for f in discover(landing) if f.export_date})
+def register_export_days(instance: dg.DagsterInstance, files: list[LandingFile]) -> list[str]:
+    """Add a partition for every export day the files have; return all known days in order."""
+    days = sorted({f.export_date.isoformat() for f in files if f.export_date})
     known = set(instance.get_dynamic_partitions(export_days.name))
     instance.add_dynamic_partitions(export_days.name, [d for d in days if d not in known])
     return instance.get_dynamic_partitions(export_days.name)
 
 
-def all_export_days_tags(days: list[str]) -> dict[str, str]:
-    """Run tags for one run over every export day: already-loaded files are skipped cheaply."""
+def export_days_tags(known_days: list[str], days: Iterable[str]) -> dict[str, str] | None:
+    """Run tags for one run over `days`: the span they cover in partition order, or None.
+
+    Only the days with new files are loaded: a run over every day would record a
+    materialization per entity and day, thousands of events for nothing.
+    """
+    positions = sorted({known_days.index(day) for day in days if day in known_days})
+    if not positions:
+        return None
     return {
-        "dagster/asset_partition_range_start": days[0],
-        "dagster/asset_partition_range_end": days[-1],
+        "dagster/asset_partition_range_start": known_days[positions[0]],
+        "dagster/asset_partition_range_end": known_days[positions[-1]],
+    }
+
+
+def export_days_changed_since(files: list[LandingFile], since: float) -> set[str]:
+    """Export days with a file written after `since` (a POSIX time)."""
+    return {
+        f.export_date.isoformat() for f in files if f.export_date and f.path.stat().st_mtime > since
     }
 
 
@@ -62,13 +76,16 @@ def load_landing_files(context: dg.AssetExecutionContext, warehouse: Warehouse):
         warehouse.database,
         export_dates=days,
         entities=entities,
-        load_id=context.run_id,
+        load_id=context.run.run_id,
     )
     by_entity = defaultdict(list)
     for result in results:
-        by_entity[result.entity].append(result)
+        if result.status != "skipped":  # only what this run did
+            by_entity[result.entity].append(result)
         if result.status == "rejected":
             context.log.warning(f"rejected {result.reason}")
+    # Every selected entity reports, even with nothing new: a skipped output would skip the
+    # dbt build downstream of it.
     for entity in sorted(entities):
         loaded = by_entity.get(entity, [])
         yield dg.MaterializeResult(
