@@ -21,6 +21,12 @@ from dagster_dbt.components.dbt_component_utils import DagsterDbtComponentTransl
 from orchestration import settings
 from orchestration.landing.assets import WAREHOUSE_POOL, raw_asset_key
 
+# The component runs the `dbt` on PATH; make that the one installed beside this Python, so
+# `.venv/bin/comms-warehouse` works without an activated venv.
+_BIN = str(Path(sys.executable).parent)
+if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
+
 dbt_project = DbtProject(
     project_dir=settings.PROJECT_DIR,
     profiles_dir=settings.PROJECT_DIR,
@@ -57,12 +63,6 @@ class WarehouseDbtComponent(DbtProjectComponent):
     def execute(self, context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator:
         """`dbt build` of the selected models: seeds, models and their tests in order."""
         args = ["build", "--full-refresh"] if context.op_config["full_refresh"] else ["build"]
-        # The dbt beside this Python, whether or not the venv is on PATH.
-        dbt = DbtCliResource(
-            project_dir=dbt_project,
-            profiles_dir=str(settings.PROJECT_DIR),
-            dbt_executable=str(Path(sys.executable).parent / "dbt"),
-        )
         invocation = dbt.cli(args, context=context)
         try:
             yield from invocation.stream()
