@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from orchestration.publishing import MANIFEST, publish, published_path
+from orchestration.refresh import run_refresh
 
 ROWS = 120_000  # big enough that a copy takes a while, small enough for a 2-core test machine
 
@@ -233,3 +234,72 @@ def test_a_failed_publish_leaves_the_published_copy_untouched(source: Path, monk
     assert sorted(p.name for p in target.parent.iterdir()) == ["comms_marts.duckdb"]
     with duckdb.connect(str(target), read_only=True) as con:
         assert con.execute("select version from marts.mart_totals").fetchone() == (0,)
+
+
+# A reader of the real published marts: every table's row count matches the manifest written
+# with it, and two marts that must agree do (sms_sent summed by day = messages sent).
+MARTS_READER = r"""
+import json, sys
+from pathlib import Path
+import duckdb
+
+path, stop, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+stats = {"reads": 0, "published": [], "errors": []}
+while not stop.exists():
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            manifest = con.execute(
+                "select table_schema, table_name, row_count, published_at "
+                "from main._published_tables"
+            ).fetchall()
+            problems = [
+                f"{s}.{t}: {n} rows, manifest says {expected}"
+                for s, t, expected, _ in manifest
+                for n in [con.execute(f'select count(*) from "{s}"."{t}"').fetchone()[0]]
+                if n != expected
+            ]
+            by_day = con.execute(
+                "select sum(sms_sent) from marts.mart_messaging_kpis"
+            ).fetchone()[0]
+            sent = con.execute(
+                "select count(*) from marts.fct_messages where is_sms_sent"
+            ).fetchone()[0]
+        if by_day != sent:
+            problems.append(f"mart_messaging_kpis.sms_sent {by_day} != fct_messages {sent}")
+        if problems:
+            stats["errors"].append("; ".join(problems))
+        published_at = str(manifest[0][3])
+        if not stats["published"] or stats["published"][-1] != published_at:
+            stats["published"].append(published_at)
+        stats["reads"] += 1
+        if stats["reads"] == 1:
+            Path(str(out) + ".ready").touch()
+    except Exception as exc:
+        stats["errors"].append(f"{type(exc).__name__}: {exc}")
+out.write_text(json.dumps(stats))
+"""
+
+
+def test_reader_in_a_loop_through_a_whole_refresh(built_warehouse, warehouse_copy):
+    """Issue 6's test: a BI reader querying in a loop while a refresh runs (load, dbt build,
+    checks, publish) never meets a lock error nor a half-updated state."""
+    assert built_warehouse.summary.ok, built_warehouse.summary.dbt_failures
+    target = publish(warehouse_copy).path
+    stop = warehouse_copy.parent / "stop"
+    out = warehouse_copy.parent / "marts_reader.json"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", MARTS_READER, str(target), str(stop), str(out)]
+    )
+    try:
+        _wait_for_reads(reader, out, stop)
+        summary = run_refresh(built_warehouse.landing, warehouse_copy)
+        assert summary.ok, (summary.failure, summary.dbt_failures)
+        time.sleep(1.0)  # a few reads of the newly published copy
+    finally:
+        stop.touch()
+        reader.wait(timeout=120)
+    stats = json.loads(out.read_text())
+    print(f"reader: {stats['reads']} reads through the refresh, copies seen {stats['published']}")
+    assert stats["errors"] == []
+    assert stats["reads"] > 10
+    assert len(stats["published"]) == 2  # the copy before the refresh, then the refresh's own

@@ -193,7 +193,10 @@ def _freshness(data: ReportData) -> str:
         return "No activity recorded yet."
     if data.latest_data_day <= data.current.end:
         return f"Latest day with activity: {fmt_day(data.latest_data_day, year=True)}."
-    return "Covers complete days only; today is still in progress."
+    return (
+        f"Data runs to {fmt_day(data.latest_data_day)}; the report covers complete days up to "
+        f"{fmt_day(data.current.end)}."
+    )
 
 
 def _tile(data: ReportData, key: str, label: str, kind: str, rise_good, note: str) -> str:
