@@ -661,3 +661,46 @@ def test_campaign_box_message_and_conversation_exports(warehouse, ids, tmp_path)
     outbound = sum(1 for m in messages if m["direction"] == "outbound")
     assert outbound == sum(r["outbound_messages"] for r in conversations)
     assert len(campaign_export("campaign-messages", warehouse=warehouse, **scope)) == count
+
+
+def test_default_source_is_the_published_copy_when_there_is_one(tmp_path, monkeypatch):
+    from orchestration.publishing import published_path
+    from orchestration.reporting.api import source_path
+
+    warehouse = tmp_path / "comms.duckdb"
+    monkeypatch.setenv("COMMS_WAREHOUSE_PATH", str(warehouse))
+    monkeypatch.delenv("COMMS_WAREHOUSE_PUBLISHED", raising=False)
+    assert source_path() == warehouse.resolve()
+    published = published_path(warehouse)
+    published.parent.mkdir(parents=True)
+    published.touch()
+    assert source_path() == published
+    assert source_path(warehouse) == warehouse.resolve()  # an explicit path is read as given
+    elsewhere = tmp_path / "elsewhere.duckdb"
+    monkeypatch.setenv("COMMS_WAREHOUSE_PUBLISHED", str(elsewhere))
+    assert source_path() == warehouse.resolve()  # no copy there (yet): the warehouse itself
+    elsewhere.touch()
+    assert source_path() == published_path(warehouse) == elsewhere
+    elsewhere.unlink()
+    with pytest.raises(ReportError, match="does not exist"):
+        report("messaging")
+
+
+def test_a_warehouse_locked_by_a_writer_is_a_clear_error(tmp_path):
+    import subprocess
+    import sys
+
+    locked = tmp_path / "busy.duckdb"
+    writer = subprocess.Popen(
+        [sys.executable, "-c",
+         "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); "
+         "time.sleep(60)", str(locked)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert writer.stdout.readline().strip() == "ready"
+        with pytest.raises(ReportError, match="locked by a running refresh"):
+            report("messaging", warehouse=locked)
+    finally:
+        writer.kill()
+        writer.wait()

@@ -171,12 +171,41 @@ def rate(numerator: Any, denominator: Any) -> float | None:
     return float(numerator or 0) / float(denominator)
 
 
+def _published_copy(warehouse: Path) -> Path:
+    """The published copy of the marts beside ``warehouse`` (the rule of
+    orchestration.publishing.published_path, repeated here so that the CLI does not import
+    Dagster; a test keeps the two equal)."""
+    explicit = os.environ.get("COMMS_WAREHOUSE_PUBLISHED")
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    return warehouse.parent / "published" / f"{warehouse.stem}_marts.duckdb"
+
+
+def source_path(warehouse: str | os.PathLike | None = None) -> Path:
+    """The DuckDB file a report reads: an explicit path as given (a warehouse or a published
+    copy); else the published copy of the default warehouse (COMMS_WAREHOUSE_PATH or the repo's)
+    when it exists, since a running refresh locks the warehouse itself; else that warehouse."""
+    if warehouse is not None:
+        return Path(warehouse).expanduser().resolve()
+    default = settings.warehouse_path()
+    published = _published_copy(default)
+    return published if published.exists() else default
+
+
 def connect(warehouse: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the warehouse (explicit path, COMMS_WAREHOUSE_PATH or default)."""
-    path = settings.warehouse_path(warehouse)
-    if not Path(path).exists():
+    """A read-only connection to the file ``source_path(warehouse)`` names."""
+    path = source_path(warehouse)
+    if not path.exists():
         raise ReportError(f"warehouse {path} does not exist (run `comms-warehouse refresh`)")
-    con = duckdb.connect(str(path), read_only=True)
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.IOException as error:
+        if "lock" not in str(error).lower():
+            raise
+        raise ReportError(
+            f"{path} is locked by a running refresh; read its published copy "
+            f"({_published_copy(path)}) instead"
+        ) from error
     con.execute("set TimeZone = 'UTC'")
     return con
 

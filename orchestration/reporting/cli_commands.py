@@ -62,7 +62,11 @@ DISPLAY_COLUMNS = {
 
 
 def _add_filters(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--warehouse", help="DuckDB file (default: COMMS_WAREHOUSE_PATH or repo)")
+    parser.add_argument(
+        "--warehouse",
+        help="DuckDB file to read (default: the published copy of COMMS_WAREHOUSE_PATH or of "
+        "the repo's warehouse, else that warehouse)",
+    )
     parser.add_argument(
         "--account", help="account id (default: the only root account, if there is one)"
     )
