@@ -5,7 +5,7 @@ import re
 import struct
 import subprocess
 import zlib
-from datetime import date
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -13,6 +13,7 @@ import dagster as dg
 import pytest
 
 from orchestration.executive_report import reports_dir
+from orchestration.executive_report.data import MIN_TEMPLATE_MESSAGES, PERIOD_DAYS, TEMPLATE_DAYS
 from orchestration.executive_report.render import TILES
 from orchestration.publishing import published_path
 from orchestration.refresh import dagster_home, prepare_dbt
@@ -110,7 +111,9 @@ def test_headline_numbers_equal_the_reporting_api(refreshed, roots):
     for account in roots:
         tiles = _parse((folder / f"{account}.html").read_text())
         period = (tiles.body["data-date-from"], tiles.body["data-date-to"])
-        assert period == ("2026-11-14", END_DATE.isoformat())  # the last 7 days with data
+        # The last 7 local days with data (the generated landing ends on END_DATE).
+        start = END_DATE - timedelta(days=PERIOD_DAYS - 1)
+        assert period == (start.isoformat(), END_DATE.isoformat())
         # Against the live warehouse (not only the published copy the report was made from).
         kpis = {}
         for view in ("messaging", "calling"):
@@ -141,9 +144,15 @@ def test_templates_are_ranked_by_the_api_carrier_block_rate(refreshed, roots):
         for template in templates:
             kpis = report(
                 "messaging", warehouse=warehouse, account_id=account, include_sub_accounts=True,
-                date_range=(date(2026, 10, 22), END_DATE), template_ids=[template],
+                date_range=(END_DATE - timedelta(days=TEMPLATE_DAYS - 1), END_DATE),
+                template_ids=[template],
             ).kpis  # fmt: skip
-            rates.append((kpis["campaign_messages_sent"] >= 20, kpis["carrier_block_rate"]))
+            rates.append(
+                (
+                    kpis["campaign_messages_sent"] >= MIN_TEMPLATE_MESSAGES,
+                    kpis["carrier_block_rate"],
+                )
+            )
         assert rates == sorted(rates, key=lambda r: (not r[0], -(r[1] or 0)))
         assert "carriers sometimes classify certain wording or links as spam" in html
 

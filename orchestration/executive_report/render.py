@@ -8,7 +8,7 @@ from string import Template
 from typing import Any
 
 from orchestration.executive_report import charts
-from orchestration.executive_report.data import ReportData
+from orchestration.executive_report.data import MIN_TEMPLATE_MESSAGES, ReportData
 from orchestration.executive_report.template import PAGE
 
 # The seed's advice (Reporting Overview, pro tip) for a template carriers block.
@@ -269,7 +269,7 @@ def _templates_section(data: ReportData) -> str:
     flagged = 0
     for rank, t in enumerate(data.templates, start=1):
         block = t["carrier_block_rate"]
-        enough = (t["campaign_messages_sent"] or 0) >= 20
+        enough = (t["campaign_messages_sent"] or 0) >= MIN_TEMPLATE_MESSAGES
         high = (
             enough
             and block is not None
