@@ -180,6 +180,12 @@ def test_every_view_returns_the_spec_keys(warehouse, ids, view):
     assert set(rep.sections) == SECTIONS[view]
     assert rep.account_ids == ids["descendants"]
     json.dumps(rep.to_dict())  # JSON-ready
+    # Identifiers and names stay text or null in every table (never a count's 0).
+    for name, rows in rep.tables().items():
+        for row in rows:
+            for column, value in row.items():
+                if column.endswith(("_id", "_name", "label", "url")):
+                    assert value is None or isinstance(value, str), (name, column, value)
     # Rates are fractions 0..1 or null (lead_to_deal_rate excepted: deals closed in range over
     # leads created in range, as the spec defines it, can exceed 1).
     for key, value in rep.kpis.items():
@@ -275,6 +281,10 @@ def test_messaging_kpis_equal_a_recomputation_from_the_facts(warehouse, con, ids
     assert rep.kpis["replied_contacts"] == len(replied)
     assert rep.kpis["enrolled_contacts"] == len(enrolled)
     assert rep.kpis["reply_rate"] == pytest.approx(len(replied) / len(enrolled))
+    # Per step: steps are 1-based; a first reply credited to no step stays under null.
+    steps = rep.sections["reply_rate_by_step"]
+    assert all(r["step_number"] is None or r["step_number"] >= 1 for r in steps)
+    assert sum(r["replied_contacts"] for r in steps) >= rep.kpis["replied_contacts"]
 
     # Median response time ignores the campaign filter: over the whole account scope.
     answered, unanswered = _streak_responses(con, ids["descendants"], start, end)

@@ -238,13 +238,19 @@ def _one(con, sql: str, params: Sequence[Any] = ()) -> dict[str, Any]:
 
 
 def _ints(row: dict[str, Any]) -> dict[str, Any]:
-    """Sums come back as HUGEINT/Decimal or None over no rows: make them plain ints (0)."""
-    out = {}
-    for key, value in row.items():
-        if isinstance(value, Decimal) and value == value.to_integral_value():
-            value = int(value)
-        out[key] = 0 if value is None else value
-    return out
+    """Totals over the filtered rows: sums come back as HUGEINT/Decimal, or None over no rows;
+    make them plain ints (0). Only for rows whose every column is a count."""
+    return {key: 0 if value is None else value for key, value in _whole(row).items()}
+
+
+def _whole(row: dict[str, Any]) -> dict[str, Any]:
+    """Whole Decimals (sums) as ints; every other value, None included, as it is."""
+    return {
+        key: int(value)
+        if isinstance(value, Decimal) and value == value.to_integral_value()
+        else value
+        for key, value in row.items()
+    }
 
 
 @dataclass
@@ -615,7 +621,7 @@ def _messaging(s: _Scope):
         [s.bucket, *w.params, s.bucket, *wr.params],
     )
     for row in rows:
-        row.update(_ints({k: v for k, v in row.items() if k != "median_response_seconds"}))
+        row.update(_whole(row))
         row["carrier_block_rate"] = rate(
             row["carrier_blocked_messages"], row["campaign_messages_sent"]
         )
@@ -667,7 +673,7 @@ def _messaging(s: _Scope):
         ws.params,
     )
     for row in steps:
-        row.update(_ints(row))
+        row.update(_whole(row))
         row["reply_rate"] = rate(row["replied_contacts"], row["step_contacts_sent"])
     return counts, rows, {"labels": labels, "reply_rate_by_step": steps}
 
@@ -734,7 +740,7 @@ def _calling(s: _Scope):
         [s.bucket, *w.params],
     )
     for row in rows:
-        row.update(_ints(row))
+        row.update(_whole(row))
         _calling_rates(row)
     outcomes = _rows(
         con,
@@ -833,7 +839,7 @@ def _send_report(s: _Scope):
         w.params,
     )
     for row in rows:
-        row.update(_ints(row))
+        row.update(_whole(row))
     # Contact counts over several sends are distinct contacts (a contact gets several steps).
     wr = _send_where(s)
     kpis = _ints(
@@ -873,7 +879,7 @@ def _send_report(s: _Scope):
         wl.params,
     )
     for row in links:
-        row.update(_ints(row))
+        row.update(_whole(row))
     return kpis, rows, {"links": links}
 
 
@@ -938,7 +944,7 @@ def _usage(s: _Scope):
         [s.bucket, *w.params, s.bucket, *w.params],
     )
     for row in rows:
-        row.update(_ints(row))
+        row.update(_whole(row))
     wu = s.where(account_column="m.account_id", date_column="m.date_day")
     wc = s.where(account_column="c.account_id", date_column="c.date_day")
     by_member = _rows(
@@ -984,7 +990,7 @@ def _usage(s: _Scope):
         [*wu.params, *wc.params],
     )
     for row in by_member:
-        row.update(_ints(row))
+        row.update(_whole(row))
     by_inbox = _rows(
         con,
         f"""
@@ -1004,7 +1010,7 @@ def _usage(s: _Scope):
         wu.params,
     )
     for row in by_inbox:
-        row.update(_ints(row))
+        row.update(_whole(row))
     return kpis, rows, {"by_member": by_member, "by_shared_inbox": by_inbox}
 
 
@@ -1128,7 +1134,7 @@ def _conversations(s: _Scope):
         [s.bucket, *w.params],
     )
     for row in volume:
-        row.update(_ints(row))
+        row.update(_whole(row))
     # Frequency by local hour, customer vs agent, over the messages of the filtered
     # conversations (canceled outbound messages are part of no conversation).
     hourly = _rows(
@@ -1165,7 +1171,7 @@ def _conversations(s: _Scope):
         w.params,
     )
     for row in hourly:
-        row.update(_ints(row))
+        row.update(_whole(row))
     return kpis, rows, {"volume": volume, "frequency_by_hour": hourly}
 
 
