@@ -21,7 +21,12 @@ from typing import Any
 import duckdb
 
 from orchestration import settings
-from orchestration.reporting.dates import DateRangeArg, local_today, resolve_range
+from orchestration.reporting.dates import (
+    DateRangeArg,
+    InvalidDateRange,
+    local_today,
+    resolve_range,
+)
 
 VIEWS = (
     "messaging",
@@ -387,6 +392,9 @@ def report(
     if bucket not in BUCKETS:
         raise ReportError(f"unknown bucket {bucket!r}; use one of {', '.join(BUCKETS)}")
     campaigns, templates = _as_list(campaign_ids), _as_list(template_ids)
+    campaigns = None if campaigns is None else [str(v) for v in campaigns]
+    templates = None if templates is None else [str(v) for v in templates]
+    tracker = None if tracker is None else str(tracker)
     steps = _as_list(step_numbers)
     given = {
         name
@@ -420,7 +428,10 @@ def report(
             ] or [account["account_id"]]
         else:
             account_ids = [account["account_id"]]
-        pinned = date.fromisoformat(today) if isinstance(today, str) else today
+        try:
+            pinned = date.fromisoformat(today) if isinstance(today, str) else today
+        except ValueError:
+            raise InvalidDateRange(f"today {today!r} is not a YYYY-MM-DD date") from None
         local = pinned or local_today(account["time_zone"])
         if view in UNDATED_VIEWS:
             start = end = None
