@@ -6,7 +6,8 @@ file, ``published/<warehouse>_marts.duckdb`` next to the warehouse, which only t
 
 1. the marts and reference schemas are copied into a temporary file in the same folder (the
    warehouse attached read-only, one ``create table ... as select`` per table, table and column
-   descriptions carried over, a ``_published_tables`` manifest of every table's row count);
+   descriptions carried over, a ``_published_tables`` manifest of every table's row count), in
+   DuckDB's v1.0 storage format so that readers on DuckDB 1.x open it as well as 2.x;
 2. the temporary file is checkpointed, closed and fsynced;
 3. ``os.replace`` renames it over the published file (atomic within one file system).
 
@@ -31,6 +32,9 @@ from orchestration.resources import Warehouse
 
 PUBLISHED_SCHEMAS = ("marts", "reference")
 MANIFEST = "_published_tables"  # in schema main: one row per published table, with its row count
+# Written in DuckDB's v1.0 storage format, so BI drivers that bundle DuckDB 1.x (1.0 or later)
+# read it too; the default format of DuckDB 2.0 is unreadable to them.
+STORAGE_VERSION = "v1.0.0"
 
 
 def published_path(warehouse: str | os.PathLike) -> Path:
@@ -79,7 +83,9 @@ def publish(warehouse: str | os.PathLike, target: str | os.PathLike | None = Non
 def _copy(warehouse: Path, temp: Path, published_at: datetime) -> dict[str, int]:
     tables: dict[str, int] = {}
     # The new file is this connection's main database; the warehouse is attached read-only.
-    with duckdb.connect(str(temp)) as con:
+    with duckdb.connect(
+        str(temp), config={"storage_compatibility_version": STORAGE_VERSION}
+    ) as con:
         con.execute("attach ? as warehouse (read_only)", [str(warehouse)])
         relations = con.execute(
             """

@@ -148,6 +148,11 @@ def test_publish_copies_marts_and_reference_only(source: Path):
         ).fetchone() == ("Rows of fct_orders.",)
         manifest = con.execute(f"select sum(row_count) from main.{MANIFEST}").fetchone()[0]
         assert manifest == sum(result.tables.values())
+        # DuckDB 1.x readers (BI drivers that bundle it) can open the v1.0 storage format.
+        assert con.execute(
+            "select tags['storage_version'] from duckdb_databases() "
+            "where database_name = current_database()"
+        ).fetchone() == ("v1.0.0+",)
 
 
 def test_reader_open_before_a_publish_keeps_its_snapshot(source: Path):
