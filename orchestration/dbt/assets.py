@@ -5,7 +5,8 @@ Built with the dbt component (`DbtProjectComponent`), which Dagster recommends o
 the raw load assets, the full-refresh switch, the warehouse pool).
 """
 
-import importlib
+import contextlib
+import json
 import os
 import shutil
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster.components.resolved.core_models import OpSpec
 from dagster_dbt import DbtCliResource, DbtProject, DbtProjectComponent
 from dagster_dbt.components.dbt_component_utils import DagsterDbtComponentTranslatorSettings
@@ -63,6 +65,7 @@ class WarehouseDbtComponent(DbtProjectComponent):
     def execute(self, context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator:
         """`dbt build` of the selected models: seeds, models and their tests in order."""
         args = ["build", "--full-refresh"] if context.op_config["full_refresh"] else ["build"]
+        _create_missing_incremental_models(dbt)
         invocation = dbt.cli(args, context=context)
         try:
             yield from invocation.stream()
@@ -72,6 +75,44 @@ class WarehouseDbtComponent(DbtProjectComponent):
                 invocation.process.terminate()
                 invocation.process.wait()
             _prune_run_folders(keep=10)
+
+
+def _create_missing_incremental_models(dbt: DbtCliResource) -> None:
+    """Create empty incremental models that do not exist yet (a new warehouse).
+
+    `dbt build` runs a model's unit tests before the model, and the unit tests of its incremental
+    path read the columns of the existing table, so on a new warehouse they would fail.
+    """
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    incremental = {
+        node["name"]: (node["schema"], node.get("alias") or node["name"])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"
+    }
+    warehouse = settings.warehouse_path()
+    existing = set()
+    if warehouse.exists():
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            existing = set(
+                con.execute(
+                    "select table_schema, table_name from information_schema.tables"
+                ).fetchall()
+            )
+    missing = sorted(name for name, relation in incremental.items() if relation not in existing)
+    if missing:
+        # Their upstream models and seeds must exist too; --empty keeps it to schema only.
+        dbt.cli(
+            [
+                "build",
+                "--empty",
+                "--select",
+                " ".join(f"+{name}" for name in missing),
+                "--exclude-resource-type",
+                "test",
+                "unit_test",
+            ],
+            target_path=dbt_project.target_path / "bootstrap",
+        ).wait()
 
 
 def _prune_run_folders(keep: int) -> None:
@@ -93,10 +134,9 @@ dbt_component = WarehouseDbtComponent(
         enable_code_references=False,  # a beta feature that warns on every load
     ),
 )
-# The component keeps its state under the dg project's defs module ([tool.dg] in pyproject.toml);
-# anchoring the tree at the repo makes that independent of the working directory.
-_tree = dg.ComponentTree.from_module(
-    defs_module=importlib.import_module("orchestration"), project_root=settings.PROJECT_DIR
-)
-dbt_defs = dbt_component.build_defs(_tree.load_context)
+# `build_defs_for_component` is Dagster's way to use a component outside a `dg` defs folder. The
+# component keeps local state under the project named by [tool.dg] in pyproject.toml, which it
+# looks up from the working directory, so build it from the repo whatever folder we run in.
+with contextlib.chdir(settings.PROJECT_DIR):
+    dbt_defs = dg.build_defs_for_component(dbt_component)
 (warehouse_dbt_assets,) = dbt_defs.assets
