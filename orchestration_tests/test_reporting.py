@@ -583,6 +583,16 @@ def test_view_exports_round_trip(warehouse, ids, tmp_path, view):
         else:
             assert sheet_kpis[key] == value
     assert len(_read_sheet(tmp_path / f"{view}.xlsx", "rows")) == len(rep.rows)
+    # The same through the CLI.
+    out = tmp_path / f"cli-{view}.xlsx"
+    code = cli_main(
+        ["export", view, "--out", str(out), "--warehouse", str(warehouse), "--account",
+         ids["root"], "--with-sub-accounts", "--range", "last_30_days", "--as-of",
+         TODAY.isoformat()]
+    )  # fmt: skip
+    assert code == 0
+    cli_kpis = {r["key"]: r["value"] for r in _read_sheet(out, "kpis")}
+    assert cli_kpis == sheet_kpis
 
 
 def test_contact_list_exports_match_the_send_report(warehouse, con, ids, tmp_path):
