@@ -1,14 +1,9 @@
 """Dagster definitions: load assets → dbt assets → published marts → executive report, the
 refresh job, its schedules and sensor."""
 
-import sys
-from pathlib import Path
-
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
-from orchestration import settings
-from orchestration.dbt.assets import dbt_project, warehouse_dbt_assets
+from orchestration.dbt.assets import warehouse_dbt_assets
 from orchestration.executive_report import executive_report
 from orchestration.formula_checks import formula_checks
 from orchestration.landing.assets import load_landing_files
@@ -29,14 +24,6 @@ defs = dg.Definitions(
     schedules=[hourly_refresh, daily_full_build],
     sensors=[new_landing_files],
     resources={
-        "warehouse": Warehouse(
-            path=str(settings.warehouse_path()), landing=str(settings.landing_path())
-        ),
-        "dbt": DbtCliResource(
-            project_dir=dbt_project,
-            profiles_dir=str(settings.PROJECT_DIR),
-            # The dbt installed beside this Python, whether or not the venv is on PATH.
-            dbt_executable=str(Path(sys.executable).parent / "dbt"),
-        ),
+        "warehouse": Warehouse(),
     },
 )

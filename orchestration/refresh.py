@@ -124,7 +124,6 @@ def _run_refresh(
 
     from orchestration.definitions import defs
     from orchestration.landing.assets import export_days_tags, register_export_days
-    from orchestration.resources import Warehouse
 
     instance = dg.DagsterInstance.get()
     files = discover(landing)
@@ -158,8 +157,6 @@ def _run_refresh(
             run_id=run_id,
             raise_on_error=False,
             asset_selection=selection,
-            # Explicit, in case the definitions were imported for another warehouse earlier.
-            resources={"warehouse": Warehouse(path=str(warehouse), landing=str(landing))},
         )
     finally:
         if watcher:
