@@ -502,6 +502,25 @@ def test_tracker_filter_keeps_conversations_through_the_number(warehouse, con, i
     )
 
 
+def test_one_contact_conversations_and_timeline(warehouse, con, ids):
+    contact, events = con.execute(
+        "select contact_id, count(*) from marts.fct_contact_timeline "
+        "where list_contains(?, account_id) group by 1 "
+        "having count(*) filter (where event_type = 'call') > 0 order by 2 desc, 1 limit 1",
+        [ids["descendants"]],
+    ).fetchone()
+    rep = _rep(warehouse, "conversations", ids, date_range="all_time", contact_id=contact)
+    assert rep.rows and {r["contact_id"] for r in rep.rows} == {contact}
+    timeline = rep.sections["timeline"]
+    assert len(timeline) == events
+    assert {e["event_type"] for e in timeline} == {"call", "text_conversation"}
+    starts = [e["event_started_at"] for e in timeline]
+    assert starts == sorted(starts)
+    assert sum(e["event_type"] == "text_conversation" for e in timeline) == len(rep.rows)
+    with pytest.raises(UnknownFilterValue, match="contact 'con_nope' does not exist"):
+        _rep(warehouse, "conversations", ids, contact_id="con_nope")
+
+
 def test_usage_buckets_add_up_to_the_range(warehouse, ids):
     by_day = _rep(warehouse, "usage", ids, date_range="last_month")
     by_week = _rep(warehouse, "usage", ids, date_range="last_month", bucket="week")

@@ -50,7 +50,7 @@ VIEW_FILTERS = {
     "send-report": {"campaign_ids", "template_ids", "step_numbers"},
     "usage": set(),
     "credits": set(),
-    "conversations": {"tracker"},
+    "conversations": {"tracker", "contact_id"},
 }
 
 # KPI keys per view, in display order (kpi-spec.md keys, with each rate's numerator and
@@ -272,6 +272,7 @@ class _Scope:
     template_ids: list[str] | None
     step_numbers: list[int] | None
     tracker: str | None
+    contact_id: str | None
     bucket: str
 
     def where(
@@ -372,6 +373,7 @@ def report(
     bucket: str = "day",
     today: date | str | None = None,
     step_numbers: int | Iterable[int] | None = None,
+    contact_id: str | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> Report:
     """Compute one reporting view.
@@ -383,7 +385,9 @@ def report(
     all_time) or an explicit inclusive (from, to) pair of local days. Presets resolve in the
     account's time zone, relative to ``today`` (default: the current local day there; pin it for
     reproducible reports). campaign-box and send-report are "as of now" and ignore the range.
-    campaign_ids / template_ids / tracker / step_numbers: filters, where the view takes them
+    campaign_ids / template_ids / tracker / step_numbers / contact_id (conversations: one
+    contact's conversations, plus its whole timeline of calls and conversations): filters, where
+    the view takes them
     (a filter a view does not take is an error). bucket: day, week (ISO, Monday) or month for the
     per-period rows. con: an open connection to reuse (else the warehouse is opened read-only).
     """
@@ -395,6 +399,7 @@ def report(
     campaigns = None if campaigns is None else [str(v) for v in campaigns]
     templates = None if templates is None else [str(v) for v in templates]
     tracker = None if tracker is None else str(tracker)
+    contact_id = None if contact_id is None else str(contact_id)
     steps = _as_list(step_numbers)
     given = {
         name
@@ -403,6 +408,7 @@ def report(
             ("template_ids", templates),
             ("step_numbers", steps),
             ("tracker", tracker),
+            ("contact_id", contact_id),
         )
         if value is not None
     }
@@ -441,7 +447,7 @@ def report(
             con=con, account_id=account["account_id"], include_sub_accounts=include_sub_accounts,
             account_ids=account_ids, time_zone=account["time_zone"], today=local,
             date_from=start, date_to=end, campaign_ids=campaigns, template_ids=templates,
-            step_numbers=steps, tracker=tracker, bucket=bucket,
+            step_numbers=steps, tracker=tracker, contact_id=contact_id, bucket=bucket,
         )  # fmt: skip
         if campaigns:
             _check_known(con, "campaign", "dim_campaigns", "campaign_id", campaigns, scope)
@@ -449,6 +455,8 @@ def report(
             _check_known(con, "template", "dim_templates", "template_id", templates, scope)
         if tracker is not None:
             _check_known(con, "tracker", "dim_phone_numbers", "phone_number_id", [tracker], scope)
+        if contact_id is not None:
+            _check_known(con, "contact", "dim_contacts", "contact_id", [contact_id], scope)
 
         kpis, rows, sections = _BUILDERS[view](scope)
         filters = {
@@ -456,6 +464,7 @@ def report(
             "template_ids": templates,
             "step_numbers": steps,
             "tracker": tracker,
+            "contact_id": contact_id,
             "bucket": bucket,
             "date_range": None
             if view in UNDATED_VIEWS
@@ -1092,6 +1101,8 @@ def _conversation_where(s: _Scope, prefix: str) -> _Where:
             "from marts.bdg_text_conversation_trackers where phone_number_id = ?)",
             s.tracker,
         )
+    if s.contact_id is not None:
+        w.add(f"{prefix}contact_id = ?", s.contact_id)
     return w
 
 
@@ -1183,7 +1194,28 @@ def _conversations(s: _Scope):
     )
     for row in hourly:
         row.update(_whole(row))
-    return kpis, rows, {"volume": volume, "frequency_by_hour": hourly}
+    sections = {"volume": volume, "frequency_by_hour": hourly}
+    if s.contact_id is not None:
+        # The contact's whole timeline (calls and text conversations, every day).
+        wt = s.where(date_column=None).add("contact_id = ?", s.contact_id)
+        sections["timeline"] = [
+            _whole(row)
+            for row in _rows(
+                con,
+                f"""
+                select
+                    timeline_position, event_type, event_id, account_id, date_day,
+                    event_started_at, event_ended_at, phone_number_id, direction, user_id,
+                    campaign_id, inbound_messages, outbound_messages, total_messages,
+                    is_answered, talk_seconds, call_outcome, call_status
+                from marts.fct_contact_timeline
+                where {wt.sql()}
+                order by account_id, timeline_position
+                """,
+                wt.params,
+            )
+        ]
+    return kpis, rows, sections
 
 
 _BUILDERS = {

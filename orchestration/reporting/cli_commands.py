@@ -54,6 +54,11 @@ DISPLAY_COLUMNS = {
         "account_id", "period_start", "period_end", "credit_allowance", "credits_used",
         "credits_remaining", "credits_projected",
     ),
+    ("conversations", "timeline"): (
+        "timeline_position", "event_type", "date_day", "event_started_at", "phone_number_id",
+        "direction", "user_id", "inbound_messages", "outbound_messages", "talk_seconds",
+        "call_outcome",
+    ),
     ("conversations", "rows"): (
         "date_day", "contact_id", "number_name", "inbound_messages", "outbound_messages",
         "total_messages", "first_message_at", "last_message_at",
@@ -88,6 +93,9 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
         "--step", action="extend", nargs="+", type=int, metavar="N", help="campaign step(s)"
     )
     parser.add_argument("--tracker", help="phone number id (conversations)")
+    parser.add_argument(
+        "--contact", help="contact id (conversations: its conversations and whole timeline)"
+    )
     parser.add_argument("--bucket", choices=BUCKETS, default="day", help="period rows")
     parser.add_argument(
         "--as-of", help="pin 'today' (YYYY-MM-DD, account-local) for the date presets"
@@ -146,6 +154,7 @@ def _report(args: argparse.Namespace, view: str) -> Report:
         include_sub_accounts=args.with_sub_accounts, date_range=_date_range(args),
         campaign_ids=args.campaign, template_ids=args.template, tracker=args.tracker,
         bucket=args.bucket, today=_as_of(args), step_numbers=args.step,
+        contact_id=args.contact,
     )  # fmt: skip
 
 
