@@ -157,3 +157,17 @@ def test_only_selected_days_load(landing: Path, tmp_path: Path):
     )
     results = load_landing(landing, warehouse, export_dates=[date(2026, 3, 2)])
     assert [r.file_path for r in results] == ["leads/2026-03-02/leads.jsonl"]
+
+
+def test_a_line_that_is_not_an_object_rejects_the_file(landing: Path, tmp_path: Path):
+    warehouse = tmp_path / "wh.duckdb"
+    bad = landing / "leads/2026-03-02/leads.jsonl"
+    bad.parent.mkdir()
+    bad.write_text(
+        '{"lead_id": "l1", "account_id": "acc_101", "contact_id": "c", "created_at": "2026-03-02"}'
+        "\n[1, 2]\n"
+    )
+    results = {r.file_path: r for r in load_landing(landing, warehouse)}
+    rejected = results["leads/2026-03-02/leads.jsonl"]
+    assert rejected.status == "rejected"
+    assert "line 2" in rejected.reason and "Expected OBJECT" in rejected.reason

@@ -252,7 +252,13 @@ def _insert_rows(
         if extras
         else "cast(null as varchar)"
     )
-    con.execute(
+    # Parquet numbers its rows itself (in parallel); text formats are numbered in file order.
+    row_number = (
+        "file_row_number + 1"
+        if landing_file.path.suffix.lower() == ".parquet"
+        else "row_number() over ()"
+    )
+    inserted = con.execute(
         f"""
         insert into {RAW_SCHEMA}.{entity.name}
         select
@@ -260,49 +266,32 @@ def _insert_rows(
             {extra_json} as _extra,
             ? as _file_id,
             ? as _file_path,
-            row_number() over () as _row_number,
+            {row_number} as _row_number,
             cast(? as date) as _export_date,
             cast(? as timestamp) as _loaded_at
         from {_reader(landing_file, file_columns)}
         """,
         [file_id, landing_file.relative_path, landing_file.export_date, _utc_now()],
     )
-    return con.execute(
-        f"select count(*) from {RAW_SCHEMA}.{entity.name} where _file_id = ? and _file_path = ?",
-        [file_id, landing_file.relative_path],
-    ).fetchone()[0]
+    return inserted.fetchone()[0]
 
 
 def _file_columns(con: duckdb.DuckDBPyConnection, landing_file: LandingFile) -> list[str]:
     path = _sql_string(landing_file.path)
     suffix = landing_file.path.suffix.lower()
     if suffix == ".jsonl":
-        # Keys can differ line to line, so the column set is the union of every object's keys.
-        rows = con.execute(
-            f"""
-            with objects as (
-                select json as record, row_number() over () as line
-                from read_json_objects({path}, format = 'newline_delimited')
-            )
-            select
-                count(*) filter (where json_type(record) <> 'OBJECT'),
-                min(line) filter (where json_type(record) <> 'OBJECT')
-            from objects
-            """
-        ).fetchone()
-        if rows[0]:
-            raise _Rejected(f"{rows[0]} line(s) are not JSON objects, the first at line {rows[1]}")
+        # Keys can differ line to line, so the column set is the union of every object's keys
+        # (a line that is not an object fails the load itself, which reads records only).
         keys = con.execute(
             f"""
-            select key from (
-                select unnest(json_keys(json)) as key
-                from read_json_objects({path}, format = 'newline_delimited')
-            ) group by key order by min(key)
+            select distinct unnest(json_keys(json)) as key
+            from read_json_objects({path}, format = 'newline_delimited')
+            order by key
             """
         ).fetchall()
         return [k[0] for k in keys]
     relation = con.sql(f"select * from {_reader(landing_file, None)} limit 0")
-    return list(relation.columns)
+    return [c for c in relation.columns if c != "file_row_number"]  # the reader's, not the file's
 
 
 def _reader(landing_file: LandingFile, columns: list[str] | None) -> str:
@@ -314,10 +303,10 @@ def _reader(landing_file: LandingFile, columns: list[str] | None) -> str:
             " all_varchar = true, strict_mode = true, null_padding = false)"
         )
     if suffix == ".parquet":
-        return f"read_parquet({path})"
+        return f"read_parquet({path}, file_row_number = true)"
     assert columns is not None, "JSONL needs its key set first"
     typed = ", ".join(f"{_sql_string(c)}: 'VARCHAR'" for c in columns)
-    return f"read_json({path}, format = 'newline_delimited', columns = {{{typed}}})"
+    return f"read_json({path}, format = 'newline_delimited', records = true, columns = {{{typed}}})"
 
 
 def _sql_string(value: object) -> str:
