@@ -743,3 +743,15 @@ def test_a_warehouse_locked_by_a_writer_is_a_clear_error(tmp_path):
     finally:
         writer.kill()
         writer.wait()
+
+
+def test_xlsx_cells_are_data_never_formulas(tmp_path):
+    from orchestration.reporting.exports import write_tables
+
+    rows = [{"first_name": '=HYPERLINK("http://x")', "last_name": "bell\x07name", "n": 3}]
+    (path,) = write_tables(tmp_path / "odd.xlsx", {"contacts": rows}, main="contacts")
+    (row,) = _read_sheet(path, "contacts")
+    assert row == {"first_name": '=HYPERLINK("http://x")', "last_name": "bellname", "n": 3}
+    assert load_workbook(path)["contacts"]["A2"].data_type == "s"  # text, not a formula
+    (path,) = write_tables(tmp_path / "odd.csv", {"contacts": rows}, main="contacts")
+    assert _read_csv(path)[0]["last_name"] == "bell\x07name"  # CSV keeps the data as it is

@@ -176,6 +176,17 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def _append(sheet, values: list[Any]) -> None:
+    """Append a row of data to an XLSX sheet as data: control characters XLSX cannot hold are
+    dropped, and a text starting with '=' stays text (never a formula a spreadsheet would run)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values])
+    for cell in sheet[sheet.max_row]:
+        if cell.data_type == "f":
+            cell.data_type = "s"
+
+
 def _columns(rows: list[dict[str, Any]], default: Iterable[str] = ()) -> list[str]:
     columns = list(default)
     for row in rows:
@@ -225,14 +236,14 @@ def write_tables(
             else:
                 sheet = book.create_sheet(name[:31])
             header = _columns(rows, columns.get(name, ()))
-            sheet.append(header)
+            _append(sheet, header)
             for row in rows:
-                sheet.append([_cell(row.get(c)) for c in header])
+                _append(sheet, [_cell(row.get(c)) for c in header])
         if about:
             sheet = book.create_sheet("about")
-            sheet.append(["key", "value"])
+            _append(sheet, ["key", "value"])
             for key, value in about.items():
-                sheet.append([key, _csv_text(value)])
+                _append(sheet, [key, _csv_text(value)])
         book.save(out)
         return [out]
     written = []
