@@ -127,9 +127,14 @@ def mf(workdir: Path, project: Path, warehouse: Path):
         where: Iterable[str] = (),
         start: date | None = RANGE[0],
         end: date | None = RANGE[1],
+        saved_query: str | None = None,
     ) -> list[dict[str, str]]:
         out = workdir / f"query_{next(counter)}.csv"
-        args = ["query", "--quiet", "--metrics", ",".join(metrics), "--csv", str(out)]
+        args = ["query", "--quiet", "--csv", str(out)]
+        if saved_query:
+            args += ["--saved-query", saved_query]
+        else:
+            args += ["--metrics", ",".join(metrics)]
         if group_by:
             args += ["--group-by", ",".join(group_by)]
         for clause in where:
@@ -763,3 +768,27 @@ def test_labels_and_reply_rate_per_step(mf, warehouse):
         )
     }
     assert_rows_equal(rows, expected, keys, metrics)
+
+
+def test_saved_query_reporting_calling_daily(mf, warehouse):
+    rows = mf.query([], saved_query="reporting_calling_daily")
+    metrics = ["calls_dialed", "conversations", "conversation_rate", "lead_to_deal_rate"]
+    expected = {
+        (r["account_id"], str(r["date_day"])): {
+            "calls_dialed": r["dialed"],
+            "conversations": r["conversations"],
+            "conversation_rate": ratio(r["conversations"], r["answered"]),
+            "lead_to_deal_rate": ratio(r["deals"], r["call_leads"]),
+        }
+        for r in sql(
+            warehouse,
+            """
+            select account_id, date_day, sum(calls_dialed) as dialed,
+                sum(calls_answered) as answered, sum(conversations) as conversations,
+                sum(call_leads) as call_leads, sum(deals_closed) as deals
+            from marts.mart_calling_kpis where date_day between ? and ? group by 1, 2
+            """,
+            RANGE,
+        )
+    }
+    assert_rows_equal(rows, expected, ["account", "metric_time__day"], metrics)
