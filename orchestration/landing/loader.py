@@ -146,8 +146,6 @@ def load_landing(
     Path(warehouse).parent.mkdir(parents=True, exist_ok=True)
     results = []
     with duckdb.connect(str(warehouse)) as con:
-        # Row numbers come from row_number() over the scan, which needs the file's order kept.
-        con.execute("set preserve_insertion_order = true")
         con.execute("set TimeZone = 'UTC'")
         ensure_raw_schema(con)
         for done, landing_file in enumerate(files, start=1):
@@ -252,12 +250,11 @@ def _insert_rows(
         if extras
         else "cast(null as varchar)"
     )
-    # Parquet numbers its rows itself (in parallel); text formats are numbered in file order.
-    row_number = (
-        "file_row_number + 1"
-        if landing_file.path.suffix.lower() == ".parquet"
-        else "row_number() over ()"
-    )
+    # Parquet numbers its rows itself, so its scan may run out of order in parallel; text
+    # formats are numbered by row_number() over the scan, which needs the file's order kept.
+    is_parquet = landing_file.path.suffix.lower() == ".parquet"
+    row_number = "file_row_number + 1" if is_parquet else "row_number() over ()"
+    con.execute(f"set preserve_insertion_order = {str(not is_parquet).lower()}")
     inserted = con.execute(
         f"""
         insert into {RAW_SCHEMA}.{entity.name}
