@@ -26,6 +26,7 @@ class BuiltWarehouse:
     path: Path
     landing: Path
     summary: RefreshSummary
+    end_date: date = END_DATE  # the last day of the generated data
 
 
 @pytest.fixture(scope="session")

@@ -1,15 +1,11 @@
 """The Python formula checks pass on a freshly built warehouse and catch a corrupted mart.
 
-One small warehouse (3000 generated messages) is built once for the module: generate, load,
-`dbt build` of the marts the checks read (tests skipped: other suites run them). Each
-corruption test works on its own copy of the file, so the tests stay independent.
+They run on the session's small warehouse (conftest.py); each corruption test works on its own
+copy of the file, so the tests stay independent.
 """
 
 import os
 import shutil
-import subprocess
-import sys
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -17,25 +13,9 @@ import dagster as dg
 import duckdb
 import pytest
 
-from datagen.generate import generate
 from orchestration import formula_checks as fc
-from orchestration.landing.loader import load_landing
 from orchestration.resources import Warehouse
 
-REPO = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-MARTS = [
-    "fct_messages",
-    "fct_campaign_contacts",
-    "fct_responses",
-    "mart_response_times_daily",
-    "mart_messaging_kpis",
-    "mart_usage_daily",
-    "mart_credits_by_billing_period",
-    "mart_calling_kpis",
-    "audit__load_reconciliation",
-    "audit__quarantined_rows",
-]
 ALL_CHECKS = {
     "local_day_matches_python",
     "delivery_outcome_matches_python",
@@ -55,35 +35,18 @@ ALL_CHECKS = {
 }
 
 
-def _dbt(args: list[str], env: dict[str, str]) -> None:
-    command = [str(BIN / "dbt"), *args, "--project-dir", str(REPO), "--profiles-dir", str(REPO)]
-    for attempt in range(3):  # others edit the project: a half-written model may not parse
-        result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
-        if result.returncode == 0:
-            return
-        if "Compilation Error" not in result.stdout and "Parsing Error" not in result.stdout:
-            break
-        if attempt < 2:
-            time.sleep(60)
-    raise AssertionError(f"dbt {' '.join(args)} failed:\n{result.stdout[-4000:]}")
-
-
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("formula_checks")
-    landing, database = tmp / "landing", tmp / "wh.duckdb"
-    generate(landing, scale=3000, seed=7)
-    load_landing(landing, database)
-    env = dict(os.environ)
-    env.update(
-        COMMS_WAREHOUSE_PATH=str(database),
-        DBT_PROFILES_DIR=str(REPO),
-        DBT_TARGET_PATH=str(tmp / "target"),
-        DBT_LOG_PATH=str(tmp / "logs"),
-    )
-    select = [f"+{m}" for m in MARTS]
-    _dbt(["build", "--select", *select, "--exclude-resource-type", "test", "unit_test"], env)
-    return database
+def warehouse(built_warehouse) -> Path:
+    """The session's warehouse. Its data ends on END_DATE, so freshness allows for that age."""
+    data_ends = datetime.combine(built_warehouse.end_date, datetime.min.time())
+    age_hours = (datetime.now() - data_ends).total_seconds() / 3600
+    previous = os.environ.get(fc.FRESHNESS_ENV)
+    os.environ[fc.FRESHNESS_ENV] = str(age_hours + 48)
+    yield built_warehouse.path
+    if previous is None:
+        os.environ.pop(fc.FRESHNESS_ENV, None)
+    else:
+        os.environ[fc.FRESHNESS_ENV] = previous
 
 
 def _copy(warehouse: Path, tmp_path: Path) -> Path:
