@@ -66,7 +66,8 @@ joined as (
 
 ),
 
-changed_groups as (
+-- read by the incremental branch below only
+changed_groups as (  -- noqa: ST03
 
     select distinct
         joined.account_id,

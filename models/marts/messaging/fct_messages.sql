@@ -225,11 +225,11 @@ event_watermarks as (
 
 {% else %}
 
-scoped_messages as (
+    scoped_messages as (
 
-    select * from messages
+        select * from messages
 
-),
+    ),
 
 {% endif %}
 
