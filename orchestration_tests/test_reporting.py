@@ -1,7 +1,7 @@
-"""The reporting API, CLI and exports on one small generated warehouse (built once per module).
+"""The reporting API, CLI and exports on the session's small generated warehouse (conftest).
 
 Set REPORTING_TEST_WAREHOUSE to an already refreshed DuckDB file (generated with the same seed,
-scale and end date as below) to skip the build while developing.
+scale and end date as conftest's) to skip the build while developing.
 """
 
 import csv
@@ -32,7 +32,7 @@ from orchestration.reporting import (
 )
 from orchestration.reporting.dates import local_today
 
-END_DATE = date(2026, 11, 20)
+END_DATE = date(2026, 11, 20)  # the session warehouse's last day (conftest.END_DATE)
 TODAY = END_DATE  # "today" pinned for every preset
 RANGE = (END_DATE - timedelta(days=20), END_DATE - timedelta(days=6))
 
@@ -85,23 +85,31 @@ SECTIONS = {
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory) -> Path:
+def warehouse(request) -> Path:
+    """The session's warehouse (conftest: one refresh of a small generated landing)."""
     prebuilt = os.environ.get("REPORTING_TEST_WAREHOUSE")
     if prebuilt:
-        return Path(prebuilt)
-    from datagen.generate import generate
-    from orchestration.refresh import run_refresh
-
-    work = tmp_path_factory.mktemp("reporting")
-    generate(work / "landing", scale=3000, seed=11, end_date=END_DATE)
-    # The refresh points these at its warehouse; give them back afterwards.
-    with pytest.MonkeyPatch.context() as env:
-        for name in ("DAGSTER_HOME", "COMMS_WAREHOUSE_PATH", "COMMS_WAREHOUSE_LANDING"):
-            env.setenv(name, os.environ.get(name, ""))
-        env.setenv("DAGSTER_HOME", str(work / "dagster_home"))
-        summary = run_refresh(work / "landing", work / "warehouse.duckdb")
-    assert summary.succeeded, (summary.failure, summary.dbt_failures)
-    return work / "warehouse.duckdb"
+        path, failures = Path(prebuilt), ""
+    else:
+        built = request.getfixturevalue("built_warehouse")
+        assert built.end_date == END_DATE
+        path = built.path
+        failures = f"{built.summary.failure}; {built.summary.dbt_failures}"
+    with duckdb.connect(str(path), read_only=True) as db:
+        marts = {r[0] for r in db.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+        ).fetchall()}  # fmt: skip
+    needed = {
+        "dim_accounts", "bdg_account_hierarchy", "mart_messaging_kpis",
+        "fct_messaging_contact_days", "fct_campaign_contacts", "fct_responses",
+        "mart_calling_kpis", "mart_campaign_box", "mart_send_report", "fct_send_recipients",
+        "mart_account_usage_daily", "mart_credits_by_billing_period", "fct_text_conversations",
+    }  # fmt: skip
+    missing = sorted(needed - marts)
+    assert not missing, (
+        f"the refresh did not build the marts the reports read: {missing}; {failures}"
+    )
+    return path
 
 
 @pytest.fixture(scope="module")
