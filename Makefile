@@ -46,6 +46,7 @@ docs: setup
 	COMMS_WAREHOUSE_PATH=$(CURDIR)/target/docs.duckdb $(BIN)/dbt docs generate --empty-catalog --quiet
 
 ui: setup
+	$(BIN)/dbt parse --quiet
 	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.dagster_home} COMMS_WAREHOUSE_PATH=$(CURDIR)/$(WAREHOUSE) \
 	COMMS_WAREHOUSE_LANDING=$(CURDIR)/$(LANDING) $(BIN)/dagster dev -m orchestration.definitions
 

@@ -35,6 +35,8 @@ dbt_project = DbtProject(
     # Honour DBT_TARGET_PATH as dbt does, so parallel checkouts don't share a target folder.
     target_path=os.environ.get("DBT_TARGET_PATH", "target"),
 )
+# Under `dagster dev`, parse the project first so the UI shows the current models.
+dbt_project.prepare_if_dev()
 DBT_OP_NAME = "warehouse_dbt_assets"
 
 
