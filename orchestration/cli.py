@@ -134,6 +134,14 @@ def _print_refresh_summary(summary, warehouse: Path) -> None:
     if summary.failure:
         console.print(f"[red]run failed:[/red] {summary.failure}")
     console.print(f"warehouse: {warehouse}  (Dagster run {summary.run_id})")
+    from orchestration.executive_report.assets import reports_dir
+    from orchestration.publishing import published_path
+
+    if published_path(warehouse).exists():
+        console.print(f"for BI tools (read-only): {published_path(warehouse)}")
+    reports = sorted(reports_dir(warehouse).glob("*.html"))
+    if reports:
+        console.print(f"executive reports: {', '.join(str(r) for r in reports)}")
 
 
 def main(argv: list[str] | None = None) -> int:
