@@ -4,7 +4,7 @@ refresh job, its schedules and sensor."""
 import dagster as dg
 
 from orchestration.dbt.assets import warehouse_dbt_assets
-from orchestration.executive_report import executive_report
+from orchestration.executive_report.assets import executive_report
 from orchestration.formula_checks import formula_checks
 from orchestration.landing.assets import load_landing_files
 from orchestration.publishing import mart_and_seed_keys, published_marts_asset

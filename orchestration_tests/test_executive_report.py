@@ -12,7 +12,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from orchestration.executive_report import reports_dir
+from orchestration.executive_report.assets import reports_dir
 from orchestration.executive_report.data import MIN_TEMPLATE_MESSAGES, PERIOD_DAYS, TEMPLATE_DAYS
 from orchestration.executive_report.render import TILES
 from orchestration.publishing import published_path

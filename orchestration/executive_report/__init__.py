@@ -1,11 +1,3 @@
 """The executive report: one self-contained HTML page per admin (top-level) account, rendered
 from the published marts after each refresh (headline KPIs vs the previous week, trends,
 calling funnel, templates by carrier-block rate, credits against the allowance)."""
-
-from orchestration.executive_report.assets import (
-    executive_report,
-    render_reports,
-    reports_dir,
-)
-
-__all__ = ["executive_report", "render_reports", "reports_dir"]
