@@ -1,3 +1,5 @@
+-- Reported to Dagster as a check on the model it proves (a test of several models needs one).
+{{ config(meta={'dagster': {'ref': {'name': 'mart_call_usage_daily'}}}) }}
 -- Fan-out guard for the usage and outcome marts: summed over all rows they give the counts
 -- taken straight from fct_calls (calls that are not child legs). Returns one row when any count disagrees.
 with

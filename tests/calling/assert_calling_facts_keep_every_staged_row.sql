@@ -1,3 +1,5 @@
+-- Reported to Dagster as a check on the model it proves (a test of several models needs one).
+{{ config(meta={'dagster': {'ref': {'name': 'fct_calls'}}}) }}
 -- The calling facts lose no valid row: fct_calls, fct_leads and fct_deals hold exactly the rows
 -- of their staging models (the joins to accounts for the time zone must never drop a row).
 -- Returns one row per fact whose count differs.

@@ -1,3 +1,5 @@
+-- Reported to Dagster as a check on the model it proves (a test of several models needs one).
+{{ config(meta={'dagster': {'ref': {'name': 'mart_calling_kpis'}}}) }}
 -- Fan-out guard: the calling KPI mart, summed over all its rows, gives exactly the counts taken
 -- straight from the facts (outbound counted calls, call leads, call deals). Returns one row with
 -- them when any measure disagrees.

@@ -1,3 +1,5 @@
+-- Reported to Dagster as a check on the model it proves (a test of several models needs one).
+{{ config(meta={'dagster': {'ref': {'name': 'mart_calling_kpis_rollup'}}}) }}
 -- Roll-up guard: every account has exactly one root (an account that is nobody's descendant at
 -- depth > 0), so the roll-up rows of the roots sum to the whole of mart_calling_kpis: nothing is
 -- lost or counted twice across the hierarchy. Returns a row when they disagree.

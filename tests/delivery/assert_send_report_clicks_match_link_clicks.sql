@@ -1,3 +1,5 @@
+-- Reported to Dagster as a check on the model it proves (a test of several models needs one).
+{{ config(meta={'dagster': {'ref': {'name': 'mart_send_report'}}}) }}
 -- Fan-out guard: the clicks of the SMS send report, summed over every send, equal the clicks on
 -- campaign step messages in fct_link_clicks (and likewise per account). Returns offending rows.
 

@@ -1,3 +1,5 @@
+-- Reported to Dagster as a check on the model it proves (a test of several models needs one).
+{{ config(meta={'dagster': {'ref': {'name': 'mart_send_report'}}}) }}
 -- Fan-out guard: sent / delivered / unsubscribed contacts and credits of the SMS send report
 -- equal the same counts taken from fct_send_recipients. Returns offending sends.
 

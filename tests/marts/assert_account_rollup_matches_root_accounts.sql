@@ -1,3 +1,5 @@
+-- Reported to Dagster as a check on the model it proves (a test of several models needs one).
+{{ config(meta={'dagster': {'ref': {'name': 'mart_messaging_kpis'}}}) }}
 -- Sub-account roll-up: sms_sent rolled up to each top-level account through
 -- bdg_account_hierarchy equals the messages of every account whose root it is
 -- (dim_accounts.root_account_id), so nothing is lost or counted under a foreign account.

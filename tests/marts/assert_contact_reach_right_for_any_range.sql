@@ -1,3 +1,5 @@
+-- Reported to Dagster as a check on the model it proves (a test of several models needs one).
+{{ config(meta={'dagster': {'ref': {'name': 'fct_messaging_contact_days'}}}) }}
 -- Spec rule 5: unique-contact KPIs must be right for ANY date range, not only pre-cut days.
 -- For every account and every calendar month and ISO week, contacts_reached computed the
 -- documented way (count distinct over fct_messaging_contact_days) equals the distinct

@@ -1,3 +1,5 @@
+-- Reported to Dagster as a check on the model it proves (a test of several models needs one).
+{{ config(meta={'dagster': {'ref': {'name': 'mart_credits_by_billing_period'}}}) }}
 -- Credits per billing period: periods of an account never overlap, and the credits of all
 -- its periods add up to the credits of its messages on the days those periods cover.
 

@@ -1,3 +1,5 @@
+-- Reported to Dagster as a check on the model it proves (a test of several models needs one).
+{{ config(meta={'dagster': {'ref': {'name': 'mart_messaging_kpis'}}}) }}
 -- Fan-out guard: every additive count of mart_messaging_kpis, summed over the whole mart,
 -- equals the same count taken straight from its fact. Returns one row per mismatch.
 

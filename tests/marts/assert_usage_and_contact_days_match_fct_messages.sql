@@ -1,3 +1,5 @@
+-- Reported to Dagster as a check on the model it proves (a test of several models needs one).
+{{ config(meta={'dagster': {'ref': {'name': 'mart_usage_daily'}}}) }}
 -- Fan-out guard: usage segments / credits and the contact-grain fact's message counts,
 -- summed over their marts, equal the same sums taken from fct_messages.
 
