@@ -17,7 +17,7 @@ from orchestration.executive_report.data import MIN_TEMPLATE_MESSAGES, PERIOD_DA
 from orchestration.executive_report.render import TILES
 from orchestration.publishing import published_path
 from orchestration.refresh import dagster_home, prepare_dbt
-from orchestration.reporting import connect, report
+from orchestration.reporting.api import connect, report
 
 END_DATE = date(2026, 11, 20)
 CHROMIUM = Path("/usr/bin/chromium")

@@ -16,21 +16,15 @@ import pytest
 from openpyxl import load_workbook
 
 from orchestration.cli import main as cli_main
-from orchestration.reporting import (
-    KPI_KEYS,
-    VIEWS,
-    InvalidDateRange,
-    ReportError,
-    UnknownFilterValue,
+from orchestration.reporting.api import KPI_KEYS, VIEWS, ReportError, UnknownFilterValue, report
+from orchestration.reporting.dates import InvalidDateRange, local_today, resolve_range
+from orchestration.reporting.exports import (
     campaign_export,
     contact_list,
     export_campaign,
     export_contacts,
     export_report,
-    report,
-    resolve_range,
 )
-from orchestration.reporting.dates import local_today
 
 END_DATE = date(2026, 11, 20)  # the session warehouse's last day (conftest.END_DATE)
 TODAY = END_DATE  # "today" pinned for every preset
@@ -683,7 +677,7 @@ def test_reads_only_the_marts_through_a_read_only_connection(warehouse):
         text = Path(module.__file__).read_text()
         assert not re.search(r"\b(raw|staging|intermediate|audit|reference)\.\w", text)
         assert re.search(r"\bmarts\.\w", text)
-    from orchestration.reporting import connect
+    from orchestration.reporting.api import connect
 
     with connect(warehouse) as connection, pytest.raises(duckdb.Error, match="read-only"):
         connection.execute("create table marts.nope (i integer)")

@@ -10,7 +10,7 @@ import dagster as dg
 from orchestration.executive_report.data import gather, root_accounts
 from orchestration.executive_report.render import render
 from orchestration.publishing import published_path
-from orchestration.reporting import connect
+from orchestration.reporting.api import connect
 from orchestration.resources import Warehouse
 
 

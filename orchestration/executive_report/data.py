@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from orchestration.reporting import report
+from orchestration.reporting.api import report
 from orchestration.reporting.dates import local_today
 
 PERIOD_DAYS = 7  # headline period, compared with the 7 days before it
