@@ -66,8 +66,10 @@ class WarehouseDbtComponent(DbtProjectComponent):
 
     def execute(self, context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator:
         """`dbt build` of the selected models: seeds, models and their tests in order."""
-        args = ["build", "--full-refresh"] if context.op_config["full_refresh"] else ["build"]
-        _create_missing_incremental_models(dbt)
+        # A new warehouse is built in full: its incrementals were only just created, empty.
+        created = _create_missing_incremental_models(dbt)
+        full_refresh = context.op_config["full_refresh"] or created
+        args = ["build", "--full-refresh"] if full_refresh else ["build"]
         invocation = dbt.cli(args, context=context)
         try:
             yield from invocation.stream()
@@ -79,8 +81,8 @@ class WarehouseDbtComponent(DbtProjectComponent):
             _prune_run_folders(keep=10)
 
 
-def _create_missing_incremental_models(dbt: DbtCliResource) -> None:
-    """Create empty incremental models that do not exist yet (a new warehouse).
+def _create_missing_incremental_models(dbt: DbtCliResource) -> bool:
+    """Create empty incremental models that do not exist yet (a new warehouse); say if any.
 
     `dbt build` runs a model's unit tests before the model, and the unit tests of its incremental
     path read the columns of the existing table, so on a new warehouse they would fail.
@@ -115,6 +117,7 @@ def _create_missing_incremental_models(dbt: DbtCliResource) -> None:
             ],
             target_path=dbt_project.target_path / "bootstrap",
         ).wait()
+    return bool(missing)
 
 
 def _prune_run_folders(keep: int) -> None:
