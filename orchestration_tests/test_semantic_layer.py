@@ -4,9 +4,8 @@ numbers as SQL over the marts and as the reporting API, on one small warehouse.
 `mf` reads the semantic manifest from <project>/target/semantic_manifest.json (a fixed path), and
 the repo's own target/ may be in use by a developer, so the test works in a private "shadow"
 project folder: symlinks to every top-level entry of the repo plus its own target/. The warehouse
-is built there with `dbt build` of the seeds and models only (the data tests and unit tests have
-their own CI jobs, and a unit test failing elsewhere must not hide what this test checks), and
-every mf call runs there with DBT_PROJECT_DIR / DBT_PROFILES_DIR pointing at it.
+is a copy of the session's (conftest.py), parsed there, and every mf call runs there with
+DBT_PROJECT_DIR / DBT_PROFILES_DIR pointing at it.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
@@ -27,12 +25,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from datagen.generate import generate
-from orchestration.landing.loader import load_landing
-
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-END_DATE = date(2026, 11, 20)
 # A two-week window well inside the generated data (local days, inclusive).
 RANGE = (date(2026, 10, 20), date(2026, 11, 2))
 SKIP_IN_SHADOW = {"target", "logs", "warehouse", "dbt_packages", ".git", ".venv", ".dagster_home"}
@@ -72,35 +66,17 @@ def _env(project: Path, warehouse: Path) -> dict[str, str]:
 
 def _dbt(project: Path, env: dict[str, str], *args: str) -> None:
     command = [str(BIN / "dbt"), *args, "--quiet"]
-    for attempt in range(3):  # others edit the project: a half-written model may not parse
-        result = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
-        if result.returncode == 0:
-            return
-        output = result.stdout + result.stderr
-        if "Compilation Error" not in output and "Parsing Error" not in output:
-            break
-        if attempt < 2:
-            time.sleep(60)
-    raise AssertionError(f"dbt {' '.join(args)} failed:\n{output[-4000:]}")
+    result = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, f"dbt {' '.join(args)} failed:\n{output[-4000:]}"
 
 
 @pytest.fixture(scope="module")
-def warehouse(workdir: Path, project: Path) -> Path:
-    """Generate a small landing, load it and build every seed and model into a fresh warehouse.
-
-    For development, SEMANTIC_LAYER_TEST_WAREHOUSE names a warehouse already built from the same
-    generate() call; it is copied instead of rebuilt.
-    """
-    landing, database = workdir / "landing", workdir / "wh.duckdb"
-    env = _env(project, database)
-    prebuilt = os.environ.get("SEMANTIC_LAYER_TEST_WAREHOUSE")
-    if prebuilt:
-        shutil.copy(prebuilt, database)
-        _dbt(project, env, "parse")
-    else:
-        generate(landing, scale=3000, seed=11, end_date=END_DATE)
-        load_landing(landing, database)
-        _dbt(project, env, "build", "--exclude-resource-type", "test", "unit_test")
+def warehouse(workdir: Path, project: Path, built_warehouse) -> Path:
+    """A copy of the session's warehouse (conftest.py), with the shadow project parsed for mf."""
+    database = workdir / "wh.duckdb"
+    shutil.copy(built_warehouse.path, database)
+    _dbt(project, _env(project, database), "parse")
     assert (project / "target" / "semantic_manifest.json").exists()
     return database
 
