@@ -131,8 +131,10 @@ def _run_refresh(
     loaded = _ledger_paths(warehouse)
     new_files = [f for f in files if f.relative_path not in loaded]
     new_days = {f.export_date.isoformat() for f in new_files if f.export_date}
-    if not new_days and new_files and known_days:
-        new_days = {known_days[-1]}  # only misplaced files: any load records their rejection
+    if not new_days and known_days:
+        # Nothing new on any day: a run over the last day loads nothing (and records misplaced
+        # files), and keeps the raw assets, and the source tests checking them, in the run.
+        new_days = {known_days[-1]}
 
     job = defs.resolve_job_def("refresh")
     run_id = str(uuid.uuid4())
@@ -141,7 +143,7 @@ def _run_refresh(
         "loggers": {"console": {"config": {"log_level": "WARNING"}}},
     }
     tags = export_days_tags(known_days, new_days)
-    # With nothing new, build from what the raw tables already hold.
+    # Nothing has ever landed (no export day): build from what the raw tables hold.
     selection = (
         None if tags else [k for k in job.asset_layer.executable_asset_keys if k.path[0] != "raw"]
     )

@@ -50,6 +50,10 @@ def raw_asset_key(entity: str) -> dg.AssetKey:
     return dg.AssetKey(["raw", entity])
 
 
+# The ledger is written by the same loads, and dbt's source tests check it.
+LEDGER_KEY = raw_asset_key("_load_ledger")
+
+
 @dg.multi_asset(
     name="load_landing_files",
     specs=[
@@ -61,6 +65,15 @@ def raw_asset_key(entity: str) -> dg.AssetKey:
             skippable=True,
         )
         for entity in ENTITIES
+    ]
+    + [
+        dg.AssetSpec(
+            LEDGER_KEY,
+            description="The load ledger: every landing file seen, loaded, rejected or duplicate.",
+            group_name="raw",
+            kinds={"duckdb"},
+            skippable=True,
+        )
     ],
     partitions_def=export_days,
     backfill_policy=dg.BackfillPolicy.single_run(),
@@ -70,7 +83,7 @@ def raw_asset_key(entity: str) -> dg.AssetKey:
 def load_landing_files(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Load the new files of the selected export days; files already in the ledger are skipped."""
     days = {_day(key) for key in context.partition_keys}
-    entities = {key.path[-1] for key in context.selected_asset_keys}
+    entities = {key.path[-1] for key in context.selected_asset_keys if key != LEDGER_KEY}
     results = load_landing(
         warehouse.landing_root,
         warehouse.database,
@@ -98,6 +111,16 @@ def load_landing_files(context: dg.AssetExecutionContext, warehouse: Warehouse):
                 "rejections": dg.MetadataValue.md(
                     "\n".join(f"- {r.reason}" for r in loaded if r.status == "rejected") or "none"
                 ),
+            },
+        )
+
+    if LEDGER_KEY in context.selected_asset_keys:
+        done = [r for r in results if r.status != "skipped"]
+        yield dg.MaterializeResult(
+            asset_key=LEDGER_KEY,
+            metadata={
+                status: sum(r.status == status for r in done)
+                for status in ("loaded", "rejected", "duplicate")
             },
         )
 
