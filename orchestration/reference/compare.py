@@ -1,0 +1,99 @@
+"""Key-for-key comparison of a published report with the reference report."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+TOLERANCE = 1e-9
+
+
+def _same_number(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return math.isclose(a, b, rel_tol=TOLERANCE, abs_tol=TOLERANCE)
+    return False
+
+
+def _order_key(row: Any) -> str:
+    # Rows tied on the view's sort order may come in either order: compare them as a multiset.
+    def rounded(v):
+        if isinstance(v, float):
+            return round(v, 6)
+        if isinstance(v, dict):
+            return {k: rounded(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [rounded(x) for x in v]
+        return v
+
+    return json.dumps(rounded(row), sort_keys=True, default=str)
+
+
+# Columns that name a row of a view's table, most specific first: rows are matched on them.
+ROW_KEYS = (
+    ("campaign_id", "step_number", "link_id"),
+    ("campaign_id", "step_number"),
+    ("account_id", "period_start"),
+    ("conversation_id",),
+    ("period_start",),
+    ("step_number",),
+    ("outcome",),
+    ("label_id",),
+    ("user_id",),
+    ("inbox_id",),
+    ("hour_of_day",),
+    ("campaign_id",),
+    ("account_id", "contact_id"),
+)
+
+
+def _row_key(rows: list) -> tuple[str, ...] | None:
+    for key in ROW_KEYS:
+        if rows and all(isinstance(r, dict) and all(k in r for k in key) for r in rows):
+            return key
+    return None
+
+
+def _list_differences(published: list, reference: list, path: str) -> list[str]:
+    key = _row_key(published + reference)
+    if key is None:
+        if len(published) != len(reference):
+            return [f"{path}: {len(published)} rows published, {len(reference)} in reference"]
+        pairs = zip(
+            sorted(published, key=_order_key), sorted(reference, key=_order_key), strict=True
+        )
+        return [d for i, (a, b) in enumerate(pairs) for d in differences(a, b, f"{path}[{i}]")]
+    ours = {tuple(r[k] for k in key): r for r in reference}
+    theirs = {tuple(r[k] for k in key): r for r in published}
+    out = []
+    for ident in sorted(set(ours) | set(theirs), key=str):
+        where = f"{path}[{', '.join(f'{k}={v}' for k, v in zip(key, ident, strict=True))}]"
+        if ident not in theirs:
+            out.append(f"{where}: row missing in published, reference={ours[ident]!r}")
+        elif ident not in ours:
+            out.append(f"{where}: row published={theirs[ident]!r}, not in reference")
+        else:
+            out.extend(differences(theirs[ident], ours[ident], where))
+    return out
+
+
+def differences(published: Any, reference: Any, path: str = "") -> list[str]:
+    """Every place the two differ: ``path: published=.. reference=..`` (floats within 1e-9)."""
+    if isinstance(published, dict) and isinstance(reference, dict):
+        out = []
+        for key in sorted(set(published) | set(reference), key=str):
+            where = f"{path}.{key}" if path else str(key)
+            if key not in published:
+                out.append(f"{where}: missing in published, reference={reference[key]!r}")
+            elif key not in reference:
+                out.append(f"{where}: published={published[key]!r}, not in reference")
+            else:
+                out.extend(differences(published[key], reference[key], where))
+        return out
+    if isinstance(published, list) and isinstance(reference, list):
+        return _list_differences(published, reference, path)
+    if published == reference or _same_number(published, reference):
+        return []
+    return [f"{path}: published={published!r} reference={reference!r}"]

@@ -1,0 +1,276 @@
+"""Per-row facts every view reads: local days, delivery outcome, segments and credits,
+inbound attribution, what a reply is, opt-out language, enrollment links, talk time.
+
+Each rule cites the kpi-spec section it implements. Everything is recomputed from the staged rows.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from orchestration.reference.segments import segment_count
+from orchestration.reference.staged import CodeLists, Row, code_lists, drop_cross_account_references
+
+ATTRIBUTION_WINDOW_DAYS = 30  # dbt var attribution_window_days (kpi-spec "Attribution")
+CONVERSATION_MIN_SECONDS = 90  # dbt var conversation_min_seconds (kpi-spec "Calling")
+MMS_CREDIT_COST = 3  # dbt var mms_credit_cost (kpi-spec "SMS segments and credits")
+
+# kpi-spec "Message status": ties on occurred_at go to the most advanced status.
+STATUS_RANK = {
+    "queued": 1, "sending": 2, "sent": 3, "canceled": 4, "undelivered": 5, "failed": 5,
+    "received": 6, "delivered": 6, "read": 7,
+}  # fmt: skip
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+@dataclass
+class World:
+    """The staged rows of one warehouse, indexed, with the derived facts added to each row."""
+
+    rows: dict[str, list[Row]]
+    codes: CodeLists = field(default_factory=code_lists)
+
+    def __post_init__(self) -> None:
+        drop_cross_account_references(self.rows)
+        r = self.rows
+        self.accounts = {a["account_id"]: a for a in r["accounts"]}
+        self.children: dict[str, list[str]] = defaultdict(list)
+        for a in r["accounts"]:
+            if a["parent_account_id"] in self.accounts:
+                self.children[a["parent_account_id"]].append(a["account_id"])
+        self.campaigns = {c["campaign_id"]: c for c in r["campaigns"]}
+        self.users = {u["user_id"]: u for u in r["users"]}
+        self.inboxes = {i["inbox_id"]: i for i in r["inboxes"]}
+        self.phone_numbers = {p["phone_number_id"]: p for p in r["phone_numbers"]}
+        self.labels = {lb["label_id"]: lb for lb in r["labels"]}
+        self.enrollments = {e["enrollment_id"]: e for e in r["campaign_enrollments"]}
+        self.messages = {m["message_id"]: m for m in r["messages"]}
+        self.leads = {lead["lead_id"]: lead for lead in r["leads"]}
+        self.calls = {c["call_id"]: c for c in r["calls"]}
+        self._message_facts()
+        self._inbound_facts()
+        self._opt_event_facts()
+        self._call_facts()
+
+    # ------------------------------------------------------------------ time (ground rule 1)
+
+    def local(self, ts: datetime, account_id: str) -> datetime:
+        """``ts`` in the account's time zone (ground rule 1: days are local)."""
+        return ts.astimezone(_zone(self.accounts[account_id]["time_zone"]))
+
+    def day(self, ts: datetime | None, account_id: str) -> date | None:
+        return None if ts is None else self.local(ts, account_id).date()
+
+    def descendants(self, account_id: str) -> list[str]:
+        """The account and all its descendants, any depth (ground rule 2: accounts roll up)."""
+        out, todo = [], [account_id]
+        while todo:
+            current = todo.pop()
+            out.append(current)
+            todo.extend(self.children.get(current, []))
+        return out
+
+    # ------------------------------------------------------------------ messages
+
+    def _message_facts(self) -> None:
+        events: dict[str, list[Row]] = defaultdict(list)
+        for e in self.rows["message_events"]:
+            events[e["message_id"]].append(e)
+        for m in self.rows["messages"]:
+            m["day"] = self.day(m["created_at"], m["account_id"])
+            m["hour"] = self.local(m["created_at"], m["account_id"]).hour
+            m["is_mms"] = (m["media_count"] or 0) > 0
+            m["segments"] = self._segments(m)
+            # kpi-spec "SMS segments and credits": SMS cost their segments, an MMS a flat cost.
+            m["credits"] = MMS_CREDIT_COST if m["is_mms"] else m["segments"]
+            final = self._final_event(events.get(m["message_id"], []))
+            m["final_status"] = final and final["status"]
+            m["outcome"] = self._outcome(final) if m["direction"] == "outbound" else None
+            m["is_canceled"] = m["outcome"] == "canceled"
+            m["was_soft_bounced"] = any(
+                e["status"] in ("undelivered", "failed")
+                and self.codes.error_outcome.get(str(e["error_code"])) == "soft_bounce"
+                for e in events.get(m["message_id"], [])
+            )
+        # Outbound messages that reached the contact, per conversation (account x contact),
+        # in time order: the base of attribution, replies and streaks.
+        self.outbound_by_contact: dict[tuple[str, str], list[Row]] = defaultdict(list)
+        self.by_contact: dict[tuple[str, str], list[Row]] = defaultdict(list)
+        for m in sorted(self.rows["messages"], key=lambda m: (m["created_at"], m["message_id"])):
+            key = (m["account_id"], m["contact_id"])
+            if m["direction"] == "outbound" and not m["is_canceled"]:
+                self.outbound_by_contact[key].append(m)
+            if not m["is_canceled"]:
+                self.by_contact[key].append(m)
+
+    @staticmethod
+    def _segments(m: Row) -> int:
+        # kpi-spec: a missing body takes the platform's num_segments; an empty body is 1.
+        if m["body"] is None:
+            return m["num_segments"] or 0
+        return segment_count(m["body"])
+
+    @staticmethod
+    def _final_event(events: list[Row]) -> Row | None:
+        # kpi-spec "Message status": the latest event by occurred_at, ties: most advanced status.
+        if not events:
+            return None
+        return max(events, key=lambda e: (e["occurred_at"], STATUS_RANK.get(e["status"], 0)))
+
+    def _outcome(self, final: Row | None) -> str:
+        # kpi-spec "Message status" table.
+        status = final and final["status"]
+        if status in ("delivered", "read"):
+            return "delivered"
+        if status in ("undelivered", "failed"):
+            return self.codes.error_outcome.get(str(final["error_code"]), "other_failure")
+        if status == "canceled":
+            return "canceled"
+        return "pending"
+
+    # ------------------------------------------------------------------ inbound messages
+
+    def _inbound_facts(self) -> None:
+        self.enrollments_by_pair: dict[tuple[str, str], list[Row]] = defaultdict(list)
+        for e in sorted(self.enrollments.values(), key=lambda e: e["enrolled_at"]):
+            self.enrollments_by_pair[(e["campaign_id"], e["contact_id"])].append(e)
+        for m in self.rows["messages"]:
+            if m["direction"] == "inbound":
+                self._attribute(m)
+                self._detect_opt_out(m)
+            else:
+                m["attributed_campaign_id"] = m["campaign_id"]
+                m["attributed_template_id"] = m["template_id"]
+                m["attributed_step_number"] = m["step_number"]
+                m["attributed_enrollment_id"] = m["enrollment_id"]
+                m["is_reply"] = False
+
+    def latest_outbound_before(self, account_id, contact_id, ts, campaign_id=None) -> Row | None:
+        """The latest outbound message to the contact strictly before ``ts`` (of one campaign
+        when given)."""
+        sent = self.outbound_by_contact.get((account_id, contact_id), [])
+        i = bisect.bisect_left([m["created_at"] for m in sent], ts)
+        for m in reversed(sent[:i]):
+            if campaign_id is None or m["campaign_id"] == campaign_id:
+                return m
+        return None
+
+    def enrollment_at(self, campaign_id, contact_id, ts) -> Row | None:
+        """The contact's latest enrollment in the campaign that started at or before ``ts``
+        (kpi-spec: an inbound message is never tied to an enrollment that starts after it)."""
+        before = [
+            e for e in self.enrollments_by_pair.get((campaign_id, contact_id), [])
+            if e["enrolled_at"] <= ts
+        ]  # fmt: skip
+        return before[-1] if before else None
+
+    def _attribute(self, m: Row) -> None:
+        # kpi-spec "Attribution of an inbound message": the latest outbound message to the same
+        # contact from the same account before it, within the window; the platform's
+        # campaign_id wins when present.
+        window = self.latest_outbound_before(m["account_id"], m["contact_id"], m["created_at"])
+        if window and window["created_at"] < m["created_at"] - timedelta(
+            days=ATTRIBUTION_WINDOW_DAYS
+        ):
+            window = None
+        campaign = m["campaign_id"] or (window and window["campaign_id"])
+        same = window if window and window["campaign_id"] == campaign else None
+        m["attributed_campaign_id"] = campaign
+        m["attributed_template_id"] = m["template_id"] or (same and same["template_id"])
+        m["attributed_step_number"] = (
+            m["step_number"] if m["step_number"] is not None else same and same["step_number"]
+        )
+        enrollment = m["enrollment_id"] or (same and same["enrollment_id"])
+        if enrollment is None and campaign is not None:
+            found = self.enrollment_at(campaign, m["contact_id"], m["created_at"])
+            enrollment = found and found["enrollment_id"]
+        if enrollment and self.enrollments[enrollment]["enrolled_at"] > m["created_at"]:
+            enrollment = None
+        m["attributed_enrollment_id"] = enrollment
+        # kpi-spec "What a reply is": an inbound message that follows an outbound message of
+        # that campaign to that contact (a keyword opener precedes every message of its campaign).
+        m["is_reply"] = campaign is not None and (
+            self.latest_outbound_before(m["account_id"], m["contact_id"], m["created_at"], campaign)
+            is not None
+        )
+
+    def _detect_opt_out(self, m: Row) -> None:
+        # kpi-spec "Opt-outs": the whole body, trimmed and case-folded, is a keyword; opt-out
+        # language is a phrase inside the body, published apart from keyword opt-outs.
+        body = m["body"]
+        lowered = None if body is None else body.translate({9: 32, 10: 32, 13: 32}).lower()
+        kind = None if lowered is None else self.codes.opt_keywords.get(lowered.strip())
+        m["is_keyword_opt_out"] = kind == "opt_out"
+        m["has_opt_out_language"] = (
+            lowered is not None
+            and not m["is_keyword_opt_out"]
+            and any(p in lowered for p in self.codes.opt_out_phrases)
+        )
+        m["is_opt_out_message"] = m["is_keyword_opt_out"] or m["has_opt_out_language"]
+
+    # ------------------------------------------------------------------ opt events
+
+    def _opt_event_facts(self) -> None:
+        # kpi-spec "Opt-outs": an opt event belongs to a campaign when it names the campaign,
+        # one of its enrollments, or a message attributed to it.
+        for o in self.rows["opt_events"]:
+            o["day"] = self.day(o["occurred_at"], o["account_id"])
+            message = self.messages.get(o["message_id"]) if o["message_id"] else None
+            enrollment = self.enrollments.get(o["enrollment_id"]) if o["enrollment_id"] else None
+            campaign = (
+                o["campaign_id"]
+                or (enrollment and enrollment["campaign_id"])
+                or (message and message["attributed_campaign_id"])
+            )
+            o["linked_campaign_id"] = campaign
+            if enrollment is None and message and message["attributed_enrollment_id"]:
+                enrollment = self.enrollments.get(message["attributed_enrollment_id"])
+            if enrollment is None and campaign:
+                enrollment = self.enrollment_at(campaign, o["contact_id"], o["occurred_at"])
+            o["linked_enrollment_id"] = enrollment and enrollment["enrollment_id"]
+            o["linked_message"] = message
+
+    # ------------------------------------------------------------------ calls
+
+    def _call_facts(self) -> None:
+        for c in self.rows["calls"]:
+            c["day"] = self.day(c["started_at"], c["account_id"])
+            # kpi-spec "Calling": talk time = ended_at - answered_at, fractional seconds kept;
+            # unknown without ended_at.
+            c["talk_seconds"] = (
+                (c["ended_at"] - c["answered_at"]).total_seconds()
+                if c["answered_at"] is not None and c["ended_at"] is not None
+                else None
+            )
+            raw = (c["outcome"] or "").strip().lower()
+            c["outcome_key"], c["outcome_label"] = (
+                self.codes.call_outcomes.get(raw, (c["outcome"], c["outcome"]))
+                if c["outcome"] is not None
+                else (None, None)
+            )
+        for lead in self.rows["leads"]:
+            lead["day"] = self.day(lead["created_at"], lead["account_id"])
+        for d in self.rows["deals"]:
+            d["day"] = self.day(d["closed_at"], d["account_id"])
+
+
+def in_range(day: date | None, start: date | None, end: date | None) -> bool:
+    """Ground rule 1: ``[from, to]`` inclusive in local days; None bounds are open."""
+    if day is None:
+        return False
+    return (start is None or day >= start) and (end is None or day <= end)
+
+
+def load_world(con) -> World:
+    from orchestration.reference.staged import read_staged
+
+    return World(read_staged(con))

@@ -1,0 +1,283 @@
+"""The messaging view (kpi-spec "Messaging (Reporting page)"): headline KPIs, rows per period,
+labels and reply rate per step."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from orchestration.reference.facts import World
+from orchestration.reference.scope import Scope, median, rate
+
+PERIOD_COUNTS = (
+    "sms_sent", "sms_segments_sent", "carrier_blocked_messages", "campaign_messages_sent",
+    "delivered_first_messages", "first_messages_sent", "replies_received", "opt_out_messages",
+    "leads",
+)  # fmt: skip
+
+
+def _chosen(s: Scope, campaign_id, template_id) -> bool:
+    # kpi-spec "Messaging" selection: with campaigns or templates chosen, only their messages.
+    return s.campaign_chosen(campaign_id) and s.template_chosen(template_id)
+
+
+def message_counts(w: World, s: Scope, days=None) -> dict[str, Any]:
+    """sms_sent .. leads over the selected messages (kpi-spec "Messaging" table rows 2-6, 11)."""
+    dated = s.dated if days is None else days
+    out: dict[str, Any] = dict.fromkeys((*PERIOD_COUNTS, "delivered_messages"), 0)
+    reached, opted_out = set(), set()
+    for m in w.rows["messages"]:
+        if not (s.owns(m) and dated(m["day"])):
+            continue
+        if not _chosen(s, m["attributed_campaign_id"], m["attributed_template_id"]):
+            continue
+        if m["direction"] == "outbound" and not m["is_canceled"]:
+            # sms_sent: outbound created in range, MMS included, canceled excluded.
+            out["sms_sent"] += 1
+            out["sms_segments_sent"] += 0 if m["is_mms"] else m["segments"]
+            out["delivered_messages"] += m["outcome"] == "delivered"
+            reached.add(m["contact_id"])
+            if m["campaign_id"] is not None:
+                out["campaign_messages_sent"] += 1
+                out["carrier_blocked_messages"] += m["outcome"] == "carrier_blocked"
+        elif m["direction"] == "inbound":
+            # replies_received: inbound messages attributed to the selection.
+            out["replies_received"] += 1
+            out["opt_out_messages"] += m["is_opt_out_message"]
+            if m["is_opt_out_message"]:
+                opted_out.add(m["contact_id"])
+    # delivery_rate: the first outbound message of each enrollment; replies excluded.
+    for m in first_messages(w).values():
+        if s.owns(m) and dated(m["day"]) and _chosen(s, m["campaign_id"], m["template_id"]):
+            out["first_messages_sent"] += 1
+            out["delivered_first_messages"] += m["outcome"] == "delivered"
+    for lead in w.rows["leads"]:
+        # leads: channel sms, created in range, attributed to the selected campaigns.
+        if lead["channel"] != "sms" or not (s.owns(lead) and dated(lead["day"])):
+            continue
+        message = w.messages.get(lead["message_id"]) if lead["message_id"] else None
+        campaign = lead["campaign_id"] or (message and message["attributed_campaign_id"])
+        template = message and message["attributed_template_id"]
+        out["leads"] += _chosen(s, campaign, template)
+    out["contacts_reached"] = len(reached)
+    out["opted_out_contacts"] = len(opted_out)
+    return out
+
+
+def first_messages(w: World) -> dict[str, dict]:
+    """The first outbound message (reaching the contact) of each campaign enrollment."""
+    firsts: dict[str, dict] = {}
+    for m in sorted(w.rows["messages"], key=lambda m: (m["created_at"], m["message_id"])):
+        if m["direction"] == "outbound" and not m["is_canceled"] and m["enrollment_id"]:
+            firsts.setdefault(m["enrollment_id"], m)
+    return firsts
+
+
+def campaign_counters(w: World, s: Scope) -> dict[str, int]:
+    """campaigns_created split standard / keyword: created_at in range (campaign filter only)."""
+    out = {"campaigns_created": 0, "standard_campaigns_created": 0, "keyword_campaigns_created": 0}
+    for c in w.campaigns.values():
+        if (
+            s.owns(c)
+            and s.dated(w.day(c["created_at"], c["account_id"]))
+            and s.campaign_chosen(c["campaign_id"])
+        ):
+            out["campaigns_created"] += 1
+            out[f"{c['campaign_type']}_campaigns_created"] += 1
+    return out
+
+
+def ai_filtered_contacts(w: World, s: Scope) -> int:
+    """Unique contacts with an ai_filter opt_event in range (in the selected campaigns)."""
+    return len(
+        {
+            o["contact_id"]
+            for o in w.rows["opt_events"]
+            if o["method"] == "ai_filter"
+            and o["direction"] == "opt_out"
+            and s.owns(o)
+            and s.dated(o["day"])
+            and s.campaign_chosen(o["linked_campaign_id"])
+            and s.template_chosen(
+                o["linked_message"] and o["linked_message"]["attributed_template_id"]
+            )
+        }
+    )
+
+
+def reply_rate(w: World, s: Scope) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """kpi-spec "reply_rate": contacts whose first reply to a selected campaign falls in range
+    over the contacts enrolled in the selected campaigns (and sent the selected templates); with
+    no campaign chosen, the campaigns launched in range. A contact counts once, at the step of
+    its first reply; the per-step rows add up to the headline."""
+    if s.campaign_ids is not None:
+        campaigns = {c for c in s.campaign_ids if c in w.campaigns and s.owns(w.campaigns[c])}
+    else:
+        campaigns = {
+            c["campaign_id"]
+            for c in w.campaigns.values()
+            if s.owns(c) and s.dated(w.day(c["launched_at"], c["account_id"]))
+        }
+    sent: dict[tuple[str, str], list[dict]] = defaultdict(list)  # (campaign, contact) -> sent
+    for m in w.rows["messages"]:
+        if m["direction"] == "outbound" and not m["is_canceled"] and m["campaign_id"] in campaigns:
+            sent[(m["campaign_id"], m["contact_id"])].append(m)
+    enrolled = {
+        (e["campaign_id"], e["contact_id"])
+        for e in w.enrollments.values()
+        if e["campaign_id"] in campaigns
+        and (
+            s.template_ids is None
+            or any(
+                m["template_id"] in s.template_ids
+                for m in sent[(e["campaign_id"], e["contact_id"])]
+            )
+        )
+    }
+    first_reply: dict[tuple[str, str], dict] = {}
+    for m in sorted(w.rows["messages"], key=lambda m: (m["created_at"], m["message_id"])):
+        if m["direction"] == "inbound" and m["is_reply"]:
+            first_reply.setdefault((m["attributed_campaign_id"], m["contact_id"]), m)
+    counted: dict[str, dict] = {}  # contact -> its earliest counted first reply
+    for pair in sorted(enrolled, key=lambda p: (p[1], p[0])):
+        reply = first_reply.get(pair)
+        if reply and s.dated(reply["day"]) and s.template_chosen(reply["attributed_template_id"]):
+            best = counted.get(pair[1])
+            if best is None or (reply["created_at"], reply["message_id"]) < (
+                best["created_at"],
+                best["message_id"],
+            ):
+                counted[pair[1]] = reply
+    totals = {
+        "replied_contacts": len(counted),
+        "enrolled_contacts": len({contact for _, contact in enrolled}),
+    }
+    step_sent: dict[Any, set] = defaultdict(set)
+    for pair in enrolled:
+        for m in sent[pair]:
+            if s.template_chosen(m["template_id"]):
+                step_sent[m["step_number"]].add(pair[1])
+    step_replied: dict[Any, int] = defaultdict(int)
+    for reply in counted.values():
+        step_replied[reply["attributed_step_number"]] += 1
+    steps = [
+        {
+            "step_number": step,
+            "replied_contacts": step_replied.get(step, 0),
+            "step_contacts_sent": len(step_sent.get(step, ())),
+            "reply_rate": rate(step_replied.get(step, 0), len(step_sent.get(step, ()))),
+        }
+        for step in sorted(set(step_sent) | set(step_replied), key=lambda v: (v is None, v or 0))
+    ]
+    return totals, steps
+
+
+def response_streaks(w: World, s: Scope) -> list[tuple[Any, float | None]]:
+    """kpi-spec "median_response_seconds" (ignores campaign and template filters): per
+    conversation (contact x account), each inbound message that starts an unanswered streak,
+    with the seconds until the next outbound message sent by a person (send_type manual), or
+    None when the streak is never answered. Returns (local day of the streak, seconds)."""
+    out = []
+    for (account_id, _contact), messages in w.by_contact.items():
+        if account_id not in s.account_ids:
+            continue
+        start = None
+        for m in messages:
+            if m["direction"] == "inbound" and start is None:
+                start = m
+            elif m["direction"] == "outbound" and m["send_type"] == "manual" and start:
+                out.append((start["day"], (m["created_at"] - start["created_at"]).total_seconds()))
+                start = None
+        if start is not None:
+            out.append((start["day"], None))
+    return [(day, seconds) for day, seconds in out if s.dated(day)]
+
+
+def labels(w: World, s: Scope) -> list[dict[str, Any]]:
+    """kpi-spec "Labels" (ignores campaign and template filters): per label, contacts with the
+    label added in range and its share of all label assignments in range. An assignment is a
+    label going on a contact that does not have it (a repeated "added" is not a new one)."""
+    history = sorted(w.rows["contact_labels"], key=lambda e: (e["occurred_at"], e["event_id"]))
+    has: set[tuple[str, str]] = set()
+    assignments: dict[str, list[str]] = defaultdict(list)
+    for e in history:
+        key = (e["contact_id"], e["label_id"])
+        if e["action"] == "removed":
+            has.discard(key)
+        elif key not in has:
+            has.add(key)
+            day = w.day(e["occurred_at"], e["account_id"])
+            if s.owns(e) and s.dated(day):
+                assignments[e["label_id"]].append(e["contact_id"])
+    total = sum(len(v) for v in assignments.values())
+    rows = []
+    for label_id, contacts in assignments.items():
+        label = w.labels.get(label_id)
+        rows.append(
+            {
+                "label": label["label_name"] if label else label_id,
+                "label_id": label_id,
+                "label_contacts": len(set(contacts)),
+                "label_assignments": len(contacts),
+                "label_share": len(contacts) / total,
+            }
+        )
+    return sorted(rows, key=lambda r: (-r["label_contacts"], r["label"]))
+
+
+def messaging(w: World, s: Scope):
+    kpis: dict[str, Any] = dict(campaign_counters(w, s))
+    kpis.update(message_counts(w, s))
+    kpis["ai_filtered_contacts"] = ai_filtered_contacts(w, s)
+    totals, steps = reply_rate(w, s)
+    kpis.update(totals)
+    streaks = response_streaks(w, s)
+    answered = [sec for _, sec in streaks if sec is not None]
+    kpis["median_response_seconds"] = median(answered)
+    kpis["responses_measured"] = len(answered)
+    kpis["unanswered_streaks"] = len(streaks) - len(answered)
+    kpis["carrier_block_rate"] = rate(
+        kpis["carrier_blocked_messages"], kpis["campaign_messages_sent"]
+    )
+    kpis["delivery_rate"] = rate(kpis["delivered_first_messages"], kpis["first_messages_sent"])
+    kpis["opt_out_rate"] = rate(kpis["opt_out_messages"], kpis["sms_sent"])
+    kpis["opt_out_rate_contacts"] = rate(kpis["opted_out_contacts"], kpis["contacts_reached"])
+    kpis["ai_filtering_rate"] = rate(kpis["ai_filtered_contacts"], kpis["contacts_reached"])
+    kpis["reply_rate"] = rate(kpis["replied_contacts"], kpis["enrolled_contacts"])
+    kpis["sms_to_lead_rate"] = rate(kpis["leads"], kpis["sms_sent"])
+    kpis["sms_to_lead_rate_delivered"] = rate(kpis["leads"], kpis["delivered_messages"])
+    kpis["contact_to_lead_rate"] = rate(kpis["leads"], kpis["contacts_reached"])
+    return kpis, _period_rows(w, s, streaks), {"labels": labels(w, s), "reply_rate_by_step": steps}
+
+
+def _period_rows(w: World, s: Scope, streaks) -> list[dict[str, Any]]:
+    """One row per period (bucket) holding any selected message, lead or response."""
+    periods = {
+        s.period(m["day"])
+        for m in w.rows["messages"]
+        if s.owns(m)
+        and s.dated(m["day"])
+        and _chosen(s, m["attributed_campaign_id"], m["attributed_template_id"])
+    }
+    periods |= {
+        s.period(lead["day"])
+        for lead in w.rows["leads"]
+        if lead["channel"] == "sms" and s.owns(lead) and s.dated(lead["day"])
+    }
+    periods |= {s.period(day) for day, _ in streaks}
+    rows = []
+    for start in sorted(periods):
+        counts = message_counts(
+            w, s, days=lambda d, start=start: d is not None and s.dated(d) and s.period(d) == start
+        )
+        answered = [sec for day, sec in streaks if sec is not None and s.period(day) == start]
+        row = {"period_start": start, **{k: counts.get(k, 0) for k in PERIOD_COUNTS}}
+        row["median_response_seconds"] = median(answered)
+        row["responses_measured"] = len(answered)
+        row["carrier_block_rate"] = rate(
+            row["carrier_blocked_messages"], row["campaign_messages_sent"]
+        )
+        row["delivery_rate"] = rate(row["delivered_first_messages"], row["first_messages_sent"])
+        row["opt_out_rate"] = rate(row["opt_out_messages"], row["sms_sent"])
+        rows.append(row)
+    return rows

@@ -1,0 +1,116 @@
+"""The reference report: the same JSON shape as the reporting API's ``Report.to_dict()``,
+every number computed by this package from the staged rows."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import Any
+
+from orchestration.reference.calling import calling
+from orchestration.reference.facts import World
+from orchestration.reference.messaging import messaging
+from orchestration.reference.scope import Scope, resolve_preset
+
+VIEWS: dict[str, Callable[[World, Scope], tuple]] = {
+    "messaging": messaging,
+    "calling": calling,
+}
+UNDATED_VIEWS = ("campaign-box", "send-report", "suppressions")
+
+
+def _account_ids(w: World, account_id: str, include_sub_accounts: bool) -> list[str]:
+    """The account alone, or it and its descendants ordered by depth then id (ground rule 2)."""
+    if not include_sub_accounts:
+        return [account_id]
+    out, level, depth = [], [account_id], 0
+    while level:
+        out.extend(sorted(level))
+        level = [child for parent in level for child in w.children.get(parent, [])]
+        depth += 1
+    return out
+
+
+def _list(values: str | Iterable | None) -> list | None:
+    if values is None:
+        return None
+    values = [values] if isinstance(values, str | int) else list(dict.fromkeys(values))
+    return values or None
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    return value
+
+
+def reference_report(
+    w: World,
+    view: str,
+    account_id: str,
+    include_sub_accounts: bool = False,
+    date_range: Any = "last_7_days",
+    today: date | None = None,
+    campaign_ids=None,
+    template_ids=None,
+    step_numbers=None,
+    tracker: str | None = None,
+    contact_id: str | None = None,
+    bucket: str = "day",
+) -> dict[str, Any]:
+    """One view for one request, as the API's ``Report.to_dict()`` shapes it. ``today`` is the
+    local day in the account's time zone the presets resolve from (ground rule 1)."""
+    account = w.accounts[account_id]
+    account_ids = _account_ids(w, account_id, include_sub_accounts)
+    if today is None:
+        today = w.local(datetime.now().astimezone(), account_id).date()
+    start, end = (None, None) if view in UNDATED_VIEWS else resolve_preset(date_range, today)
+    campaigns, templates, steps = _list(campaign_ids), _list(template_ids), _list(step_numbers)
+    scope = Scope(
+        account_id=account_id,
+        account_ids=tuple(account_ids),
+        date_from=start,
+        date_to=end,
+        campaign_ids=None if campaigns is None else frozenset(campaigns),
+        template_ids=None if templates is None else frozenset(templates),
+        step_numbers=None if steps is None else frozenset(int(x) for x in steps),
+        tracker=tracker,
+        contact_id=contact_id,
+        bucket=bucket,
+        today=today,
+    )
+    kpis, rows, sections = VIEWS[view](w, scope)
+    filters = {
+        "campaign_ids": campaigns,
+        "template_ids": templates,
+        "step_numbers": steps,
+        "tracker": tracker,
+        "contact_id": contact_id,
+        "bucket": bucket,
+        "date_range": None
+        if view in UNDATED_VIEWS
+        else (list(date_range) if isinstance(date_range, tuple | list) else date_range),
+    }
+    return jsonable(
+        {
+            "view": view,
+            "account_id": account_id,
+            "include_sub_accounts": include_sub_accounts,
+            "account_ids": account_ids,
+            "time_zone": account["time_zone"],
+            "today": today,
+            "date_from": start,
+            "date_to": end,
+            "filters": {k: v for k, v in filters.items() if v is not None},
+            "kpis": kpis,
+            "rows": rows,
+            "sections": sections,
+        }
+    )
