@@ -1,0 +1,255 @@
+"""Mismatch classes the random differential tests found, each as the smallest world that shows
+it and the request that exposes it (the kpi-spec rule it concerns in ``rule``).
+
+Every world is built in the same batch as the random ones (test_differential.py), under its own
+ID prefix ``rg_<name>_``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+T0 = datetime(2026, 10, 10, 15, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    rule: str
+    request: dict[str, Any]
+    rows: dict[str, list[dict]] = field(repr=False, default_factory=dict)
+
+
+def _base(time_zone: str = "UTC", allowance: int | None = 100) -> dict[str, list[dict]]:
+    """One account with a user, a member inbox, a number and a contact."""
+    return {
+        "accounts": [{"account_id": "a0", "parent_account_id": None, "name": "A",
+                      "time_zone": time_zone,
+                      "monthly_credit_allowance": allowance, "billing_cycle_anchor_day": 1,
+                      "created_at": T0 - timedelta(days=90)}],
+        "users": [{"user_id": "u0", "account_id": "a0", "full_name": "Dana"}],
+        "inboxes": [{"inbox_id": "i0", "account_id": "a0", "name": "Dana", "inbox_type": "member",
+                     "owner_user_id": "u0"}],
+        "phone_numbers": [{"phone_number_id": "p0", "account_id": "a0", "e164": "+15550100",
+                           "friendly_name": "Main line", "inbox_id": "i0",
+                           "is_tracking_number": True}],
+        "contacts": [{"contact_id": "c0", "account_id": "a0", "phone": "5550101",
+                      "created_at": T0 - timedelta(days=5)}],
+    }  # fmt: skip
+
+
+def _msg(mid: str, direction: str, minutes: float, **more) -> dict[str, Any]:
+    row = {"message_id": mid, "account_id": "a0", "contact_id": "c0", "direction": direction,
+           "created_at": T0 + timedelta(minutes=minutes), "phone_number_id": "p0",
+           "inbox_id": "i0", "body": "ok", "media_count": 0}  # fmt: skip
+    row.update(more)
+    return row
+
+
+def _campaign(cid: str, kind: str = "standard", launched_days: float = 0) -> list[dict]:
+    return [{"campaign_id": cid, "account_id": "a0", "name": cid, "campaign_type": kind,
+             "created_at": T0 - timedelta(days=20),
+             "launched_at": T0 + timedelta(days=launched_days)}]  # fmt: skip
+
+
+def keyword_opener() -> Case:
+    """The keyword that starts a keyword-campaign enrollment is not a reply."""
+    rows = _base()
+    rows["campaigns"] = _campaign("k0", "keyword")
+    rows["campaign_enrollments"] = [
+        {
+            "enrollment_id": "e0",
+            "campaign_id": "k0",
+            "contact_id": "c0",
+            "enrolled_at": T0 + timedelta(minutes=1),
+        }
+    ]
+    rows["messages"] = [
+        _msg("m0", "inbound", 0.5, body="JOIN", campaign_id="k0"),
+        _msg("m1", "outbound", 2, body="Welcome!", campaign_id="k0", enrollment_id="e0",
+             step_number=1, send_type="keyword_reply"),
+    ]  # fmt: skip
+    return Case(
+        "keyword_opener",
+        'kpi-spec "What a reply is": the keyword is not a reply',
+        {"view": "messaging", "account_id": "a0", "date_range": "all_time"},
+        rows,
+    )
+
+
+def reply_to_older_campaign() -> Case:
+    """Reply rate: numerator and denominator take the same campaigns (launched in range)."""
+    rows = _base()
+    rows["contacts"].append(
+        {
+            "contact_id": "c1",
+            "account_id": "a0",
+            "phone": "5550102",
+            "created_at": T0 - timedelta(days=5),
+        }
+    )
+    rows["campaigns"] = _campaign("k0", launched_days=-10) + _campaign("k1", launched_days=0)
+    rows["campaign_enrollments"] = [
+        {"enrollment_id": "e0", "campaign_id": "k0", "contact_id": "c0",
+         "enrolled_at": T0 - timedelta(days=10)},
+        {"enrollment_id": "e1", "campaign_id": "k1", "contact_id": "c1", "enrolled_at": T0},
+    ]  # fmt: skip
+    rows["messages"] = [
+        _msg("m0", "outbound", -10 * 24 * 60, campaign_id="k0", enrollment_id="e0",
+             step_number=1, send_type="blast"),
+        _msg("m1", "outbound", 1, contact_id="c1", campaign_id="k1", enrollment_id="e1",
+             step_number=1, send_type="blast"),
+        # c0 answers k0, launched before the range
+        _msg("m2", "inbound", 60, body="Who is this?"),
+    ]  # fmt: skip
+    day = T0.date().isoformat()
+    return Case(
+        "reply_to_older_campaign",
+        'kpi-spec "reply_rate": the same selection on both sides',
+        {"view": "messaging", "account_id": "a0", "date_range": (day, day)},
+        rows,
+    )
+
+
+def withheld_and_empty_bodies() -> Case:
+    """A withheld body takes the platform's num_segments; an empty body is 1 segment."""
+    rows = _base()
+    rows["messages"] = [
+        _msg("m0", "outbound", 0, body=None, num_segments=3, send_type="manual", user_id="u0"),
+        _msg("m1", "outbound", 5, body="", send_type="manual", user_id="u0"),
+        _msg("m2", "inbound", 9, body=None, num_segments=2),
+    ]  # fmt: skip
+    return Case(
+        "withheld_and_empty_bodies",
+        'kpi-spec "SMS segments and credits": missing body',
+        {"view": "messaging", "account_id": "a0", "date_range": "all_time"},
+        rows,
+    )
+
+
+def fractional_talk_time() -> Case:
+    """A 90.4 s call is a conversation; a call without ended_at stays out of the mean."""
+    rows = _base()
+    call = {"account_id": "a0", "direction": "outbound", "contact_id": "c0", "user_id": "u0",
+            "status": "completed", "answered_by": "human"}  # fmt: skip
+    rows["calls"] = [
+        {**call, "call_id": "x0", "started_at": T0, "answered_at": T0 + timedelta(seconds=5),
+         "ended_at": T0 + timedelta(seconds=95.4), "outcome": "Left VM"},
+        {**call, "call_id": "x1", "started_at": T0 + timedelta(hours=1),
+         "answered_at": T0 + timedelta(hours=1, seconds=3), "ended_at": None},
+    ]  # fmt: skip
+    return Case(
+        "fractional_talk_time",
+        'kpi-spec "Calling": conversations, average_call_seconds',
+        {"view": "calling", "account_id": "a0", "date_range": "all_time"},
+        rows,
+    )
+
+
+def fractional_response_time() -> Case:
+    """Response times keep fractional seconds."""
+    rows = _base()
+    rows["messages"] = [
+        _msg("m0", "inbound", 0, body="Hello?"),
+        _msg("m1", "outbound", 10.5 / 60, send_type="manual", user_id="u0", body="Hi!"),
+    ]  # fmt: skip
+    return Case(
+        "fractional_response_time",
+        'kpi-spec "median_response_seconds": durations',
+        {"view": "messaging", "account_id": "a0", "date_range": "all_time"},
+        rows,
+    )
+
+
+def cross_account_campaign() -> Case:
+    """A sub-account's message naming its parent's campaign never counts under that campaign."""
+    rows = _base()
+    rows["accounts"].append(
+        {
+            "account_id": "a1",
+            "parent_account_id": "a0",
+            "name": "B",
+            "time_zone": "America/Chicago",
+            "created_at": T0 - timedelta(days=90),
+        }
+    )
+    rows["contacts"].append(
+        {
+            "contact_id": "c1",
+            "account_id": "a1",
+            "phone": "5550102",
+            "created_at": T0 - timedelta(days=5),
+        }
+    )
+    rows["campaigns"] = _campaign("k0")
+    rows["messages"] = [
+        _msg("m0", "outbound", 0, campaign_id="k0", step_number=1, send_type="blast"),
+        _msg("m1", "inbound", 30, account_id="a1", contact_id="c1", campaign_id="k0", body="STOP"),
+    ]  # fmt: skip
+    return Case("cross_account_campaign", "kpi-spec ground rule 2: references across accounts",
+                {"view": "messaging", "account_id": "a0", "include_sub_accounts": True,
+                 "date_range": "all_time", "campaign_ids": ["k0"]}, rows)  # fmt: skip
+
+
+def labels_removed_and_readded() -> Case:
+    """Labels: one assignment per time the label goes on (a repeated "added" is not another)."""
+    rows = _base()
+    rows["labels"] = [{"label_id": "l0", "account_id": "a0", "name": "Hot lead"}]
+    rows["contact_labels"] = [
+        {"event_id": f"v{k}", "account_id": "a0", "contact_id": "c0", "label_id": "l0",
+         "action": action, "occurred_at": T0 + timedelta(hours=k)}
+        for k, action in enumerate(("added", "added", "removed", "added"))
+    ]  # fmt: skip
+    return Case(
+        "labels_removed_and_readded",
+        'kpi-spec "Labels": what one assignment is',
+        {"view": "messaging", "account_id": "a0", "date_range": "all_time"},
+        rows,
+    )
+
+
+def dst_day() -> Case:
+    """The US DST end day has 25 local hours: both 01:30s are on 2026-11-01."""
+    rows = _base("America/New_York")
+    instants = (
+        datetime(2026, 11, 1, 5, 30),
+        datetime(2026, 11, 1, 6, 30),
+        datetime(2026, 11, 2, 4, 59),
+    )
+    rows["messages"] = [
+        _msg(f"m{k}", "outbound", 0, created_at=at.replace(tzinfo=UTC), send_type="manual")
+        for k, at in enumerate(instants)
+    ]
+    day = ("2026-11-01", "2026-11-01")
+    return Case(
+        "dst_day",
+        "kpi-spec ground rule 1: days are local, DST days have 25 hours",
+        {"view": "messaging", "account_id": "a0", "date_range": day},
+        rows,
+    )
+
+
+ALL_MAKERS = (
+    keyword_opener, reply_to_older_campaign, withheld_and_empty_bodies, fractional_talk_time,
+    fractional_response_time, cross_account_campaign, labels_removed_and_readded, dst_day,
+)  # fmt: skip
+
+
+def _prefixed(case: Case) -> Case:
+    prefix = f"rg_{case.name}_"
+    request = dict(case.request)
+    request["account_id"] = prefix + request["account_id"]
+    for key in ("campaign_ids", "template_ids"):
+        if key in request:
+            request[key] = [prefix + v for v in request[key]]
+    return Case(case.name, case.rule, request, case.rows)
+
+
+CASES = [_prefixed(make()) for make in ALL_MAKERS]
+
+
+def worlds() -> dict[str, dict[str, list[dict]]]:
+    """Every regression world by its ID prefix."""
+    return {f"rg_{case.name}_": case.rows for case in CASES}
