@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
-from worlds import landing_rows, worlds, write_landing
+from worlds import TODAY, landing_rows, worlds, write_landing
 
 from orchestration import settings as project_settings
 from orchestration.landing.loader import load_landing
@@ -59,7 +59,9 @@ def build(worlds_by_prefix: dict[str, dict[str, list[dict]]], work: Path) -> Pat
     load_landing(landing, warehouse)
     env = {**os.environ, "COMMS_WAREHOUSE_PATH": str(warehouse),
            "DBT_PROFILES_DIR": str(project_settings.PROJECT_DIR)}  # fmt: skip
-    for command in (["seed"], ["run", "--full-refresh"]):
+    # Credits project from "today": pin the mart's as-of day to the day the requests pin.
+    pinned = f"{{credits_as_of_date: '{TODAY.isoformat()}'}}"
+    for command in (["seed"], ["run", "--full-refresh", "--vars", pinned]):
         done = subprocess.run(
             [str(DBT), *command, "--quiet", "--target-path", str(work / "dbt_target")],
             cwd=project_settings.PROJECT_DIR,

@@ -94,6 +94,7 @@ class World:
             m["credits"] = MMS_CREDIT_COST if m["is_mms"] else m["segments"]
             final = self._final_event(events.get(m["message_id"], []))
             m["final_status"] = final and final["status"]
+            m["final_status_at"] = final and final["occurred_at"]
             m["outcome"] = self._outcome(final) if m["direction"] == "outbound" else None
             m["is_canceled"] = m["outcome"] == "canceled"
             m["was_soft_bounced"] = any(

@@ -9,13 +9,22 @@ from datetime import date, datetime
 from typing import Any
 
 from orchestration.reference.calling import calling
+from orchestration.reference.campaigns import campaign_box, send_report, suppressions
+from orchestration.reference.conversations import conversations
 from orchestration.reference.facts import World
 from orchestration.reference.messaging import messaging
 from orchestration.reference.scope import Scope, resolve_preset
+from orchestration.reference.usage import credits, usage
 
 VIEWS: dict[str, Callable[[World, Scope], tuple]] = {
     "messaging": messaging,
     "calling": calling,
+    "campaign-box": campaign_box,
+    "send-report": send_report,
+    "usage": usage,
+    "credits": credits,
+    "conversations": conversations,
+    "suppressions": suppressions,
 }
 UNDATED_VIEWS = ("campaign-box", "send-report", "suppressions")
 

@@ -1,0 +1,195 @@
+"""The campaign box (kpi-spec "Campaign box", per campaign, as of now), the SMS send report
+(kpi-spec "SMS send report", per campaign step) and the 3-hard-bounce suppression list
+(kpi-spec "Message status")."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from orchestration.reference.facts import World
+from orchestration.reference.scope import Scope, rate
+
+AUTO_METHODS = ("keyword", "ai_filter")
+BOX_COUNTS = (
+    "enrollments", "initials_sent", "segments", "replies", "active_senders",
+    "auto_opt_outs", "manual_opt_outs", "total_opt_outs",
+)  # fmt: skip
+
+
+def _campaigns(w: World, s: Scope) -> list[dict]:
+    return sorted(
+        (c for c in w.campaigns.values() if s.owns(c) and s.campaign_chosen(c["campaign_id"])),
+        key=lambda c: (c["account_id"], c["campaign_id"]),
+    )
+
+
+def _sent(w: World) -> list[dict]:
+    return [m for m in w.rows["messages"] if m["direction"] == "outbound" and not m["is_canceled"]]
+
+
+def campaign_box(w: World, s: Scope):
+    steps: dict[str, list[int]] = defaultdict(list)
+    for step in w.rows["campaign_steps"]:
+        steps[step["campaign_id"]].append(step["step_number"])
+    enrollments: dict[str, set] = defaultdict(set)
+    for e in w.enrollments.values():
+        enrollments[e["campaign_id"]].add(e["enrollment_id"])
+    initials, segments = defaultdict(set), defaultdict(int)
+    for m in _sent(w):
+        first_step = min(steps.get(m["campaign_id"], [1]))
+        # initials_sent: enrollments whose first step message was sent.
+        if m["enrollment_id"] and m["step_number"] == first_step:
+            initials[m["campaign_id"]].add(m["enrollment_id"])
+        if m["campaign_id"] and not m["is_mms"]:  # segments of outbound SMS, not MMS
+            segments[m["campaign_id"]] += m["segments"]
+    replies = defaultdict(set)  # enrollments with >= 1 inbound reply, opted-out ones included
+    for m in w.rows["messages"]:
+        if m["direction"] == "inbound" and m["is_reply"] and m["attributed_enrollment_id"]:
+            replies[m["attributed_campaign_id"]].add(m["attributed_enrollment_id"])
+    auto, manual = defaultdict(set), defaultdict(set)
+    for o in w.rows["opt_events"]:
+        # an opt event counts for the campaign it names, or whose enrollment or message it names
+        if o["direction"] == "opt_out" and o["linked_campaign_id"] and o["linked_enrollment_id"]:
+            if o["method"] in AUTO_METHODS:
+                auto[o["linked_campaign_id"]].add(o["linked_enrollment_id"])
+            elif o["method"] == "manual":
+                manual[o["linked_campaign_id"]].add(o["linked_enrollment_id"])
+    senders = defaultdict(set)  # active: assigned, not removed, user not deactivated
+    for sender in w.rows["campaign_senders"]:
+        user = w.users.get(sender["user_id"])
+        if sender["removed_at"] is None and user and user["deactivated_at"] is None:
+            senders[sender["campaign_id"]].add(sender["user_id"])
+    rows = []
+    for c in _campaigns(w, s):
+        cid = c["campaign_id"]
+        row = {
+            "campaign_id": cid, "account_id": c["account_id"], "campaign_name": c["campaign_name"],
+            "campaign_type": c["campaign_type"], "status": c["status"],
+            "enrollments": len(enrollments[cid]), "initials_sent": len(initials[cid]),
+            "segments": segments[cid], "replies": len(replies[cid]),
+            "active_senders": len(senders[cid]), "auto_opt_outs": len(auto[cid]),
+            "manual_opt_outs": len(manual[cid]),
+        }  # fmt: skip
+        row["total_opt_outs"] = row["auto_opt_outs"] + row["manual_opt_outs"]
+        _box_ratios(row)
+        rows.append(row)
+    kpis = {key: sum(r[key] for r in rows) for key in BOX_COUNTS}
+    _box_ratios(kpis)
+    return kpis, rows, {}
+
+
+def _box_ratios(row: dict[str, Any]) -> None:
+    row["reply_rate"] = rate(row["replies"], row["initials_sent"])  # 3 / 8 = 37.5 %
+    # "1 : floor(enrollments / active_senders)": 13 enrollments, 2 senders -> 6.
+    row["enrollments_per_sender"] = (
+        row["enrollments"] // row["active_senders"] if row["active_senders"] else None
+    )
+
+
+def _unsubscribed_send(w: World, o: dict) -> tuple[str, Any] | None:
+    """The send (campaign, step) an opt-out is attributed to: the message it names, else the
+    latest message of its campaign to the contact before it."""
+    campaign = o["linked_campaign_id"]
+    message = o["linked_message"]
+    if message is not None and message["attributed_campaign_id"] == campaign:
+        return campaign, message["attributed_step_number"]
+    if campaign is None:
+        return None
+    before = w.latest_outbound_before(o["account_id"], o["contact_id"], o["occurred_at"], campaign)
+    return (campaign, before["step_number"]) if before else None
+
+
+def send_report(w: World, s: Scope):
+    step_template = {
+        (x["campaign_id"], x["step_number"]): x["template_id"] for x in w.rows["campaign_steps"]
+    }
+    chosen = {c["campaign_id"] for c in _campaigns(w, s)}
+    sends: dict[tuple, list[dict]] = defaultdict(list)
+    for m in _sent(w):
+        if m["campaign_id"] in chosen and m["step_number"] is not None:
+            sends[(m["campaign_id"], m["step_number"])].append(m)
+
+    def selected(key) -> bool:
+        template = step_template.get(key)
+        return s.template_chosen(template) and (s.step_numbers is None or key[1] in s.step_numbers)
+
+    clicks = defaultdict(list)
+    for click in w.rows["link_clicks"]:
+        clicks[click["message_id"]].append(click)
+    unsubscribed = defaultdict(set)
+    for o in w.rows["opt_events"]:
+        send = _unsubscribed_send(w, o) if o["direction"] == "opt_out" else None
+        if send:
+            unsubscribed[send].add(o["contact_id"])
+    rows, links, contacts = [], defaultdict(lambda: ([], set())), defaultdict(set)
+    for key in sorted(k for k in sends if selected(k)):
+        messages = sends[key]
+        c = w.campaigns[key[0]]
+        by_outcome = defaultdict(set)
+        for m in messages:
+            by_outcome[m["outcome"]].add(m["contact_id"])
+        send_clicks = [(k, m) for m in messages for k in clicks[m["message_id"]]]
+        row = {
+            "account_id": c["account_id"], "campaign_id": key[0],
+            "campaign_name": c["campaign_name"], "step_number": key[1], "template_id": step_template.get(key),
+            "sent_contacts": len({m["contact_id"] for m in messages}),
+            "delivered_contacts": len(by_outcome["delivered"]),
+            "soft_bounced_contacts": len(by_outcome["soft_bounce"]),
+            "hard_bounced_contacts": len(by_outcome["hard_bounce"]),
+            "clicks": len(send_clicks),
+            "unique_clickers": len({m["contact_id"] for _, m in send_clicks}),
+            "unsubscribed_contacts": len(unsubscribed[key]),
+            "credits": sum(m["credits"] for m in messages),
+        }  # fmt: skip
+        rows.append(row)
+        for name, outcome in (
+            ("sent", None),
+            ("delivered", "delivered"),
+            ("soft", "soft_bounce"),
+            ("hard", "hard_bounce"),
+        ):
+            contacts[name] |= (
+                {m["contact_id"] for m in messages} if outcome is None else by_outcome[outcome]
+            )
+        contacts["clicked"] |= {m["contact_id"] for _, m in send_clicks}
+        contacts["unsubscribed"] |= unsubscribed[key]
+        for click, m in send_clicks:
+            entry = links[(key[0], key[1], click["link_id"], click["url"])]
+            entry[0].append(click)
+            entry[1].add(m["contact_id"])
+    kpis = {
+        "sent_contacts": len(contacts["sent"]),  # contacts over several sends are distinct
+        "delivered_contacts": len(contacts["delivered"]),
+        "soft_bounced_contacts": len(contacts["soft"]),
+        "hard_bounced_contacts": len(contacts["hard"]),
+        "clicks": sum(r["clicks"] for r in rows),
+        "unique_clickers": len(contacts["clicked"]),
+        "unsubscribed_contacts": len(contacts["unsubscribed"]),
+        "credits": sum(r["credits"] for r in rows),
+    }
+    link_rows = [
+        {"campaign_id": k[0], "step_number": k[1], "link_id": k[2], "url": k[3],
+         "clicks": len(v[0]), "unique_clickers": len(v[1])}
+        for k, v in sorted(links.items())
+    ]  # fmt: skip
+    return kpis, rows, {"links": link_rows}
+
+
+def suppressions(w: World, s: Scope):
+    """A contact whose messages hard-bounced 3 times is suppressed from that moment on."""
+    bounces = defaultdict(list)
+    for m in _sent(w):
+        if m["outcome"] == "hard_bounce":
+            bounces[(m["account_id"], m["contact_id"])].append(m["final_status_at"])
+    contacts = {(c["account_id"], c["contact_id"]): c for c in w.rows["contacts"]}
+    rows = []
+    for (account_id, contact_id), moments in sorted(bounces.items()):
+        if len(moments) >= 3 and account_id in s.account_ids:
+            contact = contacts.get((account_id, contact_id))
+            rows.append({
+                "account_id": account_id, "contact_id": contact_id,
+                "phone": contact and contact["phone"],
+                "suppressed_at": sorted(moments)[2], "reason": "hard_bounce",
+            })  # fmt: skip
+    return {"suppressed_contacts": len(rows)}, rows, {}

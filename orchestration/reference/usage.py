@@ -1,0 +1,176 @@
+"""Account usage and credits (kpi-spec "Account usage (Salesmsg-style)" and "SMS segments and
+credits": the monthly allowance resets at each billing period start, local time)."""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
+
+from orchestration.reference.facts import World
+from orchestration.reference.scope import Scope
+
+USAGE_COUNTS = (
+    "segments_total", "segments_sent", "segments_received", "calls_total", "calls_inbound",
+    "calls_outbound", "calls_forwarded", "new_contacts", "credits_used",
+)  # fmt: skip
+
+
+def _billed(w: World):
+    """Messages that cost credits: every inbound one and every outbound one not canceled."""
+    return [m for m in w.rows["messages"] if m["direction"] == "inbound" or not m["is_canceled"]]
+
+
+def _usage_counts(w: World, s: Scope, dated) -> dict[str, Any]:
+    out = dict.fromkeys(USAGE_COUNTS, 0)
+    for m in _billed(w):
+        if s.owns(m) and dated(m["day"]):
+            segments = 0 if m["is_mms"] else m["segments"]
+            out["segments_sent" if m["direction"] == "outbound" else "segments_received"] += (
+                segments
+            )
+            out["segments_total"] += segments
+            out["credits_used"] += m["credits"]
+    for c in w.rows["calls"]:
+        if s.owns(c) and dated(c["day"]):
+            out["calls_total"] += 1
+            out[f"calls_{c['direction']}"] += 1
+            out["calls_forwarded"] += c["direction"] == "inbound" and c["forwarded_to"] is not None
+    out["new_contacts"] = sum(
+        1
+        for c in w.rows["contacts"]
+        if s.owns(c) and dated(w.day(c["created_at"], c["account_id"]))
+    )
+    for key, direction in (("opted_in_contacts", "opt_in"), ("opted_out_contacts", "opt_out")):
+        out[key] = len(
+            {o["contact_id"] for o in w.rows["opt_events"]
+             if o["direction"] == direction and s.owns(o) and dated(o["day"])}
+        )  # fmt: skip
+    return out
+
+
+def _member(w: World, m: dict) -> str | None:
+    """Outbound: its sender, else its inbox's owner; inbound: the owner of the member inbox."""
+    inbox = w.inboxes.get(m["inbox_id"]) if m["inbox_id"] else None
+    owner = inbox["owner_user_id"] if inbox and inbox["inbox_type"] == "member" else None
+    return (m["user_id"] or owner) if m["direction"] == "outbound" else owner
+
+
+def usage(w: World, s: Scope):
+    kpis = _usage_counts(w, s, s.dated)
+    days = {m["day"] for m in w.rows["messages"] if s.owns(m) and s.dated(m["day"])}
+    days |= {
+        x["day"] for x in w.rows["calls"] + w.rows["opt_events"] if s.owns(x) and s.dated(x["day"])
+    }
+    days |= {w.day(c["created_at"], c["account_id"]) for c in w.rows["contacts"] if s.owns(c)}
+    rows = []
+    for start in sorted({s.period(d) for d in days if s.dated(d)}):
+        row = _usage_counts(w, s, lambda d, start=start: s.dated(d) and s.period(d) == start)
+        if any(row.values()):
+            rows.append({"period_start": start, **row})
+    members: dict[str, dict[str, Any]] = defaultdict(lambda: defaultdict(int))
+    inboxes: dict[str, dict[str, Any]] = defaultdict(lambda: defaultdict(int))
+    for m in _billed(w):
+        if not (s.owns(m) and s.dated(m["day"])):
+            continue
+        segments = 0 if m["is_mms"] else m["segments"]
+        kind = "segments_sent" if m["direction"] == "outbound" else "segments_received"
+        targets = []
+        if (user := _member(w, m)) is not None:
+            targets.append(members[user])
+            members[user]["messages_sent"] += m["direction"] == "outbound"
+        inbox = w.inboxes.get(m["inbox_id"]) if m["inbox_id"] else None
+        if inbox and inbox["inbox_type"] == "shared":
+            targets.append(inboxes[m["inbox_id"]])
+        for t in targets:
+            t[kind] += segments
+            t["segments_total"] += segments
+            t["credits_used"] += m["credits"]
+    for c in w.rows["calls"]:
+        if c["user_id"] and s.owns(c) and s.dated(c["day"]):
+            members[c["user_id"]]["calls_total"] += 1
+            members[c["user_id"]][f"calls_{c['direction']}"] += 1
+    member_keys = ("segments_total", "segments_sent", "segments_received", "messages_sent",
+                   "credits_used", "calls_total", "calls_inbound", "calls_outbound")  # fmt: skip
+    by_member = [
+        {"user_id": u, "full_name": w.users[u]["full_name"] if u in w.users else None,
+         **{k: v.get(k, 0) for k in member_keys}}
+        for u, v in members.items()
+    ]  # fmt: skip
+    inbox_keys = ("segments_total", "segments_sent", "segments_received", "credits_used")
+    by_inbox = [
+        {"inbox_id": i, "inbox_name": w.inboxes[i]["inbox_name"],
+         **{k: v.get(k, 0) for k in inbox_keys}}
+        for i, v in inboxes.items()
+    ]  # fmt: skip
+    return kpis, rows, {"by_member": by_member, "by_shared_inbox": by_inbox}
+
+
+# --------------------------------------------------------------------------- credits
+
+
+def _period_start(anchor: int, year: int, month: int) -> date:
+    """The anchor day in a month, clamped to its last day (anchor 31 -> Feb 28/29)."""
+    return date(year, month, min(anchor, calendar.monthrange(year, month)[1]))
+
+
+def billing_periods(w: World, account_id: str, as_of: date) -> list[dict[str, Any]]:
+    """Billing periods from the one holding the account's first day (creation or first
+    message) through the one holding ``as_of``, with credits used, allowance, remaining,
+    overage and projection."""
+    account = w.accounts[account_id]
+    created = w.day(account["created_at"], account_id)
+    anchor = account["billing_cycle_anchor_day"] or created.day
+    credits = defaultdict(int)
+    for m in _billed(w):
+        if m["account_id"] == account_id:
+            credits[m["day"]] += m["credits"]
+    first = min([created, *credits])
+    year, month = first.year, first.month
+    if first < _period_start(anchor, year, month):  # first falls in the previous month's period
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    allowance = account["monthly_credit_allowance"]
+    out = []
+    while (start := _period_start(anchor, year, month)) <= as_of:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        end = _period_start(anchor, year, month) - timedelta(days=1)
+        used = sum(v for d, v in credits.items() if start <= d <= end)
+        days = (end - start).days + 1
+        current = start <= as_of <= end
+        elapsed = (as_of - start).days + 1 if current else days
+        out.append({
+            "account_id": account_id, "period_start": start, "period_end": end,
+            "period_days": days, "elapsed_days": elapsed, "is_current_period": current,
+            "credit_allowance": allowance, "credits_used": used,
+            # A missing allowance (optional in the contract) leaves remaining unknown (null).
+            "credits_remaining": None if allowance is None else max(allowance - used, 0),
+            "credits_overage": None if allowance is None else max(used - allowance, 0),
+            "credits_projected": used / elapsed * days if current else float(used),
+        })  # fmt: skip
+    return out
+
+
+def _sum(values: list) -> Any:
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
+def credits(w: World, s: Scope):
+    periods = [p for a in s.account_ids for p in billing_periods(w, a, s.today)]
+    rows = [
+        p for p in periods
+        if (s.date_to is None or p["period_start"] <= s.date_to)
+        and (s.date_from is None or p["period_end"] >= s.date_from)
+    ]  # fmt: skip
+    as_of = s.date_to or s.today
+    current = [p for p in periods if p["period_start"] <= as_of <= p["period_end"]]
+    kpis = {
+        "credits_used": sum(p["credits_used"] for p in current),
+        "credit_allowance": _sum([p["credit_allowance"] for p in current]),
+        "credits_remaining": _sum([p["credits_remaining"] for p in current]),
+        "credits_projected": float(sum(p["credits_projected"] for p in current))
+        if current
+        else None,
+    }
+    return kpis, rows, {}
