@@ -132,7 +132,8 @@ def send_report(w: World, s: Scope):
         send_clicks = [(k, m) for m in messages for k in clicks[m["message_id"]]]
         row = {
             "account_id": c["account_id"], "campaign_id": key[0],
-            "campaign_name": c["campaign_name"], "step_number": key[1], "template_id": step_template.get(key),
+            "campaign_name": c["campaign_name"], "step_number": key[1],
+            "template_id": step_template.get(key),
             "sent_contacts": len({m["contact_id"] for m in messages}),
             "delivered_contacts": len(by_outcome["delivered"]),
             "soft_bounced_contacts": len(by_outcome["soft_bounce"]),
