@@ -4,7 +4,23 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from typing import Any
+
+MISSING = "<missing>"
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One place where the published report and the reference differ."""
+
+    path: str
+    published: Any
+    reference: Any
+
+    def __str__(self) -> str:
+        return f"{self.path}: published={self.published!r} reference={self.reference!r}"
+
 
 TOLERANCE = 1e-9
 
@@ -56,11 +72,11 @@ def _row_key(rows: list) -> tuple[str, ...] | None:
     return None
 
 
-def _list_differences(published: list, reference: list, path: str) -> list[str]:
+def _list_differences(published: list, reference: list, path: str) -> list[Difference]:
     key = _row_key(published + reference)
     if key is None:
         if len(published) != len(reference):
-            return [f"{path}: {len(published)} rows published, {len(reference)} in reference"]
+            return [Difference(f"{path} (rows)", len(published), len(reference))]
         pairs = zip(
             sorted(published, key=_order_key), sorted(reference, key=_order_key), strict=True
         )
@@ -71,9 +87,9 @@ def _list_differences(published: list, reference: list, path: str) -> list[str]:
     for ident in sorted(set(ours) | set(theirs), key=str):
         where = f"{path}[{', '.join(f'{k}={v}' for k, v in zip(key, ident, strict=True))}]"
         if ident not in theirs:
-            out.append(f"{where}: row missing in published, reference={ours[ident]!r}")
+            out.append(Difference(where, MISSING, ours[ident]))
         elif ident not in ours:
-            out.append(f"{where}: row published={theirs[ident]!r}, not in reference")
+            out.append(Difference(where, theirs[ident], MISSING))
         else:
             out.extend(differences(theirs[ident], ours[ident], where))
     return out
@@ -83,17 +99,17 @@ def _list_differences(published: list, reference: list, path: str) -> list[str]:
 SURROGATE_KEYS = frozenset({"conversation_id", "billing_period_id", "suppression_id"})
 
 
-def differences(published: Any, reference: Any, path: str = "") -> list[str]:
-    """Every place the two differ: ``path: published=.. reference=..`` (floats within 1e-9)."""
+def differences(published: Any, reference: Any, path: str = "") -> list[Difference]:
+    """Every place the two differ (floats within 1e-9); rows are matched on their keys."""
     if isinstance(published, dict) and isinstance(reference, dict):
         out = []
         published = {k: v for k, v in published.items() if k not in SURROGATE_KEYS}
         for key in sorted(set(published) | set(reference), key=str):
             where = f"{path}.{key}" if path else str(key)
             if key not in published:
-                out.append(f"{where}: missing in published, reference={reference[key]!r}")
+                out.append(Difference(where, MISSING, reference[key]))
             elif key not in reference:
-                out.append(f"{where}: published={published[key]!r}, not in reference")
+                out.append(Difference(where, published[key], MISSING))
             else:
                 out.extend(differences(published[key], reference[key], where))
         return out
@@ -101,4 +117,4 @@ def differences(published: Any, reference: Any, path: str = "") -> list[str]:
         return _list_differences(published, reference, path)
     if published == reference or _same_number(published, reference):
         return []
-    return [f"{path}: published={published!r} reference={reference!r}"]
+    return [Difference(path, published, reference)]

@@ -38,9 +38,12 @@ class World:
 
     rows: dict[str, list[Row]]
     codes: CodeLists = field(default_factory=code_lists)
+    only_accounts: frozenset[str] | None = None  # keep only these accounts' rows (checks)
 
     def __post_init__(self) -> None:
         drop_cross_account_references(self.rows)
+        if self.only_accounts is not None:
+            keep_accounts(self.rows, self.only_accounts)
         r = self.rows
         self.accounts = {a["account_id"]: a for a in r["accounts"]}
         self.children: dict[str, list[str]] = defaultdict(list)
@@ -264,14 +267,14 @@ class World:
             d["day"] = self.day(d["closed_at"], d["account_id"])
 
 
-def in_range(day: date | None, start: date | None, end: date | None) -> bool:
-    """Ground rule 1: ``[from, to]`` inclusive in local days; None bounds are open."""
-    if day is None:
-        return False
-    return (start is None or day >= start) and (end is None or day <= end)
-
-
-def load_world(con) -> World:
-    from orchestration.reference.staged import read_staged
-
-    return World(read_staged(con))
+def keep_accounts(rows: dict[str, list[Row]], accounts: frozenset[str]) -> None:
+    """Drop every row of other accounts (after ground rule 2 has been applied on all rows)."""
+    for entity, entity_rows in rows.items():
+        if entity != "accounts" and entity_rows and "account_id" in entity_rows[0]:
+            rows[entity] = [r for r in entity_rows if r["account_id"] in accounts]
+    campaigns = {c["campaign_id"] for c in rows["campaigns"]}
+    messages = {m["message_id"] for m in rows["messages"]}
+    for entity in ("campaign_steps", "campaign_senders", "campaign_enrollments"):
+        rows[entity] = [r for r in rows[entity] if r["campaign_id"] in campaigns]
+    for entity in ("message_events", "link_clicks"):
+        rows[entity] = [r for r in rows[entity] if r["message_id"] in messages]

@@ -1,0 +1,177 @@
+"""Dagster asset checks: the published numbers against the reference implementation.
+
+Each report view gets one blocking check on the mart it reads most. The check runs the public
+reporting API (over the marts) and orchestration.reference (over the staged rows only) for a
+sample of accounts and ranges, a DST week included (sampling.py), and fails when any number
+differs; its metadata holds both numbers of each difference and names the accounts concerned
+under ``failed_accounts`` (the publish step holds back only those). The landing checks
+(reconciliation, freshness) live in landing.py. All checks only read: they open the warehouse
+read-only and run in the warehouse pool, so they never overlap a load or a dbt build.
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from orchestration.formula_checks.comparison import Comparison, compare_view
+from orchestration.formula_checks.landing import (
+    DEFAULT_FRESHNESS_HOURS,
+    FRESHNESS_ENV,
+    RECONCILIATION_ASSET,
+    check_freshness,
+    check_reconciliation,
+)
+from orchestration.formula_checks.sampling import sample_requests
+from orchestration.landing.assets import WAREHOUSE_POOL
+from orchestration.reference.facts import World
+from orchestration.reference.staged import read_staged
+from orchestration.reporting.api import VIEWS
+from orchestration.resources import Warehouse
+
+# check name -> (report view, the mart it proves)
+VIEW_CHECKS = {
+    "messaging_matches_reference": ("messaging", "mart_messaging_kpis"),
+    "calling_matches_reference": ("calling", "mart_calling_kpis"),
+    "campaign_box_matches_reference": ("campaign-box", "mart_campaign_box"),
+    "send_report_matches_reference": ("send-report", "mart_send_report"),
+    "usage_matches_reference": ("usage", "mart_account_usage_daily"),
+    "credits_match_reference": ("credits", "mart_credits_by_billing_period"),
+    "conversations_match_reference": ("conversations", "fct_text_conversations"),
+    "suppressions_match_reference": ("suppressions", "fct_suppressions"),
+}
+# A view the API does not serve yet has nothing to prove.
+VIEW_CHECKS = {name: vm for name, vm in VIEW_CHECKS.items() if vm[0] in VIEWS}
+
+
+def mart_key(name: str) -> dg.AssetKey:
+    return dg.AssetKey(["marts", name])
+
+
+def connect(database: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(database), read_only=True)
+    con.execute("set TimeZone = 'UTC'")
+    return con
+
+
+def _result(name: str, comparison: Comparison) -> dg.AssetCheckResult:
+    metadata = {
+        "requests": comparison.requests,
+        "comparisons": comparison.compared,
+        "mismatches": len(comparison.rows),
+        "failed_accounts": dg.MetadataValue.json(comparison.failed_accounts),
+        "details": dg.MetadataValue.md(comparison.details()),
+    }
+    if comparison.rows:
+        metadata["first_mismatch"] = dg.MetadataValue.json(comparison.rows[0])
+    if comparison.errors:
+        metadata["errors"] = dg.MetadataValue.json(comparison.errors[:20])
+    return dg.AssetCheckResult(
+        check_name=name,
+        asset_key=mart_key(VIEW_CHECKS[name][1]),
+        passed=comparison.passed,
+        metadata=metadata,
+        description=comparison.description(),
+    )
+
+
+def run_reference_checks(con) -> list[dg.AssetCheckResult]:
+    requests = sample_requests(con)
+    staged = read_staged(con)
+    parents = {a["account_id"]: a["parent_account_id"] for a in staged["accounts"]}
+    scoped = {r.account_id for r in requests}
+
+    def in_scope(account: str | None) -> bool:  # the account or one of its ancestors sampled
+        while account is not None:
+            if account in scoped:
+                return True
+            account = parents.get(account)
+        return False
+
+    world = World(staged, only_accounts=frozenset(a for a in parents if in_scope(a)))
+    return [
+        _result(name, compare_view(con, world, view, requests))
+        for name, (view, _) in VIEW_CHECKS.items()
+    ]
+
+
+REFERENCE_SPECS = [
+    dg.AssetCheckSpec(
+        name,
+        asset=mart_key(mart),
+        blocking=True,
+        description=f"The {view} report (API over the marts) equals the reference "
+        "implementation (staged rows, kpi-spec) for sampled accounts and ranges.",
+    )
+    for name, (view, mart) in VIEW_CHECKS.items()
+]
+
+LANDING_SPECS = [
+    dg.AssetCheckSpec(
+        "raw_rows_reconcile_with_staging",
+        asset=RECONCILIATION_ASSET,
+        blocking=True,
+        description="Per entity: rows in raw = staged + quarantined + duplicates, and "
+        "= the ledger's rows loaded.",
+    ),
+    dg.AssetCheckSpec(
+        "landed_data_is_fresh",
+        asset=RECONCILIATION_ASSET,
+        description=f"Warns when the newest landed data is older than "
+        f"{FRESHNESS_ENV} hours (default {DEFAULT_FRESHNESS_HOURS:g}).",
+    ),
+]
+
+
+def guarded(database: Path, specs: list[dg.AssetCheckSpec], run) -> list[dg.AssetCheckResult]:
+    """Run checks on a read-only connection; a missing table fails every check, with the error."""
+    try:
+        with connect(database) as con:
+            return run(con)
+    except duckdb.Error as error:
+        return [
+            dg.AssetCheckResult(
+                check_name=spec.name,
+                asset_key=spec.asset_key,
+                passed=False,
+                severity=dg.AssetCheckSeverity.WARN
+                if spec.name == "landed_data_is_fresh"
+                else dg.AssetCheckSeverity.ERROR,
+                description=f"could not read the warehouse: {error}",
+                metadata={"error": str(error)},
+            )
+            for spec in specs
+        ]
+
+
+@dg.multi_asset_check(
+    name="reference_checks",
+    specs=REFERENCE_SPECS,
+    pool=WAREHOUSE_POOL,
+    description="Compare every report view with the reference implementation.",
+)
+def reference_checks(
+    context: dg.AssetCheckExecutionContext, warehouse: Warehouse
+) -> Iterator[dg.AssetCheckResult]:
+    yield from guarded(warehouse.database, REFERENCE_SPECS, run_reference_checks)
+
+
+@dg.multi_asset_check(name="landing_checks", specs=LANDING_SPECS, pool=WAREHOUSE_POOL)
+def landing_checks(
+    context: dg.AssetCheckExecutionContext, warehouse: Warehouse
+) -> Iterator[dg.AssetCheckResult]:
+    yield from guarded(
+        warehouse.database,
+        LANDING_SPECS,
+        lambda con: [check_reconciliation(con), check_freshness(con)],
+    )
+
+
+formula_checks = [reference_checks, landing_checks]
+
+
+def run_all(database: Path) -> list[dg.AssetCheckResult]:
+    """Every check against a warehouse file, outside Dagster (tests, debugging)."""
+    with connect(database) as con:
+        return [*run_reference_checks(con), check_reconciliation(con), check_freshness(con)]

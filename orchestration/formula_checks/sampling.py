@@ -1,0 +1,87 @@
+"""Which accounts and date ranges the formula checks compare (sampled, reproducible).
+
+Every root account (with its sub-accounts rolled up) and a sample of the accounts with the most
+messages, each alone; for each: all time, the last 7 local days of its data, the last 30, and a
+week around the first daylight-saving change in the data (kpi-spec ground rule 1).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+SAMPLED_ACCOUNTS = 6  # besides the roots
+
+
+@dataclass(frozen=True)
+class Request:
+    """One report request: an account scope and a range, as the reporting API takes them."""
+
+    account_id: str
+    include_sub_accounts: bool
+    range_name: str
+    date_range: tuple[str, str] | str
+    today: date | None
+
+    def api_arguments(self) -> dict:
+        return {
+            "account_id": self.account_id,
+            "include_sub_accounts": self.include_sub_accounts,
+            "date_range": self.date_range,
+            "today": self.today,
+            "bucket": "month",  # few rows: the day rows are proven by the differential tests
+        }
+
+
+def sample_requests(con, seed: int = 9) -> list[Request]:
+    accounts = con.execute(
+        "select account_id, parent_account_id, time_zone from staging.stg_platform__accounts "
+        "order by account_id"
+    ).fetchall()
+    busiest = [
+        account_id
+        for (account_id,) in con.execute(
+            "select account_id from staging.stg_platform__messages group by account_id "
+            "order by count(*) desc, account_id limit 20"
+        ).fetchall()
+    ]
+    span = con.execute(
+        "select min(created_at), max(created_at) from staging.stg_platform__messages"
+    ).fetchone()
+    zones = {a: tz for a, _, tz in accounts}
+    chosen = [(a, True) for a, parent, _ in accounts if parent is None]
+    picks = random.Random(seed).sample(busiest, min(SAMPLED_ACCOUNTS, len(busiest)))
+    chosen += [(a, False) for a in sorted(picks)]
+    out = []
+    for account_id, roll_up in chosen:
+        ranges: list[tuple[str, tuple[str, str] | str]] = [("all_time", "all_time")]
+        last = None
+        if span[1] is not None:
+            zone = ZoneInfo(zones[account_id])
+            first = _aware(span[0]).astimezone(zone).date()
+            last = _aware(span[1]).astimezone(zone).date()
+            ranges += [("last_7_days", "last_7_days"), ("last_30_days", "last_30_days")]
+            dst = first_offset_change(first, last, zone)
+            if dst is not None:
+                week = (str(dst - timedelta(days=3)), str(dst + timedelta(days=3)))
+                ranges.append((f"dst_week_{dst}", week))
+        out += [Request(account_id, roll_up, name, r, last) for name, r in ranges]
+    return out
+
+
+def _aware(ts: datetime) -> datetime:
+    return ts if ts.tzinfo else ts.replace(tzinfo=ZoneInfo("UTC"))
+
+
+def first_offset_change(first: date, last: date, zone: ZoneInfo) -> date | None:
+    """The first local day in [first, last] whose UTC offset changes (23- or 25-hour day)."""
+    day = first
+    while day <= last:
+        start = datetime(day.year, day.month, day.day, tzinfo=zone)
+        end = start + timedelta(days=1)
+        if start.utcoffset() != end.utcoffset():
+            return day
+        day += timedelta(days=1)
+    return None
