@@ -85,4 +85,4 @@ def mismatches(con, world: World, request: dict[str, Any]) -> list[str]:
     """Where the API's JSON and the reference's differ for one request."""
     published = report(con=con, **request).to_dict()
     reference = reference_report(world, **request)
-    return differences(published, reference)
+    return [str(d) for d in differences(published, reference)]

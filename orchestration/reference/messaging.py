@@ -265,6 +265,14 @@ def _period_rows(w: World, s: Scope, streaks) -> list[dict[str, Any]]:
         if lead["channel"] == "sms" and s.owns(lead) and s.dated(lead["day"])
     }
     periods |= {s.period(day) for day, _ in streaks}
+    if s.template_ids is None:  # a campaign's creation day is a (zero) row of its own
+        periods |= {
+            s.period(w.day(c["created_at"], c["account_id"]))
+            for c in w.campaigns.values()
+            if s.owns(c)
+            and s.campaign_chosen(c["campaign_id"])
+            and s.dated(w.day(c["created_at"], c["account_id"]))
+        }
     rows = []
     for start in sorted(periods):
         counts = message_counts(
