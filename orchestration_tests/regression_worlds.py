@@ -231,9 +231,138 @@ def dst_day() -> Case:
     )
 
 
+def call_outcome_free_text() -> Case:
+    """An outcome outside the seed's list is still an outcome ("or any other text")."""
+    rows = _base()
+    rows["calls"] = [
+        {"call_id": f"x{k}", "account_id": "a0", "direction": "outbound", "contact_id": "c0",
+         "started_at": T0 + timedelta(hours=k), "status": "no-answer", "outcome": outcome}
+        for k, outcome in enumerate(("Left VM", "asked for a quote"))
+    ]  # fmt: skip
+    return Case(
+        "call_outcome_free_text",
+        'kpi-spec "Calling": call_outcomes',
+        {"view": "calling", "account_id": "a0", "date_range": "all_time"},
+        rows,
+    )
+
+
+def deactivated_sender() -> Case:
+    """Active senders: assigned, not removed, user not deactivated."""
+    rows = _base()
+    rows["users"].append(
+        {
+            "user_id": "u1",
+            "account_id": "a0",
+            "full_name": "Gone",
+            "deactivated_at": T0 - timedelta(days=1),
+        }
+    )
+    rows["campaigns"] = _campaign("k0")
+    rows["campaign_senders"] = [
+        {"campaign_id": "k0", "user_id": u, "added_at": T0 - timedelta(days=20)}
+        for u in ("u0", "u1")
+    ]
+    rows["campaign_enrollments"] = [
+        {"enrollment_id": "e0", "campaign_id": "k0", "contact_id": "c0", "enrolled_at": T0}
+    ]
+    return Case(
+        "deactivated_sender",
+        'kpi-spec "Campaign box": active_senders',
+        {"view": "campaign-box", "account_id": "a0"},
+        rows,
+    )
+
+
+def number_name_latest() -> Case:
+    """Number name: the number most recently used with the contact, on every one of its rows."""
+    rows = _base()
+    rows["phone_numbers"].append(
+        {
+            "phone_number_id": "p1",
+            "account_id": "a0",
+            "e164": "+15550199",
+            "friendly_name": "New line",
+            "is_tracking_number": True,
+        }
+    )
+    rows["messages"] = [
+        _msg("m0", "inbound", 0, body="Hi"),
+        _msg("m1", "inbound", 2 * 24 * 60, phone_number_id="p1", body="Me again"),
+    ]
+    return Case(
+        "number_name_latest",
+        'kpi-spec "Text conversations": number name',
+        {"view": "conversations", "account_id": "a0", "date_range": "all_time"},
+        rows,
+    )
+
+
+def member_usage() -> Case:
+    """Usage by member: received segments go to the member inbox's owner, and an outbound
+    message without a sender to its inbox's owner."""
+    rows = _base()
+    rows["messages"] = [
+        _msg("m0", "inbound", 0, body="Hello"),
+        _msg("m1", "outbound", 5, body="Hi, who is this?", send_type="manual"),
+    ]
+    return Case(
+        "member_usage",
+        'kpi-spec "Account usage": by member',
+        {"view": "usage", "account_id": "a0", "date_range": "all_time"},
+        rows,
+    )
+
+
+def deals_from_leads_in_range() -> Case:
+    """lead_to_deal_rate_cohort: deals ever closed from the call leads created in range."""
+    rows = _base()
+    rows["calls"] = [
+        {
+            "call_id": "x0",
+            "account_id": "a0",
+            "direction": "outbound",
+            "contact_id": "c0",
+            "started_at": T0,
+            "status": "completed",
+            "answered_at": T0 + timedelta(seconds=4),
+            "ended_at": T0 + timedelta(seconds=300),
+            "outcome": "lead",
+        }
+    ]
+    rows["leads"] = [
+        {
+            "lead_id": "L0",
+            "account_id": "a0",
+            "contact_id": "c0",
+            "created_at": T0 + timedelta(minutes=10),
+            "channel": "call",
+            "call_id": "x0",
+        }
+    ]
+    rows["deals"] = [
+        {
+            "deal_id": "D0",
+            "lead_id": "L0",
+            "account_id": "a0",
+            "closed_at": T0 + timedelta(days=20),
+            "amount": 900,
+        }
+    ]
+    day = T0.date().isoformat()
+    return Case(
+        "deals_from_leads_in_range",
+        'kpi-spec "Calling": lead_to_deal_rate_cohort',
+        {"view": "calling", "account_id": "a0", "date_range": (day, day)},
+        rows,
+    )
+
+
 ALL_MAKERS = (
     keyword_opener, reply_to_older_campaign, withheld_and_empty_bodies, fractional_talk_time,
     fractional_response_time, cross_account_campaign, labels_removed_and_readded, dst_day,
+    call_outcome_free_text, deactivated_sender, number_name_latest, member_usage,
+    deals_from_leads_in_range,
 )  # fmt: skip
 
 
