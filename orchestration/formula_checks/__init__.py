@@ -78,18 +78,21 @@ def _result(name: str, comparison: Comparison) -> dg.AssetCheckResult:
 
 def run_reference_checks(con) -> list[dg.AssetCheckResult]:
     requests = sample_requests(con)
-    staged = read_staged(con)
-    parents = {a["account_id"]: a["parent_account_id"] for a in staged["accounts"]}
-    scoped = {r.account_id for r in requests}
+    parents = dict(
+        con.execute(
+            "select account_id, parent_account_id from staging.stg_platform__accounts"
+        ).fetchall()
+    )
+    sampled = {r.account_id for r in requests}
 
     def in_scope(account: str | None) -> bool:  # the account or one of its ancestors sampled
         while account is not None:
-            if account in scoped:
+            if account in sampled:
                 return True
             account = parents.get(account)
         return False
 
-    world = World(staged, only_accounts=frozenset(a for a in parents if in_scope(a)))
+    world = World(read_staged(con, accounts=sorted(a for a in parents if in_scope(a))))
     return [
         _result(name, compare_view(con, world, view, requests))
         for name, (view, _) in VIEW_CHECKS.items()

@@ -38,12 +38,9 @@ class World:
 
     rows: dict[str, list[Row]]
     codes: CodeLists = field(default_factory=code_lists)
-    only_accounts: frozenset[str] | None = None  # keep only these accounts' rows (checks)
 
     def __post_init__(self) -> None:
         drop_cross_account_references(self.rows)
-        if self.only_accounts is not None:
-            keep_accounts(self.rows, self.only_accounts)
         r = self.rows
         self.accounts = {a["account_id"]: a for a in r["accounts"]}
         self.children: dict[str, list[str]] = defaultdict(list)
@@ -109,7 +106,10 @@ class World:
         # in time order: the base of attribution, replies and streaks.
         self.outbound_by_contact: dict[tuple[str, str], list[Row]] = defaultdict(list)
         self.by_contact: dict[tuple[str, str], list[Row]] = defaultdict(list)
-        for m in sorted(self.rows["messages"], key=lambda m: (m["created_at"], m["message_id"])):
+        self.by_time = sorted(
+            self.rows["messages"], key=lambda m: (m["created_at"], m["message_id"])
+        )
+        for m in self.by_time:
             key = (m["account_id"], m["contact_id"])
             if m["direction"] == "outbound" and not m["is_canceled"]:
                 self.outbound_by_contact[key].append(m)
@@ -162,7 +162,7 @@ class World:
         """The latest outbound message to the contact strictly before ``ts`` (of one campaign
         when given)."""
         sent = self.outbound_by_contact.get((account_id, contact_id), [])
-        i = bisect.bisect_left([m["created_at"] for m in sent], ts)
+        i = bisect.bisect_left(sent, ts, key=lambda m: m["created_at"])
         for m in reversed(sent[:i]):
             if campaign_id is None or m["campaign_id"] == campaign_id:
                 return m
@@ -265,16 +265,3 @@ class World:
             lead["day"] = self.day(lead["created_at"], lead["account_id"])
         for d in self.rows["deals"]:
             d["day"] = self.day(d["closed_at"], d["account_id"])
-
-
-def keep_accounts(rows: dict[str, list[Row]], accounts: frozenset[str]) -> None:
-    """Drop every row of other accounts (after ground rule 2 has been applied on all rows)."""
-    for entity, entity_rows in rows.items():
-        if entity != "accounts" and entity_rows and "account_id" in entity_rows[0]:
-            rows[entity] = [r for r in entity_rows if r["account_id"] in accounts]
-    campaigns = {c["campaign_id"] for c in rows["campaigns"]}
-    messages = {m["message_id"] for m in rows["messages"]}
-    for entity in ("campaign_steps", "campaign_senders", "campaign_enrollments"):
-        rows[entity] = [r for r in rows[entity] if r["campaign_id"] in campaigns]
-    for entity in ("message_events", "link_clicks"):
-        rows[entity] = [r for r in rows[entity] if r["message_id"] in messages]

@@ -66,11 +66,12 @@ def message_counts(w: World, s: Scope, days=None) -> dict[str, Any]:
 
 def first_messages(w: World) -> dict[str, dict]:
     """The first outbound message (reaching the contact) of each campaign enrollment."""
-    firsts: dict[str, dict] = {}
-    for m in sorted(w.rows["messages"], key=lambda m: (m["created_at"], m["message_id"])):
-        if m["direction"] == "outbound" and not m["is_canceled"] and m["enrollment_id"]:
-            firsts.setdefault(m["enrollment_id"], m)
-    return firsts
+    if not hasattr(w, "first_messages"):
+        w.first_messages = {}
+        for m in w.by_time:
+            if m["direction"] == "outbound" and not m["is_canceled"] and m["enrollment_id"]:
+                w.first_messages.setdefault(m["enrollment_id"], m)
+    return w.first_messages
 
 
 def campaign_counters(w: World, s: Scope) -> dict[str, int]:
@@ -135,7 +136,7 @@ def reply_rate(w: World, s: Scope) -> tuple[dict[str, int], list[dict[str, Any]]
         )
     }
     first_reply: dict[tuple[str, str], dict] = {}
-    for m in sorted(w.rows["messages"], key=lambda m: (m["created_at"], m["message_id"])):
+    for m in w.by_time:
         if m["direction"] == "inbound" and m["is_reply"]:
             first_reply.setdefault((m["attributed_campaign_id"], m["contact_id"]), m)
     counted: dict[str, dict] = {}  # contact -> its earliest counted first reply

@@ -31,17 +31,55 @@ def _utc(value: Any) -> Any:
     return value
 
 
-def read_staged(con) -> dict[str, list[Row]]:
-    """Every staged entity as a list of dicts (``con``: an open DuckDB connection)."""
+BY_CAMPAIGN = ("campaign_steps", "campaign_senders", "campaign_enrollments")
+BY_MESSAGE = ("message_events", "link_clicks")
+
+
+def _only(entity: str) -> str:
+    """The condition keeping one entity's rows of the accounts in parameter $accounts."""
+    if entity in BY_CAMPAIGN:
+        return ("campaign_id in (select campaign_id from staging.stg_platform__campaigns "
+                "where list_contains($accounts, account_id))")  # fmt: skip
+    if entity in BY_MESSAGE:
+        return ("message_id in (select message_id from staging.stg_platform__messages "
+                "where list_contains($accounts, account_id))")  # fmt: skip
+    return "list_contains($accounts, account_id)"
+
+
+def read_staged(con, accounts: list[str] | None = None) -> dict[str, list[Row]]:
+    """Every staged entity as a list of dicts (``con``: an open DuckDB connection); with
+    ``accounts``, only those accounts' rows, plus under ``_owners`` the account of every
+    campaign, enrollment and message they may reference (ground rule 2 needs them)."""
     con.execute("set TimeZone = 'UTC'")
     out: dict[str, list[Row]] = {}
     for entity in ENTITIES:
-        cursor = con.execute(f"select * from staging.stg_platform__{entity}")
+        sql = f"select * from staging.stg_platform__{entity}"
+        params = {}
+        if accounts is not None and entity != "accounts":  # every account: time zones, roll-ups
+            sql, params = f"{sql} where {_only(entity)}", {"accounts": list(accounts)}
+        cursor = con.execute(sql, params)
         names = [d[0] for d in cursor.description]
         out[entity] = [
             {k: _utc(v) for k, v in zip(names, row, strict=True) if not k.startswith("_")}
             for row in cursor.fetchall()
         ]
+    if accounts is not None:
+        out["_owners"] = {
+            "campaign_id": dict(con.execute(
+                "select campaign_id, account_id from staging.stg_platform__campaigns").fetchall()),
+            "enrollment_id": dict(con.execute(
+                "select e.enrollment_id, c.account_id "
+                "from staging.stg_platform__campaign_enrollments as e "
+                "inner join staging.stg_platform__campaigns as c on e.campaign_id = c.campaign_id"
+            ).fetchall()),
+            "message_id": dict(con.execute(
+                "select message_id, account_id from staging.stg_platform__messages "
+                "where message_id in (select message_id from staging.stg_platform__opt_events "
+                "where list_contains($accounts, account_id) union all select message_id "
+                "from staging.stg_platform__leads where list_contains($accounts, account_id))",
+                {"accounts": list(accounts)},
+            ).fetchall()),
+        }  # fmt: skip
     return out
 
 
@@ -81,17 +119,17 @@ def code_lists() -> CodeLists:
 def drop_cross_account_references(staged: dict[str, list[Row]]) -> None:
     """Ground rule 2: a reference to another account's campaign, enrollment or message is
     dropped (set to None); the row is kept. Enrollments take their campaign's account."""
-    campaign_account = {c["campaign_id"]: c["account_id"] for c in staged["campaigns"]}
-    enrollment_account = {
-        e["enrollment_id"]: campaign_account.get(e["campaign_id"])
-        for e in staged["campaign_enrollments"]
-    }
-    message_account = {m["message_id"]: m["account_id"] for m in staged["messages"]}
-    owners = {
-        "campaign_id": campaign_account,
-        "enrollment_id": enrollment_account,
-        "message_id": message_account,
-    }
+    owners = staged.pop("_owners", None)
+    if owners is None:
+        campaign_account = {c["campaign_id"]: c["account_id"] for c in staged["campaigns"]}
+        owners = {
+            "campaign_id": campaign_account,
+            "enrollment_id": {
+                e["enrollment_id"]: campaign_account.get(e["campaign_id"])
+                for e in staged["campaign_enrollments"]
+            },
+            "message_id": {m["message_id"]: m["account_id"] for m in staged["messages"]},
+        }
     for entity in ("messages", "calls", "opt_events", "leads"):
         for row in staged[entity]:
             for column, owner in owners.items():
