@@ -191,6 +191,8 @@ def suppressions(w: World, s: Scope):
             rows.append({
                 "account_id": account_id, "contact_id": contact_id,
                 "phone": contact and contact["phone"],
-                "suppressed_at": sorted(moments)[2], "reason": "hard_bounce",
+                # the moment of the third hard bounce, UTC as the API reads timestamps
+                "suppressed_at": sorted(moments)[2].replace(tzinfo=None),
+                "reason": "hard_bounce_3x",
             })  # fmt: skip
     return {"suppressed_contacts": len(rows)}, rows, {}
