@@ -88,5 +88,7 @@ def calling(w: World, s: Scope):
     rows = []
     for start in sorted({s.period(d) for d in days}):
         in_period = lambda d, start=start: d is not None and s.dated(d) and s.period(d) == start  # noqa: E731
-        rows.append({"period_start": start, **call_rates(call_counts(w, s, in_period))})
+        counts = call_counts(w, s, in_period)
+        if any(counts.values()):  # a period with outbound calls, call leads or their deals
+            rows.append({"period_start": start, **call_rates(counts)})
     return kpis, rows, {"call_outcomes": call_outcomes(w, s)}
