@@ -231,6 +231,24 @@ def _account(draw, clock, flag, rows, acc, cross) -> None:
                 m["user_id"] = draw(st.sampled_from((*users, None)))
                 outbound.append(m)
             rows["messages"].append(m)
+    if flag(0.3):  # three hard bounces put a contact on the suppression list
+        for _ in range(3):
+            m = _message(
+                f"{acc}m{next(serial)}",
+                acc,
+                contacts[-1],
+                "outbound",
+                clock.at(),
+                send_type="automation",
+                body="Last chance!",
+            )
+            rows["messages"].append(m)
+            rows["message_events"].append({
+                "event_id": f"{m['message_id']}h", "message_id": m["message_id"],
+                "status": "undelivered", "occurred_at": clock.at(after=m["created_at"], high=5),
+                "error_code": draw(st.sampled_from(("30005", "21211"))), "attempt": 1,
+                "_late": flag(0.2),
+            })  # fmt: skip
     for m in outbound:
         _deliveries(draw, clock, flag, rows, m)
     inbound = [
