@@ -56,9 +56,10 @@ class Comparison:
         )
 
     def details(self) -> str:
-        """A markdown table of the differing numbers, both sides."""
+        """A markdown table of the differing numbers, both sides, headline KPIs first."""
         lines = ["| account | range | key | published | reference |", "|---|---|---|---|---|"]
-        for r in self.rows[:MAX_DETAIL_ROWS]:
+        headline_first = sorted(self.rows, key=lambda r: not r["key"].startswith("kpis."))
+        for r in headline_first[:MAX_DETAIL_ROWS]:
             lines.append(
                 f"| {r['account']} | {r['range']} | {r['key']} | {r['published']} | "
                 f"{r['reference']} |"

@@ -24,7 +24,7 @@ def call_counts(w: World, s: Scope, dated) -> dict[str, Any]:
     out: dict[str, Any] = dict.fromkeys(COUNTS, 0)
     out["talk_seconds_answered"] = 0.0
     for c in w.rows["calls"]:
-        if c["direction"] != "outbound" or not (s.owns(c) and dated(c["day"])):
+        if c["direction"] != "outbound" or c["is_leg"] or not (s.owns(c) and dated(c["day"])):
             continue
         if not s.campaign_chosen(c["campaign_id"]):
             continue
@@ -68,7 +68,7 @@ def call_outcomes(w: World, s: Scope) -> list[dict[str, Any]]:
     calls: dict[str, int] = defaultdict(int)
     labels: dict[str, str] = {}
     for c in w.rows["calls"]:
-        if c["outcome_key"] is None or not (s.owns(c) and s.dated(c["day"])):
+        if c["outcome_key"] is None or c["is_leg"] or not (s.owns(c) and s.dated(c["day"])):
             continue
         if s.campaign_chosen(c["campaign_id"]):
             calls[c["outcome_key"]] += 1
@@ -83,7 +83,9 @@ def call_outcomes(w: World, s: Scope) -> list[dict[str, Any]]:
 
 def calling(w: World, s: Scope):
     kpis = call_rates(call_counts(w, s, s.dated))
-    days = {c["day"] for c in w.rows["calls"] if s.owns(c) and s.dated(c["day"])}
+    days = {
+        c["day"] for c in w.rows["calls"] if s.owns(c) and s.dated(c["day"]) and not c["is_leg"]
+    }
     days |= {x["day"] for x in w.rows["leads"] + w.rows["deals"] if s.owns(x) and s.dated(x["day"])}
     rows = []
     for start in sorted({s.period(d) for d in days}):

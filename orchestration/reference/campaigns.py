@@ -50,11 +50,11 @@ def campaign_box(w: World, s: Scope):
     auto, manual = defaultdict(set), defaultdict(set)
     for o in w.rows["opt_events"]:
         # an opt event counts for the campaign it names, or whose enrollment or message it names
-        if o["direction"] == "opt_out" and o["linked_campaign_id"] and o["linked_enrollment_id"]:
-            if o["method"] in AUTO_METHODS:
-                auto[o["linked_campaign_id"]].add(o["linked_enrollment_id"])
-            elif o["method"] == "manual":
-                manual[o["linked_campaign_id"]].add(o["linked_enrollment_id"])
+        for campaign, enrollment in o["linked"].items() if o["direction"] == "opt_out" else ():
+            if enrollment and o["method"] in AUTO_METHODS:
+                auto[campaign].add(enrollment)
+            elif enrollment and o["method"] == "manual":
+                manual[campaign].add(enrollment)
     senders = defaultdict(set)  # active: assigned, not removed, user not deactivated
     for sender in w.rows["campaign_senders"]:
         user = w.users.get(sender["user_id"])
@@ -87,17 +87,26 @@ def _box_ratios(row: dict[str, Any]) -> None:
     )
 
 
-def _unsubscribed_send(w: World, o: dict) -> tuple[str, Any] | None:
-    """The send (campaign, step) an opt-out is attributed to: the message it names, else the
-    latest message of its campaign to the contact before it."""
-    campaign = o["linked_campaign_id"]
+def _unsubscribed_sends(w: World, o: dict) -> list[tuple[str, Any]]:
+    """The sends (campaign, step) an opt-out is attributed to, one per campaign it belongs to:
+    the message it names (a message of the send, or a reply credited to it), else the latest
+    step that campaign sent the contact up to the opt-out."""
+    sends = []
     message = o["linked_message"]
-    if message is not None and message["attributed_campaign_id"] == campaign:
-        return campaign, message["attributed_step_number"]
-    if campaign is None:
-        return None
-    before = w.latest_outbound_before(o["account_id"], o["contact_id"], o["occurred_at"], campaign)
-    return (campaign, before["step_number"]) if before else None
+    sent = w.outbound_by_contact.get((o["account_id"], o["contact_id"]), [])
+    for campaign in o["linked"]:
+        credited = message is not None and message["attributed_campaign_id"] == campaign
+        if credited and message["attributed_step_number"] is not None:
+            sends.append((campaign, message["attributed_step_number"]))
+            continue
+        steps = [
+            m for m in sent
+            if m["campaign_id"] == campaign and m["step_number"] is not None
+            and m["created_at"] <= o["occurred_at"]
+        ]  # fmt: skip
+        if steps:
+            sends.append((campaign, steps[-1]["step_number"]))
+    return sends
 
 
 def send_report(w: World, s: Scope):
@@ -119,8 +128,7 @@ def send_report(w: World, s: Scope):
         clicks[click["message_id"]].append(click)
     unsubscribed = defaultdict(set)
     for o in w.rows["opt_events"]:
-        send = _unsubscribed_send(w, o) if o["direction"] == "opt_out" else None
-        if send:
+        for send in _unsubscribed_sends(w, o) if o["direction"] == "opt_out" else ():
             unsubscribed[send].add(o["contact_id"])
     rows, links, contacts = [], defaultdict(lambda: ([], set())), defaultdict(set)
     for key in sorted(k for k in sends if selected(k)):

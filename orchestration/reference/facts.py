@@ -225,29 +225,40 @@ class World:
 
     def _opt_event_facts(self) -> None:
         # kpi-spec "Opt-outs": an opt event belongs to a campaign when it names the campaign,
-        # one of its enrollments, or a message attributed to it.
+        # one of its enrollments, or a message attributed to it; naming several, it belongs to
+        # each. Per campaign it opts out the enrollment it names, else the message's, else the
+        # contact's enrollment in that campaign at the time.
         for o in self.rows["opt_events"]:
             o["day"] = self.day(o["occurred_at"], o["account_id"])
             message = self.messages.get(o["message_id"]) if o["message_id"] else None
             enrollment = self.enrollments.get(o["enrollment_id"]) if o["enrollment_id"] else None
-            campaign = (
-                o["campaign_id"]
-                or (enrollment and enrollment["campaign_id"])
-                or (message and message["attributed_campaign_id"])
-            )
-            o["linked_campaign_id"] = campaign
-            if enrollment is None and message and message["attributed_enrollment_id"]:
-                enrollment = self.enrollments.get(message["attributed_enrollment_id"])
-            if enrollment is None and campaign:
-                enrollment = self.enrollment_at(campaign, o["contact_id"], o["occurred_at"])
-            o["linked_enrollment_id"] = enrollment and enrollment["enrollment_id"]
             o["linked_message"] = message
+            campaigns = [
+                o["campaign_id"],
+                enrollment and enrollment["campaign_id"],
+                message and message["attributed_campaign_id"],
+            ]
+            o["linked"] = {}  # campaign -> enrollment id (or None)
+            for campaign in dict.fromkeys(c for c in campaigns if c is not None):
+                if enrollment and enrollment["campaign_id"] == campaign:
+                    found = enrollment["enrollment_id"]
+                elif message and message["attributed_campaign_id"] == campaign:
+                    found = message["attributed_enrollment_id"]
+                else:
+                    found = None
+                if found is None:
+                    at = self.enrollment_at(campaign, o["contact_id"], o["occurred_at"])
+                    found = at and at["enrollment_id"]
+                o["linked"][campaign] = found
 
     # ------------------------------------------------------------------ calls
 
     def _call_facts(self) -> None:
         for c in self.rows["calls"]:
             c["day"] = self.day(c["started_at"], c["account_id"])
+            # A call with a parent is a leg of that call (a transfer, a forward), not another
+            # call: the spec counts calls, and its contract links legs by parent_call_id.
+            c["is_leg"] = c["parent_call_id"] is not None
             # kpi-spec "Calling": talk time = ended_at - answered_at, fractional seconds kept;
             # unknown without ended_at.
             c["talk_seconds"] = (

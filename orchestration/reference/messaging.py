@@ -90,20 +90,18 @@ def campaign_counters(w: World, s: Scope) -> dict[str, int]:
 
 def ai_filtered_contacts(w: World, s: Scope) -> int:
     """Unique contacts with an ai_filter opt_event in range (in the selected campaigns)."""
-    return len(
-        {
-            o["contact_id"]
-            for o in w.rows["opt_events"]
-            if o["method"] == "ai_filter"
-            and o["direction"] == "opt_out"
-            and s.owns(o)
-            and s.dated(o["day"])
-            and s.campaign_chosen(o["linked_campaign_id"])
-            and s.template_chosen(
-                o["linked_message"] and o["linked_message"]["attributed_template_id"]
-            )
-        }
-    )
+    contacts = set()
+    for o in w.rows["opt_events"]:
+        if o["method"] != "ai_filter" or o["direction"] != "opt_out":
+            continue
+        if not (s.owns(o) and s.dated(o["day"])):
+            continue
+        message = o["linked_message"]
+        template = message and message["attributed_template_id"]
+        campaigns = list(o["linked"]) or [None]
+        if any(s.campaign_chosen(c) for c in campaigns) and s.template_chosen(template):
+            contacts.add(o["contact_id"])
+    return len(contacts)
 
 
 def reply_rate(w: World, s: Scope) -> tuple[dict[str, int], list[dict[str, Any]]]:

@@ -33,7 +33,7 @@ def _usage_counts(w: World, s: Scope, dated) -> dict[str, Any]:
             out["segments_total"] += segments
             out["credits_used"] += m["credits"]
     for c in w.rows["calls"]:
-        if s.owns(c) and dated(c["day"]):
+        if s.owns(c) and dated(c["day"]) and not c["is_leg"]:
             out["calls_total"] += 1
             out[f"calls_{c['direction']}"] += 1
             out["calls_forwarded"] += c["direction"] == "inbound" and c["forwarded_to"] is not None
@@ -88,7 +88,7 @@ def usage(w: World, s: Scope):
             t["segments_total"] += segments
             t["credits_used"] += m["credits"]
     for c in w.rows["calls"]:
-        if c["user_id"] and s.owns(c) and s.dated(c["day"]):
+        if c["user_id"] and s.owns(c) and s.dated(c["day"]) and not c["is_leg"]:
             members[c["user_id"]]["calls_total"] += 1
             members[c["user_id"]][f"calls_{c['direction']}"] += 1
     member_keys = ("segments_total", "segments_sent", "segments_received", "messages_sent",
