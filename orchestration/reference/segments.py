@@ -8,6 +8,8 @@ pairs and surrogate pairs are inside one cluster by construction).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import regex
 
 GSM_BASIC = frozenset(
@@ -35,13 +37,19 @@ def _size(cluster: str, gsm: bool) -> int:
     return len(cluster.encode("utf-16-le")) // 2
 
 
+@lru_cache(maxsize=65536)  # campaign bodies repeat: count each text once
 def segment_count(body: str) -> int:
     """Segments of a present body; an empty body is 1 segment (spec: as the calculator says)."""
     gsm = is_gsm7(body)
     single, part = (160, 153) if gsm else (70, 67)
-    sizes = [_size(c, gsm) for c in _clusters(body)]
-    if sum(sizes) <= single:
+    total = (
+        len(body) + sum(ch in GSM_EXTENSION for ch in body)
+        if gsm
+        else len(body.encode("utf-16-le")) // 2
+    )
+    if total <= single:  # one segment: no need to find where parts would split
         return 1
+    sizes = [_size(c, gsm) for c in _clusters(body)]
     parts, used = 1, 0
     for size in sizes:
         if used + size > part:
