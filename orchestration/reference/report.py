@@ -33,11 +33,10 @@ def _account_ids(w: World, account_id: str, include_sub_accounts: bool) -> list[
     """The account alone, or it and its descendants ordered by depth then id (ground rule 2)."""
     if not include_sub_accounts:
         return [account_id]
-    out, level, depth = [], [account_id], 0
+    out, level = [], [account_id]
     while level:
         out.extend(sorted(level))
         level = [child for parent in level for child in w.children.get(parent, [])]
-        depth += 1
     return out
 
 
