@@ -72,6 +72,13 @@ def _row_key(rows: list) -> tuple[str, ...] | None:
     return None
 
 
+def _empty(row: dict, key: tuple[str, ...]) -> bool:
+    """A row whose every number is 0 or null says what a missing row says (a period with no
+    activity): listing it or not is presentation, not a KPI."""
+    values = [v for k, v in row.items() if k not in key]
+    return all(v is None or (isinstance(v, int | float) and not v) for v in values)
+
+
 def _list_differences(published: list, reference: list, path: str) -> list[Difference]:
     key = _row_key(published + reference)
     if key is None:
@@ -87,9 +94,11 @@ def _list_differences(published: list, reference: list, path: str) -> list[Diffe
     for ident in sorted(set(ours) | set(theirs), key=str):
         where = f"{path}[{', '.join(f'{k}={v}' for k, v in zip(key, ident, strict=True))}]"
         if ident not in theirs:
-            out.append(Difference(where, MISSING, ours[ident]))
+            if not _empty(ours[ident], key):
+                out.append(Difference(where, MISSING, ours[ident]))
         elif ident not in ours:
-            out.append(Difference(where, theirs[ident], MISSING))
+            if not _empty(theirs[ident], key):
+                out.append(Difference(where, theirs[ident], MISSING))
         else:
             out.extend(differences(theirs[ident], ours[ident], where))
     return out

@@ -53,15 +53,18 @@ def message_counts(w: World, s: Scope, days=None) -> dict[str, Any]:
             out["delivered_first_messages"] += m["outcome"] == "delivered"
     for lead in w.rows["leads"]:
         # leads: channel sms, created in range, attributed to the selected campaigns.
-        if lead["channel"] != "sms" or not (s.owns(lead) and dated(lead["day"])):
-            continue
-        message = w.messages.get(lead["message_id"]) if lead["message_id"] else None
-        campaign = lead["campaign_id"] or (message and message["attributed_campaign_id"])
-        template = message and message["attributed_template_id"]
-        out["leads"] += _chosen(s, campaign, template)
+        out["leads"] += _selected_sms_lead(w, s, lead) and dated(lead["day"])
     out["contacts_reached"] = len(reached)
     out["opted_out_contacts"] = len(opted_out)
     return out
+
+
+def _selected_sms_lead(w: World, s: Scope, lead: dict) -> bool:
+    if lead["channel"] != "sms" or not s.owns(lead):
+        return False
+    message = w.messages.get(lead["message_id"]) if lead["message_id"] else None
+    campaign = lead["campaign_id"] or (message and message["attributed_campaign_id"])
+    return _chosen(s, campaign, message and message["attributed_template_id"])
 
 
 def first_messages(w: World) -> dict[str, dict]:
@@ -261,7 +264,7 @@ def _period_rows(w: World, s: Scope, streaks) -> list[dict[str, Any]]:
     periods |= {
         s.period(lead["day"])
         for lead in w.rows["leads"]
-        if lead["channel"] == "sms" and s.owns(lead) and s.dated(lead["day"])
+        if _selected_sms_lead(w, s, lead) and s.dated(lead["day"])
     }
     periods |= {s.period(day) for day, _ in streaks}
     if s.template_ids is None:  # a campaign's creation day is a (zero) row of its own
