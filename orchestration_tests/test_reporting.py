@@ -10,6 +10,7 @@ import os
 import statistics
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
@@ -45,8 +46,9 @@ SPEC_KEYS = {
     },
     "calling": {
         "calls_dialed", "calls_answered", "calls_answered_by_machine", "conversations",
-        "response_rate", "average_call_seconds", "conversation_rate", "conversation_rate_dialed",
-        "call_leads", "deals_closed", "call_to_lead_rate", "lead_to_deal_rate",
+        "response_rate", "average_call_seconds", "talk_seconds_answered", "calls_with_talk_time",
+        "conversation_rate", "conversation_rate_dialed", "call_leads", "deals_closed",
+        "call_to_lead_rate", "lead_to_deal_rate",
     },
     "campaign-box": {
         "enrollments", "initials_sent", "segments", "replies", "reply_rate", "active_senders",
@@ -326,26 +328,57 @@ def test_template_filter_narrows_messages_to_the_template(warehouse, con, ids):
     assert rep.kpis["enrolled_contacts"] == enrolled
 
 
-def test_calling_kpis_equal_a_recomputation_from_the_facts(warehouse, con, ids):
+CONVERSATION_MIN_SECONDS = 90  # kpi-spec: the project variable's default
+
+
+def _local_day_of(con, account_ids):
+    """A function (account_id, UTC timestamp) -> that account's local day."""
+    zones = {
+        account: ZoneInfo(tz)
+        for account, tz in con.execute(
+            "select account_id, time_zone from staging.stg_platform__accounts "
+            "where list_contains(?, account_id)",
+            [account_ids],
+        ).fetchall()
+    }
+
+    def local_day(account, ts):
+        return ts.replace(tzinfo=UTC).astimezone(zones[account]).date()
+
+    return local_day
+
+
+def test_calling_kpis_equal_the_spec_worked_from_the_staged_calls(warehouse, con, ids):
+    """kpi-spec Calling, worked in Python from the staged calls: talk time is ended_at -
+    answered_at with its fractions; the average is over the answered calls whose talk time is
+    known (a call without ended_at is left out, not counted as 0 s)."""
     start, end = RANGE
+    local_day = _local_day_of(con, ids["descendants"])
+    calls = [
+        (answered_at, ended_at)
+        for account, started_at, answered_at, ended_at in con.execute(
+            "select account_id, started_at, answered_at, ended_at "
+            "from staging.stg_platform__calls where list_contains(?, account_id) "
+            "and direction = 'outbound' and parent_call_id is null",
+            [ids["descendants"]],
+        ).fetchall()
+        if start <= local_day(account, started_at) <= end
+    ]
+    answered = [c for c in calls if c[0] is not None]
+    talks = [(ended - answered_at).total_seconds() for answered_at, ended in answered if ended]
+    assert talks and len(talks) < len(answered), "the data needs answered calls without ended_at"
+
     rep = _rep(warehouse, "calling", ids, date_range=RANGE)
-    calls = con.execute(
-        """
-        select answered_at is not null, talk_seconds, is_conversation
-        from marts.fct_calls
-        where direction = 'outbound' and is_counted_call and list_contains(?, account_id)
-          and date_day between ? and ?
-        """,
-        [ids["descendants"], start, end],
-    ).fetchall()
-    answered = [c for c in calls if c[0]]
-    assert rep.kpis["calls_dialed"] == len(calls)
-    assert rep.kpis["calls_answered"] == len(answered)
-    assert rep.kpis["conversations"] == sum(1 for c in answered if c[2])
-    assert rep.kpis["response_rate"] == pytest.approx(len(answered) / len(calls))
-    assert rep.kpis["average_call_seconds"] == pytest.approx(
-        sum(c[1] or 0 for c in answered) / len(answered)
-    )
+    k = rep.kpis
+    assert k["calls_dialed"] == len(calls)
+    assert k["calls_answered"] == len(answered)
+    assert k["conversations"] == sum(1 for t in talks if t > CONVERSATION_MIN_SECONDS)
+    assert k["response_rate"] == pytest.approx(len(answered) / len(calls))
+    assert k["calls_with_talk_time"] == len(talks)
+    assert k["talk_seconds_answered"] == pytest.approx(sum(talks), rel=1e-12)
+    assert k["average_call_seconds"] == pytest.approx(statistics.fmean(talks), rel=1e-12)
+    for key in ("calls_with_talk_time", "talk_seconds_answered"):
+        assert sum(row[key] for row in rep.rows) == pytest.approx(k[key], rel=1e-12), key
     shares = rep.sections["call_outcomes"]
     assert shares and sum(r["outcome_share"] for r in shares) == pytest.approx(1)
 

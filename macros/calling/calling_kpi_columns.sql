@@ -6,12 +6,13 @@
         calls_answered,
         calls_answered_by_machine,
         conversations,
+        calls_with_talk_time,
         talk_seconds_answered,
         case
             when calls_dialed > 0 then calls_answered * 1.0 / calls_dialed
         end as response_rate,
         case
-            when calls_answered > 0 then talk_seconds_answered * 1.0 / calls_answered
+            when calls_with_talk_time > 0 then talk_seconds_answered * 1.0 / calls_with_talk_time
         end as average_call_seconds,
         case
             when calls_answered > 0 then conversations * 1.0 / calls_answered

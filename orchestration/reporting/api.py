@@ -72,7 +72,8 @@ KPI_KEYS: dict[str, tuple[str, ...]] = {
     ),
     "calling": (
         "calls_dialed", "calls_answered", "calls_answered_by_machine", "conversations",
-        "response_rate", "average_call_seconds", "conversation_rate", "conversation_rate_dialed",
+        "response_rate", "talk_seconds_answered", "calls_with_talk_time", "average_call_seconds",
+        "conversation_rate", "conversation_rate_dialed",
         "call_leads", "deals_closed", "call_to_lead_rate", "lead_to_deal_rate",
     ),
     "campaign-box": (
@@ -745,6 +746,7 @@ def _calling(s: _Scope):
         sum(calls_answered) as calls_answered,
         sum(calls_answered_by_machine) as calls_answered_by_machine,
         sum(conversations) as conversations,
+        sum(calls_with_talk_time) as calls_with_talk_time,
         sum(talk_seconds_answered) as talk_seconds_answered,
         sum(call_leads) as call_leads,
         sum(deals_closed) as deals_closed
@@ -785,7 +787,8 @@ def _calling(s: _Scope):
 
 def _calling_rates(c: dict[str, Any]) -> None:
     c["response_rate"] = rate(c["calls_answered"], c["calls_dialed"])
-    c["average_call_seconds"] = rate(c["talk_seconds_answered"], c["calls_answered"])
+    # over the answered calls whose talk time is known (a call without ended_at is left out)
+    c["average_call_seconds"] = rate(c["talk_seconds_answered"], c["calls_with_talk_time"])
     c["conversation_rate"] = rate(c["conversations"], c["calls_answered"])
     c["conversation_rate_dialed"] = rate(c["conversations"], c["calls_dialed"])
     c["call_to_lead_rate"] = rate(c["call_leads"], c["calls_dialed"])

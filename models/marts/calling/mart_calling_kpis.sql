@@ -39,8 +39,11 @@ calls_per_grain as (
         sum(case when is_answered then 1 else 0 end) as calls_answered,
         sum(case when is_answered_by_machine then 1 else 0 end) as calls_answered_by_machine,
         sum(case when is_conversation then 1 else 0 end) as conversations,
-        sum(case when is_answered then coalesce(talk_seconds, 0) else 0 end)
-            as talk_seconds_answered,
+        -- average call time: only answered calls whose talk time is known (no ended_at = left
+        -- out of the mean, not 0 s)
+        sum(case when is_answered and talk_seconds is not null then 1 else 0 end)
+            as calls_with_talk_time,
+        sum(case when is_answered then talk_seconds end) as talk_seconds_answered,
         0 as call_leads,
         0 as deals_closed
     from outbound_calls
@@ -58,7 +61,8 @@ leads_per_grain as (
         0 as calls_answered,
         0 as calls_answered_by_machine,
         0 as conversations,
-        0 as talk_seconds_answered,
+        0 as calls_with_talk_time,
+        cast(null as {{ type_double() }}) as talk_seconds_answered,
         count(*) as call_leads,
         0 as deals_closed
     from leads
@@ -77,7 +81,8 @@ deals_per_grain as (
         0 as calls_answered,
         0 as calls_answered_by_machine,
         0 as conversations,
-        0 as talk_seconds_answered,
+        0 as calls_with_talk_time,
+        cast(null as {{ type_double() }}) as talk_seconds_answered,
         0 as call_leads,
         count(*) as deals_closed
     from deals
@@ -107,7 +112,9 @@ summed as (
         cast(sum(calls_answered_by_machine) as {{ dbt.type_bigint() }})
             as calls_answered_by_machine,
         cast(sum(conversations) as {{ dbt.type_bigint() }}) as conversations,
-        cast(sum(talk_seconds_answered) as {{ dbt.type_bigint() }}) as talk_seconds_answered,
+        cast(sum(calls_with_talk_time) as {{ dbt.type_bigint() }}) as calls_with_talk_time,
+        cast(coalesce(sum(talk_seconds_answered), 0) as {{ type_double() }})
+            as talk_seconds_answered,
         cast(sum(call_leads) as {{ dbt.type_bigint() }}) as call_leads,
         cast(sum(deals_closed) as {{ dbt.type_bigint() }}) as deals_closed
     from stacked
