@@ -48,7 +48,7 @@ SPEC_KEYS = {
         "calls_dialed", "calls_answered", "calls_answered_by_machine", "conversations",
         "response_rate", "average_call_seconds", "talk_seconds_answered", "calls_with_talk_time",
         "conversation_rate", "conversation_rate_dialed", "call_leads", "deals_closed",
-        "call_to_lead_rate", "lead_to_deal_rate",
+        "call_to_lead_rate", "lead_to_deal_rate", "deals_closed_cohort", "lead_to_deal_rate_cohort",
     },
     "campaign-box": {
         "enrollments", "initials_sent", "segments", "replies", "reply_rate", "active_senders",
@@ -348,10 +348,11 @@ def _local_day_of(con, account_ids):
     return local_day
 
 
-def test_calling_kpis_equal_the_spec_worked_from_the_staged_calls(warehouse, con, ids):
-    """kpi-spec Calling, worked in Python from the staged calls: talk time is ended_at -
-    answered_at with its fractions; the average is over the answered calls whose talk time is
-    known (a call without ended_at is left out, not counted as 0 s)."""
+def test_calling_kpis_equal_the_spec_worked_from_the_staged_rows(warehouse, con, ids):
+    """kpi-spec Calling, worked in Python from the staged calls, leads and deals: talk time is
+    ended_at - answered_at with its fractions; the average is over the answered calls whose talk
+    time is known; lead_to_deal_rate counts deals closed in range, its cohort variant the deals
+    ever closed from the leads created in range."""
     start, end = RANGE
     local_day = _local_day_of(con, ids["descendants"])
     calls = [
@@ -368,6 +369,30 @@ def test_calling_kpis_equal_the_spec_worked_from_the_staged_calls(warehouse, con
     talks = [(ended - answered_at).total_seconds() for answered_at, ended in answered if ended]
     assert talks and len(talks) < len(answered), "the data needs answered calls without ended_at"
 
+    leads = {
+        lead_id: (local_day(account, created_at), channel or ("call" if call_id else None))
+        for lead_id, account, created_at, channel, call_id in con.execute(
+            "select lead_id, account_id, created_at, channel, call_id "
+            "from staging.stg_platform__leads where list_contains(?, account_id)",
+            [ids["descendants"]],
+        ).fetchall()
+    }
+    call_leads = {
+        k for k, (day, channel) in leads.items() if channel == "call" and start <= day <= end
+    }
+    deals = [
+        (lead_id, local_day(account, closed_at))
+        for account, lead_id, closed_at in con.execute(
+            "select account_id, lead_id, closed_at from staging.stg_platform__deals "
+            "where list_contains(?, account_id)",
+            [ids["descendants"]],
+        ).fetchall()
+    ]
+    deals_closed = sum(
+        1 for lead, day in deals if start <= day <= end and leads.get(lead, (0, ""))[1] == "call"
+    )
+    cohort = sum(1 for lead, _ in deals if lead in call_leads)
+
     rep = _rep(warehouse, "calling", ids, date_range=RANGE)
     k = rep.kpis
     assert k["calls_dialed"] == len(calls)
@@ -377,7 +402,12 @@ def test_calling_kpis_equal_the_spec_worked_from_the_staged_calls(warehouse, con
     assert k["calls_with_talk_time"] == len(talks)
     assert k["talk_seconds_answered"] == pytest.approx(sum(talks), rel=1e-12)
     assert k["average_call_seconds"] == pytest.approx(statistics.fmean(talks), rel=1e-12)
-    for key in ("calls_with_talk_time", "talk_seconds_answered"):
+    assert k["call_leads"] == len(call_leads)
+    assert k["deals_closed"] == deals_closed
+    assert k["deals_closed_cohort"] == cohort
+    assert k["lead_to_deal_rate"] == pytest.approx(deals_closed / len(call_leads))
+    assert k["lead_to_deal_rate_cohort"] == pytest.approx(cohort / len(call_leads))
+    for key in ("calls_with_talk_time", "talk_seconds_answered", "deals_closed_cohort"):
         assert sum(row[key] for row in rep.rows) == pytest.approx(k[key], rel=1e-12), key
     shares = rep.sections["call_outcomes"]
     assert shares and sum(r["outcome_share"] for r in shares) == pytest.approx(1)

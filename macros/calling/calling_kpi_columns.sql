@@ -22,10 +22,14 @@
         end as conversation_rate_dialed,
         call_leads,
         deals_closed,
+        deals_closed_cohort,
         case
             when calls_dialed > 0 then call_leads * 1.0 / calls_dialed
         end as call_to_lead_rate,
         case
             when call_leads > 0 then deals_closed * 1.0 / call_leads
-        end as lead_to_deal_rate
+        end as lead_to_deal_rate,
+        case
+            when call_leads > 0 then deals_closed_cohort * 1.0 / call_leads
+        end as lead_to_deal_rate_cohort
 {%- endmacro %}

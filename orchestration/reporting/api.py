@@ -75,6 +75,7 @@ KPI_KEYS: dict[str, tuple[str, ...]] = {
         "response_rate", "talk_seconds_answered", "calls_with_talk_time", "average_call_seconds",
         "conversation_rate", "conversation_rate_dialed",
         "call_leads", "deals_closed", "call_to_lead_rate", "lead_to_deal_rate",
+        "deals_closed_cohort", "lead_to_deal_rate_cohort",
     ),
     "campaign-box": (
         "enrollments", "initials_sent", "segments", "replies", "reply_rate",
@@ -749,7 +750,8 @@ def _calling(s: _Scope):
         sum(calls_with_talk_time) as calls_with_talk_time,
         sum(talk_seconds_answered) as talk_seconds_answered,
         sum(call_leads) as call_leads,
-        sum(deals_closed) as deals_closed
+        sum(deals_closed) as deals_closed,
+        sum(deals_closed_cohort) as deals_closed_cohort
     """
     counts = _ints(
         _one(con, f"select {select} from marts.mart_calling_kpis where {w.sql()}", w.params)
@@ -792,7 +794,10 @@ def _calling_rates(c: dict[str, Any]) -> None:
     c["conversation_rate"] = rate(c["conversations"], c["calls_answered"])
     c["conversation_rate_dialed"] = rate(c["conversations"], c["calls_dialed"])
     c["call_to_lead_rate"] = rate(c["call_leads"], c["calls_dialed"])
+    # deals closed in range / leads created in range (the spec's; it can exceed 1), and the
+    # cohort variant: deals ever closed from the leads created in range / those leads
     c["lead_to_deal_rate"] = rate(c["deals_closed"], c["call_leads"])
+    c["lead_to_deal_rate_cohort"] = rate(c["deals_closed_cohort"], c["call_leads"])
 
 
 # --------------------------------------------------------------------------- campaign box
