@@ -567,6 +567,37 @@ def test_tracker_filter_keeps_conversations_through_the_number(warehouse, con, i
     )
 
 
+def test_number_name_is_the_contact_s_latest_number_whatever_the_filters(warehouse, con, ids):
+    """kpi-spec Text conversations: "number name" = the tracking number most recently used with
+    the contact as of the latest data, the same on every row of the contact, whatever the
+    tracker and date range and whatever the row's day (a canceled message was never sent)."""
+    latest = {}
+    for account, contact, number in con.execute(
+        "select account_id, contact_id, phone_number_id from marts.fct_messages "
+        "where list_contains(?, account_id) and not is_canceled and phone_number_id is not null "
+        "order by created_at, message_id",
+        [ids["descendants"]],
+    ).fetchall():
+        latest[account, contact] = number
+    names = dict(con.execute("select phone_number_id, friendly_name from marts.dim_phone_numbers"))
+    tracker = con.execute(
+        "select phone_number_id from marts.bdg_text_conversation_trackers "
+        "where list_contains(?, account_id) and date_day between ? and ? "
+        "group by 1 order by count(*) desc, 1 limit 1",
+        [ids["descendants"], *RANGE],
+    ).fetchone()[0]
+    changed = 0
+    for filters in ({}, {"tracker": tracker}):
+        rep = _rep(warehouse, "conversations", ids, date_range=RANGE, **filters)
+        assert rep.rows
+        for row in rep.rows:
+            number = latest.get((row["account_id"], row["contact_id"]))
+            assert row["number_name_phone_number_id"] == number, row
+            assert row["number_name"] == names.get(number), row
+            changed += row["last_phone_number_id"] != number
+    assert changed, "the range should hold days whose own last number is not the latest"
+
+
 def test_one_contact_conversations_and_timeline(warehouse, con, ids):
     contact, events = con.execute(
         "select contact_id, count(*) from marts.fct_contact_timeline "

@@ -1139,9 +1139,11 @@ def _conversations(s: _Scope):
             t.conversation_id, t.account_id, t.contact_id, t.date_day,
             t.first_message_at, t.last_message_at,
             t.inbound_messages, t.outbound_messages, t.total_messages,
-            t.last_phone_number_id, p.friendly_name as number_name, t.phone_numbers_used
+            t.last_phone_number_id, t.number_name_phone_number_id,
+            p.friendly_name as number_name, t.phone_numbers_used
         from marts.fct_text_conversations as t
-        left join marts.dim_phone_numbers as p on t.last_phone_number_id = p.phone_number_id
+        left join marts.dim_phone_numbers as p
+            on t.number_name_phone_number_id = p.phone_number_id
         where {w.sql()}
         order by t.first_message_at desc, t.conversation_id
         """,
