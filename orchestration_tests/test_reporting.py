@@ -642,6 +642,30 @@ def test_campaign_box_and_send_report_per_campaign(warehouse, ids):
     assert sum(link["clicks"] for link in send.sections["links"]) == send.kpis["clicks"]
 
 
+def test_campaign_box_active_senders_exclude_deactivated_users(warehouse, con, ids):
+    """kpi-spec Campaign box: active senders are assigned, not removed, and their user is not
+    deactivated; shown as 1 sender per floor(enrollments / active_senders)."""
+    deactivated = {
+        user for (user,) in con.execute(
+            "select user_id from staging.stg_platform__users where deactivated_at is not null"
+        ).fetchall()
+    }  # fmt: skip
+    active: dict[str, set] = {}
+    for campaign, user, removed_at in con.execute(
+        "select campaign_id, user_id, removed_at from staging.stg_platform__campaign_senders"
+    ).fetchall():
+        if removed_at is None and user not in deactivated:
+            active.setdefault(campaign, set()).add(user)
+    box = _rep(warehouse, "campaign-box", ids)
+    assert box.rows
+    for row in box.rows:
+        senders = len(active.get(row["campaign_id"], ()))
+        assert row["active_senders"] == senders, row["campaign_id"]
+        expected = row["enrollments"] // senders if senders else None
+        assert row["enrollments_per_sender"] == expected, row["campaign_id"]
+    assert box.kpis["active_senders"] == sum(r["active_senders"] for r in box.rows)
+
+
 def test_cli_json_output_has_the_spec_keys(warehouse, ids, capsys):
     code = cli_main(
         ["report", "messaging", "--warehouse", str(warehouse), "--account", ids["root"],
