@@ -10,6 +10,7 @@ import os
 import statistics
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
@@ -45,8 +46,9 @@ SPEC_KEYS = {
     },
     "calling": {
         "calls_dialed", "calls_answered", "calls_answered_by_machine", "conversations",
-        "response_rate", "average_call_seconds", "conversation_rate", "conversation_rate_dialed",
-        "call_leads", "deals_closed", "call_to_lead_rate", "lead_to_deal_rate",
+        "response_rate", "average_call_seconds", "talk_seconds_answered", "calls_with_talk_time",
+        "conversation_rate", "conversation_rate_dialed", "call_leads", "deals_closed",
+        "call_to_lead_rate", "lead_to_deal_rate", "deals_closed_cohort", "lead_to_deal_rate_cohort",
     },
     "campaign-box": {
         "enrollments", "initials_sent", "segments", "replies", "reply_rate", "active_senders",
@@ -326,26 +328,87 @@ def test_template_filter_narrows_messages_to_the_template(warehouse, con, ids):
     assert rep.kpis["enrolled_contacts"] == enrolled
 
 
-def test_calling_kpis_equal_a_recomputation_from_the_facts(warehouse, con, ids):
+CONVERSATION_MIN_SECONDS = 90  # kpi-spec: the project variable's default
+
+
+def _local_day_of(con, account_ids):
+    """A function (account_id, UTC timestamp) -> that account's local day."""
+    zones = {
+        account: ZoneInfo(tz)
+        for account, tz in con.execute(
+            "select account_id, time_zone from staging.stg_platform__accounts "
+            "where list_contains(?, account_id)",
+            [account_ids],
+        ).fetchall()
+    }
+
+    def local_day(account, ts):
+        return ts.replace(tzinfo=UTC).astimezone(zones[account]).date()
+
+    return local_day
+
+
+def test_calling_kpis_equal_the_spec_worked_from_the_staged_rows(warehouse, con, ids):
+    """kpi-spec Calling, worked in Python from the staged calls, leads and deals: talk time is
+    ended_at - answered_at with its fractions; the average is over the answered calls whose talk
+    time is known; lead_to_deal_rate counts deals closed in range, its cohort variant the deals
+    ever closed from the leads created in range."""
     start, end = RANGE
-    rep = _rep(warehouse, "calling", ids, date_range=RANGE)
-    calls = con.execute(
-        """
-        select answered_at is not null, talk_seconds, is_conversation
-        from marts.fct_calls
-        where direction = 'outbound' and is_counted_call and list_contains(?, account_id)
-          and date_day between ? and ?
-        """,
-        [ids["descendants"], start, end],
-    ).fetchall()
-    answered = [c for c in calls if c[0]]
-    assert rep.kpis["calls_dialed"] == len(calls)
-    assert rep.kpis["calls_answered"] == len(answered)
-    assert rep.kpis["conversations"] == sum(1 for c in answered if c[2])
-    assert rep.kpis["response_rate"] == pytest.approx(len(answered) / len(calls))
-    assert rep.kpis["average_call_seconds"] == pytest.approx(
-        sum(c[1] or 0 for c in answered) / len(answered)
+    local_day = _local_day_of(con, ids["descendants"])
+    calls = [
+        (answered_at, ended_at)
+        for account, started_at, answered_at, ended_at in con.execute(
+            "select account_id, started_at, answered_at, ended_at "
+            "from staging.stg_platform__calls where list_contains(?, account_id) "
+            "and direction = 'outbound' and parent_call_id is null",
+            [ids["descendants"]],
+        ).fetchall()
+        if start <= local_day(account, started_at) <= end
+    ]
+    answered = [c for c in calls if c[0] is not None]
+    talks = [(ended - answered_at).total_seconds() for answered_at, ended in answered if ended]
+    assert talks
+
+    leads = {
+        lead_id: (local_day(account, created_at), channel or ("call" if call_id else None))
+        for lead_id, account, created_at, channel, call_id in con.execute(
+            "select lead_id, account_id, created_at, channel, call_id "
+            "from staging.stg_platform__leads where list_contains(?, account_id)",
+            [ids["descendants"]],
+        ).fetchall()
+    }
+    call_leads = {
+        k for k, (day, channel) in leads.items() if channel == "call" and start <= day <= end
+    }
+    deals = [
+        (lead_id, local_day(account, closed_at))
+        for account, lead_id, closed_at in con.execute(
+            "select account_id, lead_id, closed_at from staging.stg_platform__deals "
+            "where list_contains(?, account_id)",
+            [ids["descendants"]],
+        ).fetchall()
+    ]
+    deals_closed = sum(
+        1 for lead, day in deals if start <= day <= end and leads.get(lead, (0, ""))[1] == "call"
     )
+    cohort = sum(1 for lead, _ in deals if lead in call_leads)
+
+    rep = _rep(warehouse, "calling", ids, date_range=RANGE)
+    k = rep.kpis
+    assert k["calls_dialed"] == len(calls)
+    assert k["calls_answered"] == len(answered)
+    assert k["conversations"] == sum(1 for t in talks if t > CONVERSATION_MIN_SECONDS)
+    assert k["response_rate"] == pytest.approx(len(answered) / len(calls))
+    assert k["calls_with_talk_time"] == len(talks)
+    assert k["talk_seconds_answered"] == pytest.approx(sum(talks), rel=1e-12)
+    assert k["average_call_seconds"] == pytest.approx(statistics.fmean(talks), rel=1e-12)
+    assert k["call_leads"] == len(call_leads)
+    assert k["deals_closed"] == deals_closed
+    assert k["deals_closed_cohort"] == cohort
+    assert k["lead_to_deal_rate"] == pytest.approx(deals_closed / len(call_leads))
+    assert k["lead_to_deal_rate_cohort"] == pytest.approx(cohort / len(call_leads))
+    for key in ("calls_with_talk_time", "talk_seconds_answered", "deals_closed_cohort"):
+        assert sum(row[key] for row in rep.rows) == pytest.approx(k[key], rel=1e-12), key
     shares = rep.sections["call_outcomes"]
     assert shares and sum(r["outcome_share"] for r in shares) == pytest.approx(1)
 
@@ -504,6 +567,39 @@ def test_tracker_filter_keeps_conversations_through_the_number(warehouse, con, i
     )
 
 
+def test_number_name_is_the_contact_s_latest_number_whatever_the_filters(warehouse, con, ids):
+    """kpi-spec Text conversations: "number name" = the tracking number most recently used with
+    the contact as of the latest data, the same on every row of the contact, whatever the
+    tracker and date range and whatever the row's day (a canceled message was never sent)."""
+    latest = {}
+    for account, contact, number in con.execute(
+        "select account_id, contact_id, phone_number_id from marts.fct_messages "
+        "where list_contains(?, account_id) and not is_canceled and phone_number_id is not null "
+        "order by created_at, message_id",
+        [ids["descendants"]],
+    ).fetchall():
+        latest[account, contact] = number
+    names = dict(
+        con.execute("select phone_number_id, friendly_name from marts.dim_phone_numbers").fetchall()
+    )
+    tracker = con.execute(
+        "select phone_number_id from marts.bdg_text_conversation_trackers "
+        "where list_contains(?, account_id) and date_day between ? and ? "
+        "group by 1 order by count(*) desc, 1 limit 1",
+        [ids["descendants"], *RANGE],
+    ).fetchone()[0]
+    changed = 0
+    for filters in ({}, {"tracker": tracker}):
+        rep = _rep(warehouse, "conversations", ids, date_range=RANGE, **filters)
+        assert rep.rows
+        for row in rep.rows:
+            number = latest.get((row["account_id"], row["contact_id"]))
+            assert row["number_name_phone_number_id"] == number, row
+            assert row["number_name"] == names.get(number), row
+            changed += row["last_phone_number_id"] != number
+    assert changed, "the range should hold days whose own last number is not the latest"
+
+
 def test_one_contact_conversations_and_timeline(warehouse, con, ids):
     contact, events = con.execute(
         "select contact_id, count(*) from marts.fct_contact_timeline "
@@ -546,6 +642,30 @@ def test_campaign_box_and_send_report_per_campaign(warehouse, ids):
     for key in ("sent_contacts", "delivered_contacts", "clicks", "unique_clickers", "credits"):
         assert send.kpis[key] == send.rows[0][key], key
     assert sum(link["clicks"] for link in send.sections["links"]) == send.kpis["clicks"]
+
+
+def test_campaign_box_active_senders_exclude_deactivated_users(warehouse, con, ids):
+    """kpi-spec Campaign box: active senders are assigned, not removed, and their user is not
+    deactivated; shown as 1 sender per floor(enrollments / active_senders)."""
+    deactivated = {
+        user for (user,) in con.execute(
+            "select user_id from staging.stg_platform__users where deactivated_at is not null"
+        ).fetchall()
+    }  # fmt: skip
+    active: dict[str, set] = {}
+    for campaign, user, removed_at in con.execute(
+        "select campaign_id, user_id, removed_at from staging.stg_platform__campaign_senders"
+    ).fetchall():
+        if removed_at is None and user not in deactivated:
+            active.setdefault(campaign, set()).add(user)
+    box = _rep(warehouse, "campaign-box", ids)
+    assert box.rows
+    for row in box.rows:
+        senders = len(active.get(row["campaign_id"], ()))
+        assert row["active_senders"] == senders, row["campaign_id"]
+        expected = row["enrollments"] // senders if senders else None
+        assert row["enrollments_per_sender"] == expected, row["campaign_id"]
+    assert box.kpis["active_senders"] == sum(r["active_senders"] for r in box.rows)
 
 
 def test_cli_json_output_has_the_spec_keys(warehouse, ids, capsys):

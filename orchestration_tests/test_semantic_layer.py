@@ -232,6 +232,9 @@ SIMPLE_KEYS = [
     "conversations",
     "call_leads",
     "deals_closed",
+    "deals_closed_cohort",
+    "calls_with_talk_time",
+    "talk_seconds_answered",
     "outcome_calls",
     "segments_total",
     "segments_sent",
@@ -282,11 +285,12 @@ RATE_KEYS = {
     "sms_to_lead_rate_delivered": ("leads", "delivered_messages"),
     "contact_to_lead_rate": ("leads", "contacts_reached"),
     "response_rate": ("calls_answered", "calls_dialed"),
-    "average_call_seconds": ("talk_seconds_answered", "calls_answered"),
+    "average_call_seconds": ("talk_seconds_answered", "calls_with_talk_time"),
     "conversation_rate": ("conversations", "calls_answered"),
     "conversation_rate_dialed": ("conversations", "calls_dialed"),
     "call_to_lead_rate": ("call_leads", "calls_dialed"),
     "lead_to_deal_rate": ("deals_closed", "call_leads"),
+    "lead_to_deal_rate_cohort": ("deals_closed_cohort", "call_leads"),
     "campaign_box_reply_rate": ("replies", "initials_sent"),
 }
 
@@ -474,7 +478,7 @@ def test_calling_kpis_with_a_campaign_filter(mf, warehouse):
             account_id{day},
             sum(calls_dialed) as dialed, sum(calls_answered) as answered,
             sum(conversations) as conversations, sum(talk_seconds_answered) as talk,
-            sum(call_leads) as call_leads
+            sum(calls_with_talk_time) as with_talk_time, sum(call_leads) as call_leads
         from marts.mart_calling_kpis
         where date_day between ? and ? {campaign}
         group by account_id{day}
@@ -488,7 +492,7 @@ def test_calling_kpis_with_a_campaign_filter(mf, warehouse):
             "response_rate": ratio(r["answered"], r["dialed"]),
             "conversation_rate": ratio(r["conversations"], r["answered"]),
             "conversation_rate_dialed": ratio(r["conversations"], r["dialed"]),
-            "average_call_seconds": ratio(r["talk"], r["answered"]),
+            "average_call_seconds": ratio(r["talk"], r["with_talk_time"]),
             "call_to_lead_rate": ratio(r["call_leads"], r["dialed"]),
         }
 
@@ -664,7 +668,7 @@ def test_mf_equals_the_reporting_api(mf, warehouse):
 
     calling = report("calling", warehouse=warehouse, account_id=account, date_range=RANGE).kpis
     keys = ["calls_dialed", "calls_answered", "conversations", "response_rate", "conversation_rate",
-            "average_call_seconds", "lead_to_deal_rate"]  # fmt: skip
+            "average_call_seconds", "lead_to_deal_rate", "lead_to_deal_rate_cohort"]  # fmt: skip
     (row,) = mf.query(keys, where=where)
     differ = [(k, row[k], calling[k]) for k in keys if not same(row[k], calling[k])]
     assert not differ, differ
@@ -748,20 +752,23 @@ def test_labels_and_reply_rate_per_step(mf, warehouse):
 
 def test_saved_query_reporting_calling_daily(mf, warehouse):
     rows = mf.query([], saved_query="reporting_calling_daily")
-    metrics = ["calls_dialed", "conversations", "conversation_rate", "lead_to_deal_rate"]
+    metrics = ["calls_dialed", "conversations", "conversation_rate", "lead_to_deal_rate",
+               "lead_to_deal_rate_cohort"]  # fmt: skip
     expected = {
         (r["account_id"], str(r["date_day"])): {
             "calls_dialed": r["dialed"],
             "conversations": r["conversations"],
             "conversation_rate": ratio(r["conversations"], r["answered"]),
             "lead_to_deal_rate": ratio(r["deals"], r["call_leads"]),
+            "lead_to_deal_rate_cohort": ratio(r["cohort"], r["call_leads"]),
         }
         for r in sql(
             warehouse,
             """
             select account_id, date_day, sum(calls_dialed) as dialed,
                 sum(calls_answered) as answered, sum(conversations) as conversations,
-                sum(call_leads) as call_leads, sum(deals_closed) as deals
+                sum(call_leads) as call_leads, sum(deals_closed) as deals,
+                sum(deals_closed_cohort) as cohort
             from marts.mart_calling_kpis where date_day between ? and ? group by 1, 2
             """,
             RANGE,

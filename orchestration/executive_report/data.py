@@ -29,7 +29,10 @@ HEADLINE = (
     ("calling", "calls_dialed"),
     ("calling", "response_rate"),
     ("calling", "conversation_rate"),
+    ("calling", "average_call_seconds"),
     ("calling", "deals_closed"),
+    ("calling", "lead_to_deal_rate"),
+    ("calling", "lead_to_deal_rate_cohort"),
 )
 
 

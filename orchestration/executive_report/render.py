@@ -32,6 +32,9 @@ TILES = (
     ("calls_dialed", "Calls dialed", "count", True, "outbound calls"),
     ("response_rate", "Call response rate", "rate", True, "answered / dialed"),
     ("conversation_rate", "Conversation rate", "rate", True, "calls over 90 s / answered"),
+    ("average_call_seconds", "Average call time", "seconds", None, "answered, talk time known"),
+    ("lead_to_deal_rate", "Lead to deal", "rate", True, "deals closed / call leads (can top 100%)"),
+    ("lead_to_deal_rate_cohort", "Lead to deal, cohort", "rate", True, "deals from these leads"),
     ("deals_closed", "Deals closed", "count", True, "from call leads"),
 )
 
@@ -224,6 +227,9 @@ def _why_empty(data: ReportData, key: str) -> str:
         "opt_out_rate": "no SMS sent in the period",
         "response_rate": "no calls dialed in the period",
         "conversation_rate": "no calls answered in the period",
+        "average_call_seconds": "no answered call with a known talk time in the period",
+        "lead_to_deal_rate": "no call leads in the period",
+        "lead_to_deal_rate_cohort": "no call leads in the period",
     }
     return reasons.get(key, "no data in the period")
 

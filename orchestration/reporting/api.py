@@ -72,8 +72,10 @@ KPI_KEYS: dict[str, tuple[str, ...]] = {
     ),
     "calling": (
         "calls_dialed", "calls_answered", "calls_answered_by_machine", "conversations",
-        "response_rate", "average_call_seconds", "conversation_rate", "conversation_rate_dialed",
+        "response_rate", "talk_seconds_answered", "calls_with_talk_time", "average_call_seconds",
+        "conversation_rate", "conversation_rate_dialed",
         "call_leads", "deals_closed", "call_to_lead_rate", "lead_to_deal_rate",
+        "deals_closed_cohort", "lead_to_deal_rate_cohort",
     ),
     "campaign-box": (
         "enrollments", "initials_sent", "segments", "replies", "reply_rate",
@@ -745,9 +747,11 @@ def _calling(s: _Scope):
         sum(calls_answered) as calls_answered,
         sum(calls_answered_by_machine) as calls_answered_by_machine,
         sum(conversations) as conversations,
+        sum(calls_with_talk_time) as calls_with_talk_time,
         sum(talk_seconds_answered) as talk_seconds_answered,
         sum(call_leads) as call_leads,
-        sum(deals_closed) as deals_closed
+        sum(deals_closed) as deals_closed,
+        sum(deals_closed_cohort) as deals_closed_cohort
     """
     counts = _ints(
         _one(con, f"select {select} from marts.mart_calling_kpis where {w.sql()}", w.params)
@@ -785,11 +789,15 @@ def _calling(s: _Scope):
 
 def _calling_rates(c: dict[str, Any]) -> None:
     c["response_rate"] = rate(c["calls_answered"], c["calls_dialed"])
-    c["average_call_seconds"] = rate(c["talk_seconds_answered"], c["calls_answered"])
+    # over the answered calls whose talk time is known (a call without ended_at is left out)
+    c["average_call_seconds"] = rate(c["talk_seconds_answered"], c["calls_with_talk_time"])
     c["conversation_rate"] = rate(c["conversations"], c["calls_answered"])
     c["conversation_rate_dialed"] = rate(c["conversations"], c["calls_dialed"])
     c["call_to_lead_rate"] = rate(c["call_leads"], c["calls_dialed"])
+    # deals closed in range / leads created in range (the spec's; it can exceed 1), and the
+    # cohort variant: deals ever closed from the leads created in range / those leads
     c["lead_to_deal_rate"] = rate(c["deals_closed"], c["call_leads"])
+    c["lead_to_deal_rate_cohort"] = rate(c["deals_closed_cohort"], c["call_leads"])
 
 
 # --------------------------------------------------------------------------- campaign box
@@ -1131,9 +1139,11 @@ def _conversations(s: _Scope):
             t.conversation_id, t.account_id, t.contact_id, t.date_day,
             t.first_message_at, t.last_message_at,
             t.inbound_messages, t.outbound_messages, t.total_messages,
-            t.last_phone_number_id, p.friendly_name as number_name, t.phone_numbers_used
+            t.last_phone_number_id, t.number_name_phone_number_id,
+            p.friendly_name as number_name, t.phone_numbers_used
         from marts.fct_text_conversations as t
-        left join marts.dim_phone_numbers as p on t.last_phone_number_id = p.phone_number_id
+        left join marts.dim_phone_numbers as p
+            on t.number_name_phone_number_id = p.phone_number_id
         where {w.sql()}
         order by t.first_message_at desc, t.conversation_id
         """,

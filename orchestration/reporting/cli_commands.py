@@ -24,7 +24,9 @@ from orchestration.reporting.exports import (
 
 # Rows shown per table in the terminal (JSON and exports hold every row).
 TABLE_ROW_LIMIT = 50
-RATE_SUFFIXES = ("_rate", "_rate_contacts", "_rate_dialed", "_rate_delivered", "_share")
+RATE_SUFFIXES = (
+    "_rate", "_rate_contacts", "_rate_dialed", "_rate_delivered", "_rate_cohort", "_share",
+)  # fmt: skip
 # Columns shown in the terminal for the wide tables (JSON and exports hold every column).
 DISPLAY_COLUMNS = {
     ("messaging", "rows"): (

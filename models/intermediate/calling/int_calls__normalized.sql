@@ -1,6 +1,6 @@
 -- One row per valid call (bad rows are set aside in staging), with the account's local day,
--- ring and talk time, answer/conversation/forwarding flags, the parent/child rule and the
--- outcome normalized through the call_outcomes seed.
+-- ring and talk time (exact seconds, fractions kept), answer/conversation/forwarding flags,
+-- the parent/child rule and the outcome normalized through the call_outcomes seed.
 with
 
 calls as (
@@ -60,24 +60,16 @@ durations as (
     select
         localized.*,
         localized.answered_at is not null as is_answered,
+        -- exact durations with their fractions (a 90.4 s call is a conversation)
         case
             when localized.answered_at is not null
-                then cast(
-                        {{ dbt.datediff('localized.started_at', 'localized.answered_at', 'second') }}
-                        as {{ dbt.type_int() }}
-                    )
+                then {{ seconds_between('localized.started_at', 'localized.answered_at') }}
             when localized.ended_at is not null
-                then cast(
-                        {{ dbt.datediff('localized.started_at', 'localized.ended_at', 'second') }}
-                        as {{ dbt.type_int() }}
-                    )
+                then {{ seconds_between('localized.started_at', 'localized.ended_at') }}
         end as ring_seconds,
         case
             when localized.answered_at is not null and localized.ended_at is not null
-                then cast(
-                        {{ dbt.datediff('localized.answered_at', 'localized.ended_at', 'second') }}
-                        as {{ dbt.type_int() }}
-                    )
+                then {{ seconds_between('localized.answered_at', 'localized.ended_at') }}
         end as talk_seconds
     from localized
 

@@ -143,8 +143,8 @@ final as (
         response_message_id,
         responded_at,
         responder_user_id,
-        {{ dbt.datediff('streak_started_at', 'responded_at', 'second') }}
-            as response_seconds,
+        -- exact seconds, fractions kept (kpi-spec: durations keep fractional seconds)
+        {{ seconds_between('streak_started_at', 'responded_at') }} as response_seconds,
         responded_at is not null as is_answered
     from answered
 

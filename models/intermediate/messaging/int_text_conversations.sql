@@ -5,6 +5,8 @@
     last_phone_number_id is the business number most recently used with the contact as of the
     end of that day: the day's last message through a number, else carried forward from the
     latest earlier day that had one (running max of the day, then an equality join back).
+    number_name_phone_number_id is the CallRail "number name": the number most recently used
+    with the contact as of the latest data, the same on every day of the contact.
 #}
 
 with
@@ -68,6 +70,33 @@ day_last_numbers as (
 
 ),
 
+contact_numbers as (
+
+    select
+        account_id,
+        contact_id,
+        phone_number_id,
+        row_number() over (
+            partition by account_id, contact_id
+            order by created_at desc, message_id desc
+        ) as recency_rank
+    from conversation_messages
+    where phone_number_id is not null
+
+),
+
+number_names as (
+
+    -- one row per contact: its latest number over all its days
+    select
+        account_id,
+        contact_id,
+        phone_number_id as number_name_phone_number_id
+    from contact_numbers
+    where recency_rank = 1
+
+),
+
 carried as (
 
     select
@@ -106,13 +135,18 @@ final as (
         carried.inbound_messages,
         carried.outbound_messages,
         carried.total_messages,
-        day_last_numbers.phone_number_id as last_phone_number_id
+        day_last_numbers.phone_number_id as last_phone_number_id,
+        number_names.number_name_phone_number_id
     from carried
     left join day_last_numbers
         on
             carried.account_id = day_last_numbers.account_id
             and carried.contact_id = day_last_numbers.contact_id
             and carried.last_number_date = day_last_numbers.conversation_date
+    left join number_names
+        on
+            carried.account_id = number_names.account_id
+            and carried.contact_id = number_names.contact_id
 
 )
 

@@ -28,9 +28,11 @@ rolled_up as (
         cast(sum(kpis.calls_answered_by_machine) as {{ dbt.type_bigint() }})
             as calls_answered_by_machine,
         cast(sum(kpis.conversations) as {{ dbt.type_bigint() }}) as conversations,
-        cast(sum(kpis.talk_seconds_answered) as {{ dbt.type_bigint() }}) as talk_seconds_answered,
+        cast(sum(kpis.calls_with_talk_time) as {{ dbt.type_bigint() }}) as calls_with_talk_time,
+        cast(sum(kpis.talk_seconds_answered) as {{ type_double() }}) as talk_seconds_answered,
         cast(sum(kpis.call_leads) as {{ dbt.type_bigint() }}) as call_leads,
-        cast(sum(kpis.deals_closed) as {{ dbt.type_bigint() }}) as deals_closed
+        cast(sum(kpis.deals_closed) as {{ dbt.type_bigint() }}) as deals_closed,
+        cast(sum(kpis.deals_closed_cohort) as {{ dbt.type_bigint() }}) as deals_closed_cohort
     from kpis
     inner join hierarchy
         on kpis.account_id = hierarchy.descendant_account_id

@@ -37,7 +37,7 @@ conversation_events as (
         outbound_messages,
         total_messages,
         cast(null as boolean) as is_answered,
-        cast(null as {{ dbt.type_bigint() }}) as talk_seconds,
+        cast(null as {{ type_double() }}) as talk_seconds,
         cast(null as {{ dbt.type_string() }}) as call_outcome,
         cast(null as {{ dbt.type_string() }}) as call_status
     from conversations
@@ -62,7 +62,7 @@ call_events as (
         cast(null as integer) as outbound_messages,
         cast(null as integer) as total_messages,
         is_answered,
-        cast(talk_seconds as {{ dbt.type_bigint() }}) as talk_seconds,
+        cast(talk_seconds as {{ type_double() }}) as talk_seconds,
         outcome as call_outcome,
         status as call_status
     from calls

@@ -25,7 +25,7 @@ final as (
         response_message_id,
         responded_at,
         responder_user_id,
-        cast(response_seconds as bigint) as response_seconds,
+        cast(response_seconds as {{ type_double() }}) as response_seconds,
         is_answered
     from response_times
 

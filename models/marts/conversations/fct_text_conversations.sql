@@ -1,8 +1,10 @@
 {#
     One row per text conversation (CallRail): one contact with one account on one local
     calendar day. Counts are the whole day's conversation regardless of filters;
-    last_phone_number_id ("number name") is the number most recently used with the contact,
-    regardless of filters. Tracker filter: semi-join bdg_text_conversation_trackers.
+    number_name_phone_number_id ("number name") is the number most recently used with the
+    contact as of the latest data, the same on every row of the contact regardless of filters
+    and of the row's day; last_phone_number_id is the latest number as of the end of the row's
+    day. Tracker filter: semi-join bdg_text_conversation_trackers.
 #}
 
 with
@@ -42,6 +44,7 @@ final as (
         cast(conversations.outbound_messages as integer) as outbound_messages,
         cast(conversations.total_messages as integer) as total_messages,
         conversations.last_phone_number_id,
+        conversations.number_name_phone_number_id,
         cast(coalesce(tracker_counts.phone_numbers_used, 0) as integer) as phone_numbers_used
     from conversations
     left join tracker_counts

@@ -1,7 +1,8 @@
 {#
     The campaign box (kpi-spec "Campaign box", ThruText-style): one row per campaign, as of
     the latest build. Counts are over enrollments (fct_enrollments), except segments (outbound
-    SMS of the campaign, MMS and canceled messages excluded) and senders.
+    SMS of the campaign, MMS and canceled messages excluded) and senders (assigned, not removed,
+    user not deactivated).
       initials_sent "x of N"   = initials_sent of enrollments
       reply_rate               = replies / initials_sent (null when no initial was sent)
       enrollments_per_sender   = floor(enrollments / active_senders) (shown "1 : n")
@@ -26,6 +27,12 @@ enrollments as (
 campaign_senders as (
 
     select * from {{ ref('stg_platform__campaign_senders') }}
+
+),
+
+users as (
+
+    select * from {{ ref('stg_platform__users') }}
 
 ),
 
@@ -80,14 +87,26 @@ segment_counts as (
 
 ),
 
+deactivated_users as (
+
+    select user_id from users
+    where deactivated_at is not null
+
+),
+
 sender_counts as (
 
+    -- active senders: assigned, not removed, and the user is not deactivated
     select
-        campaign_id,
-        count(distinct user_id) as active_senders
+        campaign_senders.campaign_id,
+        count(distinct campaign_senders.user_id) as active_senders
     from campaign_senders
-    where removed_at is null
-    group by campaign_id
+    left join deactivated_users
+        on campaign_senders.user_id = deactivated_users.user_id
+    where
+        campaign_senders.removed_at is null
+        and deactivated_users.user_id is null
+    group by campaign_senders.campaign_id
 
 ),
 

@@ -282,8 +282,10 @@ summed as (
         account_id,
         date_day,
         campaign_id,
+        {#- response seconds keep their fractions; every other measure is a count #}
         {%- for measure in measures %}
-            cast(sum({{ measure }}) as bigint) as {{ measure }},
+            {%- set measure_type = type_double() if measure == 'response_seconds_total' else 'bigint' %}
+            cast(sum({{ measure }}) as {{ measure_type }}) as {{ measure }},
         {%- endfor %}
         template_id
     from stacked
