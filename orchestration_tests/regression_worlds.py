@@ -232,7 +232,8 @@ def dst_day() -> Case:
 
 
 def call_outcome_free_text() -> Case:
-    """An outcome outside the seed's list is still an outcome ("or any other text")."""
+    """An outcome outside the seed's list ("or any other text") counts as one outcome, `other`:
+    the seed's spellings fold to their outcome, free text never becomes a report row."""
     rows = _base()
     rows["calls"] = [
         {"call_id": f"x{k}", "account_id": "a0", "direction": "outbound", "contact_id": "c0",

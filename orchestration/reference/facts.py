@@ -266,11 +266,12 @@ class World:
                 if c["answered_at"] is not None and c["ended_at"] is not None
                 else None
             )
+            # The seed's outcomes by their recorded spellings; any other recorded text is one
+            # outcome, `other`, so free text (it may name people) never becomes a report row.
+            # The raw text stays in fct_calls.outcome_raw. No text recorded: no outcome.
             raw = (c["outcome"] or "").strip().lower()
             c["outcome_key"], c["outcome_label"] = (
-                self.codes.call_outcomes.get(raw, (c["outcome"], c["outcome"]))
-                if c["outcome"] is not None
-                else (None, None)
+                self.codes.call_outcomes.get(raw, ("other", "Other")) if raw else (None, None)
             )
         for lead in self.rows["leads"]:
             lead["day"] = self.day(lead["created_at"], lead["account_id"])
