@@ -229,12 +229,12 @@ def built(tmp_path_factory):
     ]
     assert result.success and not failures, failures or result.exception
     con = duckdb.connect(str(warehouse))  # dbt-duckdb keeps it open read-write in this process
-    yield con, expected
+    yield con, expected, tmp / "target"
     con.close()
 
 
 def test_every_bad_row_is_quarantined_with_its_reason_file_and_row(built):
-    con, expected = built
+    con, expected, _ = built
     rows = con.execute(
         f"select file_path, entity, row_number, reject_reason, reject_detail "
         f"from {_relation(con, 'audit__quarantined_rows')}"
@@ -249,7 +249,7 @@ def test_every_bad_row_is_quarantined_with_its_reason_file_and_row(built):
 
 
 def test_every_landed_file_reconciles(built):
-    con, _ = built
+    con, _, _ = built
     rows = con.execute(
         f"select entity, file_path, landed_rows, staged_rows, quarantined_rows, duplicate_rows,"
         f" is_reconciled from {_relation(con, 'audit__load_reconciliation')}"
@@ -265,7 +265,7 @@ def test_every_landed_file_reconciles(built):
 
 
 def test_timestamps_are_utc_and_latest_version_wins(built):
-    con, _ = built
+    con, _, _ = built
     messages = dict(
         con.execute(
             f"select message_id, created_at from {_relation(con, 'stg_platform__messages')}"
@@ -288,3 +288,30 @@ def test_timestamps_are_utc_and_latest_version_wins(built):
         ).fetchall()
     }
     assert accounts == {"acc_1", "acc_2"}  # an unknown parent is not a reason to set aside
+
+
+def test_a_staging_model_that_loses_a_valid_row_does_not_reconcile(built):
+    """Duplicates come from the duplicate rule, not from what is left over: drop a valid row
+    that has no other version from (a transaction's copy of) a staging model, and its file no
+    longer adds up."""
+    con, _, target = built
+    reconciliation = (
+        target / "compiled/comms_warehouse/models/audit/audit__load_reconciliation.sql"
+    ).read_text()
+    file_path = "messages/2026-03-02/messages.csv"
+
+    def reconciled() -> bool:
+        return con.execute(
+            f"select is_reconciled from ({reconciliation}) where file_path = ?", [file_path]
+        ).fetchone()[0]
+
+    assert reconciled()
+    con.execute("begin transaction")
+    try:
+        dropped = con.execute(
+            f"delete from {_relation(con, 'stg_platform__messages')} where message_id = 'm8'"
+        ).fetchone()[0]
+        assert dropped == 1
+        assert not reconciled()
+    finally:
+        con.execute("rollback")
