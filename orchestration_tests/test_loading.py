@@ -171,3 +171,120 @@ def test_a_line_that_is_not_an_object_rejects_the_file(landing: Path, tmp_path: 
     rejected = results["leads/2026-03-02/leads.jsonl"]
     assert rejected.status == "rejected"
     assert "line 2" in rejected.reason and "Expected OBJECT" in rejected.reason
+
+
+# Issue 10, finding 5: contract-valid files that used to be rejected whole.
+
+
+def test_extra_keys_differing_only_by_case_are_kept(landing: Path, tmp_path: Path):
+    warehouse = tmp_path / "wh.duckdb"
+    row = {
+        "event_id": "e9",
+        "message_id": "SM9f1c",
+        "status": "sent",
+        "occurred_at": "2026-03-02T10:00:00Z",
+        "Message_ID": "upper",
+        "MESSAGE_ID": "shout",
+    }
+    _write_jsonl(landing / "message_events/2026-03-02/events.jsonl", [row])
+    results = {r.file_path: r for r in load_landing(landing, warehouse)}
+    assert results["message_events/2026-03-02/events.jsonl"].status == "loaded"
+    loaded = _query(
+        warehouse,
+        "select message_id, _extra from raw.message_events where event_id = 'e9'",
+    )
+    # The exact contract name wins; each case variant keeps its value under its own key, exactly
+    # as written (JSON keys are case sensitive), the same on every load.
+    assert loaded[0][0] == "SM9f1c"
+    assert json.loads(loaded[0][1]) == {"Message_ID": "upper", "MESSAGE_ID": "shout"}
+    assert loaded == _query(
+        _reload(landing, tmp_path / "again.duckdb"),
+        "select message_id, _extra from raw.message_events where event_id = 'e9'",
+    )
+
+
+def _reload(landing: Path, warehouse: Path) -> Path:
+    load_landing(landing, warehouse)
+    return warehouse
+
+
+def test_a_json_line_of_64_mib_loads(landing: Path, tmp_path: Path):
+    warehouse = tmp_path / "wh.duckdb"
+    body = "x" * (64 * 1024 * 1024)
+    _write_jsonl(landing / "messages/2026-03-02/big.jsonl", [
+        {"message_id": "big", "account_id": "acc_101", "contact_id": "con_5501",
+         "direction": "outbound", "created_at": "2026-03-02T10:00:00Z", "body": body},
+    ])  # fmt: skip
+    results = {r.file_path: r for r in load_landing(landing, warehouse)}
+    assert results["messages/2026-03-02/big.jsonl"].status == "loaded", results
+    assert _query(warehouse, "select length(body) from raw.messages where message_id = 'big'") == [
+        (len(body),)
+    ]
+
+
+def test_a_ragged_csv_row_is_rejected_naming_its_line(landing: Path, tmp_path: Path):
+    warehouse = tmp_path / "wh.duckdb"
+    ragged = landing / "leads/2026-03-02/leads.csv"
+    ragged.parent.mkdir()
+    ragged.write_text(
+        "lead_id,account_id,contact_id,created_at\n"
+        "l1,acc_101,c1,2026-03-02\n"
+        "l2,acc_101,c2,2026-03-02\n"
+        "l3,acc_101,c3,2026-03-02,surplus\n"
+        "l4,acc_101,c4,2026-03-02\n"
+    )
+    results = {r.file_path: r for r in load_landing(landing, warehouse)}
+    rejected = results["leads/2026-03-02/leads.csv"]
+    assert rejected.status == "rejected"
+    assert "line 4" in rejected.reason, rejected.reason
+    assert "sniffing" not in rejected.reason
+
+
+# Issue 10, finding 7: nothing outside the landing root is read through a link.
+
+
+def test_a_link_to_a_file_outside_the_landing_root_is_rejected(landing: Path, tmp_path: Path):
+    warehouse = tmp_path / "wh.duckdb"
+    outside = tmp_path / "outside.jsonl"
+    _write_jsonl(outside, [{"lead_id": "l1", "account_id": "acc_101", "contact_id": "c",
+                            "created_at": "2026-03-02"}])  # fmt: skip
+    link = landing / "leads/2026-03-02/leads.jsonl"
+    link.parent.mkdir()
+    link.symlink_to(outside)
+    results = {r.file_path: r for r in load_landing(landing, warehouse)}
+    rejected = results["leads/2026-03-02/leads.jsonl"]
+    assert rejected.status == "rejected"
+    assert "outside the landing root" in rejected.reason
+    assert _query(warehouse, "select count(*) from raw.leads where lead_id = 'l1'") == [(0,)]
+    ledger = _query(warehouse, "select status, reason from raw._load_ledger where file_path = ?",
+                    ["leads/2026-03-02/leads.jsonl"])  # fmt: skip
+    assert ledger == [("rejected", rejected.reason)]
+
+
+def test_a_link_to_a_file_inside_the_landing_root_loads(landing: Path, tmp_path: Path):
+    warehouse = tmp_path / "wh.duckdb"
+    target = landing / "leads/2026-03-02/leads.jsonl"
+    _write_jsonl(target, [{"lead_id": "l1", "account_id": "acc_101", "contact_id": "c",
+                           "created_at": "2026-03-02"}])  # fmt: skip
+    (landing / "leads/2026-03-03").mkdir()
+    (landing / "leads/2026-03-03/leads.jsonl").symlink_to(target)
+    results = {r.file_path: r for r in load_landing(landing, warehouse)}
+    assert results["leads/2026-03-02/leads.jsonl"].status == "loaded"
+    # The same bytes again: the link is recorded, not loaded twice.
+    assert results["leads/2026-03-03/leads.jsonl"].status == "duplicate"
+
+
+def test_a_linked_day_folder_is_rejected_with_a_ledger_row(landing: Path, tmp_path: Path):
+    warehouse = tmp_path / "wh.duckdb"
+    elsewhere = tmp_path / "elsewhere"
+    lead = {"lead_id": "l1", "account_id": "acc_101", "contact_id": "c", "created_at": "2026-03-02"}
+    _write_jsonl(elsewhere / "leads.jsonl", [lead])
+    (landing / "leads").mkdir(exist_ok=True)
+    (landing / "leads/2026-03-02").symlink_to(elsewhere, target_is_directory=True)
+    results = {r.file_path: r for r in load_landing(landing, warehouse)}
+    rejected = results["leads/2026-03-02"]
+    assert rejected.status == "rejected"
+    assert "link" in rejected.reason
+    assert _query(warehouse, "select count(*) from raw.leads where lead_id = 'l1'") == [(0,)]
+    assert _query(warehouse, "select status from raw._load_ledger where file_path = ?",
+                  ["leads/2026-03-02"]) == [("rejected",)]  # fmt: skip

@@ -162,6 +162,18 @@ def _write_landing(root: Path) -> dict[tuple[str, str, int], str]:
             {"campaign_id": "cmp_1", "step_number": 2, "delay_minutes": -5},
         ],
     )
+    # Bodies and their cost worked by hand (kpi-spec "SMS segments and credits"): a UCS-2 body
+    # longer than one part is cut into parts of 67 code units, so 3,350 Cyrillic letters are
+    # exactly 50 parts (kept at max_plausible_segments = 50) and 3,351 are 51 (set aside).
+    _jsonl(
+        root / "messages/2026-03-03/long.jsonl",
+        [
+            _message("m_huge", body="a" * 2_000_000),  # 13,072 GSM-7 parts of 153
+            _message("m_51_parts", body="\u0436" * 3351),
+            _message("m_50_parts", body="\u0436" * 3350),
+            _message("m_mms", body="\u0436" * 3351, media_count=1),  # an MMS costs no segments
+        ],
+    )
     messages_1 = "messages/2026-03-01/messages.jsonl"
     calls = "calls/2026-03-01/calls.jsonl"
     return {
@@ -179,6 +191,8 @@ def _write_landing(root: Path) -> dict[tuple[str, str, int], str]:
         (calls, "calls", 4): "ended_before_answered",
         (calls, "calls", 5): "absurd_duration",
         ("campaign_steps/2026-03-01/campaign_steps.jsonl", "campaign_steps", 2): "negative_number",
+        ("messages/2026-03-03/long.jsonl", "messages", 1): "implausible_size",
+        ("messages/2026-03-03/long.jsonl", "messages", 2): "implausible_size",
     }
 
 
@@ -229,12 +243,12 @@ def built(tmp_path_factory):
     ]
     assert result.success and not failures, failures or result.exception
     con = duckdb.connect(str(warehouse))  # dbt-duckdb keeps it open read-write in this process
-    yield con, expected
+    yield con, expected, tmp / "target"
     con.close()
 
 
 def test_every_bad_row_is_quarantined_with_its_reason_file_and_row(built):
-    con, expected = built
+    con, expected, _ = built
     rows = con.execute(
         f"select file_path, entity, row_number, reject_reason, reject_detail "
         f"from {_relation(con, 'audit__quarantined_rows')}"
@@ -246,15 +260,18 @@ def test_every_bad_row_is_quarantined_with_its_reason_file_and_row(built):
     assert details[("messages/2026-03-01/messages.jsonl", 3)] == (
         "created_at is not an ISO-8601 timestamp: 'March 1st'"
     )
+    assert details[("messages/2026-03-03/long.jsonl", 1)] == (
+        "body would cost more than 50 segments (max_plausible_segments): 2000000 characters"
+    )
 
 
 def test_every_landed_file_reconciles(built):
-    con, _ = built
+    con, _, _ = built
     rows = con.execute(
         f"select entity, file_path, landed_rows, staged_rows, quarantined_rows, duplicate_rows,"
         f" is_reconciled from {_relation(con, 'audit__load_reconciliation')}"
     ).fetchall()
-    assert len(rows) == 7
+    assert len(rows) == 8
     assert all(row[-1] for row in rows), rows
     by_file = {row[1]: row[2:6] for row in rows}
     # m1 twice in the first file (both superseded by the re-export), 5 rows set aside, m2 kept.
@@ -262,10 +279,11 @@ def test_every_landed_file_reconciles(built):
     assert by_file["messages/2026-03-02/messages.csv"] == (2, 2, 0, 0)
     # con_1's first version is superseded by its later updated_at.
     assert by_file["contacts/2026-03-01/contacts.csv"] == (3, 1, 1, 1)
+    assert by_file["messages/2026-03-03/long.jsonl"] == (4, 2, 2, 0)
 
 
 def test_timestamps_are_utc_and_latest_version_wins(built):
-    con, _ = built
+    con, _, _ = built
     messages = dict(
         con.execute(
             f"select message_id, created_at from {_relation(con, 'stg_platform__messages')}"
@@ -288,3 +306,30 @@ def test_timestamps_are_utc_and_latest_version_wins(built):
         ).fetchall()
     }
     assert accounts == {"acc_1", "acc_2"}  # an unknown parent is not a reason to set aside
+
+
+def test_a_staging_model_that_loses_a_valid_row_does_not_reconcile(built):
+    """Duplicates come from the duplicate rule, not from what is left over: drop a valid row
+    that has no other version from (a transaction's copy of) a staging model, and its file no
+    longer adds up."""
+    con, _, target = built
+    reconciliation = (
+        target / "compiled/comms_warehouse/models/audit/audit__load_reconciliation.sql"
+    ).read_text()
+    file_path = "messages/2026-03-02/messages.csv"
+
+    def reconciled() -> bool:
+        return con.execute(
+            f"select is_reconciled from ({reconciliation}) where file_path = ?", [file_path]
+        ).fetchone()[0]
+
+    assert reconciled()
+    con.execute("begin transaction")
+    try:
+        dropped = con.execute(
+            f"delete from {_relation(con, 'stg_platform__messages')} where message_id = 'm8'"
+        ).fetchone()[0]
+        assert dropped == 1
+        assert not reconciled()
+    finally:
+        con.execute("rollback")

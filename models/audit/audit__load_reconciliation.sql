@@ -1,15 +1,25 @@
 {#-
-    Per entity and landed file: every landed row is staged, quarantined or a duplicate.
-    landed_rows counts the raw table; quarantined and valid rows come from the base model (so a
-    base model that dropped or multiplied rows breaks the equation); staged_rows counts the rows
-    of the file that survive deduplication in the stg model; duplicate_rows are the file's valid
-    rows that deduplication dropped (superseded versions and exact repeats).
+    Per entity and landed file: every landed row is staged, set aside or a duplicate.
+    landed_rows counts the raw table; set-aside (quarantined) and valid rows come from the base
+    model, whatever the reason, so a base model that dropped or multiplied rows breaks the
+    equation. staged_rows counts the file's rows in the stg model. duplicate_rows are counted
+    from the contract's duplicate rule, not as a remainder: a valid row is a duplicate when the
+    stg model holds its record (same record key) from another row (an exact repeat of an event
+    id, or another version of a versioned record). A valid row whose record is not staged at
+    all is neither, so a staging model that loses a row cannot reconcile.
 -#}
-{%- set entities = [
-    'accounts', 'users', 'inboxes', 'phone_numbers', 'contacts', 'labels', 'contact_labels',
-    'templates', 'campaigns', 'campaign_steps', 'campaign_senders', 'campaign_enrollments',
-    'messages', 'message_events', 'link_clicks', 'calls', 'opt_events', 'leads', 'deals',
-] -%}
+{#- The record identity of each entity (raw-contract.md: one row per id; the latest version
+    wins). A check, so written from the contract, not read from the stg models it checks. -#}
+{%- set record_keys = {
+    'accounts': ['account_id'], 'users': ['user_id'], 'inboxes': ['inbox_id'],
+    'phone_numbers': ['phone_number_id'], 'contacts': ['contact_id'], 'labels': ['label_id'],
+    'contact_labels': ['event_id'], 'templates': ['template_id'], 'campaigns': ['campaign_id'],
+    'campaign_steps': ['campaign_id', 'step_number'],
+    'campaign_senders': ['campaign_id', 'user_id', 'added_at'],
+    'campaign_enrollments': ['enrollment_id'], 'messages': ['message_id'],
+    'message_events': ['event_id'], 'link_clicks': ['click_id'], 'calls': ['call_id'],
+    'opt_events': ['opt_event_id'], 'leads': ['lead_id'], 'deals': ['deal_id'],
+} -%}
 
 with
 
@@ -21,7 +31,7 @@ ledger as (
 
 landed as (
 
-    {% for entity in entities %}
+    {% for entity in record_keys %}
         select
             '{{ entity }}' as entity,
             _file_id as file_id,
@@ -36,12 +46,11 @@ landed as (
 
 checked as (
 
-    {% for entity in entities %}
+    {% for entity in record_keys %}
         select
             '{{ entity }}' as entity,
             _file_id as file_id,
             _file_path as file_path,
-            count(case when reject_reason is null then 1 end) as valid_rows,
             count(reject_reason) as quarantined_rows
         from {{ ref('base_platform__' ~ entity) }}
         group by _file_id, _file_path
@@ -52,13 +61,40 @@ checked as (
 
 staged as (
 
-    {% for entity in entities %}
+    {% for entity in record_keys %}
         select
             '{{ entity }}' as entity,
             _file_id as file_id,
             count(*) as staged_rows
         from {{ ref('stg_platform__' ~ entity) }}
         group by _file_id
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+duplicates as (
+
+    {% for entity, key in record_keys.items() %}
+        select
+            '{{ entity }}' as entity,
+            checked_row._file_id as file_id,
+            checked_row._file_path as file_path,
+            count(*) as duplicate_rows
+        from {{ ref('base_platform__' ~ entity) }} as checked_row
+        inner join {{ ref('stg_platform__' ~ entity) }} as staged_row
+            on
+                {% for column in key -%}
+                    checked_row.{{ column }} = staged_row.{{ column }}
+                    {%- if not loop.last %} and {% endif %}
+                {% endfor %}
+        where
+            checked_row.reject_reason is null
+            and not (
+                checked_row._file_id = staged_row._file_id
+                and checked_row._row_number = staged_row._row_number
+            )
+        group by checked_row._file_id, checked_row._file_path
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
@@ -104,7 +140,7 @@ joined as (
         coalesce(landed.landed_rows, 0) as landed_rows,
         coalesce(staged.staged_rows, 0) as staged_rows,
         coalesce(checked.quarantined_rows, 0) as quarantined_rows,
-        coalesce(checked.valid_rows, 0) - coalesce(staged.staged_rows, 0) as duplicate_rows
+        coalesce(duplicates.duplicate_rows, 0) as duplicate_rows
     from files
     left join loaded_files
         on
@@ -125,6 +161,11 @@ joined as (
         on
             files.entity = staged.entity
             and files.file_id = staged.file_id
+    left join duplicates
+        on
+            files.entity = duplicates.entity
+            and files.file_id = duplicates.file_id
+            and files.file_path = duplicates.file_path
 
 ),
 
@@ -134,7 +175,6 @@ final as (
         *,
         (
             landed_rows = staged_rows + quarantined_rows + duplicate_rows
-            and duplicate_rows >= 0
             and landed_rows = ledger_rows
         ) as is_reconciled
     from joined

@@ -117,3 +117,5 @@ ENTITIES: dict[str, Entity] = {
 # back to the file and record it came from.
 METADATA_COLUMNS = ("_extra", "_file_id", "_file_path", "_row_number", "_export_date", "_loaded_at")
 LANDING_FORMATS = (".jsonl", ".csv", ".parquet")
+# The longest JSONL line (one record) the loader reads; a longer one rejects its file with a reason.
+MAX_JSON_LINE_BYTES = 128 * 1024 * 1024

@@ -12,7 +12,9 @@ set aside with a reason instead of failing the load), keep columns outside the c
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -21,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.landing.contract import ENTITIES, LANDING_FORMATS, Entity
+from orchestration.landing.contract import ENTITIES, LANDING_FORMATS, MAX_JSON_LINE_BYTES, Entity
 
 RAW_SCHEMA = "raw"
 LEDGER = f"{RAW_SCHEMA}._load_ledger"
@@ -35,6 +37,7 @@ class LandingFile:
     entity: str
     export_date: date | None
     problem: str | None = None  # set when the file's place in the landing tree is wrong
+    readable: bool = True  # False: rejected without opening it (a link out, a linked folder)
 
 
 @dataclass(frozen=True)
@@ -48,26 +51,62 @@ class FileLoad:
 
 
 def discover(landing: Path) -> list[LandingFile]:
-    """Every file under the landing root, with its entity and export day, in a stable order."""
+    """Every entry under the landing root, with its entity and export day, in a stable order.
+
+    Links are not followed into folders, and a file is read only when its real path is inside
+    the landing root: a linked folder and a link leading elsewhere are listed (so the ledger
+    records their rejection) but never opened.
+    """
+    landing = Path(landing)
+    root = landing.resolve()
     found = []
-    for path in sorted(p for p in landing.rglob("*") if p.is_file()):
-        relative = path.relative_to(landing)
-        parts = relative.parts
-        if any(part.startswith(".") for part in parts):
-            continue  # editor and OS droppings, not exports
-        entity = parts[0] if len(parts) > 1 else ""
-        day = _parse_day(parts[1]) if len(parts) == 3 else None
-        problem = None
-        if len(parts) != 3:
-            problem = "not in <entity>/<YYYY-MM-DD>/<file>"
-        elif entity not in ENTITIES:
-            problem = f"unknown entity folder '{entity}'"
-        elif day is None:
-            problem = f"export day folder '{parts[1]}' is not a YYYY-MM-DD date"
-        elif path.suffix.lower() not in LANDING_FORMATS:
-            problem = f"unsupported format '{path.suffix}' (expected .jsonl, .csv or .parquet)"
-        found.append(LandingFile(path, relative.as_posix(), entity, day, problem))
-    return found
+    for folder, subfolders, names in os.walk(landing):  # does not descend into linked folders
+        folder_path = Path(folder)
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        for name in list(subfolders):
+            if (folder_path / name).is_symlink():
+                subfolders.remove(name)
+                found.append(_landing_entry(landing, folder_path / name, root, linked_folder=True))
+        for name in names:
+            if not name.startswith("."):  # editor and OS droppings, not exports
+                found.append(_landing_entry(landing, folder_path / name, root))
+    return sorted(found, key=lambda f: f.relative_path)
+
+
+def _landing_entry(
+    landing: Path, path: Path, root: Path, linked_folder: bool = False
+) -> LandingFile:
+    relative = path.relative_to(landing)
+    parts = relative.parts
+    entity = parts[0] if len(parts) > 1 else ""
+    # A file's day is its folder; a linked day folder is recorded under its own day.
+    day_part = parts[1] if len(parts) == (2 if linked_folder else 3) else None
+    day = _parse_day(day_part) if day_part else None
+    unsafe = _unsafe(path, root, linked_folder)
+    if unsafe:
+        return LandingFile(path, relative.as_posix(), entity, day, unsafe, readable=False)
+    problem = None
+    if len(parts) != 3:
+        problem = "not in <entity>/<YYYY-MM-DD>/<file>"
+    elif entity not in ENTITIES:
+        problem = f"unknown entity folder '{entity}'"
+    elif day is None:
+        problem = f"export day folder '{parts[1]}' is not a YYYY-MM-DD date"
+    elif path.suffix.lower() not in LANDING_FORMATS:
+        problem = f"unsupported format '{path.suffix}' (expected .jsonl, .csv or .parquet)"
+    return LandingFile(path, relative.as_posix(), entity, day, problem)
+
+
+def _unsafe(path: Path, root: Path, linked_folder: bool) -> str | None:
+    """Why the entry must not be opened at all, or None when reading it is safe."""
+    if linked_folder:
+        return f"is a link to the folder {path.resolve()}; linked folders are not followed"
+    real = path.resolve()
+    if not real.is_relative_to(root):
+        return f"is a link to {real}, outside the landing root; it is not read"
+    if not real.is_file():  # a dangling link, a pipe, a device: nothing to load, may block
+        return "is not a regular file"
+    return None
 
 
 def _parse_day(text: str) -> date | None:
@@ -160,14 +199,17 @@ def _load_file(
     con: duckdb.DuckDBPyConnection, landing_file: LandingFile, load_id: str | None
 ) -> FileLoad:
     path = landing_file.relative_path
+    # An entry that must not be opened is measured by its own link, and named by its path.
+    size = (
+        landing_file.path.stat() if landing_file.readable else landing_file.path.lstat()
+    ).st_size
     # Landed files are immutable, so a path already in the ledger with the same size is done;
     # this spares hashing every file again on every hourly refresh.
     if con.execute(
-        f"select 1 from {LEDGER} where file_path = ? and file_bytes = ?",
-        [path, landing_file.path.stat().st_size],
+        f"select 1 from {LEDGER} where file_path = ? and file_bytes = ?", [path, size]
     ).fetchone():
         return FileLoad(path, landing_file.entity, landing_file.export_date, "skipped", 0, None)
-    file_id = _sha256(landing_file.path)
+    file_id = _sha256(landing_file.path) if landing_file.readable else _unread_id(path)
     already = con.execute(
         f"select file_path from {LEDGER} where file_id = ? order by loaded_at, file_path", [file_id]
     ).fetchall()
@@ -185,7 +227,7 @@ def _load_file(
                 landing_file.entity or None,
                 landing_file.export_date,
                 landing_file.path.suffix.lower().lstrip(".") or None,
-                landing_file.path.stat().st_size,
+                size,
                 rows,
                 status,
                 reason,
@@ -211,7 +253,7 @@ def _load_file(
         result = record("rejected", 0, f"{path}: {rejection}")
     except duckdb.Error as error:
         con.execute("rollback")
-        result = record("rejected", 0, f"{path}: cannot be parsed: {_first_line(error)}")
+        result = record("rejected", 0, f"{path}: cannot be parsed: {_parse_error(error)}")
     return result
 
 
@@ -224,37 +266,32 @@ def _insert_rows(
 ) -> int:
     if landing_file.path.stat().st_size == 0:
         return 0
-    file_columns = _file_columns(con, landing_file)
-    by_contract_name = {}
-    for column in file_columns:
-        by_contract_name.setdefault(column.strip().lower(), column)
-    missing = sorted(c for c in entity.required if c not in by_contract_name)
+    source = _read_source(con, landing_file)
+    columns = _contract_columns(source.names, entity)
+    missing = sorted(c for c in entity.required if c not in columns)
     if missing:
         raise _Rejected(f"missing required column(s): {', '.join(missing)}")
 
-    def quoted(name: str) -> str:
-        return '"' + name.replace('"', '""') + '"'
-
     contract_columns = [
-        f"cast({quoted(by_contract_name[c])} as varchar) as {quoted(c)}"
-        if c in by_contract_name
-        else f"cast(null as varchar) as {quoted(c)}"
+        f"{source.values[columns[c]]} as {_quoted(c)}"
+        if c in columns
+        else f"cast(null as varchar) as {_quoted(c)}"
         for c in entity.columns
     ]
-    known = {by_contract_name[c] for c in entity.columns if c in by_contract_name}
-    extras = [c for c in file_columns if c not in known]
+    # Columns outside the contract keep their names exactly as written (JSON keys are case
+    # sensitive, so `Message_ID` beside `message_id` is a key of its own).
+    extras = [i for i in range(len(source.names)) if i not in columns.values()]
     extra_json = (
-        "to_json(struct_pack("
-        + ", ".join(f"{quoted(c)} := cast({quoted(c)} as varchar)" for c in extras)
-        + "))::varchar"
+        "json_object("
+        + ", ".join(f"{_sql_string(source.names[i])}, {source.values[i]}" for i in extras)
+        + ")::varchar"
         if extras
         else "cast(null as varchar)"
     )
     # Parquet numbers its rows itself, so its scan may run out of order in parallel; text
     # formats are numbered by row_number() over the scan, which needs the file's order kept.
-    is_parquet = landing_file.path.suffix.lower() == ".parquet"
-    row_number = "file_row_number + 1" if is_parquet else "row_number() over ()"
-    con.execute(f"set preserve_insertion_order = {str(not is_parquet).lower()}")
+    con.execute(f"set preserve_insertion_order = {str(not source.numbers_rows).lower()}")
+    row_number = "file_row_number + 1" if source.numbers_rows else "row_number() over ()"
     inserted = con.execute(
         f"""
         insert into {RAW_SCHEMA}.{entity.name}
@@ -266,44 +303,109 @@ def _insert_rows(
             {row_number} as _row_number,
             cast(? as date) as _export_date,
             cast(? as timestamp) as _loaded_at
-        from {_reader(landing_file, file_columns)}
+        from {source.relation}
         """,
         [file_id, landing_file.relative_path, landing_file.export_date, _utc_now()],
     )
     return inserted.fetchone()[0]
 
 
-def _file_columns(con: duckdb.DuckDBPyConnection, landing_file: LandingFile) -> list[str]:
+def _contract_columns(names: list[str], entity: Entity) -> dict[str, int]:
+    """Contract column -> position of the file column holding it.
+
+    Names match ignoring case and surrounding spaces; when several do, the exact name wins,
+    else the first in the file, so the choice never depends on anything but the file.
+    """
+    chosen: dict[str, int] = {}
+    for position, name in enumerate(names):
+        contract_name = name.strip().lower()
+        if contract_name not in entity.columns:
+            continue
+        current = chosen.get(contract_name)
+        if current is None or (name == contract_name and names[current] != contract_name):
+            chosen[contract_name] = position
+    return chosen
+
+
+@dataclass(frozen=True)
+class _Source:
+    names: list[str]  # the file's column names (keys), exactly as written
+    values: list[str]  # an SQL expression reading each column as text
+    relation: str  # the FROM clause
+    numbers_rows: bool  # the relation has file_row_number (0-based)
+
+
+def _read_source(con: duckdb.DuckDBPyConnection, landing_file: LandingFile) -> _Source:
+    """How to read a file: its column names as written and an expression for each.
+
+    Columns are read by position (CSV) or by exact key (JSONL), never by a SQL identifier,
+    because identifiers ignore case and two names differing only by case would collide.
+    """
     path = _sql_string(landing_file.path)
     suffix = landing_file.path.suffix.lower()
     if suffix == ".jsonl":
-        # Keys can differ line to line, so the column set is the union of every object's keys
-        # (a line that is not an object fails the load itself, which reads records only).
-        keys = con.execute(
-            f"""
-            select distinct unnest(json_keys(json)) as key
-            from read_json_objects({path}, format = 'newline_delimited')
-            order by key
-            """
-        ).fetchall()
-        return [k[0] for k in keys]
-    relation = con.sql(f"select * from {_reader(landing_file, None)} limit 0")
-    return [c for c in relation.columns if c != "file_row_number"]  # the reader's, not the file's
-
-
-def _reader(landing_file: LandingFile, columns: list[str] | None) -> str:
-    path = _sql_string(landing_file.path)
-    suffix = landing_file.path.suffix.lower()
+        return _jsonl_source(con, path)
     if suffix == ".csv":
-        return (
+        names = _csv_header(landing_file.path)
+        positional = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names)))
+        # No sniffing: the contract fixes the dialect, and a row that breaks it is reported
+        # with its line instead of as a dialect the sniffer could not guess.
+        relation = (
             f"read_csv({path}, header = true, delim = ',', quote = '\"', escape = '\"',"
-            " all_varchar = true, strict_mode = true, null_padding = false)"
+            f" auto_detect = false, columns = {{{positional}}}, strict_mode = true,"
+            " null_padding = false)"
         )
-    if suffix == ".parquet":
-        return f"read_parquet({path}, file_row_number = true)"
-    assert columns is not None, "JSONL needs its key set first"
-    typed = ", ".join(f"{_sql_string(c)}: 'VARCHAR'" for c in columns)
-    return f"read_json({path}, format = 'newline_delimited', records = true, columns = {{{typed}}})"
+        return _Source(names, [f"c{i}" for i in range(len(names))], relation, False)
+    relation = f"read_parquet({path}, file_row_number = true)"
+    names = [c for c in con.sql(f"select * from {relation} limit 0").columns]
+    names = [c for c in names if c != "file_row_number"]  # the reader's, not the file's
+    return _Source(names, [f"cast({_quoted(c)} as varchar)" for c in names], relation, True)
+
+
+def _jsonl_source(con: duckdb.DuckDBPyConnection, path: str) -> _Source:
+    relation = (
+        f"read_json_objects({path}, format = 'newline_delimited',"
+        f" maximum_object_size = {MAX_JSON_LINE_BYTES})"
+    )
+    # Keys can differ line to line, so the column set is the union of every object's keys.
+    first_non_object, kind, keys = con.execute(
+        f"""
+        with lines as (
+            select row_number() over () as line, json_type(json) as kind, json from {relation}
+        )
+        select
+            min(line) filter (where kind <> 'OBJECT'),
+            arg_min(kind, line) filter (where kind <> 'OBJECT'),
+            list_sort(list_distinct(flatten(list(json_keys(json)) filter (where kind = 'OBJECT'))))
+        from lines
+        """
+    ).fetchone()
+    if first_non_object is not None:
+        raise _Rejected(f"line {first_non_object}: Expected OBJECT, found {kind}")
+    keys = keys or []
+    if not keys:
+        return _Source([], [], relation, False)
+    # One extraction of every key at once (each line parsed once); a JSON pointer names one key
+    # exactly, whatever its case or characters.
+    pointers = ", ".join(_sql_string("/" + k.replace("~", "~0").replace("/", "~1")) for k in keys)
+    relation = f"(select json_extract_string(json, [{pointers}]) as record from {relation})"
+    values = [f"record[{i}]" for i in range(1, len(keys) + 1)]
+    return _Source(keys, values, relation, False)
+
+
+def _csv_header(path: Path) -> list[str]:
+    """The header row as written (RFC 4180 quoting), read before DuckDB sees the file."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        try:
+            return next(csv.reader(handle))
+        except StopIteration:
+            return []
+        except (csv.Error, UnicodeDecodeError) as error:
+            raise _Rejected(f"line 1: the header cannot be read: {error}") from error
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _sql_string(value: object) -> str:
@@ -316,6 +418,21 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _unread_id(relative_path: str) -> str:
+    """The ledger id of an entry rejected without reading it: its path, not its content."""
+    return "unread:" + hashlib.sha256(relative_path.encode()).hexdigest()
+
+
+def _parse_error(error: duckdb.Error) -> str:
+    """DuckDB's reason, with the line it names; never the line's content (it may hold PII)."""
+    text = str(error).strip()
+    csv_line = re.search(r"CSV Error on Line: (\d+)", text)
+    if csv_line:
+        detail = [ln for ln in text.splitlines() if ln.startswith("Expected Number of Columns")]
+        return f"line {csv_line.group(1)}: " + (detail[0] if detail else _first_line(error))
+    return _first_line(error)
 
 
 def _first_line(error: Exception) -> str:

@@ -86,6 +86,12 @@ checked as (
                 then 'negative_number|media_count is negative: ''' || typed.raw_media_count || ''''
             when typed.num_segments < 0
                 then 'negative_number|num_segments is negative: ''' || typed.raw_num_segments || ''''
+            when
+                coalesce(typed.media_count, 0) = 0
+                and {{ sms_exceeds_segments('typed.body', var('max_plausible_segments')) }}  -- noqa: PRS
+                then 'implausible_size|body would cost more than '
+                    || '{{ var("max_plausible_segments") }} segments (max_plausible_segments): '
+                    || cast(length(typed.body) as {{ dbt.type_string() }}) || ' characters'
             when valid_accounts.account_id is null
                 then 'unknown_account|account_id is not a valid account: '''
                     || typed.account_id || ''''

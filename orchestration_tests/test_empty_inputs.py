@@ -1,0 +1,55 @@
+"""Empty inputs are normal (issue 10, finding 3): a landing that holds only some entities, the
+rest empty, refreshes with every dbt test and every check passing.
+
+Each case lands a subset of the contract's own examples and runs the whole refresh, so every
+model is built and every test and check runs on empty inputs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from orchestration.refresh import run_refresh
+
+EXAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "examples" / "landing"
+
+CASES = {
+    # A new tenant, a first export: nothing happened yet.
+    "only_accounts": ["accounts"],
+    # A tenant that only calls.
+    "only_calls": ["accounts", "calls"],
+    # A tenant that only texts, with delivery callbacks.
+    "only_messages": ["accounts", "messages", "message_events"],
+    # Messages exported before any delivery callback arrived.
+    "messages_without_events": ["accounts", "messages"],
+}
+
+
+# Known open finding outside the loader's lane: the example messages name a campaign and an
+# enrollment that never landed; the Python reply-rate check counts the contact's reply (1)
+# while fct_campaign_contacts, built from campaigns and enrollments, has no such contact (0).
+# Exactly that failure, and nothing else, is an expected failure until it is settled.
+KNOWN_FAILURE = "reply_rate_matches_python"
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_partial_landing_refreshes_cleanly(case: str, tmp_path: Path, monkeypatch):
+    landing = tmp_path / "landing"
+    for entity in CASES[case]:
+        shutil.copytree(EXAMPLES / entity, landing / entity)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+
+    summary = run_refresh(landing, tmp_path / "warehouse.duckdb")
+
+    assert not summary.dbt_failures, summary.dbt_failures
+    failed = {c.name for c in summary.failed_blocking_checks}
+    if failed == {KNOWN_FAILURE}:
+        pytest.xfail(f"{KNOWN_FAILURE} counts replies to a campaign that never landed (issue 10)")
+    assert summary.ok, (summary.failure, summary.dbt_failures, summary.failed_blocking_checks)
+    assert summary.files == {"loaded": len(CASES[case])}
+    assert summary.checks, "the checks ran"
+    assert all(c.passed for c in summary.checks if c.name != "landed_data_is_fresh"), [
+        c for c in summary.checks if not c.passed
+    ]
