@@ -280,13 +280,15 @@ def test_messaging_kpis_equal_a_recomputation_from_the_facts(warehouse, con, ids
             [campaign],
         ).fetchall()
     }
-    assert rep.kpis["replied_contacts"] == len(replied)
+    # Both sides take the same selection: the numerator is a subset of the denominator.
+    assert rep.kpis["replied_contacts"] == len(replied & enrolled)
     assert rep.kpis["enrolled_contacts"] == len(enrolled)
-    assert rep.kpis["reply_rate"] == pytest.approx(len(replied) / len(enrolled))
-    # Per step: steps are 1-based; a first reply credited to no step stays under null.
+    assert rep.kpis["reply_rate"] == pytest.approx(len(replied & enrolled) / len(enrolled))
+    # Per step: steps are 1-based; a first reply credited to no step stays under null; a
+    # contact counts once, at the step of its first reply, so the steps add up to the headline.
     steps = rep.sections["reply_rate_by_step"]
     assert all(r["step_number"] is None or r["step_number"] >= 1 for r in steps)
-    assert sum(r["replied_contacts"] for r in steps) >= rep.kpis["replied_contacts"]
+    assert sum(r["replied_contacts"] for r in steps) == rep.kpis["replied_contacts"]
 
     # Median response time ignores the campaign filter: over the whole account scope.
     answered, unanswered = _streak_responses(con, ids["descendants"], start, end)
@@ -294,6 +296,47 @@ def test_messaging_kpis_equal_a_recomputation_from_the_facts(warehouse, con, ids
     assert rep.kpis["responses_measured"] == len(answered)
     assert rep.kpis["unanswered_streaks"] == unanswered
     assert rep.kpis["median_response_seconds"] == pytest.approx(statistics.median(answered))
+
+
+def _launched_campaigns(con, accounts, start, end):
+    """Campaigns of the accounts whose local launch day falls in [start, end] (open ends)."""
+    return [
+        r[0]
+        for r in con.execute(
+            "select campaign_id from marts.dim_campaigns where list_contains(?, account_id) "
+            "and launched_date_day >= coalesce(?, date '1900-01-01') "
+            "and launched_date_day <= coalesce(?, date '2999-12-31') order by 1",
+            [accounts, start, end],
+        ).fetchall()
+    ]
+
+
+@pytest.mark.parametrize("date_range", [RANGE, "last_30_days", "all_time"])
+def test_reply_rate_takes_the_campaigns_launched_in_range_on_both_sides(
+    warehouse, con, ids, date_range
+):
+    """kpi-spec Messaging, reply_rate: with no campaign chosen, the numerator is the contacts
+    whose first reply in range goes to a campaign launched in range, the denominator the
+    contacts enrolled in those campaigns: the same numbers as choosing exactly those
+    campaigns. The numerator is a subset of the denominator; per-step rows add up to it."""
+    rep = _rep(warehouse, "messaging", ids, date_range=date_range)
+    launched = _launched_campaigns(con, ids["descendants"], rep.date_from, rep.date_to)
+    assert launched, "no campaign launched in range"
+    chosen = _rep(warehouse, "messaging", ids, date_range=date_range, campaign_ids=launched)
+    for key in ("replied_contacts", "enrolled_contacts", "reply_rate"):
+        assert rep.kpis[key] == chosen.kpis[key], key
+    assert 0 < rep.kpis["replied_contacts"] < rep.kpis["enrolled_contacts"]
+    for r in (rep, chosen):
+        steps = r.sections["reply_rate_by_step"]
+        assert sum(s["replied_contacts"] for s in steps) == r.kpis["replied_contacts"]
+    # The template filter narrows both sides and the steps still add up to the headline.
+    narrowed = _rep(
+        warehouse, "messaging", ids, date_range=date_range, campaign_ids=[ids["campaign"]],
+        template_ids=[ids["template"]],
+    )  # fmt: skip
+    assert narrowed.kpis["replied_contacts"] <= narrowed.kpis["enrolled_contacts"]
+    steps = narrowed.sections["reply_rate_by_step"]
+    assert sum(s["replied_contacts"] for s in steps) == narrowed.kpis["replied_contacts"]
 
 
 def test_template_filter_narrows_messages_to_the_template(warehouse, con, ids):
