@@ -240,7 +240,7 @@ enrollment_candidates as (
         on
             unresolved_enrollments.attributed_campaign_id = enrollments.campaign_id
             and unresolved_enrollments.contact_id = enrollments.contact_id
-            and enrollments.enrolled_at <= unresolved_enrollments.created_at
+            and unresolved_enrollments.created_at >= enrollments.enrolled_at
 
 ),
 
