@@ -547,6 +547,35 @@ def test_tracker_filter_keeps_conversations_through_the_number(warehouse, con, i
     )
 
 
+def test_campaign_box_and_send_report_agree_on_opt_outs(warehouse, con, ids):
+    """kpi-spec Opt-outs: an opt event belongs to a campaign when it names the campaign, one of
+    its enrollments or a message attributed to it, so per campaign the box's opted-out
+    enrollments that were sent their initial and the send report's unsubscribed contacts are
+    the same contacts (every linked opt event of the data is keyword / ai_filter / manual)."""
+    campaigns = [
+        r[0]
+        for r in con.execute(
+            "select campaign_id from marts.dim_campaigns where list_contains(?, account_id) "
+            "order by 1",
+            [ids["descendants"]],
+        ).fetchall()
+    ]
+    box_total = send_total = 0
+    for campaign in campaigns:
+        box = _rep(warehouse, "campaign-box", ids, campaign_ids=[campaign]).kpis
+        sent = _rep(warehouse, "send-report", ids, campaign_ids=[campaign]).kpis
+        never_sent = _scalar(
+            con,
+            "select count(*) from marts.fct_enrollments where campaign_id = ? "
+            "and is_opted_out and not is_initial_sent",
+            [campaign],
+        )
+        assert box["total_opt_outs"] - never_sent == sent["unsubscribed_contacts"], campaign
+        box_total += box["total_opt_outs"]
+        send_total += sent["unsubscribed_contacts"]
+    assert box_total > 0 and send_total > 0
+
+
 def test_one_contact_conversations_and_timeline(warehouse, con, ids):
     contact, events = con.execute(
         "select contact_id, count(*) from marts.fct_contact_timeline "
