@@ -607,6 +607,31 @@ def test_usage_buckets_add_up_to_the_range(warehouse, ids):
     assert by_day.kpis == by_week.kpis == by_month.kpis
 
 
+def test_usage_by_member_includes_received_segments(warehouse, con, ids):
+    """kpi-spec Account usage: an inbound message belongs to the owner of the member inbox it
+    arrived in; recomputed per owner from the messages and inboxes."""
+    rep = _rep(warehouse, "usage", ids, date_range=RANGE)
+    expected = dict(
+        con.execute(
+            """
+            select i.owner_user_id, sum(m.segments)
+            from marts.fct_messages as m
+            inner join marts.dim_inboxes as i on m.inbox_id = i.inbox_id
+            where m.direction = 'inbound' and not m.is_mms and i.inbox_type = 'member'
+              and i.owner_user_id is not null and list_contains(?, m.account_id)
+              and m.date_day between ? and ?
+            group by 1
+            """,
+            [ids["descendants"], *RANGE],
+        ).fetchall()
+    )
+    assert expected and sum(expected.values()) > 0
+    got = {r["user_id"]: r["segments_received"] for r in rep.sections["by_member"]}
+    assert {u: got.get(u, 0) for u in expected} == expected
+    for row in rep.sections["by_member"]:
+        assert row["segments_total"] == row["segments_sent"] + row["segments_received"]
+
+
 def test_campaign_box_and_send_report_per_campaign(warehouse, ids):
     box = _rep(warehouse, "campaign-box", ids, campaign_ids=[ids["campaign"]])
     assert box.date_from is None and len(box.rows) == 1

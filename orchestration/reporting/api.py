@@ -1032,10 +1032,15 @@ def _usage(s: _Scope):
         con,
         f"""
         with messaging as (
+            -- user_id: the member the usage belongs to (mart_usage_daily), so received
+            -- segments count for the owner of the member inbox they arrived in
             select
                 m.user_id,
+                sum(m.segments_total) as segments_total,
                 sum(m.segments_sent) as segments_sent,
+                sum(m.segments_received) as segments_received,
                 sum(m.messages_sent) as messages_sent,
+                sum(m.messages_received) as messages_received,
                 sum(m.credits_used) as credits_used
             from marts.mart_usage_daily as m
             where m.user_id is not null and {wu.sql()}
@@ -1056,8 +1061,11 @@ def _usage(s: _Scope):
         select
             coalesce(messaging.user_id, calls.user_id) as user_id,
             users.full_name,
+            coalesce(messaging.segments_total, 0) as segments_total,
             coalesce(messaging.segments_sent, 0) as segments_sent,
+            coalesce(messaging.segments_received, 0) as segments_received,
             coalesce(messaging.messages_sent, 0) as messages_sent,
+            coalesce(messaging.messages_received, 0) as messages_received,
             coalesce(messaging.credits_used, 0) as credits_used,
             coalesce(calls.calls_total, 0) as calls_total,
             coalesce(calls.calls_inbound, 0) as calls_inbound,
@@ -1066,7 +1074,7 @@ def _usage(s: _Scope):
         full outer join calls on messaging.user_id = calls.user_id
         left join marts.dim_users as users
             on coalesce(messaging.user_id, calls.user_id) = users.user_id
-        order by segments_sent desc, user_id
+        order by segments_total desc, user_id
         """,
         [*wu.params, *wc.params],
     )
