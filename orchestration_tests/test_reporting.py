@@ -66,6 +66,7 @@ SPEC_KEYS = {
         "conversations", "conversation_messages", "conversation_inbound_messages",
         "conversation_outbound_messages",
     },
+    "suppressions": {"suppressed_contacts"},
 }  # fmt: skip
 SECTIONS = {
     "messaging": {"labels", "reply_rate_by_step"},
@@ -75,6 +76,7 @@ SECTIONS = {
     "usage": {"by_member", "by_shared_inbox"},
     "credits": set(),
     "conversations": {"volume", "frequency_by_hour"},
+    "suppressions": set(),
 }
 
 
@@ -799,6 +801,46 @@ def test_campaign_box_message_and_conversation_exports(warehouse, ids, tmp_path)
     outbound = sum(1 for m in messages if m["direction"] == "outbound")
     assert outbound == sum(r["outbound_messages"] for r in conversations)
     assert len(campaign_export("campaign-messages", warehouse=warehouse, **scope)) == count
+    # The message export carries each message's text (kpi-spec Campaign box: "every message of
+    # the campaign's conversations"), the body exactly as the platform exported it.
+    assert "body" in messages[0]
+    bodies = dict(
+        duckdb.connect(str(warehouse), read_only=True)
+        .execute(
+            "select message_id, body from staging.stg_platform__messages "
+            "where list_contains(?, message_id)",
+            [[m["message_id"] for m in messages]],
+        )
+        .fetchall()
+    )
+    assert any(bodies.values())
+    assert {m["message_id"]: m["body"] for m in messages} == {k: v or "" for k, v in bodies.items()}
+
+
+def test_suppressions_view_lists_contacts_after_their_third_hard_bounce(warehouse, con, ids):
+    """kpi-spec Message status: a contact whose messages hard-bounced 3 times is suppressed from
+    that moment on. Recomputed from the messages' final delivery outcomes; the view takes the
+    account scope and a date range on the local day of suppressed_at."""
+    bounces: dict[tuple[str, str], list] = {}
+    for account, contact, at in con.execute(
+        "select account_id, contact_id, final_status_at from marts.fct_messages "
+        "where delivery_outcome = 'hard_bounce' and list_contains(?, account_id) "
+        "order by final_status_at, message_id",
+        [ids["descendants"]],
+    ).fetchall():
+        bounces.setdefault((account, contact), []).append(at)
+    expected = {key: times[2] for key, times in bounces.items() if len(times) >= 3}
+    assert expected, "no contact hard-bounced 3 times"
+    rep = _rep(warehouse, "suppressions", ids, date_range="all_time")
+    assert rep.kpis["suppressed_contacts"] == len(rep.rows) == len(expected)
+    assert {(r["account_id"], r["contact_id"]): r["suppressed_at"] for r in rep.rows} == expected
+    for row in rep.rows:
+        assert list(row)[:5] == ["account_id", "contact_id", "phone", "suppressed_at", "reason"]
+        assert row["reason"] == "hard_bounce_3x" and row["phone"]
+    earliest = min(r["suppressed_at"] for r in rep.rows)
+    narrowed = _rep(warehouse, "suppressions", ids, date_range=(date(2000, 1, 1), date(2000, 1, 2)))
+    assert narrowed.rows == [] and narrowed.kpis["suppressed_contacts"] == 0
+    assert earliest is not None
 
 
 def test_default_source_is_the_published_copy_when_there_is_one(tmp_path, monkeypatch):

@@ -36,6 +36,7 @@ VIEWS = (
     "usage",
     "credits",
     "conversations",
+    "suppressions",
 )
 BUCKETS = ("day", "week", "month")
 
@@ -51,6 +52,7 @@ VIEW_FILTERS = {
     "usage": set(),
     "credits": set(),
     "conversations": {"tracker", "contact_id"},
+    "suppressions": set(),
 }
 
 # KPI keys per view, in display order (kpi-spec.md keys, with each rate's numerator and
@@ -94,6 +96,7 @@ KPI_KEYS: dict[str, tuple[str, ...]] = {
         "conversations", "conversation_messages", "conversation_inbound_messages",
         "conversation_outbound_messages",
     ),
+    "suppressions": ("suppressed_contacts",),
 }  # fmt: skip
 
 
@@ -1287,6 +1290,35 @@ def _conversations(s: _Scope):
     return kpis, rows, sections
 
 
+# --------------------------------------------------------------------------- suppressions
+
+
+def _suppressions(s: _Scope):
+    """The 3-hard-bounce suppression list (kpi-spec Message status; fct_suppressions): one row
+    per suppressed contact of the account scope whose local suppression day is in range, with
+    the contact's phone (personal data, as in the send report's contact lists)."""
+    w = s.where(date_column="x.suppressed_date_day", account_column="x.account_id")
+    rows = _rows(
+        s.con,
+        f"""
+        select
+            x.account_id,
+            x.contact_id,
+            c.phone,
+            x.suppressed_at,
+            x.reason,
+            x.hard_bounce_count,
+            x.last_error_code
+        from marts.fct_suppressions as x
+        left join marts.dim_contacts as c on x.contact_id = c.contact_id
+        where {w.sql()}
+        order by x.suppressed_at, x.account_id, x.contact_id
+        """,
+        w.params,
+    )
+    return {"suppressed_contacts": len(rows)}, rows, {}
+
+
 _BUILDERS = {
     "messaging": _messaging,
     "calling": _calling,
@@ -1295,4 +1327,5 @@ _BUILDERS = {
     "usage": _usage,
     "credits": _credits,
     "conversations": _conversations,
+    "suppressions": _suppressions,
 }
