@@ -398,7 +398,7 @@ def test_unique_contact_kpis_over_a_range_are_distinct_not_summed(mf, warehouse)
         for r in sql(
             warehouse,
             "select account_id, count(distinct contact_id) as n from marts.fct_campaign_contacts "
-            "where first_reply_date_day between ? and ? group by account_id",
+            "where is_enrolled and first_reply_date_day between ? and ? group by account_id",
             RANGE,
         )
     }
