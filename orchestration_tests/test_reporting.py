@@ -68,6 +68,7 @@ SPEC_KEYS = {
         "conversations", "conversation_messages", "conversation_inbound_messages",
         "conversation_outbound_messages",
     },
+    "suppressions": {"suppressed_contacts"},
 }  # fmt: skip
 SECTIONS = {
     "messaging": {"labels", "reply_rate_by_step"},
@@ -77,6 +78,7 @@ SECTIONS = {
     "usage": {"by_member", "by_shared_inbox"},
     "credits": set(),
     "conversations": {"volume", "frequency_by_hour"},
+    "suppressions": set(),
 }
 
 
@@ -282,13 +284,15 @@ def test_messaging_kpis_equal_a_recomputation_from_the_facts(warehouse, con, ids
             [campaign],
         ).fetchall()
     }
-    assert rep.kpis["replied_contacts"] == len(replied)
+    # Both sides take the same selection: the numerator is a subset of the denominator.
+    assert rep.kpis["replied_contacts"] == len(replied & enrolled)
     assert rep.kpis["enrolled_contacts"] == len(enrolled)
-    assert rep.kpis["reply_rate"] == pytest.approx(len(replied) / len(enrolled))
-    # Per step: steps are 1-based; a first reply credited to no step stays under null.
+    assert rep.kpis["reply_rate"] == pytest.approx(len(replied & enrolled) / len(enrolled))
+    # Per step: steps are 1-based; a first reply credited to no step stays under null; a
+    # contact counts once, at the step of its first reply, so the steps add up to the headline.
     steps = rep.sections["reply_rate_by_step"]
     assert all(r["step_number"] is None or r["step_number"] >= 1 for r in steps)
-    assert sum(r["replied_contacts"] for r in steps) >= rep.kpis["replied_contacts"]
+    assert sum(r["replied_contacts"] for r in steps) == rep.kpis["replied_contacts"]
 
     # Median response time ignores the campaign filter: over the whole account scope.
     answered, unanswered = _streak_responses(con, ids["descendants"], start, end)
@@ -296,6 +300,47 @@ def test_messaging_kpis_equal_a_recomputation_from_the_facts(warehouse, con, ids
     assert rep.kpis["responses_measured"] == len(answered)
     assert rep.kpis["unanswered_streaks"] == unanswered
     assert rep.kpis["median_response_seconds"] == pytest.approx(statistics.median(answered))
+
+
+def _launched_campaigns(con, accounts, start, end):
+    """Campaigns of the accounts whose local launch day falls in [start, end] (open ends)."""
+    return [
+        r[0]
+        for r in con.execute(
+            "select campaign_id from marts.dim_campaigns where list_contains(?, account_id) "
+            "and launched_date_day >= coalesce(?, date '1900-01-01') "
+            "and launched_date_day <= coalesce(?, date '2999-12-31') order by 1",
+            [accounts, start, end],
+        ).fetchall()
+    ]
+
+
+@pytest.mark.parametrize("date_range", [RANGE, "last_30_days", "all_time"])
+def test_reply_rate_takes_the_campaigns_launched_in_range_on_both_sides(
+    warehouse, con, ids, date_range
+):
+    """kpi-spec Messaging, reply_rate: with no campaign chosen, the numerator is the contacts
+    whose first reply in range goes to a campaign launched in range, the denominator the
+    contacts enrolled in those campaigns: the same numbers as choosing exactly those
+    campaigns. The numerator is a subset of the denominator; per-step rows add up to it."""
+    rep = _rep(warehouse, "messaging", ids, date_range=date_range)
+    launched = _launched_campaigns(con, ids["descendants"], rep.date_from, rep.date_to)
+    assert launched, "no campaign launched in range"
+    chosen = _rep(warehouse, "messaging", ids, date_range=date_range, campaign_ids=launched)
+    for key in ("replied_contacts", "enrolled_contacts", "reply_rate"):
+        assert rep.kpis[key] == chosen.kpis[key], key
+    assert 0 < rep.kpis["replied_contacts"] < rep.kpis["enrolled_contacts"]
+    for r in (rep, chosen):
+        steps = r.sections["reply_rate_by_step"]
+        assert sum(s["replied_contacts"] for s in steps) == r.kpis["replied_contacts"]
+    # The template filter narrows both sides and the steps still add up to the headline.
+    narrowed = _rep(
+        warehouse, "messaging", ids, date_range=date_range, campaign_ids=[ids["campaign"]],
+        template_ids=[ids["template"]],
+    )  # fmt: skip
+    assert narrowed.kpis["replied_contacts"] <= narrowed.kpis["enrolled_contacts"]
+    steps = narrowed.sections["reply_rate_by_step"]
+    assert sum(s["replied_contacts"] for s in steps) == narrowed.kpis["replied_contacts"]
 
 
 def test_template_filter_narrows_messages_to_the_template(warehouse, con, ids):
@@ -600,6 +645,35 @@ def test_number_name_is_the_contact_s_latest_number_whatever_the_filters(warehou
     assert changed, "the range should hold days whose own last number is not the latest"
 
 
+def test_campaign_box_and_send_report_agree_on_opt_outs(warehouse, con, ids):
+    """kpi-spec Opt-outs: an opt event belongs to a campaign when it names the campaign, one of
+    its enrollments or a message attributed to it, so per campaign the box's opted-out
+    enrollments that were sent their initial and the send report's unsubscribed contacts are
+    the same contacts (every linked opt event of the data is keyword / ai_filter / manual)."""
+    campaigns = [
+        r[0]
+        for r in con.execute(
+            "select campaign_id from marts.dim_campaigns where list_contains(?, account_id) "
+            "order by 1",
+            [ids["descendants"]],
+        ).fetchall()
+    ]
+    box_total = send_total = 0
+    for campaign in campaigns:
+        box = _rep(warehouse, "campaign-box", ids, campaign_ids=[campaign]).kpis
+        sent = _rep(warehouse, "send-report", ids, campaign_ids=[campaign]).kpis
+        never_sent = _scalar(
+            con,
+            "select count(*) from marts.fct_enrollments where campaign_id = ? "
+            "and is_opted_out and not is_initial_sent",
+            [campaign],
+        )
+        assert box["total_opt_outs"] - never_sent == sent["unsubscribed_contacts"], campaign
+        box_total += box["total_opt_outs"]
+        send_total += sent["unsubscribed_contacts"]
+    assert box_total > 0 and send_total > 0
+
+
 def test_one_contact_conversations_and_timeline(warehouse, con, ids):
     contact, events = con.execute(
         "select contact_id, count(*) from marts.fct_contact_timeline "
@@ -629,6 +703,31 @@ def test_usage_buckets_add_up_to_the_range(warehouse, ids):
         assert sum(r["segments_total"] for r in rep.rows) == rep.kpis["segments_total"]
         assert sum(r["calls_total"] for r in rep.rows) == rep.kpis["calls_total"]
     assert by_day.kpis == by_week.kpis == by_month.kpis
+
+
+def test_usage_by_member_includes_received_segments(warehouse, con, ids):
+    """kpi-spec Account usage: an inbound message belongs to the owner of the member inbox it
+    arrived in; recomputed per owner from the messages and inboxes."""
+    rep = _rep(warehouse, "usage", ids, date_range=RANGE)
+    expected = dict(
+        con.execute(
+            """
+            select i.owner_user_id, sum(m.segments)
+            from marts.fct_messages as m
+            inner join marts.dim_inboxes as i on m.inbox_id = i.inbox_id
+            where m.direction = 'inbound' and not m.is_mms and i.inbox_type = 'member'
+              and i.owner_user_id is not null and list_contains(?, m.account_id)
+              and m.date_day between ? and ?
+            group by 1
+            """,
+            [ids["descendants"], *RANGE],
+        ).fetchall()
+    )
+    assert expected and sum(expected.values()) > 0
+    got = {r["user_id"]: r["segments_received"] for r in rep.sections["by_member"]}
+    assert {u: got.get(u, 0) for u in expected} == expected
+    for row in rep.sections["by_member"]:
+        assert row["segments_total"] == row["segments_sent"] + row["segments_received"]
 
 
 def test_campaign_box_and_send_report_per_campaign(warehouse, ids):
@@ -822,6 +921,46 @@ def test_campaign_box_message_and_conversation_exports(warehouse, ids, tmp_path)
     outbound = sum(1 for m in messages if m["direction"] == "outbound")
     assert outbound == sum(r["outbound_messages"] for r in conversations)
     assert len(campaign_export("campaign-messages", warehouse=warehouse, **scope)) == count
+    # The message export carries each message's text (kpi-spec Campaign box: "every message of
+    # the campaign's conversations"), the body exactly as the platform exported it.
+    assert "body" in messages[0]
+    bodies = dict(
+        duckdb.connect(str(warehouse), read_only=True)
+        .execute(
+            "select message_id, body from staging.stg_platform__messages "
+            "where list_contains(?, message_id)",
+            [[m["message_id"] for m in messages]],
+        )
+        .fetchall()
+    )
+    assert any(bodies.values())
+    assert {m["message_id"]: m["body"] for m in messages} == {k: v or "" for k, v in bodies.items()}
+
+
+def test_suppressions_view_lists_contacts_after_their_third_hard_bounce(warehouse, con, ids):
+    """kpi-spec Message status: a contact whose messages hard-bounced 3 times is suppressed from
+    that moment on. Recomputed from the messages' final delivery outcomes; the view takes the
+    account scope and a date range on the local day of suppressed_at."""
+    bounces: dict[tuple[str, str], list] = {}
+    for account, contact, at in con.execute(
+        "select account_id, contact_id, final_status_at from marts.fct_messages "
+        "where delivery_outcome = 'hard_bounce' and list_contains(?, account_id) "
+        "order by final_status_at, message_id",
+        [ids["descendants"]],
+    ).fetchall():
+        bounces.setdefault((account, contact), []).append(at)
+    expected = {key: times[2] for key, times in bounces.items() if len(times) >= 3}
+    assert expected, "no contact hard-bounced 3 times"
+    rep = _rep(warehouse, "suppressions", ids, date_range="all_time")
+    assert rep.kpis["suppressed_contacts"] == len(rep.rows) == len(expected)
+    assert {(r["account_id"], r["contact_id"]): r["suppressed_at"] for r in rep.rows} == expected
+    for row in rep.rows:
+        assert list(row)[:5] == ["account_id", "contact_id", "phone", "suppressed_at", "reason"]
+        assert row["reason"] == "hard_bounce_3x" and row["phone"]
+    earliest = min(r["suppressed_at"] for r in rep.rows)
+    narrowed = _rep(warehouse, "suppressions", ids, date_range=(date(2000, 1, 1), date(2000, 1, 2)))
+    assert narrowed.rows == [] and narrowed.kpis["suppressed_contacts"] == 0
+    assert earliest is not None
 
 
 def test_default_source_is_the_published_copy_when_there_is_one(tmp_path, monkeypatch):

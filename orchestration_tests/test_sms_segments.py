@@ -61,9 +61,13 @@ def ref_bits(cluster: str, encoding: str) -> int:
     return 16 * (len(cluster.encode("utf-16-le")) // 2)
 
 
-def ref_segments(body: str | None) -> int:
-    if not body:
-        return 0
+def ref_segments(body: str | None) -> int | None:
+    # kpi-spec: an empty body is 1 segment (Twilio's calculator); a missing body has no
+    # computed count (the model takes the platform's num_segments instead).
+    if body is None:
+        return None
+    if body == "":
+        return 1
     encoding = ref_encoding(body)
     sizes = [ref_bits(g, encoding) for g in ref_graphemes(body)]
 
@@ -245,8 +249,8 @@ def test_reference_known_values():
     assert ref_segments("ж" * 65 + HOUSE + "ж" * 66) == 2
     assert ref_encoding("garçon") == "UCS-2"
     assert ref_encoding("GARÇON") == "GSM-7"
-    assert ref_segments(None) == 0
-    assert ref_segments("") == 0
+    assert ref_segments(None) is None
+    assert ref_segments("") == 1
 
 
 def test_edge_cases_match_reference(macro_sql):
@@ -263,8 +267,8 @@ def test_edge_cases_match_reference(macro_sql):
 def test_boundary_cases_split_as_expected(macro_sql):
     cases = edge_cases()
     got = dict(zip(cases, run_sql(macro_sql, list(cases.values())), strict=True))
-    assert got["null"] == (None, 0)
-    assert got["empty"] == ("GSM-7", 0)
+    assert got["null"] == (None, None)  # unknown: the model takes the platform's count
+    assert got["empty"] == ("GSM-7", 1)  # Twilio's calculator: an empty SMS is 1 segment
     assert got["gsm_160"] == ("GSM-7", 1)
     assert got["gsm_161"] == ("GSM-7", 2)
     assert got["ucs2_70"] == ("UCS-2", 1)

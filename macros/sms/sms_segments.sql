@@ -3,7 +3,8 @@
     sms-segments-calculator without smart encoding).
 
     sms_encoding(body)  -> 'GSM-7' | 'UCS-2' (null for a null body; '' is GSM-7)
-    sms_segments(body)  -> number of parts (0 for a null or empty body)
+    sms_segments(body)  -> number of parts (null for a null body: unknown; 1 for an empty
+                           body, as Twilio's calculator says)
 
     Rules:
       * GSM-7 when every character is in the GSM 03.38 basic set or extension table, else UCS-2.
@@ -39,7 +40,8 @@
     {%- set non_ext = sms__char_class(sms__gsm_extension_ranges(), negate=true) -%}
     {%- set non_astral = sms__char_class(sms__astral_ranges(), negate=true) -%}
     (case
-        when {{ body }} is null or {{ body }} = '' then 0
+        when {{ body }} is null then null
+        when {{ body }} = '' then 1
         when {{ sms_encoding(body) }} = 'GSM-7' then
             case
                 when {{ sms__weighted_length(body, non_ext) }} <= 160 then 1
@@ -143,7 +145,8 @@
         sms__extend_ranges() + sms__astral_ranges() + [[8205, 8205]]
     ) ~ ']' -%}
     (case
-        when {{ body }} is null or {{ body }} = '' then 0
+        when {{ body }} is null then null
+        when {{ body }} = '' then 1
         when {{ sms_encoding(body) }} = 'GSM-7' then
             case
                 when {{ sms__weighted_length(body, non_ext) }} <= 160 then 1

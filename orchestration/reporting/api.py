@@ -36,6 +36,7 @@ VIEWS = (
     "usage",
     "credits",
     "conversations",
+    "suppressions",
 )
 BUCKETS = ("day", "week", "month")
 
@@ -51,6 +52,7 @@ VIEW_FILTERS = {
     "usage": set(),
     "credits": set(),
     "conversations": {"tracker", "contact_id"},
+    "suppressions": set(),
 }
 
 # KPI keys per view, in display order (kpi-spec.md keys, with each rate's numerator and
@@ -96,6 +98,7 @@ KPI_KEYS: dict[str, tuple[str, ...]] = {
         "conversations", "conversation_messages", "conversation_inbound_messages",
         "conversation_outbound_messages",
     ),
+    "suppressions": ("suppressed_contacts",),
 }  # fmt: skip
 
 
@@ -678,43 +681,21 @@ def _messaging(s: _Scope):
         """,
         wr.params,
     )
-    # Reply rate per step (campaign filter only: the step mart carries no template).
-    ws = s.where(campaign_column="campaign_id")
-    steps = _rows(
-        con,
-        f"""
-        select
-            step_number,
-            sum(replied_contacts) as replied_contacts,
-            sum(step_contacts_sent) as step_contacts_sent
-        from marts.mart_messaging_kpis_by_step
-        where {ws.sql()}
-        group by step_number
-        order by step_number nulls last
-        """,
-        ws.params,
-    )
-    for row in steps:
-        row.update(_whole(row))
-        row["reply_rate"] = rate(row["replied_contacts"], row["step_contacts_sent"])
+    steps = _reply_rate_by_step(s)
     return counts, rows, {"labels": labels, "reply_rate_by_step": steps}
 
 
-def _reply_rate_counts(s: _Scope) -> dict[str, int]:
-    """replied_contacts and enrolled_contacts per fct_campaign_contacts' documented queries."""
-    wr = s.where(
-        date_column="first_reply_date_day",
-        campaign_column="campaign_id",
-        template_column="first_reply_template_id",
-    )
-    replied = _one(
-        s.con,
-        f"select count(distinct contact_id) as n from marts.fct_campaign_contacts where {wr.sql()}",
-        wr.params,
-    )["n"]
-    # Denominator (fct_campaign_contacts' YAML): with no campaign chosen, the enrollments of
-    # every campaign launched in range; with campaigns chosen, their enrollments; with templates
-    # chosen, additionally only contacts the campaign sent one of those templates.
+def _reply_rate_selection(s: _Scope) -> tuple[str, list[Any]]:
+    """The reply-rate population as SQL CTEs ``enrolled`` and ``first_replies`` (one definition
+    for the headline and the per-step rows; kpi-spec Messaging, reply_rate).
+
+    ``enrolled`` (the denominator): campaign x contact enrolled in the selected campaigns, i.e.
+    the chosen ones, else every campaign launched in range; with templates chosen, only
+    contacts the campaign sent one of them. ``first_replies`` (the numerator): the same rows
+    whose first reply to the campaign falls in range (credited to a chosen template), one row
+    per contact, at its earliest such reply, so the numerator is a subset of the denominator
+    and a contact counts once, at the step of its first reply.
+    """
     we = s.where(
         date_column=None if s.campaign_ids else "campaign_launched_date_day",
         campaign_column="campaign_id",
@@ -727,13 +708,96 @@ def _reply_rate_counts(s: _Scope) -> dict[str, int]:
             "and list_contains(?, d.template_id) and d.messages_sent > 0)",
             s.template_ids,
         )
-    enrolled = _one(
+    wr = _Where()
+    if s.date_from is not None:
+        wr.add("first_reply_date_day >= ?", s.date_from)
+    if s.date_to is not None:
+        wr.add("first_reply_date_day <= ?", s.date_to)
+    if s.template_ids:
+        wr.add("list_contains(?, first_reply_template_id)", s.template_ids)
+    wr.add("has_replied")
+    sql = f"""
+        with enrolled as (
+            select c.* from marts.fct_campaign_contacts as c where {we.sql()}
+        ),
+
+        ranked_replies as (
+            select
+                *,
+                row_number() over (
+                    partition by contact_id order by first_replied_at, campaign_id
+                ) as reply_rank
+            from enrolled
+            where {wr.sql()}
+        ),
+
+        first_replies as (
+            select * from ranked_replies where reply_rank = 1
+        )
+    """
+    return sql, [*we.params, *wr.params]
+
+
+def _reply_rate_counts(s: _Scope) -> dict[str, int]:
+    """replied_contacts and enrolled_contacts over one selection (_reply_rate_selection)."""
+    selection, params = _reply_rate_selection(s)
+    row = _one(
         s.con,
-        "select count(distinct c.contact_id) as n from marts.fct_campaign_contacts as c "
-        f"where {we.sql()}",
-        we.params,
-    )["n"]
-    return {"replied_contacts": int(replied or 0), "enrolled_contacts": int(enrolled or 0)}
+        f"""{selection}
+        select
+            (select count(*) from first_replies) as replied_contacts,
+            (select count(distinct contact_id) from enrolled) as enrolled_contacts
+        """,
+        params,
+    )
+    return {
+        "replied_contacts": int(row.get("replied_contacts") or 0),
+        "enrolled_contacts": int(row.get("enrolled_contacts") or 0),
+    }
+
+
+def _reply_rate_by_step(s: _Scope) -> list[dict[str, Any]]:
+    """Per step: replied_contacts = contacts whose first reply (the headline's) is credited to
+    the step, so the steps add up to the headline; step_contacts_sent = contacts of the
+    selection sent the step (fct_send_recipients; the chosen templates only)."""
+    selection, params = _reply_rate_selection(s)
+    sent_template = ""
+    if s.template_ids:
+        sent_template = "and list_contains(?, r.template_id)"
+        params = [*params, s.template_ids]
+    steps = _rows(
+        s.con,
+        f"""{selection},
+
+        replied as (
+            select first_reply_step_number as step_number, count(*) as replied_contacts
+            from first_replies
+            group by 1
+        ),
+
+        sent as (
+            select r.step_number, count(distinct r.contact_id) as step_contacts_sent
+            from marts.fct_send_recipients as r
+            inner join enrolled as e
+                on r.campaign_id = e.campaign_id and r.contact_id = e.contact_id
+            where true {sent_template}
+            group by 1
+        )
+
+        select
+            coalesce(replied.step_number, sent.step_number) as step_number,
+            coalesce(replied.replied_contacts, 0) as replied_contacts,
+            coalesce(sent.step_contacts_sent, 0) as step_contacts_sent
+        from replied
+        full outer join sent on replied.step_number = sent.step_number
+        order by 1 nulls last
+        """,
+        params,
+    )
+    for row in steps:
+        row.update(_whole(row))
+        row["reply_rate"] = rate(row["replied_contacts"], row["step_contacts_sent"])
+    return steps
 
 
 # --------------------------------------------------------------------------- calling
@@ -979,10 +1043,15 @@ def _usage(s: _Scope):
         con,
         f"""
         with messaging as (
+            -- user_id: the member the usage belongs to (mart_usage_daily), so received
+            -- segments count for the owner of the member inbox they arrived in
             select
                 m.user_id,
+                sum(m.segments_total) as segments_total,
                 sum(m.segments_sent) as segments_sent,
+                sum(m.segments_received) as segments_received,
                 sum(m.messages_sent) as messages_sent,
+                sum(m.messages_received) as messages_received,
                 sum(m.credits_used) as credits_used
             from marts.mart_usage_daily as m
             where m.user_id is not null and {wu.sql()}
@@ -1003,8 +1072,11 @@ def _usage(s: _Scope):
         select
             coalesce(messaging.user_id, calls.user_id) as user_id,
             users.full_name,
+            coalesce(messaging.segments_total, 0) as segments_total,
             coalesce(messaging.segments_sent, 0) as segments_sent,
+            coalesce(messaging.segments_received, 0) as segments_received,
             coalesce(messaging.messages_sent, 0) as messages_sent,
+            coalesce(messaging.messages_received, 0) as messages_received,
             coalesce(messaging.credits_used, 0) as credits_used,
             coalesce(calls.calls_total, 0) as calls_total,
             coalesce(calls.calls_inbound, 0) as calls_inbound,
@@ -1013,7 +1085,7 @@ def _usage(s: _Scope):
         full outer join calls on messaging.user_id = calls.user_id
         left join marts.dim_users as users
             on coalesce(messaging.user_id, calls.user_id) = users.user_id
-        order by segments_sent desc, user_id
+        order by segments_total desc, user_id
         """,
         [*wu.params, *wc.params],
     )
@@ -1228,6 +1300,35 @@ def _conversations(s: _Scope):
     return kpis, rows, sections
 
 
+# --------------------------------------------------------------------------- suppressions
+
+
+def _suppressions(s: _Scope):
+    """The 3-hard-bounce suppression list (kpi-spec Message status; fct_suppressions): one row
+    per suppressed contact of the account scope whose local suppression day is in range, with
+    the contact's phone (personal data, as in the send report's contact lists)."""
+    w = s.where(date_column="x.suppressed_date_day", account_column="x.account_id")
+    rows = _rows(
+        s.con,
+        f"""
+        select
+            x.account_id,
+            x.contact_id,
+            c.phone,
+            x.suppressed_at,
+            x.reason,
+            x.hard_bounce_count,
+            x.last_error_code
+        from marts.fct_suppressions as x
+        left join marts.dim_contacts as c on x.contact_id = c.contact_id
+        where {w.sql()}
+        order by x.suppressed_at, x.account_id, x.contact_id
+        """,
+        w.params,
+    )
+    return {"suppressed_contacts": len(rows)}, rows, {}
+
+
 _BUILDERS = {
     "messaging": _messaging,
     "calling": _calling,
@@ -1236,4 +1337,5 @@ _BUILDERS = {
     "usage": _usage,
     "credits": _credits,
     "conversations": _conversations,
+    "suppressions": _suppressions,
 }

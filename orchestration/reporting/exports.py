@@ -105,12 +105,13 @@ def contact_list(
 # The campaign box's "digging deeper" exports (kpi-spec "Campaign box").
 CAMPAIGN_EXPORTS = {
     # Every message of the campaign's conversations: outbound sends and the replies credited
-    # to the campaign (fct_messages carries no body; join dim_contacts for contact details).
+    # to the campaign, with the text (fct_message_bodies: personal data; join dim_contacts for
+    # contact details).
     "campaign-messages": (
-        "marts.fct_messages",
+        "marts.fct_messages left join marts.fct_message_bodies using (message_id)",
         "message_id, account_id, campaign_id, enrollment_id, contact_id, direction, created_at, "
         "date_day, send_type, user_id, template_id, step_number, is_mms, segments, credits, "
-        "final_status, delivery_outcome, is_opt_out_message",
+        "final_status, delivery_outcome, is_opt_out_message, body",
         "account_id, campaign_id, contact_id, created_at, message_id",
     ),
     # Per enrollment: inbound and outbound counts, first and last message, replied, opted out
@@ -147,7 +148,7 @@ def campaign_export(
             campaign_ids=campaign_ids, con=con,
         )  # fmt: skip
         campaigns = [row["campaign_id"] for row in scope.rows]
-        extra = " and not is_canceled" if table == "marts.fct_messages" else ""
+        extra = " and not is_canceled" if kind == "campaign-messages" else ""
         cursor = con.execute(
             f"select {columns} from {table} "
             f"where list_contains(?, account_id) and list_contains(?, campaign_id){extra} "

@@ -77,27 +77,44 @@ joined as (
 
 ),
 
+counted as (
+
+    -- kpi-spec: a body withheld from the export (null) takes the platform's num_segments
+    -- (1, the least any SMS bills, when the platform does not say either); an empty body is
+    -- computed as 1 segment by the macro.
+    select
+        *,
+        case
+            when is_mms then 0
+            when segments_computed is null then coalesce(num_segments_reported, 1)
+            else segments_computed
+        end as sms_segments
+    from joined
+
+),
+
 final as (
 
     select
         message_id,
         is_mms,
-        case when not is_mms then coalesce(encoding, 'GSM-7') end as encoding,
-        case when not is_mms then coalesce(segments_computed, 0) end as segments_computed,
+        case when not is_mms then encoding end as encoding,
+        case when not is_mms then segments_computed end as segments_computed,
         num_segments_reported,
-        case when is_mms then 0 else coalesce(segments_computed, 0) end as segments,
+        sms_segments as segments,
         coalesce(
             not is_mms
+            and segments_computed is not null
             and num_segments_reported is not null
-            and num_segments_reported <> coalesce(segments_computed, 0),
+            and num_segments_reported <> segments_computed,
             false
         ) as segment_count_mismatch,
         case
             when is_mms then {{ var('mms_credit_cost') }}
-            else coalesce(segments_computed, 0)
+            else sms_segments
         end as credits,
         _loaded_at
-    from joined
+    from counted
 
 )
 

@@ -13,9 +13,14 @@
     Ties on created_at put inbound first: an outbound message at the very same instant is not
     "before" the reply. Canceled outbound messages never reached the contact and are ignored
     (int_messages__exchanged).
-    When neither the platform nor the credited outbound message names the enrollment, it is
-    resolved from the campaign and contact: the latest enrollment of the contact in that
-    campaign at or before the reply, else the earliest after it.
+    What a reply is (kpi-spec "What a reply is"): an inbound message is a reply to a campaign
+    only when that campaign's first outbound message to the contact came strictly before it.
+    A platform campaign_id naming a campaign that had not yet written to the contact (the
+    keyword that starts a keyword-campaign enrollment) leaves the message unattributed: it is
+    no reply, and the window does not re-credit it to another campaign (the platform wins).
+    An inbound message is never tied to an enrollment that starts after it: such an
+    enrollment_id is dropped, and a missing one is resolved from the campaign and contact as
+    the latest enrollment of the contact in that campaign at or before the message.
 #}
 
 with
@@ -29,6 +34,20 @@ messages as (
 enrollments as (
 
     select * from {{ ref('stg_platform__campaign_enrollments') }}
+
+),
+
+campaign_first_outbound as (
+
+    -- when each campaign first wrote to each contact: only later inbound messages are replies
+    select
+        account_id,
+        contact_id,
+        campaign_id,
+        min(created_at) as first_outbound_at
+    from messages
+    where direction = 'outbound' and campaign_id is not null
+    group by account_id, contact_id, campaign_id
 
 ),
 
@@ -100,12 +119,18 @@ windowed as (
         window_messages.campaign_id as window_campaign_id,
         window_messages.enrollment_id as window_enrollment_id,
         window_messages.template_id as window_template_id,
-        window_messages.step_number as window_step_number
+        window_messages.step_number as window_step_number,
+        platform_campaigns.first_outbound_at as platform_campaign_first_outbound_at
     from messages as inbound_messages
     left join latest_outbound
         on inbound_messages.message_id = latest_outbound.message_id
     left join messages as window_messages
         on latest_outbound.window_message_id = window_messages.message_id
+    left join campaign_first_outbound as platform_campaigns
+        on
+            inbound_messages.account_id = platform_campaigns.account_id
+            and inbound_messages.contact_id = platform_campaigns.contact_id
+            and inbound_messages.campaign_id = platform_campaigns.campaign_id
     where inbound_messages.direction = 'inbound'
 
 ),
@@ -114,8 +139,13 @@ sourced as (
 
     select
         *,
+        -- a platform campaign that had not written to the contact yet: no reply at all
         case
-            when platform_campaign_id is not null then 'platform'
+            when platform_campaign_id is not null
+                then
+                    case
+                        when platform_campaign_first_outbound_at < created_at then 'platform'
+                    end
             when window_message_id is not null then 'window'
         end as attribution_source,
         coalesce(
@@ -137,29 +167,47 @@ credited as (
         attribution_source,
         case
             when attribution_source = 'window' then window_message_id
-            when is_window_same_campaign then window_message_id
+            when attribution_source = 'platform' and is_window_same_campaign then window_message_id
         end as attributed_message_id,
         case
             when attribution_source = 'platform' then platform_campaign_id
-            else window_campaign_id
+            when attribution_source = 'window' then window_campaign_id
         end as attributed_campaign_id,
         -- platform: the inbound message's own values, else the window's when same campaign
         case
             when attribution_source = 'window' then window_template_id
-            when is_window_same_campaign then coalesce(platform_template_id, window_template_id)
-            else platform_template_id
+            when attribution_source = 'platform' and is_window_same_campaign
+                then coalesce(platform_template_id, window_template_id)
+            when attribution_source = 'platform' then platform_template_id
         end as attributed_template_id,
         case
             when attribution_source = 'window' then window_step_number
-            when is_window_same_campaign then coalesce(platform_step_number, window_step_number)
-            else platform_step_number
+            when attribution_source = 'platform' and is_window_same_campaign
+                then coalesce(platform_step_number, window_step_number)
+            when attribution_source = 'platform' then platform_step_number
         end as attributed_step_number,
         case
             when attribution_source = 'window' then window_enrollment_id
-            when is_window_same_campaign then coalesce(platform_enrollment_id, window_enrollment_id)
-            else platform_enrollment_id
-        end as attributed_enrollment_id
+            when attribution_source = 'platform' and is_window_same_campaign
+                then coalesce(platform_enrollment_id, window_enrollment_id)
+            when attribution_source = 'platform' then platform_enrollment_id
+        end as named_enrollment_id
     from sourced
+
+),
+
+checked_enrollments as (
+
+    -- an enrollment that starts after the message is not the one it answers
+    select
+        credited.*,
+        case
+            when enrollments.enrolled_at > credited.created_at then null
+            else credited.named_enrollment_id
+        end as attributed_enrollment_id
+    from credited
+    left join enrollments
+        on credited.named_enrollment_id = enrollments.enrollment_id
 
 ),
 
@@ -170,47 +218,29 @@ unresolved_enrollments as (
         contact_id,
         created_at,
         attributed_campaign_id
-    from credited
+    from checked_enrollments
     where
         attributed_enrollment_id is null
         and attributed_campaign_id is not null
 
 ),
 
-enrollment_matches as (
+enrollment_candidates as (
 
+    -- the latest enrollment of the contact in the campaign at or before the message
     select
         unresolved_enrollments.message_id,
         enrollments.enrollment_id,
-        enrollments.enrolled_at,
-        case when enrollments.enrolled_at <= unresolved_enrollments.created_at then 0 else 1 end
-            as is_after_reply,
-        case
-            when enrollments.enrolled_at <= unresolved_enrollments.created_at then enrollments.enrolled_at
-        end as enrolled_before_reply_at
+        row_number() over (
+            partition by unresolved_enrollments.message_id
+            order by enrollments.enrolled_at desc, enrollments.enrollment_id desc
+        ) as candidate_rank
     from unresolved_enrollments
     inner join enrollments
         on
             unresolved_enrollments.attributed_campaign_id = enrollments.campaign_id
             and unresolved_enrollments.contact_id = enrollments.contact_id
-
-),
-
-enrollment_candidates as (
-
-    -- the latest enrollment at or before the reply, else the earliest after it
-    select
-        message_id,
-        enrollment_id,
-        row_number() over (
-            partition by message_id
-            order by
-                is_after_reply asc,
-                enrolled_before_reply_at desc,
-                enrolled_at asc,
-                enrollment_id asc
-        ) as candidate_rank
-    from enrollment_matches
+            and unresolved_enrollments.created_at >= enrollments.enrolled_at
 
 ),
 
@@ -240,7 +270,7 @@ final as (
             resolved_enrollments.enrollment_id
         ) as attributed_enrollment_id,
         credited.attribution_source
-    from credited
+    from checked_enrollments as credited
     left join resolved_enrollments
         on credited.message_id = resolved_enrollments.message_id
 

@@ -189,6 +189,9 @@ opt_outs as (
 
 ),
 
+-- kpi-spec Opt-outs: an opt-out belongs to the campaign it (or its enrollment) names; only
+-- when it names none does the message it names decide the campaign. Within the campaign the
+-- message decides the step.
 -- 1. the opt-out names one of the send's messages
 opt_outs_by_sent_message as (
 
@@ -203,6 +206,7 @@ opt_outs_by_sent_message as (
     from opt_outs
     inner join send_messages
         on opt_outs.message_id = send_messages.message_id
+    where opt_outs.campaign_id is null or opt_outs.campaign_id = send_messages.campaign_id
 
 ),
 
@@ -223,6 +227,10 @@ opt_outs_by_reply as (
     where
         inbound_attributed.attributed_campaign_id is not null
         and inbound_attributed.attributed_step_number is not null
+        and (
+            opt_outs.campaign_id is null
+            or opt_outs.campaign_id = inbound_attributed.attributed_campaign_id
+        )
 
 ),
 

@@ -11,6 +11,12 @@ hard_bounces as (
 
 ),
 
+accounts as (
+
+    select * from {{ ref('stg_platform__accounts') }}
+
+),
+
 third_bounces as (
 
     select
@@ -43,6 +49,9 @@ final as (
         third_bounces.account_id,
         third_bounces.contact_id,
         third_bounces.suppressed_at,
+        cast(
+            {{ to_local_timestamp('third_bounces.suppressed_at', 'accounts.time_zone') }} as date
+        ) as suppressed_date_day,
         'hard_bounce_3x' as reason,
         cast(third_bounces.hard_bounce_count as {{ dbt.type_int() }}) as hard_bounce_count,
         last_bounces.last_error_code
@@ -51,6 +60,8 @@ final as (
         on
             third_bounces.account_id = last_bounces.account_id
             and third_bounces.contact_id = last_bounces.contact_id
+    left join accounts
+        on third_bounces.account_id = accounts.account_id
 
 )
 

@@ -1,41 +1,23 @@
 {#
-    Labels section of the Reporting page at account x local day x label.
-    - label_assignments: times the label was added that day (additive; a label's share of
-      all label assignments in a range = its sum / the sum over all labels);
+    Labels section of the Reporting page at account x local day x label, over the same rows
+    the semantic layer and the reporting API count: one assignment = one label going on a
+    contact (fct_label_assignments; a repeated 'added' event while the label is on is not a
+    second assignment).
+    - label_assignments: assignments that day (additive; a label's share of all label
+      assignments in a range = its sum / the sum over all labels);
     - label_contacts: distinct contacts the label was added to that day. Distinct per day: for
       a range use count(distinct contact_id) over fct_label_assignments (see the YAML).
 #}
 
-with accounts as (
-
-    select * from {{ ref('stg_platform__accounts') }}
-
-),
-
-labels as (
+with labels as (
 
     select * from {{ ref('dim_labels') }}
 
 ),
 
-contact_labels as (
+assignments as (
 
-    select * from {{ ref('stg_platform__contact_labels') }}
-
-),
-
-additions as (
-
-    select
-        contact_labels.account_id,
-        cast({{ to_local_timestamp('contact_labels.occurred_at', 'accounts.time_zone') }} as date)
-            as date_day,
-        contact_labels.label_id,
-        contact_labels.contact_id
-    from contact_labels
-    inner join accounts
-        on contact_labels.account_id = accounts.account_id
-    where contact_labels.action = 'added'
+    select * from {{ ref('fct_label_assignments') }}
 
 ),
 
@@ -47,7 +29,7 @@ aggregated as (
         label_id,
         cast(count(*) as bigint) as label_assignments,
         cast(count(distinct contact_id) as bigint) as label_contacts
-    from additions
+    from assignments
     group by account_id, date_day, label_id
 
 ),

@@ -1,8 +1,9 @@
 {#
     Account usage (Salesmsg Analytics), messaging half, at account x local day x user x
-    inbox. Message rows carry the sending user (null for inbound and automated sends) and the
-    inbox (inbox_type says member or shared), so "by member" and "by shared inbox" are
-    filters; contact rows (new / opted-in / opted-out contacts) have user_id and inbox_id
+    inbox. user_id is the member the usage belongs to (kpi-spec Account usage): an outbound
+    message's sender, else its inbox's owner; an inbound message's member inbox's owner (null
+    in a shared inbox). With the inbox (inbox_type says member or shared), "by member" and
+    "by shared inbox" are filters; contact rows (new / opted-in / opted-out contacts) have user_id and inbox_id
     null. Segments count SMS only (an MMS has no segments; it is in mms_* and credits_used);
     canceled outbound messages were never sent and count nowhere.
     opted_in_contacts / opted_out_contacts are distinct contacts PER DAY: they add up over
@@ -35,12 +36,33 @@ opt_events as (
 
 ),
 
+inboxes as (
+
+    select * from {{ ref('dim_inboxes') }}
+
+),
+
+member_messages as (
+
+    select
+        messages.*,
+        case
+            when messages.direction = 'outbound'
+                then coalesce(messages.user_id, inboxes.owner_user_id)
+            when inboxes.inbox_type = 'member' then inboxes.owner_user_id
+        end as member_user_id
+    from messages
+    left join inboxes
+        on messages.inbox_id = inboxes.inbox_id
+
+),
+
 message_usage as (
 
     select
         account_id,
         date_day,
-        user_id,
+        member_user_id as user_id,
         inbox_id,
         inbox_type,
         sum(case when not is_mms then segments else 0 end) as segments_total,
@@ -56,9 +78,9 @@ message_usage as (
         0 as new_contacts,
         0 as opted_in_contacts,
         0 as opted_out_contacts
-    from messages
+    from member_messages
     where direction = 'inbound' or not is_canceled
-    group by account_id, date_day, user_id, inbox_id, inbox_type
+    group by account_id, date_day, member_user_id, inbox_id, inbox_type
 
 ),
 
