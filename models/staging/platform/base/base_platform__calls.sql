@@ -12,6 +12,8 @@ valid_accounts as (
 
 ),
 
+{{ cross_account_owner_ctes(['campaign']) }}
+
 typed as (
 
     select
@@ -92,10 +94,12 @@ checked as (
             when valid_accounts.account_id is null
                 then 'unknown_account|account_id is not a valid account: '''
                     || typed.account_id || ''''
+            {{- cross_account_reference_checks(['campaign']) }}
         end as rejection
     from typed
     left join valid_accounts
         on typed.account_id = valid_accounts.account_id
+    {{- cross_account_owner_joins(['campaign']) }}
 
 ),
 
