@@ -1,7 +1,10 @@
 {#
-    One row per campaign enrollment with the first outbound message sent in it (the
-    "initial"): the earliest outbound message carrying the enrollment_id, ties broken by
-    message_id. Canceled messages were never sent and are skipped (int_messages__exchanged).
+    One row per campaign enrollment with the first outbound message sent in it (the delivery
+    rate's "first message") and its initial (the campaign box's "initials sent": kpi-spec,
+    "enrollments whose first step message was sent"): the earliest outbound message carrying
+    the enrollment_id, and the earliest one at the campaign's first step (step 1 when the
+    campaign lists no steps); ties broken by message_id. Canceled messages were never sent and
+    are skipped (int_messages__exchanged).
     Enrollments with no outbound message yet keep a row with null first_message_* (the
     "x of N" of the campaign box needs them).
 #}
@@ -20,9 +23,25 @@ campaigns as (
 
 ),
 
+campaign_steps as (
+
+    select * from {{ ref('stg_platform__campaign_steps') }}
+
+),
+
 messages as (
 
     select * from {{ ref('int_messages__exchanged') }}
+
+),
+
+first_steps as (
+
+    select
+        campaign_id,
+        min(step_number) as first_step_number
+    from campaign_steps
+    group by campaign_id
 
 ),
 
@@ -52,6 +71,31 @@ first_messages as (
 
 ),
 
+first_step_messages as (
+
+    select
+        enrollment_outbound.enrollment_id,
+        enrollment_outbound.message_id,
+        row_number() over (
+            partition by enrollment_outbound.enrollment_id
+            order by enrollment_outbound.created_at, enrollment_outbound.message_id
+        ) as initial_rank
+    from enrollment_outbound
+    inner join enrollments
+        on enrollment_outbound.enrollment_id = enrollments.enrollment_id
+    left join first_steps
+        on enrollments.campaign_id = first_steps.campaign_id
+    where enrollment_outbound.step_number = coalesce(first_steps.first_step_number, 1)
+
+),
+
+initials as (
+
+    select * from first_step_messages
+    where initial_rank = 1
+
+),
+
 final as (
 
     select
@@ -64,12 +108,15 @@ final as (
         first_messages.message_id as first_message_id,
         first_messages.created_at as first_message_at,
         first_messages.template_id,
-        first_messages.step_number
+        first_messages.step_number,
+        initials.message_id as initial_message_id
     from enrollments
     left join campaigns
         on enrollments.campaign_id = campaigns.campaign_id
     left join first_messages
         on enrollments.enrollment_id = first_messages.enrollment_id
+    left join initials
+        on enrollments.enrollment_id = initials.enrollment_id
 
 )
 

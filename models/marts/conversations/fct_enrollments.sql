@@ -1,7 +1,7 @@
 {#
     One row per campaign enrollment (one contact in one campaign: a campaign "conversation"),
     the grain of the campaign box and of the conversation export:
-      - the initial: first outbound message (int_enrollments__first_message);
+      - the initial: first message at the campaign's first step (int_enrollments__first_message);
       - messages exchanged in the enrollment: outbound carrying its enrollment_id, inbound
         attributed to it (int_messages__inbound_attributed);
       - replied: at least one inbound message attributed to the enrollment (opted-out ones
@@ -200,7 +200,7 @@ final as (
         first_messages.first_message_at,
         first_messages.template_id as first_message_template_id,
         cast(first_messages.step_number as integer) as first_message_step_number,
-        first_messages.first_message_id is not null as is_initial_sent,
+        first_messages.initial_message_id is not null as is_initial_sent,
         cast(coalesce(outbound_counts.outbound_messages, 0) as integer) as outbound_messages,
         cast(coalesce(first_replies.inbound_messages, 0) as integer) as inbound_messages,
         case
