@@ -119,6 +119,8 @@ def _run_refresh(
     settings.use_warehouse(warehouse)
     os.environ["COMMS_WAREHOUSE_LANDING"] = str(landing)
     dagster_home()
+    if on_progress:
+        on_progress("parsing the dbt project")
     prepare_dbt()
 
     import dagster as dg
