@@ -73,7 +73,7 @@ class WarehouseDbtComponent(DbtProjectComponent):
         build first (the unit tests of an incremental path read the existing table's columns).
         """
         args = ["build", *REFRESH_EXCLUDES]
-        if context.op_config["full_refresh"]:
+        if context.op_execution_context.op_config["full_refresh"]:
             args.append("--full-refresh")
         invocation = dbt.cli(args, context=context)
         try:
