@@ -1,63 +1,238 @@
-"""Benchmark: generate, load and build a scale (M by default); print seconds and peak memory.
+"""Benchmark: a full refresh against the hand-written limit, then one more export day.
 
-Figures, not assertions: `make bench` (SCALE=M|L|demo|<messages>). Each phase runs in its own
-process so its peak resident memory is its own.
+`make bench SCALE=demo|M|L|<messages>` prints wall seconds and peak resident memory per phase:
+
+1. generate the landing files (every export day but the last is the first landing);
+2. the limit (benchmarks/limit.py: the same files into DuckDB, the core KPIs in one query);
+3. the full refresh of the first landing, split into its phases from Dagster's event log
+   (start-up, load, dbt build, checks, publish, report, summary);
+4. one more export day (the last generated day, ~1 % of the rows, plus late delivery events for
+   messages of earlier days), refreshed incrementally;
+5. a --full-refresh rebuild of a copy of that warehouse, whose every mart must hash equal.
+
+Figures, not assertions, except the equality of the marts. Peak memory is sampled four times a
+second over the process tree (the refresh and its dbt child).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
+PAGE_KIB = os.sysconf("SC_PAGE_SIZE") / 1024
+
+# Dagster step → benchmark phase; the remaining steps are the Python asset checks.
+STEP_PHASES = {
+    "load_landing_files": "load",
+    "warehouse_dbt_assets": "dbt build",
+    "published_marts": "publish",
+    "executive_report": "report",
+}
+PHASES = ("start-up", "load", "dbt build", "checks", "publish", "report", "summary")
 
 
-def run_phase(name: str, argv: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Run one phase; return (seconds, peak RSS in MiB)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
+class TreeMemory:
+    """Samples the resident memory of a process and its descendants in a background thread."""
+
+    def __init__(self, pid: int):
+        self.pid, self.samples = pid, []  # (time, MiB)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.25):
+            self.samples.append((time.time(), _tree_rss_kib(self.pid) / 1024))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def peak(self, start: float = 0.0, end: float = float("inf")) -> float:
+        return max((mib for t, mib in self.samples if start <= t <= end), default=0.0)
+
+
+def _tree_rss_kib(root: int) -> float:
+    children: dict[int, list[int]] = {}
+    rss: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry), int(fields[1])
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = int(fields[21]) * PAGE_KIB
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0.0)
+        todo.extend(children.get(pid, []))
+    return total
+
+
+def run(name: str, argv: list[str], env: dict[str, str]) -> tuple[float, TreeMemory, float]:
+    """Run a command; return (wall seconds, its memory samples, start time)."""
+    started_at, started = time.time(), time.perf_counter()
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    memory = TreeMemory(process.pid)
+    output, _ = process.communicate()
+    memory.stop()
     seconds = time.perf_counter() - started
-    stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
-    if os.waitstatus_to_exitcode(status) != 0:
-        print(f"{name} failed:\n{stderr[-3000:]}", file=sys.stderr)
+    if process.returncode != 0:
+        print(f"{name} failed:\n{output.decode(errors='replace')[-4000:]}", file=sys.stderr)
         raise SystemExit(1)
-    peak_mib = usage.ru_maxrss / 1024  # Linux reports KiB
-    print(f"{name:<28} {seconds:>9.1f} s   peak {peak_mib:>8.0f} MiB", flush=True)
-    return seconds, peak_mib
+    return seconds, memory, started_at
+
+
+def report(name: str, seconds: float, peak_mib: float) -> None:
+    print(f"  {name:<26} {seconds:>9.1f} s   peak {peak_mib:>7.0f} MiB", flush=True)
+
+
+def refresh(name: str, landing: Path, warehouse: Path, env: dict, *flags: str) -> float:
+    """One `comms-warehouse refresh`, its phases from the run's step events; return its seconds."""
+    cli = [str(BIN / "comms-warehouse"), "refresh", "--landing", str(landing)]
+    seconds, memory, started_at = run(name, [*cli, "--warehouse", str(warehouse), *flags], env)
+    print(f"{name}:")
+    spans = _phase_spans(env["DAGSTER_HOME"])
+    first = min((s for s, _ in spans.values()), default=started_at)
+    last = max((e for _, e in spans.values()), default=started_at + seconds)
+    spans["start-up"] = (started_at, first)
+    spans["summary"] = (last, started_at + seconds)
+    for phase in PHASES:
+        if phase in spans:
+            start, end = spans[phase]
+            report(phase, end - start, memory.peak(start, end))
+    report("total", seconds, memory.peak())
+    return seconds
+
+
+def _phase_spans(dagster_home: str) -> dict[str, tuple[float, float]]:
+    """(start, end) per phase of the latest run in this Dagster home, from its step events."""
+    os.environ["DAGSTER_HOME"] = dagster_home
+    import dagster as dg
+
+    with dg.DagsterInstance.get() as instance:
+        run_id = instance.get_runs(limit=1)[0].run_id
+        spans: dict[str, tuple[float, float]] = {}
+        for record in instance.get_records_for_run(run_id).records:
+            event = record.event_log_entry.dagster_event
+            if event is None or event.event_type_value not in (
+                "STEP_START", "STEP_SUCCESS", "STEP_FAILURE"
+            ):  # fmt: skip
+                continue
+            phase = STEP_PHASES.get(event.step_key, "checks")
+            at = record.event_log_entry.timestamp
+            start, end = spans.get(phase, (at, at))
+            spans[phase] = (min(start, at), max(end, at))
+    return spans
+
+
+def mart_hashes(warehouse: Path) -> dict[str, str]:
+    """Row count and a hash of every column of every mart table: equal hashes, equal marts."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables = [
+            t
+            for (t,) in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_schema = 'marts' and table_type = 'BASE TABLE' order by 1"
+            ).fetchall()
+        ]
+        query = 'select count(*), sum(hash(columns(*))) from marts."{}"'
+        return {t: str(con.execute(query.format(t)).fetchone()) for t in tables}
+
+
+def add_export_day(landing: Path, day_folders: list[Path], warehouse: Path) -> int:
+    """Land the held-back day, plus late delivery events for ~0.1 % of earlier outbound messages
+    (a delivery after a soft bounce, a carrier block, a cancellation); return the late events."""
+    import duckdb
+
+    for folder in day_folders:
+        shutil.copytree(folder, landing / folder.parent.name / folder.name, dirs_exist_ok=True)
+    day = day_folders[0].name
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        ids = [
+            m
+            for (m,) in con.execute(
+                "select message_id from marts.fct_messages where direction = 'outbound' "
+                "and is_sms_sent order by hash(message_id)"
+            ).fetchall()
+        ]
+    picked = ids[: max(3, len(ids) // 1000)]
+    late = landing / "message_events" / day
+    late.mkdir(parents=True, exist_ok=True)
+    kinds = [("delivered", None), ("undelivered", "30007"), ("canceled", None)]
+    with (late / "late-callbacks.jsonl").open("w") as handle:
+        for i, message_id in enumerate(picked):
+            status, code = kinds[i % len(kinds)]
+            event = {"event_id": f"late_{i}", "message_id": message_id, "status": status,
+                     "occurred_at": f"{day}T12:00:00Z", "error_code": code}  # fmt: skip
+            handle.write(json.dumps(event) + "\n")
+    return len(picked)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scale", default="M")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", default="demo")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--workdir", help="where to put the data (default: a temp folder)")
     parser.add_argument("--keep", action="store_true", help="keep the data afterwards")
     args = parser.parse_args()
 
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="comms-bench-"))
-    landing, warehouse = workdir / "landing", workdir / "warehouse.duckdb"
-    env = dict(os.environ, COMMS_WAREHOUSE_PATH=str(warehouse), DAGSTER_HOME=str(workdir / "dh"))
-    cli = str(BIN / "comms-warehouse")
-    print(f"scale {args.scale}, data in {workdir}, {os.cpu_count()} cores")
+    generated, landing = workdir / "generated", workdir / "landing"
+    warehouse = workdir / "warehouse" / "comms.duckdb"
+    env = dict(os.environ, DAGSTER_HOME=str(workdir / "dagster_home"))
+    print(f"scale {args.scale}, data in {workdir}, {os.cpu_count()} cores", flush=True)
     try:
-        generate = [cli, "generate", "--scale", args.scale, "--seed", str(args.seed)]
-        run_phase(f"generate {args.scale}", [*generate, "--out", str(landing)], env)
-        size = sum(f.stat().st_size for f in landing.rglob("*") if f.is_file())
-        print(f"{'landing size':<28} {size / 2**30:>9.2f} GiB")
-        run_phase("load (files → raw)", [cli, "load", "--landing", str(landing)], env)
-        run_phase(
-            "refresh (build + checks)",
-            [cli, "refresh", "--landing", str(landing), "--warehouse", str(warehouse)],
-            env,
+        cli = [str(BIN / "comms-warehouse"), "generate", "--scale", args.scale]
+        seconds, memory, _ = run(
+            "generate", [*cli, "--seed", str(args.seed), "--out", str(generated)], env
         )
-        print(f"{'warehouse size':<28} {warehouse.stat().st_size / 2**30:>9.2f} GiB")
+        report("generate", seconds, memory.peak())
+        # The first landing is every export day but the last; the last is the day added later.
+        last_day = max(p.name for p in generated.glob("*/*") if p.is_dir())
+        held_back = sorted(generated.glob(f"*/{last_day}"))
+        shutil.copytree(generated, landing, ignore=shutil.ignore_patterns(last_day))
+        size = sum(f.stat().st_size for f in landing.rglob("*") if f.is_file())
+        print(f"  {'first landing':<26} {size / 2**20:>9.1f} MiB of files, days before {last_day}")
+
+        limit_db = workdir / "limit.duckdb"
+        limit_argv = [sys.executable, "-m", "benchmarks.limit", str(landing), "--db", str(limit_db)]
+        limit_s, memory, _ = run("limit", limit_argv, env)
+        report("hand-written limit", limit_s, memory.peak())
+
+        full_s = refresh("full refresh", landing, warehouse, env)
+        late = add_export_day(landing, held_back, warehouse)
+        day_s = refresh(f"one more day ({last_day}, {late} late events)", landing, warehouse, env)
+
+        rebuilt = workdir / "rebuilt" / "comms.duckdb"
+        rebuilt.parent.mkdir()
+        shutil.copy(warehouse, rebuilt)
+        refresh("full rebuild of a copy, for equality", landing, rebuilt, env, "--full-refresh")
+        incremental, full = mart_hashes(warehouse), mart_hashes(rebuilt)
+        differ = sorted(t for t in full if incremental.get(t) != full[t])
+
+        print(f"full refresh / limit: {full_s / limit_s:.1f}x")
+        print(f"one more day / full refresh: {100 * day_s / full_s:.0f} %")
+        print(f"marts after one more day = full rebuild: {len(full)} tables, {len(differ)} differ")
+        for table in differ:
+            print(f"  differs: {table}")
+        if differ:
+            raise SystemExit(1)
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)

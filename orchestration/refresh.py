@@ -7,6 +7,7 @@ import fcntl
 import json
 import os
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -86,7 +87,7 @@ def exclusive_refresh(warehouse: Path, on_wait: Callable[[str], None] | None = N
     """One refresh of a warehouse at a time; a second one waits here rather than failing.
 
     Inside Dagster the warehouse pool serializes writers; this lock also covers what happens
-    before a run exists (parsing dbt, creating the Dagster instance, registering partitions).
+    before a run exists (parsing dbt, creating the Dagster instance).
     """
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     with (warehouse.parent / f".{warehouse.name}.refresh.lock").open("w") as handle:
@@ -118,34 +119,39 @@ def _run_refresh(
     settings.use_warehouse(warehouse)
     os.environ["COMMS_WAREHOUSE_LANDING"] = str(landing)
     dagster_home()
+    if on_progress:
+        on_progress("parsing the dbt project")
     prepare_dbt()
 
     import dagster as dg
 
     from orchestration.definitions import defs
-    from orchestration.landing.assets import export_days_tags, register_export_days
+    from orchestration.landing.assets import load_run_config
 
     instance = dg.DagsterInstance.get()
-    files = discover(landing)
-    known_days = register_export_days(instance, files)
     loaded = _ledger_paths(warehouse)
-    new_files = [f for f in files if f.relative_path not in loaded]
-    new_days = {f.export_date.isoformat() for f in new_files if f.export_date}
-    if not new_days and known_days:
-        # Nothing new on any day: a run over the last day loads nothing (and records misplaced
-        # files), and keeps the raw assets, and the source tests checking them, in the run.
-        new_days = {known_days[-1]}
+    # Only the days with new files are loaded; with none, the load step still runs (loading
+    # nothing, recording misplaced files), keeping the raw assets and their source tests in it.
+    new_days = {
+        f.export_date.isoformat()
+        for f in discover(landing)
+        if f.export_date and f.relative_path not in loaded
+    }
 
     job = defs.resolve_job_def("refresh")
     run_id = str(uuid.uuid4())
     run_config = {
-        "ops": {"warehouse_dbt_assets": {"config": {"full_refresh": full_refresh}}},
+        "ops": {
+            **load_run_config(new_days),
+            "warehouse_dbt_assets": {"config": {"full_refresh": full_refresh}},
+        },
         "loggers": {"console": {"config": {"log_level": "WARNING"}}},
     }
-    tags = export_days_tags(known_days, new_days)
-    # Nothing has ever landed (no export day): build from what the raw tables hold.
+    # No landing folder at all: build from what the raw tables hold.
     selection = (
-        None if tags else [k for k in job.asset_layer.executable_asset_keys if k.path[0] != "raw"]
+        None
+        if landing.is_dir()
+        else [k for k in job.asset_layer.executable_asset_keys if k.path[0] != "raw"]
     )
 
     watcher = _ProgressWatcher(instance, run_id, on_progress) if on_progress else None
@@ -155,7 +161,6 @@ def _run_refresh(
         result = job.execute_in_process(
             run_config=run_config,
             instance=instance,
-            tags=tags or {},
             run_id=run_id,
             raise_on_error=False,
             asset_selection=selection,
@@ -255,11 +260,31 @@ def _rows_by_layer(warehouse: Path) -> tuple[dict[str, int], dict[str, int]]:
     return rows, relations
 
 
+# What a person watching a refresh is told each step is doing, by Dagster step key prefix.
+PHASES = {
+    "load_landing_files": "loading new files",
+    "warehouse_dbt_assets": "dbt build",
+    "published_marts": "publishing for BI",
+    "executive_report": "writing executive reports",
+}
+
+
 class _ProgressWatcher:
-    """Reports each asset as the run materializes it, from the instance's event log."""
+    """Reports the phase, dbt nodes done of total and elapsed time twice a second.
+
+    It reads only the events logged since its last look (the event log's cursor), so watching
+    costs the same at the end of a long run as at its start.
+    """
 
     def __init__(self, instance, run_id: str, on_progress: Callable[[str], None]):
+        from orchestration.dbt.assets import DBT_OP_NAME, warehouse_dbt_assets
+
         self._instance, self._run_id, self._report = instance, run_id, on_progress
+        # dbt nodes that report an event: a model or seed materializes, a test evaluates a check.
+        self._dbt_total = len(warehouse_dbt_assets.keys) + len(warehouse_dbt_assets.check_keys)
+        self._dbt_step, self._dbt_done = DBT_OP_NAME, 0
+        self._phase = "starting the run"
+        self._started = time.monotonic()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
 
@@ -271,18 +296,36 @@ class _ProgressWatcher:
         self._thread.join(timeout=5)
 
     def _watch(self) -> None:
-        seen = 0
-        built = 0
+        cursor = None
         while not self._stop.wait(0.5):
             try:
-                events = self._instance.all_logs(self._run_id)
+                page = self._instance.get_records_for_run(self._run_id, cursor=cursor)
             except Exception:  # the run may not be registered yet
                 continue
-            for event in events[seen:]:
-                if event.dagster_event and event.dagster_event.event_type_value in (
-                    "ASSET_MATERIALIZATION",
-                ):
-                    built += 1
-                    key = event.dagster_event.asset_key
-                    self._report(f"built {built} assets, latest {'/'.join(key.path)}")
-            seen = len(events)
+            for record in page.records:
+                self._count(record.event_log_entry.dagster_event)
+            cursor = page.cursor
+            self._report(self.line())
+
+    def _count(self, event) -> None:
+        if event is None:
+            return
+        kind = event.event_type_value
+        if kind == "STEP_START":
+            step = event.step_key or ""
+            self._phase = next(
+                (text for prefix, text in PHASES.items() if step.startswith(prefix)),
+                "checking formulas",  # the remaining steps are the Python asset checks
+            )
+        elif event.step_key == self._dbt_step and kind in (
+            "ASSET_MATERIALIZATION",
+            "ASSET_CHECK_EVALUATION",
+        ):
+            self._dbt_done += 1
+
+    def line(self) -> str:
+        minutes, seconds = divmod(int(time.monotonic() - self._started), 60)
+        done = min(self._dbt_done, self._dbt_total)
+        return (
+            f"{self._phase} · dbt {done}/{self._dbt_total} nodes · {minutes}:{seconds:02d} elapsed"
+        )

@@ -10,11 +10,7 @@ from collections.abc import Callable
 import dagster as dg
 
 from orchestration.dbt.assets import DBT_OP_NAME
-from orchestration.landing.assets import (
-    export_days_changed_since,
-    export_days_tags,
-    register_export_days,
-)
+from orchestration.landing.assets import export_days_changed_since, load_run_config
 from orchestration.landing.loader import LandingFile, discover
 from orchestration.resources import Warehouse
 
@@ -36,15 +32,17 @@ def _refresh_request(
     run_key: str | None = None,
 ) -> dg.RunRequest | dg.SkipReason:
     """A refresh run loading the export days `days` picks, then building and checking."""
-    files = discover(warehouse.landing_root)
-    known_days = register_export_days(context.instance, files)
-    tags = export_days_tags(known_days, days(files))
-    if tags is None:
+    chosen = days(discover(warehouse.landing_root))
+    if not chosen:
         return dg.SkipReason(f"no new landing files in {warehouse.landing_root}")
     return dg.RunRequest(
         run_key=run_key,
-        run_config={"ops": {DBT_OP_NAME: {"config": {"full_refresh": full_refresh}}}},
-        tags=tags,
+        run_config={
+            "ops": {
+                **load_run_config(chosen),
+                DBT_OP_NAME: {"config": {"full_refresh": full_refresh}},
+            }
+        },
     )
 
 

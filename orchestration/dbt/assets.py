@@ -6,7 +6,6 @@ the raw load assets, the full-refresh switch, the warehouse pool).
 """
 
 import contextlib
-import json
 import os
 import shutil
 import sys
@@ -15,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import duckdb
 from dagster.components.resolved.core_models import OpSpec
 from dagster_dbt import DbtCliResource, DbtProject, DbtProjectComponent
 from dagster_dbt.components.dbt_component_utils import DagsterDbtComponentTranslatorSettings
@@ -65,11 +63,18 @@ class WarehouseDbtComponent(DbtProjectComponent):
         return DbtBuildConfig
 
     def execute(self, context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator:
-        """`dbt build` of the selected models: seeds, models and their tests in order."""
-        # A new warehouse is built in full: its incrementals were only just created, empty.
-        created = _create_missing_incremental_models(dbt)
-        full_refresh = context.op_config["full_refresh"] or created
-        args = ["build", "--full-refresh"] if full_refresh else ["build"]
+        """`dbt build` of the selected models: seeds, models and their data tests in order.
+
+        Unit tests are left out: their inputs are fixed rows, so they prove the SQL, not the
+        data, and give the same answer on every refresh (dbt recommends running them in
+        development and CI only). CI runs every one of them against the test warehouse
+        (orchestration_tests/test_dbt_unit_tests.py). They were 59 of 700 nodes and a quarter of
+        the node time of a small refresh, and on a new warehouse they forced a second, empty
+        build first (the unit tests of an incremental path read the existing table's columns).
+        """
+        args = ["build", *REFRESH_EXCLUDES]
+        if context.op_execution_context.op_config["full_refresh"]:
+            args.append("--full-refresh")
         invocation = dbt.cli(args, context=context)
         try:
             yield from invocation.stream()
@@ -81,43 +86,8 @@ class WarehouseDbtComponent(DbtProjectComponent):
             _prune_run_folders(keep=10)
 
 
-def _create_missing_incremental_models(dbt: DbtCliResource) -> bool:
-    """Create empty incremental models that do not exist yet (a new warehouse); say if any.
-
-    `dbt build` runs a model's unit tests before the model, and the unit tests of its incremental
-    path read the columns of the existing table, so on a new warehouse they would fail.
-    """
-    manifest = json.loads(dbt_project.manifest_path.read_text())
-    incremental = {
-        node["name"]: (node["schema"], node.get("alias") or node["name"])
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"
-    }
-    warehouse = settings.warehouse_path()
-    existing = set()
-    if warehouse.exists():
-        with duckdb.connect(str(warehouse), read_only=True) as con:
-            existing = set(
-                con.execute(
-                    "select table_schema, table_name from information_schema.tables"
-                ).fetchall()
-            )
-    missing = sorted(name for name, relation in incremental.items() if relation not in existing)
-    if missing:
-        # Their upstream models and seeds must exist too; --empty keeps it to schema only.
-        dbt.cli(
-            [
-                "build",
-                "--empty",
-                "--select",
-                " ".join(f"+{name}" for name in missing),
-                "--exclude-resource-type",
-                "test",
-                "unit_test",
-            ],
-            target_path=dbt_project.target_path / "bootstrap",
-        ).wait()
-    return bool(missing)
+# What a refresh's `dbt build` leaves out (see `execute`).
+REFRESH_EXCLUDES = ("--exclude-resource-type", "unit_test")
 
 
 def _prune_run_folders(keep: int) -> None:

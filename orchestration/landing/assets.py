@@ -1,4 +1,4 @@
-"""Dagster assets that load landing files into raw tables, partitioned by export day."""
+"""Dagster assets that load landing files into raw tables, one asset per entity plus the ledger."""
 
 from collections import defaultdict
 from collections.abc import Iterable
@@ -9,34 +9,28 @@ from orchestration.landing.contract import ENTITIES
 from orchestration.landing.loader import LandingFile, load_landing
 from orchestration.resources import Warehouse
 
-# Export days appear as files land, so the partitions are added by the refresh and the sensor.
-export_days = dg.DynamicPartitionsDefinition(name="export_day")
-
 # Loads and dbt builds both write the one DuckDB file; one pool keeps them from overlapping.
 WAREHOUSE_POOL = "warehouse"
 
-
-def register_export_days(instance: dg.DagsterInstance, files: list[LandingFile]) -> list[str]:
-    """Add a partition for every export day the files have; return all known days in order."""
-    days = sorted({f.export_date.isoformat() for f in files if f.export_date})
-    known = set(instance.get_dynamic_partitions(export_days.name))
-    instance.add_dynamic_partitions(export_days.name, [d for d in days if d not in known])
-    return instance.get_dynamic_partitions(export_days.name)
+LOAD_OP_NAME = "load_landing_files"
 
 
-def export_days_tags(known_days: list[str], days: Iterable[str]) -> dict[str, str] | None:
-    """Run tags for one run over `days`: the span they cover in partition order, or None.
+class LoadConfig(dg.Config):
+    """Which export days (YYYY-MM-DD) a run loads; None loads every day.
 
-    Only the days with new files are loaded: a run over every day would record a
-    materialization per entity and day, thousands of events for nothing.
+    The raw assets are not partitioned by export day: the ledger already records every file with
+    its day and load, and files load once, so per-day partitions told nothing new, while writing
+    a materialization per entity and day (thousands of SQLite commits, half of a small first
+    refresh). A run now records one materialization per entity, whatever the number of days.
     """
-    positions = sorted({known_days.index(day) for day in days if day in known_days})
-    if not positions:
-        return None
-    return {
-        "dagster/asset_partition_range_start": known_days[positions[0]],
-        "dagster/asset_partition_range_end": known_days[positions[-1]],
-    }
+
+    export_days: list[str] | None = None
+
+
+def load_run_config(days: Iterable[str] | None) -> dict:
+    """The run config for the load step of a run over `days` (None: every day)."""
+    chosen = None if days is None else sorted(set(days))
+    return {LOAD_OP_NAME: {"config": {"export_days": chosen}}}
 
 
 def export_days_changed_since(files: list[LandingFile], since: float) -> set[str]:
@@ -55,7 +49,7 @@ LEDGER_KEY = raw_asset_key("_load_ledger")
 
 
 @dg.multi_asset(
-    name="load_landing_files",
+    name=LOAD_OP_NAME,
     specs=[
         dg.AssetSpec(
             raw_asset_key(entity),
@@ -75,14 +69,12 @@ LEDGER_KEY = raw_asset_key("_load_ledger")
             skippable=True,
         )
     ],
-    partitions_def=export_days,
-    backfill_policy=dg.BackfillPolicy.single_run(),
     can_subset=True,
     pool=WAREHOUSE_POOL,
 )
-def load_landing_files(context: dg.AssetExecutionContext, warehouse: Warehouse):
-    """Load the new files of the selected export days; files already in the ledger are skipped."""
-    days = {_day(key) for key in context.partition_keys}
+def load_landing_files(context: dg.AssetExecutionContext, config: LoadConfig, warehouse: Warehouse):
+    """Load the new files of the chosen export days; files already in the ledger are skipped."""
+    days = None if config.export_days is None else {_day(d) for d in config.export_days}
     entities = {key.path[-1] for key in context.selected_asset_keys if key != LEDGER_KEY}
     results = load_landing(
         warehouse.landing_root,
@@ -96,7 +88,8 @@ def load_landing_files(context: dg.AssetExecutionContext, warehouse: Warehouse):
         if result.status != "skipped":  # only what this run did
             by_entity[result.entity].append(result)
         if result.status == "rejected":
-            context.log.warning(f"rejected {result.reason}")
+            # Info, not a warning: the refresh summary and the ledger list every rejection.
+            context.log.info(f"rejected {result.reason}")
     # Every selected entity reports, even with nothing new: a skipped output would skip the
     # dbt build downstream of it.
     for entity in sorted(entities):
@@ -108,6 +101,7 @@ def load_landing_files(context: dg.AssetExecutionContext, warehouse: Warehouse):
                 "files_rejected": sum(r.status == "rejected" for r in loaded),
                 "files_duplicate": sum(r.status == "duplicate" for r in loaded),
                 "rows_loaded": sum(r.rows_loaded for r in loaded),
+                "export_days": len({r.export_date for r in loaded if r.export_date}),
                 "rejections": dg.MetadataValue.md(
                     "\n".join(f"- {r.reason}" for r in loaded if r.status == "rejected") or "none"
                 ),
