@@ -21,6 +21,7 @@ from dagster_dbt import DbtCliResource, DbtProject, DbtProjectComponent
 from dagster_dbt.components.dbt_component_utils import DagsterDbtComponentTranslatorSettings
 
 from orchestration import settings
+from orchestration.dbt.guard import dbt_executable
 from orchestration.landing.assets import WAREHOUSE_POOL, raw_asset_key
 
 # The component runs the `dbt` on PATH; make that the one installed beside this Python, so
@@ -66,6 +67,8 @@ class WarehouseDbtComponent(DbtProjectComponent):
 
     def execute(self, context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator:
         """`dbt build` of the selected models: seeds, models and their tests in order."""
+        # dbt dies with this process, even one killed outright (orchestration/dbt/guard.py).
+        dbt = DbtCliResource(dbt_project, dbt_executable=dbt_executable(dbt_project.target_path))
         # A new warehouse is built in full: its incrementals were only just created, empty.
         created = _create_missing_incremental_models(dbt)
         full_refresh = context.op_config["full_refresh"] or created

@@ -186,13 +186,24 @@ def _published_copy(warehouse: Path) -> Path:
     return warehouse.parent / "published" / f"{warehouse.stem}_marts.duckdb"
 
 
+def _full_copy(warehouse: Path) -> Path:
+    """The unmasked published copy (orchestration.publishing.full_copy_path's rule)."""
+    published = _published_copy(warehouse)
+    return published.with_name(f"{published.stem}_full{published.suffix}")
+
+
 def source_path(warehouse: str | os.PathLike | None = None) -> Path:
     """The DuckDB file a report reads: an explicit path as given (a warehouse or a published
-    copy); else the published copy of the default warehouse (COMMS_WAREHOUSE_PATH or the repo's)
-    when it exists, since a running refresh locks the warehouse itself; else that warehouse."""
+    copy); else a published copy of the default warehouse (COMMS_WAREHOUSE_PATH or the repo's),
+    since a running refresh locks the warehouse itself: the unmasked copy when it exists and
+    this caller may read it (file permissions make a privileged reader), else the PII-masked
+    one; else that warehouse."""
     if warehouse is not None:
         return Path(warehouse).expanduser().resolve()
     default = settings.warehouse_path()
+    full = _full_copy(default)
+    if full.exists() and os.access(full, os.R_OK):
+        return full
     published = _published_copy(default)
     return published if published.exists() else default
 
