@@ -436,3 +436,62 @@ def test_a_held_back_account_keeps_its_last_published_rows(tenants):
     # Once its checks pass, the account is published with the others again.
     result = publish(tenants, pii=PEOPLE_PII)
     assert [v for *_, v in _people(result.path)] == [2, 2, 2]
+
+
+def test_one_bad_tenant_is_held_back_and_every_other_account_published(
+    built_warehouse, warehouse_copy, monkeypatch, capsys
+):
+    """A blocking check that fails for one account (and names it in failed_accounts) no longer
+    stops the publish: the other accounts get the new numbers, the named one keeps its last
+    published rows, the executive reports are written, and the summary says who and why."""
+    import dagster as dg
+
+    from orchestration import formula_checks
+    from orchestration.cli import _print_refresh_summary
+    from orchestration.executive_report.assets import reports_dir
+
+    with duckdb.connect(str(warehouse_copy), read_only=True) as con:
+        accounts = [a for (a,) in con.execute("select account_id from marts.dim_accounts")]
+    assert len(accounts) > 1
+    bad = sorted(accounts)[-1]
+    # The last good snapshot, marked so that its rows can be told from the new ones.
+    previous = publish(warehouse_copy).path
+    with duckdb.connect(str(previous)) as con:
+        con.execute("update marts.dim_accounts set account_name = 'OLD ' || account_name")
+
+    real = formula_checks.guarded
+
+    def with_a_finding_about_one_account(database, specs, run):
+        return [
+            dg.AssetCheckResult(
+                check_name=r.check_name,
+                asset_key=r.asset_key,
+                passed=False,
+                description=f"credits_used for account {bad}: Python 5 vs mart 6",
+                metadata={"failed_accounts": dg.MetadataValue.json([bad])},
+            )
+            if r.check_name == "credits_used_matches_python"
+            else r
+            for r in real(database, specs, run)
+        ]
+
+    monkeypatch.setattr(formula_checks, "guarded", with_a_finding_about_one_account)
+    summary = run_refresh(built_warehouse.landing, warehouse_copy)
+
+    assert [c.name for c in summary.failed_blocking_checks] == ["credits_used_matches_python"]
+    assert summary.held_back == {
+        bad: f"credits_used_matches_python: credits_used for account {bad}: Python 5 vs mart 6"
+    }
+    assert not summary.ok  # the finding is still reported: exit code 1
+    with duckdb.connect(str(previous), read_only=True) as con:
+        names = dict(
+            con.execute("select account_id, account_name from marts.dim_accounts").fetchall()
+        )
+        held = con.execute(f"select account_id from main.{HELD_BACK}").fetchall()
+    assert held == [(bad,)]
+    assert names[bad].startswith("OLD ")
+    assert all(not name.startswith("OLD ") for account, name in names.items() if account != bad)
+    assert sorted(reports_dir(warehouse_copy).glob("*.html"))
+    _print_refresh_summary(summary, warehouse_copy)
+    printed = capsys.readouterr().err
+    assert f"held back account {bad}" in printed and "credits_used_matches_python" in printed
