@@ -727,7 +727,8 @@ def check_credits(con, facts: MessagingFacts) -> dg.AssetCheckResult:
             account,
             window.name,
             "credits_remaining",
-            max((allowance or 0) - expected, 0),
+            # No allowance (optional in the contract): nothing is known to remain.
+            None if allowance is None else max(allowance - expected, 0),
             remaining,
         )
     for account in sorted(facts.accounts):  # no credits may fall outside every period

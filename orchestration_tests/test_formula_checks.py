@@ -168,6 +168,22 @@ def test_a_corrupted_mart_value_fails_its_check(
     assert str(first["actual"]) in result.description
 
 
+def test_an_account_without_an_allowance_passes_the_credits_check(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    """monthly_credit_allowance is optional (raw-contract): without one, credits remaining is
+    unknown (null), which is no mismatch; a missing optional value never fails a check."""
+    database = _copy(warehouse, tmp_path)
+    with duckdb.connect(str(database)) as con:
+        con.execute(
+            "update marts.mart_credits_by_billing_period "
+            "set credit_allowance = null, credits_remaining = null "
+            "where account_id = (select min(account_id) from marts.mart_credits_by_billing_period)"
+        )
+    result = _results(database)["credits_used_matches_python"]
+    assert result.passed, result.description
+
+
 def test_reconciliation_catches_a_lost_staged_row(warehouse: Path, tmp_path: Path) -> None:
     database = _copy(warehouse, tmp_path)
     with duckdb.connect(str(database)) as con:

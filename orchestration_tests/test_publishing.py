@@ -451,7 +451,9 @@ def test_one_bad_tenant_is_held_back_and_every_other_account_published(
     from orchestration.executive_report.assets import reports_dir
 
     with duckdb.connect(str(warehouse_copy), read_only=True) as con:
-        accounts = [a for (a,) in con.execute("select account_id from marts.dim_accounts")]
+        accounts = [
+            a for (a,) in con.execute("select account_id from marts.dim_accounts").fetchall()
+        ]
     assert len(accounts) > 1
     bad = sorted(accounts)[-1]
     # The last good snapshot, marked so that its rows can be told from the new ones.
