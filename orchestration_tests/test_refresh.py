@@ -145,6 +145,8 @@ def _is_dbt(pid: int) -> bool:
 
 def _step_started(home: Path, step: str) -> bool:
     """Whether a run in the Dagster home ``home`` has started the step ``step``."""
+    if not (home / "dagster.yaml").exists():
+        return False  # the refresh has not created its Dagster home yet
     instance = dg.DagsterInstance.from_config(str(home))
     try:
         for run in instance.get_runs(limit=1):
