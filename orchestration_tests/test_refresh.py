@@ -248,6 +248,9 @@ def test_a_refresh_killed_at_load_dbt_or_publish_never_wedges_the_next(
     its killed parent, and the refresh after the last kill ends equal to a clean build."""
     warehouse = tmp_path / "warehouse.duckdb"
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}  # the warehouse's own home
+    # Its own dbt target folder: another process parsing the project must not hand these
+    # refreshes a half-written manifest.
+    env["DBT_TARGET_PATH"] = str(tmp_path / "target")
     command = [sys.executable, "-m", "orchestration.cli", "refresh", "--landing", str(landing),
                "--warehouse", str(warehouse)]  # fmt: skip
     home = dagster_home_for(warehouse)
