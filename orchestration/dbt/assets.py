@@ -69,13 +69,18 @@ class WarehouseDbtComponent(DbtProjectComponent):
         """`dbt build` of the selected models: seeds, models and their tests in order."""
         # dbt dies with this process, even one killed outright (orchestration/dbt/guard.py).
         dbt = DbtCliResource(dbt_project, dbt_executable=dbt_executable(dbt_project.target_path))
-        # A new warehouse is built in full: its incrementals were only just created, empty.
-        created = _create_missing_incremental_models(dbt)
-        full_refresh = context.op_config["full_refresh"] or created
+        # A new warehouse is built in full: its incrementals were only just created, empty. The
+        # marker keeps it so until a full build succeeds: after a crash in between, an empty
+        # incremental built incrementally would stay empty.
+        marker = _full_build_pending()
+        created = _create_missing_incremental_models(dbt, marker)
+        full_refresh = context.op_config["full_refresh"] or created or marker.exists()
         args = ["build", "--full-refresh"] if full_refresh else ["build"]
         invocation = dbt.cli(args, context=context)
         try:
             yield from invocation.stream()
+            if invocation.is_successful():
+                marker.unlink(missing_ok=True)
         finally:
             # If the step dies mid-stream, dbt must not live on holding the warehouse file's lock.
             if invocation.process.poll() is None:
@@ -84,7 +89,13 @@ class WarehouseDbtComponent(DbtProjectComponent):
             _prune_run_folders(keep=10)
 
 
-def _create_missing_incremental_models(dbt: DbtCliResource) -> bool:
+def _full_build_pending() -> Path:
+    """A file beside the warehouse while its first full build has not succeeded yet."""
+    warehouse = settings.warehouse_path()
+    return warehouse.parent / f".{warehouse.name}.full-build-pending"
+
+
+def _create_missing_incremental_models(dbt: DbtCliResource, marker: Path) -> bool:
     """Create empty incremental models that do not exist yet (a new warehouse); say if any.
 
     `dbt build` runs a model's unit tests before the model, and the unit tests of its incremental
@@ -107,6 +118,8 @@ def _create_missing_incremental_models(dbt: DbtCliResource) -> bool:
             )
     missing = sorted(name for name, relation in incremental.items() if relation not in existing)
     if missing:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()  # before creating anything, so a crash from here on is covered
         # Their upstream models and seeds must exist too; --empty keeps it to schema only.
         dbt.cli(
             [
