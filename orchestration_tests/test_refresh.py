@@ -182,18 +182,23 @@ def _wait(condition, what: str, process: subprocess.Popen, timeout: float = 600)
 
 
 def _marts_fingerprint(warehouse: Path) -> dict[str, tuple]:
-    """Rows and a content hash of every marts table (the published copy holds the same)."""
+    """Rows and a content hash of every marts table (the published copy holds the same),
+    without the lineage columns (`_loaded_at`: when a row was loaded, which differs by run)."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables = [
-            t
-            for (t,) in con.execute(
-                "select table_name from information_schema.tables "
-                "where table_schema = 'marts' and table_type = 'BASE TABLE' order by 1"
-            ).fetchall()
-        ]
+        columns: dict[str, list[str]] = {}
+        for table, column in con.execute(
+            "select table_name, column_name from information_schema.columns "
+            "where table_schema = 'marts' and column_name not like '\\_%' escape '\\' "
+            "and table_name in (select table_name from information_schema.tables "
+            "where table_schema = 'marts' and table_type = 'BASE TABLE') "
+            "order by table_name, ordinal_position"
+        ).fetchall():
+            columns.setdefault(table, []).append(f'"{column}"')
         return {
-            t: con.execute(f'select count(*), sum(hash(t)) from marts."{t}" as t').fetchone()
-            for t in tables
+            t: con.execute(
+                f'select count(*), sum(hash({", ".join(cs)})) from marts."{t}"'
+            ).fetchone()
+            for t, cs in columns.items()
         }
 
 
