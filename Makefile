@@ -47,7 +47,7 @@ docs: setup
 
 ui: setup
 	$(BIN)/dbt parse --quiet
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.dagster_home} COMMS_WAREHOUSE_PATH=$(CURDIR)/$(WAREHOUSE) \
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/$(dir $(WAREHOUSE)).$(notdir $(WAREHOUSE)).dagster} COMMS_WAREHOUSE_PATH=$(CURDIR)/$(WAREHOUSE) \
 	COMMS_WAREHOUSE_LANDING=$(CURDIR)/$(LANDING) $(BIN)/dagster dev -m orchestration.definitions
 
 bench: setup

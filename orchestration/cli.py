@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import sys
 import uuid
 from pathlib import Path
@@ -91,6 +92,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
     warehouse = settings.warehouse_path(args.warehouse)
     landing = settings.landing_path(args.landing)
+    if args.publish_full:  # read by the publish step (orchestration/publishing.py)
+        os.environ["COMMS_WAREHOUSE_PUBLISH_FULL"] = "1"
     # dbt's own log goes to a file beside the warehouse; the terminal gets progress and a summary.
     log_path = warehouse.parent / "logs" / "refresh.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -110,6 +113,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 
 def _print_refresh_summary(summary, warehouse: Path) -> None:
+    for note in summary.recovered:  # a killed refresh's run and pool slot, released
+        console.print(f"[yellow]recovered:[/yellow] {note}")
     files = summary.files
     console.print(
         f"files: {files.get('loaded', 0)} loaded, {files.get('rejected', 0)} rejected, "
@@ -131,14 +136,23 @@ def _print_refresh_summary(summary, warehouse: Path) -> None:
         console.print(f"  {level} {check.asset} :: {check.name} {check.description}".rstrip())
     for failure in summary.dbt_failures:
         console.print(f"  [red]dbt[/red] {failure}")
+    for account, reason in summary.held_back.items():
+        console.print(
+            f"  [yellow]held back[/yellow] account {account} (its last good snapshot stays "
+            f"published): {reason}"
+        )
+    if summary.held_back:
+        console.print("every other account was published")
     if summary.failure:
         console.print(f"[red]run failed:[/red] {summary.failure}")
     console.print(f"warehouse: {warehouse}  (Dagster run {summary.run_id})")
     from orchestration.executive_report.assets import reports_dir
-    from orchestration.publishing import published_path
+    from orchestration.publishing import full_copy_path, published_path
 
     if published_path(warehouse).exists():
-        console.print(f"for BI tools (read-only): {published_path(warehouse)}")
+        console.print(f"for BI tools (read-only, PII masked): {published_path(warehouse)}")
+    if full_copy_path(warehouse).exists():
+        console.print(f"for privileged readers (PII included): {full_copy_path(warehouse)}")
     reports = sorted(reports_dir(warehouse).glob("*.html"))
     if reports:
         console.print(f"executive reports: {', '.join(str(r) for r in reports)}")
@@ -166,6 +180,11 @@ def main(argv: list[str] | None = None) -> int:
     refresh.add_argument("--landing", help="landing root (default: landing/ in the repo)")
     refresh.add_argument("--warehouse", help="DuckDB file (default: warehouse/comms.duckdb)")
     refresh.add_argument("--full-refresh", action="store_true", help="rebuild incrementals")
+    refresh.add_argument(
+        "--publish-full",
+        action="store_true",
+        help="also publish the unmasked copy (PII included, owner-only) for privileged readers",
+    )
     refresh.set_defaults(func=cmd_refresh)
 
     from orchestration.reporting.cli_commands import register as register_reporting

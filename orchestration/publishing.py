@@ -15,11 +15,25 @@ A reader that already has the old file open keeps reading that old, complete sna
 lives on until it closes); a reader opening after the rename gets the new one. Nobody ever holds a
 lock on the published path while writing, so a ``read_only=True`` connection never fails with a
 lock error, and no reader can see a half-copied schema: the new file appears complete or not at all.
+
+What the copy holds (issue 10, findings 2 and 9):
+
+- **PII is masked**: every column dbt tags ``pii`` (read from dbt's manifest, the one list of
+  them) is null in the copy BI tools read; ``main._masked_columns`` lists them. With
+  ``COMMS_WAREHOUSE_PUBLISH_FULL=1`` (or ``refresh --publish-full``) a second, unmasked copy,
+  ``<name>_full.duckdb``, is published beside it, readable by the warehouse's owner only (file
+  mode 0600; grant privileged readers through the file system). Without the switch, a full copy
+  left from before is removed: PII never lingers where nobody maintains it.
+- **Accounts held back**: an account a failed check names (``failed_accounts``) keeps, in every
+  table with an ``account_id`` column, its rows from the copy published before, while every other
+  account gets the new rows; ``main._held_back_accounts`` says which and why.
 """
 
 import contextlib
+import json
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +41,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from orchestration import settings
 from orchestration.landing.assets import WAREHOUSE_POOL
 from orchestration.resources import Warehouse
 
@@ -35,6 +50,10 @@ MANIFEST = "_published_tables"  # in schema main: one row per published table, w
 # Written in DuckDB's v1.0 storage format, so BI drivers that bundle DuckDB 1.x (1.0 or later)
 # read it too; the default format of DuckDB 2.0 is unreadable to them.
 STORAGE_VERSION = "v1.0.0"
+MASKED = "_masked_columns"  # in schema main: every column nulled in this copy (dbt tag `pii`)
+HELD_BACK = "_held_back_accounts"  # in schema main: accounts kept at their previous snapshot
+PII_TAG = "pii"
+FULL_COPY_ENV = "COMMS_WAREHOUSE_PUBLISH_FULL"  # 1: publish the unmasked copy as well
 
 
 def published_path(warehouse: str | os.PathLike) -> Path:
@@ -47,46 +66,136 @@ def published_path(warehouse: str | os.PathLike) -> Path:
     return warehouse.parent / "published" / f"{warehouse.stem}_marts.duckdb"
 
 
+def full_copy_path(warehouse: str | os.PathLike) -> Path:
+    """The unmasked copy for privileged readers: <published stem>_full.duckdb beside it."""
+    published = published_path(warehouse)
+    return published.with_name(f"{published.stem}_full{published.suffix}")
+
+
+def publish_full_copy() -> bool:
+    """Whether the switch for the unmasked copy is on (COMMS_WAREHOUSE_PUBLISH_FULL)."""
+    return os.environ.get(FULL_COPY_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def pii_columns(manifest: str | os.PathLike | None = None) -> dict[tuple[str, str], set[str]]:
+    """(schema, table) -> the columns dbt tags `pii`, from dbt's manifest (the only list)."""
+    path = Path(manifest) if manifest else _manifest_path()
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} does not exist, so the PII columns to mask are unknown (run dbt parse)"
+        )
+    found: dict[tuple[str, str], set[str]] = {}
+    for node in json.loads(path.read_text())["nodes"].values():
+        if node["resource_type"] not in ("model", "seed", "snapshot"):
+            continue
+        tagged = {
+            name
+            for name, column in node.get("columns", {}).items()
+            if PII_TAG in (column.get("tags") or [])
+        }
+        if tagged:
+            found[(node["schema"], node.get("alias") or node["name"])] = tagged
+    return found
+
+
+def _manifest_path() -> Path:
+    target = Path(os.environ.get("DBT_TARGET_PATH", "target"))
+    return (target if target.is_absolute() else settings.PROJECT_DIR / target) / "manifest.json"
+
+
 @dataclass
 class PublishResult:
     path: Path
     published_at: datetime
     tables: dict[str, int]  # "schema.table" -> rows
     seconds: float
+    masked: list[str]  # "schema.table.column" nulled in the published copy
+    held_back: dict[str, str]  # account -> why it kept its previous snapshot
+    full_copy: Path | None = None  # the unmasked copy, when the switch is on
 
 
-def publish(warehouse: str | os.PathLike, target: str | os.PathLike | None = None) -> PublishResult:
-    """Copy the marts and reference schemas of ``warehouse`` into ``target`` atomically.
+def publish(
+    warehouse: str | os.PathLike,
+    target: str | os.PathLike | None = None,
+    *,
+    held_back: Mapping[str, str] | None = None,
+    pii: Mapping[tuple[str, str], set[str]] | None = None,
+    full_copy: bool | None = None,
+) -> PublishResult:
+    """Copy the marts and reference schemas of ``warehouse`` into ``target`` atomically, PII
+    masked, and the unmasked copy beside it when ``full_copy`` (default: the switch) is on.
 
+    held_back: account -> reason; those accounts keep their rows of the previous copy.
+    pii: (schema, table) -> columns to mask (default: the dbt manifest's `pii` tags).
     The caller must be the only writer of the warehouse (the warehouse pool sees to it); the
     warehouse is only read here.
     """
     started = time.perf_counter()
     warehouse = Path(warehouse).expanduser().resolve()
     target = Path(target).expanduser().resolve() if target else published_path(warehouse)
+    full = target.with_name(f"{target.stem}_full{target.suffix}")
+    pii = pii_columns() if pii is None else pii
+    held_back = dict(held_back or {})
+    full_copy = publish_full_copy() if full_copy is None else full_copy
+    published_at = datetime.now(UTC).replace(tzinfo=None)
+    tables, masked = _publish_one(warehouse, target, published_at, pii, held_back)
+    if full_copy:
+        _publish_one(warehouse, full, published_at, {}, held_back, mode=0o600)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            full.unlink()
+    return PublishResult(
+        target, published_at, tables, time.perf_counter() - started, masked, held_back,
+        full if full_copy else None,
+    )  # fmt: skip
+
+
+def _publish_one(
+    warehouse: Path,
+    target: Path,
+    published_at: datetime,
+    pii: Mapping[tuple[str, str], set[str]],
+    held_back: dict[str, str],
+    mode: int | None = None,
+) -> tuple[dict[str, int], list[str]]:
+    """One copy: built in a temporary file, then renamed over ``target``."""
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(target)
     temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    published_at = datetime.now(UTC).replace(tzinfo=None)
+    # A private copy is private from its first byte, its write-ahead log included.
+    umask = os.umask(0o777 & ~mode) if mode is not None else None
     try:
-        tables = _copy(warehouse, temp, published_at)
+        previous = target if held_back and target.exists() else None
+        tables, masked = _copy(warehouse, temp, published_at, pii, held_back, previous)
         _fsync(temp)
         os.replace(temp, target)
         _fsync(target.parent)
     finally:
+        if umask is not None:
+            os.umask(umask)
         for leftover in (temp, Path(f"{temp}.wal")):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
-    return PublishResult(target, published_at, tables, time.perf_counter() - started)
+    return tables, masked
 
 
-def _copy(warehouse: Path, temp: Path, published_at: datetime) -> dict[str, int]:
+def _copy(
+    warehouse: Path,
+    temp: Path,
+    published_at: datetime,
+    pii: Mapping[tuple[str, str], set[str]],
+    held_back: dict[str, str],
+    previous: Path | None,
+) -> tuple[dict[str, int], list[str]]:
     tables: dict[str, int] = {}
+    masked: list[str] = []
     # The new file is this connection's main database; the warehouse is attached read-only.
     with duckdb.connect(
         str(temp), config={"storage_compatibility_version": STORAGE_VERSION}
     ) as con:
         con.execute("attach ? as warehouse (read_only)", [str(warehouse)])
+        if previous is not None:
+            con.execute("attach ? as previous (read_only)", [str(previous)])
         relations = con.execute(
             """
             select schema_name, table_name, comment
@@ -100,6 +209,8 @@ def _copy(warehouse: Path, temp: Path, published_at: datetime) -> dict[str, int]
             """,
             [list(PUBLISHED_SCHEMAS), list(PUBLISHED_SCHEMAS)],
         ).fetchall()
+        types = _column_types(con, "warehouse")
+        old_types = _column_types(con, "previous") if previous is not None else {}
         columns = con.execute(
             """
             select schema_name, table_name, column_name, comment
@@ -113,16 +224,35 @@ def _copy(warehouse: Path, temp: Path, published_at: datetime) -> dict[str, int]
         con.execute("begin")
         for schema, table, comment in relations:
             name = f"{_ident(schema)}.{_ident(table)}"
+            hidden = pii.get((schema, table), set())
+            new_columns = types[(schema, table)]
             # Views (if any) are materialized: the copy must not point back into the warehouse.
-            con.execute(f"create table {name} as select * from warehouse.{name}")
+            query = f"select {_select_list(new_columns, new_columns, hidden)} from warehouse.{name}"
+            params: list = []
+            if held_back and "account_id" in new_columns:
+                query += " where account_id is null or not list_contains(?, account_id)"
+                params.append(sorted(held_back))
+                if "account_id" in old_types.get((schema, table), {}):
+                    # The held-back accounts' rows as last published (masked there already).
+                    query += (
+                        f" union all select "
+                        f"{_select_list(new_columns, old_types[(schema, table)], hidden)} "
+                        f"from previous.{name} where list_contains(?, account_id)"
+                    )
+                    params.append(sorted(held_back))
+            con.execute(f"create table {name} as {query}", params)
             if comment:
                 con.execute(f"comment on table {name} is {_literal(comment)}")
             tables[f"{schema}.{table}"] = con.execute(f"select count(*) from {name}").fetchone()[0]
+            masked += [f"{schema}.{table}.{c}" for c in new_columns if c in hidden]
         for schema, table, column, comment in columns:
+            if column in pii.get((schema, table), set()):
+                comment = f"{comment} (PII: null in this copy; the full copy holds it)"
             con.execute(
                 f"comment on column {_ident(schema)}.{_ident(table)}.{_ident(column)} "
                 f"is {_literal(comment)}"
             )
+        _write_notes(con, masked, held_back, published_at)
         con.execute(
             f"create table main.{MANIFEST} (table_schema varchar, table_name varchar, "
             "row_count bigint, published_at timestamp)"
@@ -138,8 +268,64 @@ def _copy(warehouse: Path, temp: Path, published_at: datetime) -> dict[str, int]
         )
         con.execute("commit")
         con.execute("detach warehouse")
+        if previous is not None:
+            con.execute("detach previous")
         con.execute("checkpoint")
-    return tables
+    return tables, masked
+
+
+def _column_types(con, database: str) -> dict[tuple[str, str], dict[str, str]]:
+    """(schema, table) -> {column: type}, in column order, for the published schemas."""
+    found: dict[tuple[str, str], dict[str, str]] = {}
+    for schema, table, column, data_type in con.execute(
+        "select schema_name, table_name, column_name, data_type from duckdb_columns() "
+        "where database_name = ? and schema_name in ? order by schema_name, table_name, "
+        "column_index",
+        [database, list(PUBLISHED_SCHEMAS)],
+    ).fetchall():
+        found.setdefault((schema, table), {})[column] = data_type
+    return found
+
+
+def _select_list(wanted: dict[str, str], available: dict[str, str], masked: set[str]) -> str:
+    """The columns ``wanted`` (name -> type) from a table having ``available``: a masked or
+    missing column is a typed null (an older snapshot may lack a column added since)."""
+    return ", ".join(
+        f"{_ident(c)}"
+        if c in available and c not in masked
+        else f"cast(null as {t}) as {_ident(c)}"
+        for c, t in wanted.items()
+    )
+
+
+def _write_notes(con, masked: list[str], held_back: dict[str, str], published_at) -> None:
+    """What a reader of this copy should know: which columns are masked, which accounts held."""
+    con.execute(
+        f"create table main.{MASKED} (table_schema varchar, table_name varchar, "
+        "column_name varchar)"
+    )
+    if masked:
+        con.executemany(
+            f"insert into main.{MASKED} values (?, ?, ?)", [m.split(".", 2) for m in masked]
+        )
+    con.execute(
+        f"comment on table main.{MASKED} is 'Columns dbt tags pii, null in this copy (the full "
+        "copy, published with COMMS_WAREHOUSE_PUBLISH_FULL=1, holds them).'"
+    )
+    con.execute(
+        f"create table main.{HELD_BACK} (account_id varchar, reason varchar, "
+        "published_at timestamp)"
+    )
+    if held_back:
+        con.executemany(
+            f"insert into main.{HELD_BACK} values (?, ?, ?)",
+            [(account, reason, published_at) for account, reason in sorted(held_back.items())],
+        )
+    con.execute(
+        f"comment on table main.{HELD_BACK} is 'Accounts a failed check named at this "
+        "publication: their rows are those of the copy published before (none if there was "
+        "none); every other account is current.'"
+    )
 
 
 def _remove_leftovers(target: Path) -> None:
@@ -165,6 +351,26 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+class PublishConfig(dg.Config):
+    # account -> why: accounts a failed check named; they keep their previously published rows.
+    held_back: dict[str, str] | None = None
+
+
+def failed_accounts(metadata: Mapping) -> list[str]:
+    """The accounts a check result names in its metadata (key ``failed_accounts``: a JSON list;
+    absent or empty: none, or the finding is not attributable to accounts)."""
+    value = metadata.get("failed_accounts")
+    value = getattr(value, "value", value)  # a MetadataValue, or the plain value
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            value = [value]
+    if isinstance(value, str | int):
+        value = [value]
+    return sorted({str(account) for account in value or []})
+
+
 def published_marts_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
     """The publish step as an asset downstream of every mart and seed, in the warehouse pool."""
 
@@ -176,12 +382,18 @@ def published_marts_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
         pool=WAREHOUSE_POOL,
         description=(
             "Read-only copy of the marts and reference schemas for BI tools, replaced atomically "
-            "at the end of each refresh (published/<warehouse>_marts.duckdb beside the warehouse)."
+            "at the end of each refresh (published/<warehouse>_marts.duckdb beside the warehouse)"
+            ", PII columns masked; with COMMS_WAREHOUSE_PUBLISH_FULL=1 also an unmasked copy "
+            "for privileged readers (<name>_full.duckdb, mode 0600)."
         ),
     )
-    def published_marts(context: dg.AssetExecutionContext, warehouse: Warehouse):
-        result = publish(warehouse.database)
+    def published_marts(
+        context: dg.AssetExecutionContext, config: PublishConfig, warehouse: Warehouse
+    ):
+        result = publish(warehouse.database, held_back=config.held_back)
         context.log.info(f"published {len(result.tables)} tables to {result.path}")
+        for account, reason in sorted(result.held_back.items()):
+            context.log.warning(f"held back account {account} at its last snapshot: {reason}")
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(result.path)),
@@ -189,6 +401,11 @@ def published_marts_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
                 "rows": sum(result.tables.values()),
                 "seconds": round(result.seconds, 2),
                 "published_at_utc": result.published_at.isoformat(timespec="seconds"),
+                "masked_columns": dg.MetadataValue.md(
+                    "\n".join(f"- `{c}`" for c in result.masked) or "none"
+                ),
+                "held_back_accounts": dg.MetadataValue.json(result.held_back),
+                "full_copy": str(result.full_copy) if result.full_copy else "not published",
             }
         )
 

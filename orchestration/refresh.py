@@ -6,6 +6,7 @@ import contextlib
 import fcntl
 import json
 import os
+import socket
 import threading
 import time
 import uuid
@@ -35,6 +36,7 @@ class CheckOutcome:
     passed: bool
     blocking: bool
     description: str = ""
+    failed_accounts: list[str] = field(default_factory=list)  # the accounts a failure concerns
 
 
 @dataclass
@@ -49,6 +51,10 @@ class RefreshSummary:
     # dbt nodes that errored or failed outside any asset check (e.g. tests across several models)
     dbt_failures: list[str] = field(default_factory=list)
     failure: str | None = None
+    # Dead runs this refresh found holding the warehouse pool, failed and freed (crash recovery).
+    recovered: list[str] = field(default_factory=list)
+    # Accounts a failed check named: published at their last good snapshot, with the reason.
+    held_back: dict[str, str] = field(default_factory=dict)
 
     @property
     def failed_blocking_checks(self) -> list[CheckOutcome]:
@@ -59,15 +65,34 @@ class RefreshSummary:
         return self.succeeded and not self.failed_blocking_checks and not self.dbt_failures
 
 
-def dagster_home() -> Path:
-    """DAGSTER_HOME if set, else a folder in the repo, so runs and the web UI share history."""
-    home = Path(os.environ.get("DAGSTER_HOME") or settings.PROJECT_DIR / ".dagster_home")
+_OWN_HOME: str | None = None  # the DAGSTER_HOME this module chose (not one the user set)
+
+
+def dagster_home(warehouse: Path | None = None) -> Path:
+    """DAGSTER_HOME if the user set it, else the warehouse's own home (``dagster_home_for``).
+
+    The warehouse pool lives in the Dagster home, so warehouses sharing one home take turns;
+    each with its own, a crash or a long build of one never holds up another.
+    """
+    global _OWN_HOME
+    explicit = os.environ.get("DAGSTER_HOME")
+    if explicit and explicit != _OWN_HOME:
+        home = Path(explicit)
+    else:
+        home = dagster_home_for(warehouse or settings.warehouse_path())
+        _OWN_HOME = str(home)
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
         config.write_text(DAGSTER_YAML)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
+
+
+def dagster_home_for(warehouse: Path) -> Path:
+    """A warehouse's own Dagster home: ``.<file name>.dagster/`` beside the DuckDB file."""
+    warehouse = Path(warehouse).expanduser().resolve()
+    return warehouse.parent / f".{warehouse.name}.dagster"
 
 
 def prepare_dbt() -> None:
@@ -118,7 +143,7 @@ def _run_refresh(
 ) -> RefreshSummary:
     settings.use_warehouse(warehouse)
     os.environ["COMMS_WAREHOUSE_LANDING"] = str(landing)
-    dagster_home()
+    dagster_home(warehouse)
     if on_progress:
         on_progress("parsing the dbt project")
     prepare_dbt()
@@ -127,8 +152,13 @@ def _run_refresh(
 
     from orchestration.definitions import defs
     from orchestration.landing.assets import load_run_config
+    from orchestration.publishing import failed_accounts
 
     instance = dg.DagsterInstance.get()
+    recovered = release_dead_runs(instance)
+    for note in recovered:
+        if on_progress:
+            on_progress(note)
     loaded = _ledger_paths(warehouse)
     # Only the days with new files are loaded; with none, the load step still runs (loading
     # nothing, recording misplaced files), keeping the raw assets and their source tests in it.
@@ -161,6 +191,7 @@ def _run_refresh(
         result = job.execute_in_process(
             run_config=run_config,
             instance=instance,
+            tags=run_process_tags(),
             run_id=run_id,
             raise_on_error=False,
             asset_selection=selection,
@@ -169,7 +200,7 @@ def _run_refresh(
         if watcher:
             watcher.stop()
 
-    summary = RefreshSummary(run_id=run_id, succeeded=result.success)
+    summary = RefreshSummary(run_id=run_id, succeeded=result.success, recovered=recovered)
     _summarize_files(summary, warehouse, run_id)
     summary.rows_by_layer, summary.relations_by_layer = _rows_by_layer(warehouse)
     for evaluation in result.get_asset_check_evaluations():
@@ -179,7 +210,9 @@ def _run_refresh(
                 asset="/".join(evaluation.asset_key.path),
                 passed=evaluation.passed,
                 blocking=evaluation.passed is False and evaluation.severity.value == "ERROR",
-                description=str(evaluation.metadata.get("dagster_dbt/message", "") or ""),
+                description=str(evaluation.metadata.get("dagster_dbt/message", "") or "")
+                or (evaluation.description or ""),
+                failed_accounts=failed_accounts(evaluation.metadata),
             )
         )
     checked = {c.name for c in summary.checks}
@@ -191,6 +224,7 @@ def _run_refresh(
             if e.event_type_value in ("STEP_FAILURE", "RUN_FAILURE")
         ]
         summary.failure = failures[0] if failures else "run failed"
+        publish_all_but_held_back(job, instance, result, summary, run_config)
     return summary
 
 
@@ -329,3 +363,164 @@ class _ProgressWatcher:
         return (
             f"{self._phase} · dbt {done}/{self._dbt_total} nodes · {minutes}:{seconds:02d} elapsed"
         )
+
+
+# --------------------------------------------------------------------------------------------
+# Crash recovery: a refresh killed outright (kill -9, the OOM killer, a reboot) leaves its
+# Dagster run STARTED and the slot it held in the warehouse pool (limit 1) taken, and Dagster
+# frees neither, not even when the run is later marked failed. Every later run would wait for
+# that slot forever. So each run records the process that executes it, and the next refresh
+# fails the runs whose process is gone and frees every slot that a finished run still holds.
+# --------------------------------------------------------------------------------------------
+
+RUN_PID_TAG = "comms_warehouse/pid"
+RUN_HOST_TAG = "comms_warehouse/host"
+# The process's start time (since boot): with the pid, it names the process even if the pid is
+# reused by a later one.
+RUN_PROCESS_STARTED_TAG = "comms_warehouse/process_started"
+
+
+def run_process_tags() -> dict[str, str]:
+    """Run tags naming the process that executes the run in-process (this one)."""
+    return {
+        RUN_PID_TAG: str(os.getpid()),
+        RUN_HOST_TAG: socket.gethostname(),
+        RUN_PROCESS_STARTED_TAG: _process_started(os.getpid()) or "",
+    }
+
+
+def release_dead_runs(instance) -> list[str]:
+    """Fail this home's unfinished runs whose process is gone; free the pool slots of every
+    finished run. Returns one message per run released.
+
+    Runs without the process tags (launched from the web UI or the daemon) are left to
+    Dagster's run monitoring, unless they are finished and still hold a slot.
+    """
+    import dagster as dg
+
+    unfinished = instance.get_runs(
+        filters=dg.RunsFilter(
+            statuses=[
+                dg.DagsterRunStatus.NOT_STARTED,
+                dg.DagsterRunStatus.STARTING,
+                dg.DagsterRunStatus.STARTED,
+                dg.DagsterRunStatus.CANCELING,
+            ]
+        )
+    )
+    dead = {}
+    for run in unfinished:
+        if _process_gone(run.tags):
+            pid = run.tags[RUN_PID_TAG]
+            instance.report_run_failed(
+                run, f"the refresh process {pid} ended (killed?) before this run finished"
+            )
+            dead[run.run_id] = pid
+    storage = instance.event_log_storage
+    notes = []
+    for run_id in sorted(storage.get_concurrency_run_ids()):
+        run = instance.get_run_by_id(run_id)
+        if run is not None and not run.is_finished:
+            continue  # alive (or not ours to judge): it frees its slot when it ends
+        storage.free_concurrency_slots_for_run(run_id)
+        why = (
+            f"its refresh process {dead.pop(run_id)} is gone; marked the run failed"
+            if run_id in dead
+            else "the run had ended"
+        )
+        notes.append(f"freed the warehouse pool slot of Dagster run {run_id} ({why})")
+    notes += [
+        f"marked Dagster run {run_id} failed: its refresh process {pid} is gone"
+        for run_id, pid in dead.items()
+    ]
+    return notes
+
+
+def _process_gone(tags) -> bool:
+    """Whether the process a run's tags name has ended (False when they name none here)."""
+    if RUN_PID_TAG not in tags or tags.get(RUN_HOST_TAG) != socket.gethostname():
+        return False
+    pid = int(tags[RUN_PID_TAG])
+    if pid == os.getpid():
+        return False
+    started = _process_started(pid)
+    return started is None or started != tags.get(RUN_PROCESS_STARTED_TAG, started)
+
+
+def _process_started(pid: int) -> str | None:
+    """When the process started (clock ticks since boot, /proc), None if there is no such
+    process; "" where /proc does not exist (then the pid alone is checked)."""
+    stat = Path(f"/proc/{pid}/stat")
+    if not Path("/proc/self/stat").exists():
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass
+        return ""
+    try:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return None if fields[0] == "Z" else fields[19]  # a zombie has ended too
+
+
+# --------------------------------------------------------------------------------------------
+# Isolation of failures: a blocking check that fails skips every step after it, the publish
+# included. When every failed blocking check names the accounts it concerns (metadata
+# `failed_accounts`) and nothing else failed, one account's bad data must not keep the others
+# from their fresh numbers: a second run publishes every account but those, which keep their
+# last good snapshot (orchestration/publishing.py), and renders the executive reports.
+# --------------------------------------------------------------------------------------------
+
+CHECK_FAILED_ERROR = "DagsterAssetCheckFailedError"  # what a failed blocking check raises
+
+
+def accounts_to_hold_back(summary: RefreshSummary, failed_step_errors: list[str]) -> dict | None:
+    """account -> reason when the run failed only on blocking checks that each name accounts;
+    None when anything else failed (a dbt error, a finding about no account in particular)."""
+    failed = summary.failed_blocking_checks
+    if (
+        not failed
+        or summary.dbt_failures
+        or any(e != CHECK_FAILED_ERROR for e in failed_step_errors)
+    ):
+        return None
+    if any(not check.failed_accounts for check in failed):
+        return None
+    held: dict[str, list[str]] = {}
+    for check in failed:
+        for account in check.failed_accounts:
+            held.setdefault(account, []).append(f"{check.name}: {check.description}".rstrip(": "))
+    return {account: "; ".join(reasons) for account, reasons in sorted(held.items())}
+
+
+def publish_all_but_held_back(job, instance, result, summary: RefreshSummary, run_config) -> None:
+    """After a run stopped by account-attributable findings, publish the other accounts."""
+    import dagster as dg
+
+    published = dg.AssetKey("published_marts")
+    if any(e.asset_key == published for e in result.get_asset_materialization_events()):
+        return
+    errors = [
+        e.event_specific_data.error.cls_name if e.event_specific_data.error else ""
+        for e in result.all_events
+        if e.event_type_value == "STEP_FAILURE"
+    ]
+    held = accounts_to_hold_back(summary, errors)
+    if held is None:
+        return
+    follow_up = job.execute_in_process(
+        run_config={
+            "ops": {"published_marts": {"config": {"held_back": held}}},
+            "loggers": run_config["loggers"],
+        },
+        instance=instance,
+        tags=run_process_tags(),
+        raise_on_error=False,
+        asset_selection=[published, dg.AssetKey("executive_report")],
+    )
+    summary.held_back = held
+    if not follow_up.success:
+        summary.failure = f"{summary.failure}; publishing the other accounts failed too"

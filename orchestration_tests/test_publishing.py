@@ -10,8 +10,17 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.publishing import MANIFEST, publish, published_path
-from orchestration.refresh import run_refresh
+from orchestration.publishing import (
+    FULL_COPY_ENV,
+    HELD_BACK,
+    MANIFEST,
+    MASKED,
+    full_copy_path,
+    pii_columns,
+    publish,
+    published_path,
+)
+from orchestration.refresh import prepare_dbt, run_refresh
 
 ROWS = 120_000  # big enough that a copy takes a while, small enough for a 2-core test machine
 
@@ -116,7 +125,7 @@ def test_published_path_sits_beside_the_warehouse(tmp_path, monkeypatch):
 
 
 def test_publish_copies_marts_and_reference_only(source: Path):
-    result = publish(source)
+    result = publish(source, pii={})
     assert result.path == source.parent / "published" / "comms_marts.duckdb"
     assert set(result.tables) == {
         "marts.fct_orders",
@@ -157,7 +166,7 @@ def test_publish_copies_marts_and_reference_only(source: Path):
 
 def test_reader_open_before_a_publish_keeps_its_snapshot(source: Path):
     """A BI session open across a publish keeps reading the old, complete file."""
-    target = publish(source).path
+    target = publish(source, pii={}).path
     script = (
         "import duckdb, sys\n"
         "con = duckdb.connect(sys.argv[1], read_only=True)\n"
@@ -175,7 +184,7 @@ def test_reader_open_before_a_publish_keeps_its_snapshot(source: Path):
     try:
         assert reader.stdout.readline().strip() == f"(0, {ROWS})"
         build_source(source, 1)
-        publish(source)  # the reader still has the old file open: no lock gets in the way
+        publish(source, pii={})  # the reader still has the old file open: no lock gets in the way
         reader.stdin.write("\n")
         reader.stdin.flush()
         assert reader.stdout.readline().strip() == f"(0, {ROWS})"
@@ -188,7 +197,7 @@ def test_reader_open_before_a_publish_keeps_its_snapshot(source: Path):
 
 def test_reader_in_a_loop_never_sees_a_lock_or_a_half_published_state(source: Path):
     """A BI tool querying in a loop through repeated publishes: no error, one version a time."""
-    target = publish(source).path
+    target = publish(source, pii={}).path
     stop = source.parent / "stop"
     out = source.parent / "reader.json"
     reader = subprocess.Popen([sys.executable, "-c", READER, str(target), str(stop), str(out)])
@@ -197,7 +206,7 @@ def test_reader_in_a_loop_never_sees_a_lock_or_a_half_published_state(source: Pa
         versions = 6
         for version in range(1, versions):
             build_source(source, version)
-            publish(source)
+            publish(source, pii={})
             time.sleep(0.2)  # let the reader catch each version
     finally:
         stop.touch()
@@ -224,7 +233,7 @@ def _wait_for_reads(reader: subprocess.Popen, out: Path, stop: Path) -> None:
 
 
 def test_a_failed_publish_leaves_the_published_copy_untouched(source: Path, monkeypatch):
-    target = publish(source).path
+    target = publish(source, pii={}).path
     before = target.stat().st_ino
     build_source(source, 1)
 
@@ -233,7 +242,7 @@ def test_a_failed_publish_leaves_the_published_copy_untouched(source: Path, monk
 
     monkeypatch.setattr(os, "replace", broken)
     with pytest.raises(OSError, match="disk full"):
-        publish(source)
+        publish(source, pii={})
     monkeypatch.undo()
     assert target.stat().st_ino == before
     assert sorted(p.name for p in target.parent.iterdir()) == ["comms_marts.duckdb"]
@@ -308,3 +317,183 @@ def test_reader_in_a_loop_through_a_whole_refresh(built_warehouse, warehouse_cop
     assert stats["errors"] == []
     assert stats["reads"] > 10
     assert len(stats["published"]) == 2  # the copy before the refresh, then the refresh's own
+
+
+# --- PII masking (issue 10, finding 9) and accounts held back (finding 2) --------------------
+
+PEOPLE_PII = {("marts", "dim_people"): {"phone", "email"}}
+
+
+def build_tenants(warehouse: Path, version: int) -> None:
+    """A stand-in warehouse with two accounts' people (phone and email are PII)."""
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema if not exists marts")
+        con.execute("create schema if not exists reference")
+        con.execute(
+            "create or replace table marts.dim_people as select * from (values "
+            "('acc_1', 'p1', '+15550100001', 'one@example.org'), "
+            "('acc_2', 'p2', '+15550100002', 'two@example.org'), "
+            "(null, 'p3', '+15550100003', null)) t(account_id, person_id, phone, email)"
+        )
+        con.execute(f"alter table marts.dim_people add column version int default {version}")
+        con.execute(f"create or replace table reference.codes as select {version} as version")
+        con.execute("comment on column marts.dim_people.phone is 'Phone number.'")
+
+
+@pytest.fixture
+def tenants(tmp_path: Path) -> Path:
+    warehouse = tmp_path / "wh" / "comms.duckdb"
+    warehouse.parent.mkdir()
+    build_tenants(warehouse, 1)
+    return warehouse
+
+
+def _people(path: Path) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(
+            "select account_id, person_id, phone, email, version from marts.dim_people "
+            "order by person_id"
+        ).fetchall()
+
+
+def test_pii_columns_are_the_ones_dbt_tags_pii(tmp_path):
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(
+        json.dumps(
+            {
+                "nodes": {
+                    "model.p.dim_people": {
+                        "resource_type": "model", "schema": "marts", "name": "dim_people",
+                        "alias": "dim_people",
+                        "columns": {"phone": {"tags": ["pii"]}, "person_id": {"tags": []}},
+                    },
+                    "test.p.not_null": {
+                        "resource_type": "test", "schema": "marts", "name": "not_null",
+                        "columns": {"phone": {"tags": ["pii"]}},
+                    },
+                }
+            }
+        )
+    )  # fmt: skip
+    assert pii_columns(manifest) == {("marts", "dim_people"): {"phone"}}
+    # The project's own manifest: the contact details dbt tags pii are among them.
+    prepare_dbt()
+    assert {"phone", "first_name", "last_name", "email"} <= pii_columns()[("marts", "dim_contacts")]
+
+
+def test_the_published_copy_masks_pii_and_the_switch_adds_a_full_copy(tenants, monkeypatch):
+    monkeypatch.delenv(FULL_COPY_ENV, raising=False)
+    result = publish(tenants, pii=PEOPLE_PII)
+    assert result.full_copy is None and not full_copy_path(tenants).exists()
+    assert [(a, p, phone, email) for a, p, phone, email, _ in _people(result.path)] == [
+        ("acc_1", "p1", None, None),
+        ("acc_2", "p2", None, None),
+        (None, "p3", None, None),
+    ]
+    with duckdb.connect(str(result.path), read_only=True) as con:
+        assert sorted(con.execute(f"select column_name from main.{MASKED}").fetchall()) == [
+            ("email",),
+            ("phone",),
+        ]
+        assert con.execute(
+            "select data_type, comment from duckdb_columns() "
+            "where table_name = 'dim_people' and column_name = 'phone'"
+        ).fetchone() == (
+            "VARCHAR",
+            "Phone number. (PII: null in this copy; the full copy holds it)",
+        )
+
+    monkeypatch.setenv(FULL_COPY_ENV, "1")  # refresh --publish-full sets it
+    result = publish(tenants, pii=PEOPLE_PII)
+    assert result.full_copy == full_copy_path(tenants)
+    assert result.full_copy.stat().st_mode & 0o777 == 0o600  # the owner's privileged readers
+    assert _people(result.full_copy) == _people(tenants)
+    assert [row[2] for row in _people(result.path)] == [None, None, None]
+
+    monkeypatch.delenv(FULL_COPY_ENV)
+    publish(tenants, pii=PEOPLE_PII)
+    assert not full_copy_path(tenants).exists()  # no stale PII left behind
+
+
+def test_a_held_back_account_keeps_its_last_published_rows(tenants):
+    publish(tenants, pii=PEOPLE_PII, full_copy=True)
+    build_tenants(tenants, 2)
+    result = publish(tenants, pii=PEOPLE_PII, held_back={"acc_2": "a check failed"}, full_copy=True)
+    assert result.held_back == {"acc_2": "a check failed"}
+    # acc_2 as published before (version 1); every other row is new (version 2).
+    assert [(p, v) for _, p, _, _, v in _people(result.path)] == [("p1", 2), ("p2", 1), ("p3", 2)]
+    assert [(p, v) for _, p, _, _, v in _people(result.full_copy)] == [
+        ("p1", 2),
+        ("p2", 1),
+        ("p3", 2),
+    ]
+    assert _people(result.full_copy)[1][2] == "+15550100002"  # the full copy's own snapshot
+    with duckdb.connect(str(result.path), read_only=True) as con:
+        assert con.execute(f"select account_id, reason from main.{HELD_BACK}").fetchall() == [
+            ("acc_2", "a check failed")
+        ]
+        assert con.execute("select version from reference.codes").fetchone() == (2,)
+    # Once its checks pass, the account is published with the others again.
+    result = publish(tenants, pii=PEOPLE_PII)
+    assert [v for *_, v in _people(result.path)] == [2, 2, 2]
+
+
+def test_one_bad_tenant_is_held_back_and_every_other_account_published(
+    built_warehouse, warehouse_copy, monkeypatch, capsys
+):
+    """A blocking check that fails for one account (and names it in failed_accounts) no longer
+    stops the publish: the other accounts get the new numbers, the named one keeps its last
+    published rows, the executive reports are written, and the summary says who and why."""
+    import dagster as dg
+
+    from orchestration import formula_checks
+    from orchestration.cli import _print_refresh_summary
+    from orchestration.executive_report.assets import reports_dir
+
+    with duckdb.connect(str(warehouse_copy), read_only=True) as con:
+        accounts = [
+            a for (a,) in con.execute("select account_id from marts.dim_accounts").fetchall()
+        ]
+    assert len(accounts) > 1
+    bad = sorted(accounts)[-1]
+    # The last good snapshot, marked so that its rows can be told from the new ones.
+    previous = publish(warehouse_copy).path
+    with duckdb.connect(str(previous)) as con:
+        con.execute("update marts.dim_accounts set account_name = 'OLD ' || account_name")
+
+    real = formula_checks.guarded
+
+    def with_a_finding_about_one_account(database, specs, run):
+        return [
+            dg.AssetCheckResult(
+                check_name=r.check_name,
+                asset_key=r.asset_key,
+                passed=False,
+                description=f"credits_used for account {bad}: Python 5 vs mart 6",
+                metadata={"failed_accounts": dg.MetadataValue.json([bad])},
+            )
+            if r.check_name == "credits_match_reference"
+            else r
+            for r in real(database, specs, run)
+        ]
+
+    monkeypatch.setattr(formula_checks, "guarded", with_a_finding_about_one_account)
+    summary = run_refresh(built_warehouse.landing, warehouse_copy)
+
+    assert [c.name for c in summary.failed_blocking_checks] == ["credits_match_reference"]
+    assert summary.held_back == {
+        bad: f"credits_match_reference: credits_used for account {bad}: Python 5 vs mart 6"
+    }
+    assert not summary.ok  # the finding is still reported: exit code 1
+    with duckdb.connect(str(previous), read_only=True) as con:
+        names = dict(
+            con.execute("select account_id, account_name from marts.dim_accounts").fetchall()
+        )
+        held = con.execute(f"select account_id from main.{HELD_BACK}").fetchall()
+    assert held == [(bad,)]
+    assert names[bad].startswith("OLD ")
+    assert all(not name.startswith("OLD ") for account, name in names.items() if account != bad)
+    assert sorted(reports_dir(warehouse_copy).glob("*.html"))
+    _print_refresh_summary(summary, warehouse_copy)
+    printed = " ".join(capsys.readouterr().err.split())  # the console wraps long lines
+    assert f"held back account {bad}" in printed and "credits_match_reference" in printed

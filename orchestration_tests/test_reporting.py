@@ -17,7 +17,15 @@ import pytest
 from openpyxl import load_workbook
 
 from orchestration.cli import main as cli_main
-from orchestration.reporting.api import KPI_KEYS, VIEWS, ReportError, UnknownFilterValue, report
+from orchestration.reporting.api import (
+    KPI_KEYS,
+    VIEWS,
+    ReportError,
+    UnknownFilterValue,
+    allowed_accounts,
+    report,
+    resolve_account,
+)
 from orchestration.reporting.dates import InvalidDateRange, local_today, resolve_range
 from orchestration.reporting.exports import (
     campaign_export,
@@ -556,20 +564,94 @@ def test_unknown_account_campaign_template_tracker_are_errors(warehouse, ids):
         _rep(warehouse, "nope", ids)
 
 
-def test_no_account_given_takes_the_only_root_or_lists_the_roots(warehouse, ids, tmp_path):
-    # The generated data has one root account: it is the default.
-    assert report("messaging", warehouse=warehouse, today=TODAY).account_id == ids["root"]
-    # With several roots, no default: the error lists them.
-    two_roots = tmp_path / "two_roots.duckdb"
-    with duckdb.connect(str(two_roots)) as db:
+def _accounts_only(path: Path, roots: int = 2) -> Path:
+    """A warehouse with only accounts: roots acc_1, acc_2, ... and acc_1's sub-account acc_1a."""
+    rows = [(f"acc_{i}", f"Name {i}", None) for i in range(1, roots + 1)]
+    rows.append(("acc_1a", "Sub of one", "acc_1"))
+    hierarchy = [(a, a, 0) for a, _, _ in rows] + [("acc_1", "acc_1a", 1)]
+    with duckdb.connect(str(path)) as db:
         db.execute("create schema marts")
         db.execute(
-            "create table marts.dim_accounts as select * from (values "
-            "('acc_1', 'One', null, 0, 'UTC'), ('acc_2', 'Two', null, 0, 'UTC')) "
-            "as t (account_id, account_name, parent_account_id, descendant_count, time_zone)"
+            "create table marts.dim_accounts (account_id varchar, account_name varchar, "
+            "parent_account_id varchar, descendant_count int, time_zone varchar)"
         )
-    with pytest.raises(ReportError, match=r"root accounts: acc_1 \(One\), acc_2 \(Two\)"):
+        db.executemany("insert into marts.dim_accounts values (?, ?, ?, 0, 'UTC')", rows)
+        db.execute(
+            "create table marts.bdg_account_hierarchy "
+            "(ancestor_account_id varchar, descendant_account_id varchar, depth int)"
+        )
+        db.executemany("insert into marts.bdg_account_hierarchy values (?, ?, ?)", hierarchy)
+    return path
+
+
+def test_no_account_given_takes_the_only_root_and_never_lists_accounts(
+    warehouse, ids, tmp_path, monkeypatch
+):
+    monkeypatch.delenv("COMMS_WAREHOUSE_ACCOUNTS", raising=False)
+    monkeypatch.delenv("COMMS_WAREHOUSE_ACCESS_FILE", raising=False)
+    # The generated data has one root account: it is the default.
+    assert report("messaging", warehouse=warehouse, today=TODAY).account_id == ids["root"]
+    # With several roots, no default, and the error names no account (no tenant enumeration).
+    two_roots = _accounts_only(tmp_path / "two_roots.duckdb")
+    with pytest.raises(ReportError) as error:
         report("messaging", warehouse=two_roots)
+    assert str(error.value) == "choose an account (--account ID)"
+
+
+def test_unknown_account_error_names_only_the_account_asked_for(tmp_path, monkeypatch):
+    monkeypatch.delenv("COMMS_WAREHOUSE_ACCOUNTS", raising=False)
+    monkeypatch.delenv("COMMS_WAREHOUSE_ACCESS_FILE", raising=False)
+    two_roots = _accounts_only(tmp_path / "two_roots.duckdb")
+    with pytest.raises(UnknownFilterValue) as error:
+        report("messaging", warehouse=two_roots, account_id="acc_nope")
+    assert str(error.value) == "account 'acc_nope' does not exist"
+
+
+def test_account_allow_list_hides_every_other_account(tmp_path, monkeypatch):
+    """A caller allowed acc_1 sees acc_1 and its sub-accounts; any other account, existing or
+    not, gets the same "does not exist", so the error tells nothing about other tenants."""
+    db = _accounts_only(tmp_path / "accounts.duckdb", roots=3)
+    monkeypatch.delenv("COMMS_WAREHOUSE_ACCESS_FILE", raising=False)
+    monkeypatch.setenv("COMMS_WAREHOUSE_ACCOUNTS", "acc_1")
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert resolve_account(con, "acc_1a")["account_id"] == "acc_1a"
+        # The only allowed account is the default, though the warehouse has three roots.
+        assert resolve_account(con, None)["account_id"] == "acc_1"
+    for other in ("acc_2", "acc_nope"):
+        with pytest.raises(UnknownFilterValue) as error:
+            report("messaging", warehouse=db, account_id=other)
+        assert str(error.value) == f"account {other!r} does not exist"
+    # An explicit allow-list (a server passing its caller's) wins over the environment.
+    with pytest.raises(UnknownFilterValue):
+        report("messaging", warehouse=db, account_id="acc_1", allowed_accounts=["acc_2"])
+    with pytest.raises(ReportError, match=r"^choose an account \(--account ID\)$"):
+        report("messaging", warehouse=db, allowed_accounts=["acc_2", "acc_3"])
+
+
+def test_account_allow_list_per_caller_from_a_config_file(tmp_path, monkeypatch):
+    db = _accounts_only(tmp_path / "accounts.duckdb", roots=3)
+    access = tmp_path / "access.toml"
+    access.write_text('[callers]\nalice = ["acc_2"]\nbob = ["acc_1", "acc_3"]\n')
+    monkeypatch.setenv("COMMS_WAREHOUSE_ACCESS_FILE", str(access))
+    monkeypatch.delenv("COMMS_WAREHOUSE_ACCOUNTS", raising=False)
+    monkeypatch.setenv("COMMS_WAREHOUSE_CALLER", "alice")
+    assert allowed_accounts() == ["acc_2"]
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert resolve_account(con, None)["account_id"] == "acc_2"
+        with pytest.raises(UnknownFilterValue, match=r"^account 'acc_1' does not exist$"):
+            resolve_account(con, "acc_1")
+        # A caller the file does not name may read no account.
+        monkeypatch.setenv("COMMS_WAREHOUSE_CALLER", "mallory")
+        assert allowed_accounts() == []
+        with pytest.raises(UnknownFilterValue):
+            resolve_account(con, "acc_2")
+        # The environment list can narrow the file's, never widen it.
+        monkeypatch.setenv("COMMS_WAREHOUSE_CALLER", "bob")
+        monkeypatch.setenv("COMMS_WAREHOUSE_ACCOUNTS", "acc_3,acc_2")
+        assert allowed_accounts() == ["acc_3"]
+    # The CLI goes through the same check: exit 2, the one-line error.
+    code = cli_main(["report", "usage", "--warehouse", str(db), "--account", "acc_1"])
+    assert code == 2
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from dagster_dbt import DbtCliResource, DbtProject, DbtProjectComponent
 from dagster_dbt.components.dbt_component_utils import DagsterDbtComponentTranslatorSettings
 
 from orchestration import settings
+from orchestration.dbt.guard import dbt_executable
 from orchestration.landing.assets import WAREHOUSE_POOL, raw_asset_key
 
 # The component runs the `dbt` on PATH; make that the one installed beside this Python, so
@@ -72,6 +73,8 @@ class WarehouseDbtComponent(DbtProjectComponent):
         the node time of a small refresh, and on a new warehouse they forced a second, empty
         build first (the unit tests of an incremental path read the existing table's columns).
         """
+        # dbt dies with this process, even one killed outright (orchestration/dbt/guard.py).
+        dbt = DbtCliResource(dbt_project, dbt_executable=dbt_executable(dbt_project.target_path))
         args = ["build", *REFRESH_EXCLUDES]
         if context.op_execution_context.op_config["full_refresh"]:
             args.append("--full-refresh")

@@ -191,13 +191,24 @@ def _published_copy(warehouse: Path) -> Path:
     return warehouse.parent / "published" / f"{warehouse.stem}_marts.duckdb"
 
 
+def _full_copy(warehouse: Path) -> Path:
+    """The unmasked published copy (orchestration.publishing.full_copy_path's rule)."""
+    published = _published_copy(warehouse)
+    return published.with_name(f"{published.stem}_full{published.suffix}")
+
+
 def source_path(warehouse: str | os.PathLike | None = None) -> Path:
     """The DuckDB file a report reads: an explicit path as given (a warehouse or a published
-    copy); else the published copy of the default warehouse (COMMS_WAREHOUSE_PATH or the repo's)
-    when it exists, since a running refresh locks the warehouse itself; else that warehouse."""
+    copy); else a published copy of the default warehouse (COMMS_WAREHOUSE_PATH or the repo's),
+    since a running refresh locks the warehouse itself: the unmasked copy when it exists and
+    this caller may read it (file permissions make a privileged reader), else the PII-masked
+    one; else that warehouse."""
     if warehouse is not None:
         return Path(warehouse).expanduser().resolve()
     default = settings.warehouse_path()
+    full = _full_copy(default)
+    if full.exists() and os.access(full, os.R_OK):
+        return full
     published = _published_copy(default)
     return published if published.exists() else default
 
@@ -306,35 +317,87 @@ class _Scope:
         )
 
 
-def root_accounts(con) -> list[dict[str, Any]]:
+# Which accounts a caller may read (issue 10, finding 8). Both optional; unset = every account.
+ACCOUNTS_ENV = "COMMS_WAREHOUSE_ACCOUNTS"  # comma-separated account ids
+ACCESS_FILE_ENV = "COMMS_WAREHOUSE_ACCESS_FILE"  # TOML: [callers] <caller> = ["acc_1", ...]
+CALLER_ENV = "COMMS_WAREHOUSE_CALLER"  # the caller's name in that file (default: the OS user)
+
+
+def allowed_accounts() -> list[str] | None:
+    """The accounts this caller may read (each with its sub-accounts), or None for every one.
+
+    From the access file's entry for the caller (a caller it does not name may read nothing)
+    and/or the environment list; with both, only accounts on both lists, so the environment
+    can narrow what the file grants, never widen it.
+    """
+    lists: list[list[str]] = []
+    access_file = os.environ.get(ACCESS_FILE_ENV)
+    if access_file:
+        import getpass
+        import tomllib
+
+        callers = tomllib.loads(Path(access_file).read_text()).get("callers", {})
+        caller = os.environ.get(CALLER_ENV) or getpass.getuser()
+        lists.append([str(a) for a in callers.get(caller, [])])
+    if os.environ.get(ACCOUNTS_ENV) is not None:
+        lists.append([a.strip() for a in os.environ[ACCOUNTS_ENV].split(",") if a.strip()])
+    if not lists:
+        return None
+    return [a for a in lists[0] if all(a in other for other in lists[1:])]
+
+
+def root_accounts(con, allowed: list[str] | None = None) -> list[dict[str, Any]]:
+    """Top-level accounts, or with an allow-list the allowed accounts themselves."""
+    if allowed is not None:
+        return _rows(
+            con,
+            "select account_id, account_name from marts.dim_accounts "
+            "where list_contains(?, account_id) order by account_id",
+            [allowed],
+        )
     return _rows(
         con,
-        "select account_id, account_name, descendant_count from marts.dim_accounts "
+        "select account_id, account_name from marts.dim_accounts "
         "where parent_account_id is null order by account_id",
     )
 
 
-def _resolve_account(con, account_id: str | None) -> dict[str, Any]:
+def resolve_account(
+    con, account_id: str | None, allowed: Iterable[str] | None = ...
+) -> dict[str, Any]:
+    """The account a report is for: the one asked for, else the caller's only account.
+
+    An account the caller may not read is reported exactly as one that does not exist, and no
+    error lists accounts: nothing here tells a caller which other tenants there are.
+    allowed: the caller's allow-list (default: ``allowed_accounts()`` from the environment).
+    """
+    allowed = allowed_accounts() if allowed is ... else allowed
+    allowed = None if allowed is None else [str(a) for a in allowed]
     if account_id is None:
-        roots = root_accounts(con)
-        if len(roots) == 1:
-            account_id = roots[0]["account_id"]
-        else:
-            listing = ", ".join(f"{r['account_id']} ({r['account_name']})" for r in roots)
-            raise ReportError(
-                "choose an account (--account ID); root accounts: " + (listing or "none")
-            )
+        candidates = root_accounts(con, allowed)
+        if len(candidates) != 1:
+            raise ReportError("choose an account (--account ID)")
+        account_id = candidates[0]["account_id"]
     account = _one(
         con,
         "select account_id, account_name, time_zone from marts.dim_accounts where account_id = ?",
         [account_id],
     )
-    if not account:
-        roots = ", ".join(r["account_id"] for r in root_accounts(con))
-        raise UnknownFilterValue(
-            f"account {account_id!r} does not exist (root accounts: {roots or 'none'})"
-        )
+    if not account or (allowed is not None and not _within(con, account_id, allowed)):
+        raise UnknownFilterValue(f"account {account_id!r} does not exist")
     return account
+
+
+def _within(con, account_id: str, allowed: list[str]) -> bool:
+    """Whether the account is on the allow-list or under an account that is."""
+    return account_id in allowed or bool(
+        _rows(
+            con,
+            "select 1 from marts.bdg_account_hierarchy "
+            "where descendant_account_id = ? and list_contains(?, ancestor_account_id)",
+            [account_id, allowed],
+        )
+    )
 
 
 def _check_known(con, what: str, table: str, column: str, values, scope: _Scope) -> None:
@@ -380,11 +443,15 @@ def report(
     step_numbers: int | Iterable[int] | None = None,
     contact_id: str | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
+    allowed_accounts: Iterable[str] | None = ...,  # type: ignore[assignment]
 ) -> Report:
     """Compute one reporting view.
 
     view: messaging, calling, campaign-box, send-report, usage, credits or conversations.
-    account_id: the account (default: the only root account, else an error listing the roots);
+    account_id: the account (default: the caller's only account: the only root account, or the
+    only one on the allow-list; else an error); allowed_accounts: the accounts the caller may
+    read, with their sub-accounts (default: from COMMS_WAREHOUSE_ACCOUNTS and
+    COMMS_WAREHOUSE_ACCESS_FILE, see ``allowed_accounts()``; None: every account);
     include_sub_accounts: roll up the account with all its descendants (bdg_account_hierarchy).
     date_range: a preset (today, yesterday, last_7_days, last_30_days, this_month, last_month,
     all_time) or an explicit inclusive (from, to) pair of local days. Presets resolve in the
@@ -426,7 +493,7 @@ def report(
     own = con is None
     con = con or connect(warehouse)
     try:
-        account = _resolve_account(con, account_id)
+        account = resolve_account(con, account_id, allowed_accounts)
         if include_sub_accounts:
             account_ids = [
                 r["descendant_account_id"]

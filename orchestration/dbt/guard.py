@@ -1,0 +1,44 @@
+"""dbt as a child that dies with its parent, so a killed refresh leaves no dbt holding the lock.
+
+dagster-dbt runs dbt as a subprocess and offers no hook into how it is started. If the refresh
+is killed outright (``kill -9``, the OOM killer), nothing in it runs to stop that child, and an
+orphaned dbt would keep the DuckDB file locked until it finished. On Linux, dbt is started
+through a small launcher that asks the kernel to send it SIGTERM when its parent dies
+(``PR_SET_PDEATHSIG``, kept across ``exec``) and then becomes dbt.
+"""
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+PARENT_ENV = "COMMS_WAREHOUSE_DBT_PARENT"
+
+LAUNCHER = """\
+#!{python}
+# Written by orchestration/dbt/guard.py: run dbt, and have Linux end it if its parent dies.
+import ctypes, os, signal, sys
+
+ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+# The parent may have died before the line above: then nobody would end this process.
+if os.environ.get("{parent_env}", str(os.getppid())) != str(os.getppid()):
+    sys.exit("dbt not started: the process that asked for it has ended")
+os.execv({dbt!r}, [{dbt!r}, *sys.argv[1:]])
+"""
+
+
+def dbt_executable(folder: Path) -> str:
+    """The dbt to run: on Linux a launcher in ``folder`` that ties dbt's life to this process's."""
+    dbt = shutil.which("dbt", path=str(Path(sys.executable).parent)) or shutil.which("dbt")
+    if dbt is None or not sys.platform.startswith("linux"):
+        return dbt or "dbt"
+    launcher = folder / "dbt-guarded"
+    text = LAUNCHER.format(python=sys.executable, dbt=dbt, parent_env=PARENT_ENV)
+    if not launcher.exists() or launcher.read_text() != text:
+        folder.mkdir(parents=True, exist_ok=True)
+        temp = launcher.with_name(f".{launcher.name}.{os.getpid()}.tmp")
+        temp.write_text(text)
+        temp.chmod(0o755)
+        os.replace(temp, launcher)  # another refresh may be writing the same launcher
+    os.environ[PARENT_ENV] = str(os.getpid())  # dbt inherits the environment of this process
+    return str(launcher)
