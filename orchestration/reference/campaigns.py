@@ -186,21 +186,29 @@ def send_report(w: World, s: Scope):
 
 
 def suppressions(w: World, s: Scope):
-    """A contact whose messages hard-bounced 3 times is suppressed from that moment on."""
+    """A contact whose messages hard-bounced 3 times is suppressed from that moment on; the
+    list is filtered on the local day of that moment, and shows every hard bounce so far."""
     bounces = defaultdict(list)
     for m in _sent(w):
         if m["outcome"] == "hard_bounce":
-            bounces[(m["account_id"], m["contact_id"])].append(m["final_status_at"])
+            bounces[(m["account_id"], m["contact_id"])].append(m)
     contacts = {(c["account_id"], c["contact_id"]): c for c in w.rows["contacts"]}
     rows = []
-    for (account_id, contact_id), moments in sorted(bounces.items()):
-        if len(moments) >= 3 and account_id in s.account_ids:
-            contact = contacts.get((account_id, contact_id))
-            rows.append({
-                "account_id": account_id, "contact_id": contact_id,
-                "phone": contact and contact["phone"],
-                # the moment of the third hard bounce, UTC as the API reads timestamps
-                "suppressed_at": sorted(moments)[2].replace(tzinfo=None),
-                "reason": "hard_bounce_3x",
-            })  # fmt: skip
+    for (account_id, contact_id), bounced in sorted(bounces.items()):
+        if len(bounced) < 3 or account_id not in s.account_ids:
+            continue
+        bounced.sort(key=lambda m: (m["final_status_at"], m["message_id"]))
+        third = bounced[2]["final_status_at"]
+        if not s.dated(w.day(third, account_id)):
+            continue
+        contact = contacts.get((account_id, contact_id))
+        rows.append({
+            "account_id": account_id, "contact_id": contact_id,
+            "phone": contact and contact["phone"],
+            # the moment of the third hard bounce, UTC as the API reads timestamps
+            "suppressed_at": third.replace(tzinfo=None),
+            "reason": "hard_bounce_3x",
+            "hard_bounce_count": len(bounced),
+            "last_error_code": bounced[-1]["final_error_code"],
+        })  # fmt: skip
     return {"suppressed_contacts": len(rows)}, rows, {}

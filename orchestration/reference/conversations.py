@@ -44,6 +44,7 @@ def conversations(w: World, s: Scope):
             "inbound_messages": inbound, "outbound_messages": len(messages) - inbound,
             "total_messages": len(messages),
             "last_phone_number_id": numbers[-1] if numbers else None,
+            "number_name_phone_number_id": number,
             "number_name": w.phone_numbers[number]["friendly_name"]
             if number in w.phone_numbers else None,
             "phone_numbers_used": len(set(numbers)),

@@ -95,6 +95,7 @@ class World:
             final = self._final_event(events.get(m["message_id"], []))
             m["final_status"] = final and final["status"]
             m["final_status_at"] = final and final["occurred_at"]
+            m["final_error_code"] = final and final["error_code"]
             m["outcome"] = self._outcome(final) if m["direction"] == "outbound" else None
             m["is_canceled"] = m["outcome"] == "canceled"
             m["was_soft_bounced"] = any(
@@ -225,21 +226,23 @@ class World:
 
     def _opt_event_facts(self) -> None:
         # kpi-spec "Opt-outs": an opt event belongs to a campaign when it names the campaign,
-        # one of its enrollments, or a message attributed to it; naming several, it belongs to
-        # each. Per campaign it opts out the enrollment it names, else the message's, else the
-        # contact's enrollment in that campaign at the time.
+        # one of its enrollments, or a message attributed to it. It is one opt-out, so it
+        # belongs to one campaign: the most specific link wins (the enrollment's campaign, else
+        # the campaign it names, else the campaign of the message it answers), and the sums
+        # over campaigns never count it twice. It opts out the enrollment it names, else the
+        # message's, else the contact's enrollment in that campaign at the time.
         for o in self.rows["opt_events"]:
             o["day"] = self.day(o["occurred_at"], o["account_id"])
             message = self.messages.get(o["message_id"]) if o["message_id"] else None
             enrollment = self.enrollments.get(o["enrollment_id"]) if o["enrollment_id"] else None
             o["linked_message"] = message
             campaigns = [
-                o["campaign_id"],
                 enrollment and enrollment["campaign_id"],
+                o["campaign_id"],
                 message and message["attributed_campaign_id"],
             ]
             o["linked"] = {}  # campaign -> enrollment id (or None)
-            for campaign in dict.fromkeys(c for c in campaigns if c is not None):
+            for campaign in [c for c in campaigns if c is not None][:1]:
                 if enrollment and enrollment["campaign_id"] == campaign:
                     found = enrollment["enrollment_id"]
                 elif message and message["attributed_campaign_id"] == campaign:

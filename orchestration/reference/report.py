@@ -26,7 +26,7 @@ VIEWS: dict[str, Callable[[World, Scope], tuple]] = {
     "conversations": conversations,
     "suppressions": suppressions,
 }
-UNDATED_VIEWS = ("campaign-box", "send-report", "suppressions")
+UNDATED_VIEWS = ("campaign-box", "send-report")
 
 
 def _account_ids(w: World, account_id: str, include_sub_accounts: bool) -> list[str]:

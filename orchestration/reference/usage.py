@@ -80,6 +80,7 @@ def usage(w: World, s: Scope):
         if (user := _member(w, m)) is not None:
             targets.append(members[user])
             members[user]["messages_sent"] += m["direction"] == "outbound"
+            members[user]["messages_received"] += m["direction"] == "inbound"
         inbox = w.inboxes.get(m["inbox_id"]) if m["inbox_id"] else None
         if inbox and inbox["inbox_type"] == "shared":
             targets.append(inboxes[m["inbox_id"]])
@@ -92,7 +93,8 @@ def usage(w: World, s: Scope):
             members[c["user_id"]]["calls_total"] += 1
             members[c["user_id"]][f"calls_{c['direction']}"] += 1
     member_keys = ("segments_total", "segments_sent", "segments_received", "messages_sent",
-                   "credits_used", "calls_total", "calls_inbound", "calls_outbound")  # fmt: skip
+                   "messages_received", "credits_used", "calls_total", "calls_inbound",
+                   "calls_outbound")  # fmt: skip
     by_member = [
         {"user_id": u, "full_name": w.users[u]["full_name"] if u in w.users else None,
          **{k: v.get(k, 0) for k in member_keys}}

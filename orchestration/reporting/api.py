@@ -826,11 +826,12 @@ def _reply_rate_counts(s: _Scope) -> dict[str, int]:
 def _reply_rate_by_step(s: _Scope) -> list[dict[str, Any]]:
     """Per step: replied_contacts = contacts whose first reply (the headline's) is credited to
     the step, so the steps add up to the headline; step_contacts_sent = contacts of the
-    selection sent the step (fct_send_recipients; the chosen templates only)."""
+    selection sent the step (fct_messages, the chosen templates only; messages without a step,
+    e.g. a sender's manual follow-up, are a row of their own, step_number null)."""
     selection, params = _reply_rate_selection(s)
     sent_template = ""
     if s.template_ids:
-        sent_template = "and list_contains(?, r.template_id)"
+        sent_template = "and list_contains(?, m.template_id)"
         params = [*params, s.template_ids]
     steps = _rows(
         s.con,
@@ -843,11 +844,11 @@ def _reply_rate_by_step(s: _Scope) -> list[dict[str, Any]]:
         ),
 
         sent as (
-            select r.step_number, count(distinct r.contact_id) as step_contacts_sent
-            from marts.fct_send_recipients as r
+            select m.step_number, count(distinct m.contact_id) as step_contacts_sent
+            from marts.fct_messages as m
             inner join enrolled as e
-                on r.campaign_id = e.campaign_id and r.contact_id = e.contact_id
-            where true {sent_template}
+                on m.campaign_id = e.campaign_id and m.contact_id = e.contact_id
+            where m.direction = 'outbound' and not m.is_canceled {sent_template}
             group by 1
         )
 
@@ -856,7 +857,8 @@ def _reply_rate_by_step(s: _Scope) -> list[dict[str, Any]]:
             coalesce(replied.replied_contacts, 0) as replied_contacts,
             coalesce(sent.step_contacts_sent, 0) as step_contacts_sent
         from replied
-        full outer join sent on replied.step_number = sent.step_number
+        -- messages without a step are a row of their own (null = null never joins)
+        full outer join sent on replied.step_number is not distinct from sent.step_number
         order by 1 nulls last
         """,
         params,
