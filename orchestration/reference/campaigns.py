@@ -116,7 +116,12 @@ def send_report(w: World, s: Scope):
     chosen = {c["campaign_id"] for c in _campaigns(w, s)}
     sends: dict[tuple, list[dict]] = defaultdict(list)
     for m in _sent(w):
-        if m["campaign_id"] in chosen and m["step_number"] is not None:
+        # Nothing lost: the sends of a campaign the export has not carried yet are listed
+        # under the sending account, without a name.
+        unlanded = m["campaign_id"] not in w.campaigns and s.owns(m)
+        if m["step_number"] is not None and (
+            m["campaign_id"] in chosen or (unlanded and s.campaign_chosen(m["campaign_id"]))
+        ):
             sends[(m["campaign_id"], m["step_number"])].append(m)
 
     def selected(key) -> bool:
@@ -133,7 +138,10 @@ def send_report(w: World, s: Scope):
     rows, links, contacts = [], defaultdict(lambda: ([], set())), defaultdict(set)
     for key in sorted(k for k in sends if selected(k)):
         messages = sends[key]
-        c = w.campaigns[key[0]]
+        c = w.campaigns.get(key[0]) or {
+            "account_id": messages[0]["account_id"],
+            "campaign_name": None,
+        }
         by_outcome = defaultdict(set)
         for m in messages:
             by_outcome[m["outcome"]].add(m["contact_id"])

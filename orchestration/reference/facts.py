@@ -198,7 +198,10 @@ class World:
         if enrollment is None and campaign is not None:
             found = self.enrollment_at(campaign, m["contact_id"], m["created_at"])
             enrollment = found and found["enrollment_id"]
-        if enrollment and self.enrollments[enrollment]["enrolled_at"] > m["created_at"]:
+        # An enrollment that starts after the message cannot be its; one that never landed
+        # is kept as named (nothing is known against it).
+        known = self.enrollments.get(enrollment) if enrollment else None
+        if known and known["enrolled_at"] > m["created_at"]:
             enrollment = None
         m["attributed_enrollment_id"] = enrollment
         # kpi-spec "What a reply is": an inbound message that follows an outbound message of

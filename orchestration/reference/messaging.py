@@ -68,11 +68,16 @@ def _selected_sms_lead(w: World, s: Scope, lead: dict) -> bool:
 
 
 def first_messages(w: World) -> dict[str, dict]:
-    """The first outbound message (reaching the contact) of each campaign enrollment."""
+    """The first outbound message (reaching the contact) of each campaign enrollment (one
+    that landed: an enrollment the export never carried has no creation to count)."""
     if not hasattr(w, "first_messages"):
         w.first_messages = {}
         for m in w.by_time:
-            if m["direction"] == "outbound" and not m["is_canceled"] and m["enrollment_id"]:
+            if (
+                m["direction"] == "outbound"
+                and not m["is_canceled"]
+                and m["enrollment_id"] in w.enrollments
+            ):
                 w.first_messages.setdefault(m["enrollment_id"], m)
     return w.first_messages
 
