@@ -228,7 +228,9 @@ def _templates(con, api, account_ids: list[str], period: Period) -> list[dict[st
             sum(k.campaign_messages_sent) as sent
         from marts.mart_messaging_kpis as k
         where list_contains(?, k.account_id) and k.date_day between ? and ?
-            and k.template_id is not null
+            -- only templates that landed: the API (which gives each row's numbers) knows no
+            -- other, and an unnamed id tells an executive nothing
+            and k.template_id in (select template_id from marts.dim_templates)
         group by k.template_id
         having sum(k.campaign_messages_sent) > 0
         order by
