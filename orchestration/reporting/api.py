@@ -768,6 +768,9 @@ def _reply_rate_selection(s: _Scope) -> tuple[str, list[Any]]:
         campaign_column="campaign_id",
         account_column="c.account_id",
     ).add("c.is_enrolled")
+    if not s.campaign_ids:
+        # "launched in range": a campaign never launched is in no range, all time included
+        we.add("c.campaign_launched_date_day is not null")
     if s.template_ids:
         we.add(
             "exists (select 1 from marts.fct_messaging_contact_days as d "
