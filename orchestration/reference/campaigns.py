@@ -47,14 +47,20 @@ def campaign_box(w: World, s: Scope):
     for m in w.rows["messages"]:
         if m["direction"] == "inbound" and m["is_reply"] and m["attributed_enrollment_id"]:
             replies[m["attributed_campaign_id"]].add(m["attributed_enrollment_id"])
+    # An enrollment is opted out once, by its first keyword / ai_filter / manual opt-out event
+    # linked to the campaign (by campaign, enrollment or message); that event says how, so
+    # total_opt_outs = auto + manual never counts an enrollment twice.
+    first_opt_out: dict[tuple, dict] = {}
+    events = sorted(w.rows["opt_events"], key=lambda o: (o["occurred_at"], o["opt_event_id"]))
+    for o in events:
+        if o["direction"] != "opt_out" or o["method"] not in (*AUTO_METHODS, "manual"):
+            continue
+        for campaign, enrollment in o["linked"].items():
+            if enrollment:
+                first_opt_out.setdefault((campaign, enrollment), o)
     auto, manual = defaultdict(set), defaultdict(set)
-    for o in w.rows["opt_events"]:
-        # an opt event counts for the campaign it names, or whose enrollment or message it names
-        for campaign, enrollment in o["linked"].items() if o["direction"] == "opt_out" else ():
-            if enrollment and o["method"] in AUTO_METHODS:
-                auto[campaign].add(enrollment)
-            elif enrollment and o["method"] == "manual":
-                manual[campaign].add(enrollment)
+    for (campaign, enrollment), o in first_opt_out.items():
+        (auto if o["method"] in AUTO_METHODS else manual)[campaign].add(enrollment)
     senders = defaultdict(set)  # active: assigned, not removed, user not deactivated
     for sender in w.rows["campaign_senders"]:
         user = w.users.get(sender["user_id"])

@@ -29,7 +29,12 @@ def message_counts(w: World, s: Scope, days=None) -> dict[str, Any]:
     for m in w.rows["messages"]:
         if not (s.owns(m) and dated(m["day"])):
             continue
-        if not _chosen(s, m["attributed_campaign_id"], m["attributed_template_id"]):
+        # An inbound message counts for a campaign only as its reply ("What a reply is"): the
+        # keyword that opens an enrollment names the campaign but belongs to no selection.
+        answers = m["direction"] == "outbound" or m["is_reply"]
+        campaign = m["attributed_campaign_id"] if answers else None
+        template = m["attributed_template_id"] if answers else None
+        if not _chosen(s, campaign, template):
             continue
         if m["direction"] == "outbound" and not m["is_canceled"]:
             # sms_sent: outbound created in range, MMS included, canceled excluded.
