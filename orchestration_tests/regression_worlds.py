@@ -359,32 +359,11 @@ def deals_from_leads_in_range() -> Case:
     )
 
 
-def campaign_never_launched() -> Case:
-    """Found by a long random campaign (seed 777): with no campaign chosen, the reply rate's
-    campaigns are those launched in range; one never launched (no launched_at) is in no range,
-    all time included, even with enrollments, sends and a reply."""
-    rows = _base()
-    rows["campaigns"] = [{**_campaign("d0")[0], "launched_at": None}]
-    rows["campaign_enrollments"] = [
-        {"enrollment_id": "e0", "campaign_id": "d0", "contact_id": "c0", "enrolled_at": T0}
-    ]
-    rows["messages"] = [
-        _msg("m0", "outbound", 1, campaign_id="d0", enrollment_id="e0", step_number=1),
-        _msg("m1", "inbound", 5, body="sure"),
-    ]
-    return Case(
-        "campaign_never_launched",
-        'kpi-spec "Messaging": reply_rate, campaigns launched in range',
-        {"view": "messaging", "account_id": "a0", "date_range": "all_time"},
-        rows,
-    )
-
-
 ALL_MAKERS = (
     keyword_opener, reply_to_older_campaign, withheld_and_empty_bodies, fractional_talk_time,
     fractional_response_time, cross_account_campaign, labels_removed_and_readded, dst_day,
     call_outcome_free_text, deactivated_sender, number_name_latest, member_usage,
-    deals_from_leads_in_range, campaign_never_launched,
+    deals_from_leads_in_range,
 )  # fmt: skip
 
 

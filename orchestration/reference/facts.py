@@ -119,9 +119,10 @@ class World:
 
     @staticmethod
     def _segments(m: Row) -> int:
-        # kpi-spec: a missing body takes the platform's num_segments; an empty body is 1.
+        # kpi-spec: a missing body takes the platform's num_segments; an empty body is 1. With
+        # neither, the message still went out as at least one segment.
         if m["body"] is None:
-            return m["num_segments"] or 0
+            return 1 if m["num_segments"] is None else m["num_segments"]
         return segment_count(m["body"])
 
     @staticmethod
