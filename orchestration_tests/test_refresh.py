@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pytest
 
 from orchestration.publishing import published_path
 from orchestration.refresh import (
@@ -88,8 +89,8 @@ def _state(warehouse: Path) -> dict[str, object]:
     return state
 
 
-def test_two_refreshes_started_together_end_as_one(built_warehouse, landing, tmp_path):
-    single = built_warehouse.path
+@pytest.mark.builds(2)
+def test_two_refreshes_started_together_end_as_one(request, landing, tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     env = dict(os.environ, DAGSTER_HOME=str(tmp_path / "dagster_home"))
     command = [sys.executable, "-m", "orchestration.cli", "refresh", "--landing", str(landing),
@@ -109,6 +110,8 @@ def test_two_refreshes_started_together_end_as_one(built_warehouse, landing, tmp
             "select count(*), count(distinct file_path) from raw._load_ledger"
         ).fetchone()
     assert statuses[0] == statuses[1], "a file was recorded twice"
+    # Asked for only now: these refreshes need not wait for the session's build meanwhile.
+    single = request.getfixturevalue("built_warehouse").path
     assert _state(warehouse) == _state(single)
 
 
@@ -143,19 +146,38 @@ def _is_dbt(pid: int) -> bool:
     )
 
 
-def _step_started(home: Path, step: str) -> bool:
-    """Whether a run in the Dagster home ``home`` has started the step ``step``."""
-    if not (home / "dagster.yaml").exists():
-        return False  # the refresh has not created its Dagster home yet
-    instance = dg.DagsterInstance.from_config(str(home))
-    try:
-        for run in instance.get_runs(limit=1):
-            for record in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_START):
+class _Steps:
+    """Which steps the latest run in a Dagster home has started. One instance, opened once the
+    refresh has created the home, serves every look: the kill test looks ten times a second,
+    and opening an instance per look cost the refresh under test a core."""
+
+    def __init__(self, home: Path):
+        self._home, self._instance = home, None
+
+    def started(self, step: str) -> bool:
+        if self._instance is None:
+            if not (self._home / "dagster.yaml").exists():
+                return False  # the refresh has not created its Dagster home yet
+            self._instance = dg.DagsterInstance.from_config(str(self._home))
+        for run in self._instance.get_runs(limit=1):
+            for record in self._instance.all_logs(
+                run.run_id, of_type=dg.DagsterEventType.STEP_START
+            ):
                 if record.step_key == step:
                     return True
-    finally:
-        instance.dispose()
-    return False
+        return False
+
+    def close(self) -> None:
+        if self._instance is not None:
+            self._instance.dispose()
+
+
+def _has_open(pid: int, path: Path) -> bool:
+    """Whether process ``pid`` holds ``path`` open (from /proc)."""
+    try:
+        return any(Path(fd).resolve() == path for fd in Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return False
 
 
 def _alive(pid: int) -> bool:
@@ -245,9 +267,8 @@ def test_a_dead_runs_pool_slot_is_freed_and_a_live_ones_kept(tmp_path, monkeypat
         instance.dispose()
 
 
-def test_a_refresh_killed_at_load_dbt_or_publish_never_wedges_the_next(
-    built_warehouse, landing, tmp_path
-):
+@pytest.mark.builds(3)
+def test_a_refresh_killed_at_load_dbt_or_publish_never_wedges_the_next(request, landing, tmp_path):
     """SIGKILL a refresh while it loads, then the next while dbt builds, then the next while it
     publishes: each following refresh gets past the dead run's pool slot, no dbt child outlives
     its killed parent, and the refresh after the last kill ends equal to a clean build."""
@@ -259,10 +280,14 @@ def test_a_refresh_killed_at_load_dbt_or_publish_never_wedges_the_next(
     command = [sys.executable, "-m", "orchestration.cli", "refresh", "--landing", str(landing),
                "--warehouse", str(warehouse)]  # fmt: skip
     home = dagster_home_for(warehouse)
+    steps = _Steps(home)
+    # dbt is killed once it holds the warehouse open (the moment a lock could outlive it).
     moments = {
-        "load": lambda p: _step_started(home, "load_landing_files"),
-        "dbt": lambda p: any(_is_dbt(c) for c in _children(p.pid)),
-        "publish": lambda p: _step_started(home, "published_marts"),
+        "load": lambda p: steps.started("load_landing_files"),
+        "dbt": lambda p: any(
+            _is_dbt(c) and _has_open(c, warehouse.resolve()) for c in _children(p.pid)
+        ),
+        "publish": lambda p: steps.started("published_marts"),
     }
     for moment, reached in moments.items():
         process = subprocess.Popen(
@@ -270,8 +295,6 @@ def test_a_refresh_killed_at_load_dbt_or_publish_never_wedges_the_next(
         )
         try:
             _wait(lambda process=process, reached=reached: reached(process), moment, process)
-            if moment == "dbt":
-                time.sleep(3)  # let dbt open the warehouse
             orphans = [c for c in _children(process.pid) if _is_dbt(c)]
             os.kill(process.pid, signal.SIGKILL)  # the parent only, as an OOM kill does
             process.wait(timeout=30)
@@ -283,11 +306,13 @@ def test_a_refresh_killed_at_load_dbt_or_publish_never_wedges_the_next(
         while any(_alive(c) for c in orphans) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert not any(_alive(c) for c in orphans), f"dbt outlived the refresh killed at {moment}"
+    steps.close()
 
     finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1200)
     assert finished.returncode == 0, finished.stderr[-3000:]
     # The dead run that held the warehouse pool was failed and its slot freed, saying so.
     assert "freed the warehouse pool slot" in finished.stderr, finished.stderr[-3000:]
+    built_warehouse = request.getfixturevalue("built_warehouse")  # only now, as above
     assert _marts_fingerprint(warehouse) == _marts_fingerprint(built_warehouse.path)
     assert _state(warehouse) == _state(built_warehouse.path)
     published = _marts_fingerprint(published_path(warehouse))
