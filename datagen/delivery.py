@@ -10,8 +10,7 @@ import numpy as np
 
 from datagen import text
 from datagen.frames import DAY, EnumCol, Frame, IdCol, IntCol
-from datagen.messages import INBOUND, OUTBOUND
-from datagen.world import N_DAYS, RowBuffer, World, lognormal
+from datagen.world import INBOUND, N_DAYS, OUTBOUND, RowBuffer, World, lognormal
 
 STATUSES = [
     "queued",

@@ -60,9 +60,10 @@ Files and ids:
 - ``progress(stage, done, total)`` reports two stages: ``generate`` and ``write``.
 
 Code: this module runs the domain builders in order on a ``datagen.world.World`` (one per
-shard): ``accounts`` (accounts and people), ``campaigns`` (templates, campaigns, enrollments),
-``messages`` (conversations), ``delivery`` (message events, link clicks), ``calls``, ``leads``
-(opt events, leads, deals); ``writing`` turns the frames into files.
+shard): ``accounts`` (accounts, users, inboxes, numbers, labels), ``contacts`` (and their
+labels), ``campaigns`` (templates, campaigns, enrollments), ``messages`` (campaign messages
+and replies, with ``conversations`` for the threads), ``delivery`` (message events, link
+clicks), ``calls``, ``leads`` (opt events, leads, deals); ``writing`` turns frames into files.
 
 Dirt (at ``dirt_rate``, default 1%; none when 0). ``DIRT`` lists the exact markers:
 
@@ -96,9 +97,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from datagen.accounts import build_contact_labels, build_contacts, build_dimensions
+from datagen.accounts import build_dimensions
 from datagen.calls import build_calls
 from datagen.campaigns import build_campaigns, build_enrollments
+from datagen.contacts import build_contact_labels, build_contacts
 from datagen.delivery import build_link_clicks, build_message_events
 from datagen.leads import build_opt_events_leads_deals
 from datagen.messages import build_messages

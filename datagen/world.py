@@ -101,6 +101,11 @@ ACCOUNT_IDS = [account[0] for account in ACCOUNTS]
 ACCOUNT_IDS_WITH_UNKNOWN = [*ACCOUNT_IDS, UNKNOWN_ACCOUNT]  # the last code is the dirt account
 ACCOUNT_SHARES = np.array([account[4] for account in ACCOUNTS])
 
+# message codes every message builder shares: direction and send type
+INBOUND, OUTBOUND = 0, 1
+SEND_TYPES = [None, "blast", "manual", "automation", "keyword_reply"]
+BLAST, MANUAL, AUTOMATION, KEYWORD_REPLY = 1, 2, 3, 4
+
 
 def iso_utc(epoch: int) -> str:
     """An epoch second as the ISO-8601 'Z' text the dimension exports carry."""
