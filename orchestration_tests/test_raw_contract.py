@@ -1,8 +1,9 @@
 """The raw contract has one source, orchestration/landing/contract.py; the dbt side follows it.
 
-The sources YAML mirrors it (same columns in the same order, required columns marked with
-`config.meta.required`, which the `reject_missing_required` macro reads), and every base model
-types every contract column and takes its missing-required checks from that macro. These tests
+The sources YAML mirrors it (same columns in the same order, "Required." said of exactly the
+required ones), the var raw_required_columns in dbt_project.yml lists the required columns the
+`reject_missing_required` macro writes checks for, and every base model types every contract
+column and takes its missing-required checks from that macro. These tests
 fail when a column is added to one place and not the others. No warehouse needed.
 """
 
@@ -42,13 +43,22 @@ def test_source_columns_are_the_contract_columns_then_the_metadata(entity):
 
 
 @pytest.mark.parametrize("entity", sorted(ENTITIES))
-def test_source_marks_exactly_the_contract_required_columns(entity):
+def test_source_says_required_of_exactly_the_contract_required_columns(entity):
     marked = {
         column["name"]
         for column in _source_tables()[entity]["columns"]
-        if (column.get("config") or {}).get("meta", {}).get("required")
+        if "Required." in column.get("description", "")
     }
     assert marked == ENTITIES[entity].required
+
+
+def test_dbt_var_lists_the_contract_required_columns_in_contract_order():
+    required = yaml.safe_load((ROOT / "dbt_project.yml").read_text())["vars"]
+    expected = {
+        name: [c for c in entity.columns if c in entity.required]
+        for name, entity in ENTITIES.items()
+    }
+    assert required["raw_required_columns"] == expected
 
 
 @pytest.mark.parametrize("entity", sorted(ENTITIES))

@@ -11,35 +11,28 @@
 -#}
 
 {#-
-    One branch per required column of a raw entity, in contract order, read from the source
-    columns marked `config: {meta: {required: true}}` in _platform__sources.yml, which a test
-    (orchestration_tests/test_raw_contract.py) holds equal to orchestration/landing/contract.py.
+    One branch per required column of a raw entity, in contract order, from the var
+    raw_required_columns (dbt_project.yml), which a test (orchestration_tests/
+    test_raw_contract.py) holds equal to orchestration/landing/contract.py. A var, not the source
+    YAML, because unit tests compile models without the project graph.
     `parsed` lists the required columns whose typed value is parsed from text (timestamps,
     numbers, phones): those are missing when their raw text is (typed.raw_<column>), while an
     unparseable value is a bad_* reason of its own.
 -#}
 {% macro reject_missing_required(entity, parsed=[]) -%}
-    {%- if execute -%}
-        {%- set source_node = graph.sources['source.' ~ project_name ~ '.platform.' ~ entity] -%}
-        {%- set required = [] -%}
-        {%- for column in source_node.columns.values() -%}
-            {%- if column.config.meta.get('required') -%}
-                {%- do required.append(column.name) -%}
-            {%- endif -%}
-        {%- endfor -%}
-        {%- if not required -%}
-            {{ exceptions.raise_compiler_error(
-                "source platform." ~ entity ~ " marks no required column (config.meta.required)") }}
-        {%- endif -%}
-        {%- for column in parsed if column not in required -%}
-            {{ exceptions.raise_compiler_error(
-                "reject_missing_required: " ~ column ~ " is not a required column of " ~ entity) }}
-        {%- endfor -%}
-        {%- for column in required %}
+    {%- set required = var('raw_required_columns').get(entity) -%}
+    {%- if not required -%}
+        {{ exceptions.raise_compiler_error(
+            "var raw_required_columns has no required column for entity " ~ entity) }}
+    {%- endif -%}
+    {%- for column in parsed if column not in required -%}
+        {{ exceptions.raise_compiler_error(
+            "reject_missing_required: " ~ column ~ " is not a required column of " ~ entity) }}
+    {%- endfor -%}
+    {%- for column in required %}
             when typed.{{ 'raw_' if column in parsed else '' }}{{ column }} is null
                 then 'missing_required|{{ column }} is missing'
-        {%- endfor -%}
-    {%- endif -%}
+    {%- endfor -%}
 {%- endmacro %}
 
 {% macro reject_bad_timestamp(column) -%}
