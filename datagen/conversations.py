@@ -74,6 +74,8 @@ def inbox_conversations(world: World, rng) -> None:
     )
 
 
+# Long because each round draws double texts, answers and follow-ups from the caller's stream in
+# a fixed order; splitting a round would only pass its dozen arrays around.
 def conversation(
     world: World,
     rng,

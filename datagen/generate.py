@@ -154,6 +154,8 @@ def n_messages_of(scale: str | int) -> int:
     return SCALES[scale]
 
 
+# Long because it owns the run: argument checks, the output folder, the shard loop and the
+# writer pool whose futures it waits on; the generation itself is in STAGES.
 def generate(
     out_dir: Path,
     scale: str | int = "demo",

@@ -31,6 +31,7 @@ def build_opt_events_leads_deals(world: World) -> None:
     _build_deals(world, rng, call_deal)
 
 
+# Over 60 lines only for the column list of the opt_events frame.
 def _build_opt_events(world: World, rng) -> None:
     end, start = world.period_end, world.period_start
     n = world.n_contacts
@@ -99,6 +100,7 @@ def _build_opt_events(world: World, rng) -> None:
     world.add_redeliveries("opt_events", rng, n_events, export, 0.5)
 
 
+# Over 60 lines only for the column list of the leads frame.
 def _build_leads(world: World, rng) -> np.ndarray:
     """Leads from calls, plus a few created by hand without a channel.
 

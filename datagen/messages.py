@@ -85,6 +85,7 @@ def build_messages(world: World) -> None:
     _message_columns(world)
 
 
+# Over 60 lines only for the RowBuffer.add keyword lists.
 def _campaign_steps(world: World, rng):
     """The keyword openers and every step sent before the contact replies.
 
