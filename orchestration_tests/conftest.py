@@ -71,18 +71,13 @@ def _xdist_workers(config: pytest.Config) -> int:
     return int(getattr(config.option, "numprocesses", None) or 0)
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Schedule for two workers: the tests that build their own warehouse (marked `builds`)
     first, longest first, so the long builds overlap rather than leave one worker idle at the
-    end; and the
-    tests of a module with a module-scoped fixture on one worker, so it is made once."""
+    end. `make test` hands out whole modules (`--dist loadscope`), so a module-scoped fixture
+    is made once; xdist's finer `loadgroup` marks do not take under pytest 9 (it renames a
+    test's `_nodeid`, which pytest 9 no longer reads)."""
     items.sort(key=lambda item: -_builds(item))  # stable: the others keep their order
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        defs = info.name2fixturedefs.values() if info else ()
-        if any(d.scope in ("module", "class") for fixtures in defs for d in fixtures):
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
 def _builds(item: pytest.Item) -> float:
