@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from orchestration.reporting.api import BUCKETS, KPI_KEYS, VIEWS, Report, ReportError, report
+from orchestration.reporting.api import BUCKETS, KPI_KEYS, VIEWS, Report, report
 from orchestration.reporting.dates import PRESETS, InvalidDateRange
 from orchestration.reporting.exports import (
     CAMPAIGN_EXPORTS,
@@ -21,6 +21,7 @@ from orchestration.reporting.exports import (
     export_contacts,
     export_report,
 )
+from orchestration.reporting.source import ReportError
 
 # Rows shown per table in the terminal (JSON and exports hold every row).
 TABLE_ROW_LIMIT = 50

@@ -1,0 +1,254 @@
+"""The Reporting page's messaging view (kpi-spec "Messaging"): headline, per-period rows,
+labels and the reply rate per step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orchestration.kpi_registry import MESSAGING
+from orchestration.reporting.scope import Scope, reply_rate_selection
+from orchestration.reporting.sql import bucket_column, ints, one, rows, whole
+
+
+def build(s: Scope):
+    con = s.con
+    w = s.where_for(MESSAGING, "sms_sent")
+    counts = ints(
+        one(
+            con,
+            f"""
+            select
+                sum(sms_sent) as sms_sent,
+                sum(sms_segments_sent) as sms_segments_sent,
+                sum(carrier_blocked_messages) as carrier_blocked_messages,
+                sum(campaign_messages_sent) as campaign_messages_sent,
+                sum(replies_received) as replies_received,
+                sum(delivered_first_messages) as delivered_first_messages,
+                sum(first_messages_sent) as first_messages_sent,
+                sum(opt_out_messages) as opt_out_messages,
+                sum(leads) as leads,
+                sum(delivered_messages) as delivered_messages
+            from marts.mart_messaging_kpis
+            where {w.sql()}
+            """,
+            w.params,
+        )
+    )
+    # Campaign counter: campaigns created in range (chosen campaigns only, when chosen). The
+    # counter rows carry no template, so the template filter does not apply to them.
+    wc = s.where_for(MESSAGING, "campaigns_created")
+    counts.update(
+        ints(
+            one(
+                con,
+                f"""
+                select
+                    sum(campaigns_created) as campaigns_created,
+                    sum(standard_campaigns_created) as standard_campaigns_created,
+                    sum(keyword_campaigns_created) as keyword_campaigns_created
+                from marts.mart_messaging_kpis
+                where {wc.sql()}
+                """,
+                wc.params,
+            )
+        )
+    )
+    # Unique contacts over the whole range (rule 5): count(distinct) at contact x day grain.
+    wd = s.where_for(MESSAGING, "contacts_reached")
+    counts.update(
+        ints(
+            one(
+                con,
+                f"""
+                select
+                    count(distinct case when messages_sent > 0 then contact_id end)
+                        as contacts_reached,
+                    count(distinct case when opt_out_messages > 0 then contact_id end)
+                        as opted_out_contacts,
+                    count(distinct case when ai_filter_opt_outs > 0 then contact_id end)
+                        as ai_filtered_contacts
+                from marts.fct_messaging_contact_days
+                where {wd.sql()}
+                """,
+                wd.params,
+            )
+        )
+    )
+    counts.update(_reply_rate_counts(s))
+    # Median response time ignores the campaign and template filters.
+    wr = s.where_for(MESSAGING, "median_response_seconds")
+    responses = one(
+        con,
+        f"""
+        select
+            median(response_seconds) filter (where is_answered) as median_response_seconds,
+            count(*) filter (where is_answered) as responses_measured,
+            count(*) filter (where not is_answered) as unanswered_streaks
+        from marts.fct_responses
+        where {wr.sql()}
+        """,
+        wr.params,
+    )
+    counts["median_response_seconds"] = (
+        None
+        if responses.get("median_response_seconds") is None
+        else float(responses["median_response_seconds"])
+    )
+    counts["responses_measured"] = int(responses.get("responses_measured") or 0)
+    counts["unanswered_streaks"] = int(responses.get("unanswered_streaks") or 0)
+    MESSAGING.derive(counts)
+    sections = {"labels": _labels(s), "reply_rate_by_step": _reply_rate_by_step(s)}
+    return counts, _periods(s, w, wr), sections
+
+
+def _periods(s: Scope, w, wr) -> list[dict[str, Any]]:
+    """Per day / week / month: the per-period counts, the median, and their rates."""
+    periods = rows(
+        s.con,
+        f"""
+        with kpis as (
+            select
+                {bucket_column()} as period_start,
+                sum(sms_sent) as sms_sent,
+                sum(sms_segments_sent) as sms_segments_sent,
+                sum(carrier_blocked_messages) as carrier_blocked_messages,
+                sum(campaign_messages_sent) as campaign_messages_sent,
+                sum(delivered_first_messages) as delivered_first_messages,
+                sum(first_messages_sent) as first_messages_sent,
+                sum(replies_received) as replies_received,
+                sum(opt_out_messages) as opt_out_messages,
+                sum(leads) as leads
+            from marts.mart_messaging_kpis
+            where {w.sql()}
+            group by 1
+        ),
+
+        responses as (
+            select
+                {bucket_column()} as period_start,
+                median(response_seconds) filter (where is_answered) as median_response_seconds,
+                count(*) filter (where is_answered) as responses_measured
+            from marts.fct_responses
+            where {wr.sql()}
+            group by 1
+        )
+
+        select
+            coalesce(kpis.period_start, responses.period_start) as period_start,
+            coalesce(kpis.sms_sent, 0) as sms_sent,
+            coalesce(kpis.sms_segments_sent, 0) as sms_segments_sent,
+            coalesce(kpis.carrier_blocked_messages, 0) as carrier_blocked_messages,
+            coalesce(kpis.campaign_messages_sent, 0) as campaign_messages_sent,
+            coalesce(kpis.delivered_first_messages, 0) as delivered_first_messages,
+            coalesce(kpis.first_messages_sent, 0) as first_messages_sent,
+            coalesce(kpis.replies_received, 0) as replies_received,
+            coalesce(kpis.opt_out_messages, 0) as opt_out_messages,
+            coalesce(kpis.leads, 0) as leads,
+            responses.median_response_seconds,
+            coalesce(responses.responses_measured, 0) as responses_measured
+        from kpis
+        full outer join responses on kpis.period_start = responses.period_start
+        order by 1
+        """,
+        [s.bucket, *w.params, s.bucket, *wr.params],
+    )
+    for row in periods:
+        row.update(whole(row))
+        MESSAGING.derive(row, period_row=True)
+        if row["median_response_seconds"] is not None:
+            row["median_response_seconds"] = float(row["median_response_seconds"])
+    return periods
+
+
+def _labels(s: Scope) -> list[dict[str, Any]]:
+    """Per label: contacts it was added to in range, and its share of all assignments."""
+    wl = s.where_for(MESSAGING, "label_contacts", "labels")
+    labels = rows(
+        s.con,
+        f"""
+        with assigned as (
+            select
+                label_id,
+                count(*) as label_assignments,
+                count(distinct contact_id) as label_contacts
+            from marts.fct_label_assignments
+            where {wl.sql()}
+            group by label_id
+        )
+
+        select
+            coalesce(labels.label_name, assigned.label_id) as label,
+            assigned.label_id,
+            assigned.label_contacts,
+            assigned.label_assignments
+        from assigned
+        left join marts.dim_labels as labels on assigned.label_id = labels.label_id
+        order by assigned.label_contacts desc, label
+        """,
+        wl.params,
+    )
+    return MESSAGING.shares(labels, "labels")
+
+
+def _reply_rate_counts(s: Scope) -> dict[str, int]:
+    """replied_contacts and enrolled_contacts over one selection (reply_rate_selection)."""
+    selection, params = reply_rate_selection(s)
+    row = one(
+        s.con,
+        f"""{selection}
+        select
+            (select count(*) from first_replies) as replied_contacts,
+            (select count(distinct contact_id) from enrolled) as enrolled_contacts
+        """,
+        params,
+    )
+    return {
+        "replied_contacts": int(row.get("replied_contacts") or 0),
+        "enrolled_contacts": int(row.get("enrolled_contacts") or 0),
+    }
+
+
+def _reply_rate_by_step(s: Scope) -> list[dict[str, Any]]:
+    """Per step: replied_contacts = contacts whose first reply (the headline's) is credited to
+    the step, so the steps add up to the headline; step_contacts_sent = contacts of the
+    selection sent the step (fct_messages, the chosen templates only; messages without a step,
+    e.g. a sender's manual follow-up, are a row of their own, step_number null)."""
+    selection, params = reply_rate_selection(s)
+    sent_template = ""
+    if s.template_ids:
+        sent_template = "and list_contains(?, m.template_id)"
+        params = [*params, s.template_ids]
+    steps = rows(
+        s.con,
+        f"""{selection},
+
+        replied as (
+            select first_reply_step_number as step_number, count(*) as replied_contacts
+            from first_replies
+            group by 1
+        ),
+
+        sent as (
+            select m.step_number, count(distinct m.contact_id) as step_contacts_sent
+            from marts.fct_messages as m
+            inner join enrolled as e
+                on m.campaign_id = e.campaign_id and m.contact_id = e.contact_id
+            where m.direction = 'outbound' and not m.is_canceled {sent_template}
+            group by 1
+        )
+
+        select
+            coalesce(replied.step_number, sent.step_number) as step_number,
+            coalesce(replied.replied_contacts, 0) as replied_contacts,
+            coalesce(sent.step_contacts_sent, 0) as step_contacts_sent
+        from replied
+        -- messages without a step are a row of their own (null = null never joins)
+        full outer join sent on replied.step_number is not distinct from sent.step_number
+        order by 1 nulls last
+        """,
+        params,
+    )
+    for row in steps:
+        row.update(whole(row))
+        MESSAGING.derive(row, "reply_rate_by_step")
+    return steps
