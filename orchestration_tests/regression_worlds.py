@@ -359,11 +359,127 @@ def deals_from_leads_in_range() -> Case:
     )
 
 
+def campaign_never_launched() -> Case:
+    """Found by a long random campaign (seed 777): with no campaign chosen, the reply rate's
+    campaigns are those launched in range; one never launched (no launched_at) is in no range,
+    all time included, even with enrollments, sends and a reply."""
+    rows = _base()
+    rows["campaigns"] = [{**_campaign("d0")[0], "launched_at": None}]
+    rows["campaign_enrollments"] = [
+        {"enrollment_id": "e0", "campaign_id": "d0", "contact_id": "c0", "enrolled_at": T0}
+    ]
+    rows["messages"] = [
+        _msg("m0", "outbound", 1, campaign_id="d0", enrollment_id="e0", step_number=1),
+        _msg("m1", "inbound", 5, body="sure"),
+    ]
+    return Case(
+        "campaign_never_launched",
+        'kpi-spec "Messaging": reply_rate, campaigns launched in range',
+        {"view": "messaging", "account_id": "a0", "date_range": "all_time"},
+        rows,
+    )
+
+
+def lead_from_message_before_campaign() -> Case:
+    """Found by a long random campaign (seed 777): a lead naming only an inbound message that
+    names campaign k0 before k0 ever wrote to the contact. That message answers nothing, so it
+    belongs to no campaign's selection, and neither does the lead (one attribution of a
+    message, shared by replies, leads and opt events)."""
+    rows = _base()
+    rows["campaigns"] = _campaign("k0")
+    rows["campaign_enrollments"] = [
+        {"enrollment_id": "e0", "campaign_id": "k0", "contact_id": "c0", "enrolled_at": T0}
+    ]
+    rows["messages"] = [
+        _msg("m0", "inbound", 1, body="interested", campaign_id="k0", enrollment_id="e0"),
+        _msg("m1", "outbound", 30, campaign_id="k0", enrollment_id="e0", step_number=1),
+    ]
+    rows["leads"] = [{"lead_id": "L0", "account_id": "a0", "contact_id": "c0",
+                      "created_at": T0 + timedelta(minutes=2), "channel": "sms",
+                      "message_id": "m0"}]  # fmt: skip
+    return Case(
+        "lead_from_message_before_campaign",
+        'kpi-spec "Messaging": leads attributed to the selected campaigns; "What a reply is"',
+        {"view": "messaging", "account_id": "a0", "date_range": "all_time",
+         "campaign_ids": ["k0"]},
+        rows,
+    )  # fmt: skip
+
+
+def ai_filter_by_enrollment() -> Case:
+    """Found by a long random campaign (seed 777): an ai_filter opt-out naming only an
+    enrollment belongs to that enrollment's campaign (the Reporting page ignored the link)."""
+    rows = _base()
+    rows["campaigns"] = _campaign("k0")
+    rows["campaign_enrollments"] = [
+        {"enrollment_id": "e0", "campaign_id": "k0", "contact_id": "c0", "enrolled_at": T0}
+    ]
+    rows["messages"] = [
+        _msg("m0", "outbound", 1, campaign_id="k0", enrollment_id="e0", step_number=1),
+    ]
+    rows["opt_events"] = [
+        {
+            "opt_event_id": "o0",
+            "account_id": "a0",
+            "contact_id": "c0",
+            "direction": "opt_out",
+            "method": "ai_filter",
+            "occurred_at": T0 + timedelta(hours=3),
+            "enrollment_id": "e0",
+        }
+    ]
+    return Case(
+        "ai_filter_by_enrollment",
+        'kpi-spec "Opt-outs": an opt event belongs to the campaign of the enrollment it names',
+        {"view": "messaging", "account_id": "a0", "date_range": "all_time",
+         "campaign_ids": ["k0"]},
+        rows,
+    )  # fmt: skip
+
+
+def unsubscribe_through_stepless_reply() -> Case:
+    """Found by a long random campaign (seed 777): an opt-out naming only a reply credited to
+    the campaign without a step (it answers a manual follow-up) unsubscribes the contact from
+    the latest step sent before it (the send report dropped it)."""
+    rows = _base()
+    rows["campaigns"] = _campaign("k0")
+    rows["campaign_steps"] = [
+        {"campaign_id": "k0", "step_number": n, "template_id": None} for n in (1, 2)
+    ]
+    rows["campaign_enrollments"] = [
+        {"enrollment_id": "e0", "campaign_id": "k0", "contact_id": "c0", "enrolled_at": T0}
+    ]
+    rows["messages"] = [
+        _msg("m0", "outbound", 1, campaign_id="k0", enrollment_id="e0", step_number=1),
+        _msg("m1", "outbound", 60, campaign_id="k0", enrollment_id="e0", step_number=2),
+        _msg("m2", "outbound", 100, campaign_id="k0", enrollment_id="e0", send_type="manual"),
+        _msg("m3", "inbound", 200, body="no more", campaign_id="k0", enrollment_id="e0"),
+    ]
+    rows["opt_events"] = [
+        {
+            "opt_event_id": "o0",
+            "account_id": "a0",
+            "contact_id": "c0",
+            "direction": "opt_out",
+            "method": "ai_filter",
+            "occurred_at": T0 + timedelta(minutes=201),
+            "message_id": "m3",
+        }
+    ]
+    return Case(
+        "unsubscribe_through_stepless_reply",
+        'kpi-spec "SMS send report": unsubscribed_contacts attributed to this send',
+        {"view": "send-report", "account_id": "a0", "date_range": "all_time"},
+        rows,
+    )  # fmt: skip
+
+
 ALL_MAKERS = (
     keyword_opener, reply_to_older_campaign, withheld_and_empty_bodies, fractional_talk_time,
     fractional_response_time, cross_account_campaign, labels_removed_and_readded, dst_day,
     call_outcome_free_text, deactivated_sender, number_name_latest, member_usage,
-    deals_from_leads_in_range,
+    deals_from_leads_in_range, campaign_never_launched, lead_from_message_before_campaign,
+    ai_filter_by_enrollment, unsubscribe_through_stepless_reply,
 )  # fmt: skip
 
 

@@ -211,6 +211,12 @@ class World:
             self.latest_outbound_before(m["account_id"], m["contact_id"], m["created_at"], campaign)
             is not None
         )
+        if not m["is_reply"]:
+            # A message its campaign had not yet written to answers nothing: it names the
+            # campaign but belongs to no campaign's selection, nor do a lead or an opt event
+            # that point at it (the window does not re-credit it: the platform wins).
+            for key in ("campaign_id", "template_id", "step_number", "enrollment_id"):
+                m[f"attributed_{key}"] = None
 
     def _detect_opt_out(self, m: Row) -> None:
         # kpi-spec "Opt-outs": the whole body, trimmed and case-folded, is a keyword; opt-out

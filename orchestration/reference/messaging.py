@@ -30,11 +30,8 @@ def message_counts(w: World, s: Scope, days=None) -> dict[str, Any]:
         if not (s.owns(m) and dated(m["day"])):
             continue
         # An inbound message counts for a campaign only as its reply ("What a reply is"): the
-        # keyword that opens an enrollment names the campaign but belongs to no selection.
-        answers = m["direction"] == "outbound" or m["is_reply"]
-        campaign = m["attributed_campaign_id"] if answers else None
-        template = m["attributed_template_id"] if answers else None
-        if not _chosen(s, campaign, template):
+        # keyword that opens an enrollment is attributed to no campaign (facts._attribute).
+        if not _chosen(s, m["attributed_campaign_id"], m["attributed_template_id"]):
             continue
         if m["direction"] == "outbound" and not m["is_canceled"]:
             # sms_sent: outbound created in range, MMS included, canceled excluded.

@@ -23,15 +23,9 @@ campaign_steps as (
 
 ),
 
-enrollments as (
-
-    select * from {{ ref('stg_platform__campaign_enrollments') }}
-
-),
-
 opt_events as (
 
-    select * from {{ ref('stg_platform__opt_events') }}
+    select * from {{ ref('int_opt_events__linked') }}
 
 ),
 
@@ -181,17 +175,14 @@ opt_outs as (
         opt_events.contact_id,
         opt_events.occurred_at,
         opt_events.message_id,
-        coalesce(opt_events.campaign_id, enrollments.campaign_id) as campaign_id
+        opt_events.campaign_id
     from opt_events
-    left join enrollments
-        on opt_events.enrollment_id = enrollments.enrollment_id
     where opt_events.direction = 'opt_out'
 
 ),
 
--- kpi-spec Opt-outs: an opt-out belongs to the campaign it (or its enrollment) names; only
--- when it names none does the message it names decide the campaign. Within the campaign the
--- message decides the step.
+-- kpi-spec Opt-outs: an opt-out belongs to one campaign (int_opt_events__linked); within the
+-- campaign the message it names decides the step, else the latest step sent before it.
 -- 1. the opt-out names one of the send's messages
 opt_outs_by_sent_message as (
 

@@ -23,7 +23,7 @@ messages as (
 
 opt_events as (
 
-    select * from {{ ref('stg_platform__opt_events') }}
+    select * from {{ ref('int_opt_events__linked') }}
 
 ),
 
@@ -61,15 +61,13 @@ opt_event_rows as (
         opt_events.account_id,
         cast({{ to_local_timestamp('opt_events.occurred_at', 'accounts.time_zone') }} as date)
             as date_day,
-        coalesce(opt_events.campaign_id, messages.campaign_id) as campaign_id,
-        messages.template_id,
+        opt_events.campaign_id,
+        opt_events.template_id,
         opt_events.contact_id,
         opt_events.method
     from opt_events
     inner join accounts
         on opt_events.account_id = accounts.account_id
-    left join messages
-        on opt_events.message_id = messages.message_id
     where opt_events.direction = 'opt_out'
 
 ),

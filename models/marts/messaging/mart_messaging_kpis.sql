@@ -39,7 +39,7 @@ leads as (
 
 opt_events as (
 
-    select * from {{ ref('stg_platform__opt_events') }}
+    select * from {{ ref('int_opt_events__linked') }}
 
 ),
 
@@ -155,13 +155,11 @@ ai_filter_events as (
         opt_events.account_id,
         cast({{ to_local_timestamp('opt_events.occurred_at', 'accounts.time_zone') }} as date)
             as date_day,
-        coalesce(opt_events.campaign_id, messages.campaign_id) as campaign_id,
-        messages.template_id
+        opt_events.campaign_id,
+        opt_events.template_id
     from opt_events
     inner join accounts
         on opt_events.account_id = accounts.account_id
-    left join messages
-        on opt_events.message_id = messages.message_id
     where opt_events.method = 'ai_filter' and opt_events.direction = 'opt_out'
 
 ),
