@@ -285,15 +285,16 @@ MESSAGING = View(
                    "its share of all label assignments in range", ignores=_RESPONSE_FILTERS,
                    metric=None),
         ),
+        # No metric: MetricFlow's step_* metrics count per campaign x step
+        # (mart_messaging_kpis_by_step), not over the headline's reply-rate selection.
         "reply_rate_by_step": (
             _kpi("replied_contacts", "Step replied contacts", DISTINCT, f"{_CC}.contact_id",
                  "reply rate per step: a contact counts once, at the step of its first reply",
-                 metric="step_replied_contacts"),
+                 metric=None),
             _kpi("step_contacts_sent", "Step contacts sent", DISTINCT, "fct_messages.contact_id",
-                 "contacts of the selection sent the step", metric="step_contacts_sent"),
+                 "contacts of the selection sent the step", metric=None),
             _ratio("reply_rate", "Reply rate per step", RATE, "replied_contacts",
-                   "step_contacts_sent", "reply_rate, also published per step",
-                   metric="step_reply_rate"),
+                   "step_contacts_sent", "reply_rate, also published per step", metric=None),
         ),
     },
 )
