@@ -184,3 +184,15 @@ def test_a_key_honours_its_views_filters_unless_it_ignores_them():
     assert messaging.honours("campaigns_created") == {"date_range", "campaign_ids"}
     assert messaging.honours("median_response_seconds") == {"date_range"}
     assert REGISTRY["campaign-box"].honours("reply_rate") == {"campaign_ids"}
+
+
+def test_the_reporting_readme_lists_each_views_registered_keys_in_order():
+    readme = (REPO / "orchestration" / "reporting" / "README.md").read_text()
+    table = readme.split("## Views", 1)[1].split("\n## ", 1)[0]
+    listed = {
+        cells[1]: [key.strip() for key in cells[3].split(",")]
+        for cells in (line.split("|") for line in table.splitlines() if line.startswith("| "))
+        if cells[1].strip() in REGISTRY
+    }
+    listed = {view.strip(): keys for view, keys in listed.items()}
+    assert listed == {name: list(view.keys) for name, view in REGISTRY.items()}

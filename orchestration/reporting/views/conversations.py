@@ -3,6 +3,8 @@ account on one local day; volume, frequency by hour, and one contact's timeline.
 
 from __future__ import annotations
 
+from typing import Any
+
 from orchestration.reporting.scope import Scope
 from orchestration.reporting.sql import Where, bucket_column, ints, one, rows, whole
 
@@ -21,11 +23,10 @@ def _conversation_where(s: Scope, prefix: str) -> Where:
 
 
 def build(s: Scope):
-    con = s.con
     w = _conversation_where(s, "t.")
     kpis = ints(
         one(
-            con,
+            s.con,
             f"""
             select
                 count(*) as conversations,
@@ -39,7 +40,7 @@ def build(s: Scope):
         )
     )
     found = rows(
-        con,
+        s.con,
         f"""
         select
             t.conversation_id, t.account_id, t.contact_id, t.date_day,
@@ -55,8 +56,15 @@ def build(s: Scope):
         """,
         w.params,
     )
+    sections = {"volume": _volume(s, w), "frequency_by_hour": _by_hour(s, w)}
+    if s.contact_id is not None:
+        sections["timeline"] = _timeline(s)
+    return kpis, found, sections
+
+
+def _volume(s: Scope, w: Where) -> list[dict[str, Any]]:
     volume = rows(
-        con,
+        s.con,
         f"""
         select
             {bucket_column("t.date_day")} as period_start,
@@ -73,10 +81,14 @@ def build(s: Scope):
     )
     for row in volume:
         row.update(whole(row))
-    # Frequency by local hour, customer vs agent, over the messages of the filtered
-    # conversations (canceled outbound messages are part of no conversation).
+    return volume
+
+
+def _by_hour(s: Scope, w: Where) -> list[dict[str, Any]]:
+    """Frequency by local hour, customer vs agent, over the messages of the filtered
+    conversations (canceled outbound messages are part of no conversation)."""
     hourly = rows(
-        con,
+        s.con,
         f"""
         with conversations as (
             select t.account_id, t.contact_id, t.date_day
@@ -110,25 +122,26 @@ def build(s: Scope):
     )
     for row in hourly:
         row.update(whole(row))
-    sections = {"volume": volume, "frequency_by_hour": hourly}
-    if s.contact_id is not None:
-        # The contact's whole timeline (calls and text conversations, every day).
-        wt = s.where(date_column=None).add("contact_id = ?", s.contact_id)
-        sections["timeline"] = [
-            whole(row)
-            for row in rows(
-                con,
-                f"""
-                select
-                    timeline_position, event_type, event_id, account_id, date_day,
-                    event_started_at, event_ended_at, phone_number_id, direction, user_id,
-                    campaign_id, inbound_messages, outbound_messages, total_messages,
-                    is_answered, talk_seconds, call_outcome, call_status
-                from marts.fct_contact_timeline
-                where {wt.sql()}
-                order by account_id, timeline_position
-                """,
-                wt.params,
-            )
-        ]
-    return kpis, found, sections
+    return hourly
+
+
+def _timeline(s: Scope) -> list[dict[str, Any]]:
+    """The contact's whole timeline (calls and text conversations, every day)."""
+    wt = s.where(date_column=None).add("contact_id = ?", s.contact_id)
+    return [
+        whole(row)
+        for row in rows(
+            s.con,
+            f"""
+            select
+                timeline_position, event_type, event_id, account_id, date_day,
+                event_started_at, event_ended_at, phone_number_id, direction, user_id,
+                campaign_id, inbound_messages, outbound_messages, total_messages,
+                is_answered, talk_seconds, call_outcome, call_status
+            from marts.fct_contact_timeline
+            where {wt.sql()}
+            order by account_id, timeline_position
+            """,
+            wt.params,
+        )
+    ]

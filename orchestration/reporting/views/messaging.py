@@ -11,6 +11,19 @@ from orchestration.reporting.sql import bucket_column, ints, one, rows, whole
 
 
 def build(s: Scope):
+    counts = _headline(s)
+    sections = {"labels": _labels(s), "reply_rate_by_step": _reply_rate_by_step(s)}
+    periods = _periods(
+        s,
+        s.where_for(MESSAGING, "sms_sent"),
+        s.where_for(MESSAGING, "median_response_seconds"),
+    )
+    return counts, periods, sections
+
+
+def _headline(s: Scope) -> dict[str, Any]:
+    """The headline: sums of the additive counts, distinct contacts, the reply-rate selection's
+    counts and the median response time, each under the filters it honours; then the ratios."""
     con = s.con
     w = s.where_for(MESSAGING, "sms_sent")
     counts = ints(
@@ -75,10 +88,15 @@ def build(s: Scope):
         )
     )
     counts.update(_reply_rate_counts(s))
-    # Median response time ignores the campaign and template filters.
+    counts.update(_responses(s))
+    return MESSAGING.derive(counts)
+
+
+def _responses(s: Scope) -> dict[str, Any]:
+    """Median response time and its sample; ignores the campaign and template filters."""
     wr = s.where_for(MESSAGING, "median_response_seconds")
     responses = one(
-        con,
+        s.con,
         f"""
         select
             median(response_seconds) filter (where is_answered) as median_response_seconds,
@@ -89,16 +107,15 @@ def build(s: Scope):
         """,
         wr.params,
     )
-    counts["median_response_seconds"] = (
-        None
-        if responses.get("median_response_seconds") is None
-        else float(responses["median_response_seconds"])
-    )
-    counts["responses_measured"] = int(responses.get("responses_measured") or 0)
-    counts["unanswered_streaks"] = int(responses.get("unanswered_streaks") or 0)
-    MESSAGING.derive(counts)
-    sections = {"labels": _labels(s), "reply_rate_by_step": _reply_rate_by_step(s)}
-    return counts, _periods(s, w, wr), sections
+    return {
+        "median_response_seconds": (
+            None
+            if responses.get("median_response_seconds") is None
+            else float(responses["median_response_seconds"])
+        ),
+        "responses_measured": int(responses.get("responses_measured") or 0),
+        "unanswered_streaks": int(responses.get("unanswered_streaks") or 0),
+    }
 
 
 def _periods(s: Scope, w, wr) -> list[dict[str, Any]]:

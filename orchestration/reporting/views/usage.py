@@ -3,6 +3,8 @@ credits per period, by member and by shared inbox."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from orchestration.kpi_registry import COUNT, USAGE
 from orchestration.reporting.scope import Scope
 from orchestration.reporting.sql import bucket_column, ints, one, rows, whole
@@ -11,41 +13,47 @@ from orchestration.reporting.sql import bucket_column, ints, one, rows, whole
 _USAGE_SUMS = tuple(k.key for k in USAGE.kpis if k.kind == COUNT)
 
 
+_SUMS = ", ".join(f"sum({k}) as {k}" for k in _USAGE_SUMS)
+# Opted-in / opted-out contacts are distinct over the whole range (the daily mart is distinct
+# per day only): count(distinct) over fct_opt_events, as its YAML says.
+_OPTS = """
+    count(distinct case when direction = 'opt_in' then contact_id end) as opted_in_contacts,
+    count(distinct case when direction = 'opt_out' then contact_id end) as opted_out_contacts
+"""
+
+
 def build(s: Scope):
-    con = s.con
     w = s.where()
-    sums = ", ".join(f"sum({k}) as {k}" for k in _USAGE_SUMS)
     kpis = ints(
-        one(con, f"select {sums} from marts.mart_account_usage_daily where {w.sql()}", w.params)
+        one(s.con, f"select {_SUMS} from marts.mart_account_usage_daily where {w.sql()}", w.params)
     )
-    # Opted-in / opted-out contacts are distinct over the whole range (the daily mart is
-    # distinct per day only): count(distinct) over fct_opt_events, as its YAML says.
-    opt_select = """
-        count(distinct case when direction = 'opt_in' then contact_id end) as opted_in_contacts,
-        count(distinct case when direction = 'opt_out' then contact_id end) as opted_out_contacts
-    """
     kpis.update(
         ints(
             one(
-                con,
-                f"select {opt_select} from marts.fct_opt_events "
+                s.con,
+                f"select {_OPTS} from marts.fct_opt_events "
                 f"where is_platform_recorded and {w.sql()}",
                 w.params,
             )
         )
     )
+    sections = {"by_member": _by_member(s), "by_shared_inbox": _by_shared_inbox(s)}
+    return kpis, _periods(s, w), sections
+
+
+def _periods(s: Scope, w) -> list[dict[str, Any]]:
     periods = rows(
-        con,
+        s.con,
         f"""
         with usage as (
-            select {bucket_column()} as period_start, {sums}
+            select {bucket_column()} as period_start, {_SUMS}
             from marts.mart_account_usage_daily
             where {w.sql()}
             group by 1
         ),
 
         opts as (
-            select {bucket_column()} as period_start, {opt_select}
+            select {bucket_column()} as period_start, {_OPTS}
             from marts.fct_opt_events
             where is_platform_recorded and {w.sql()}
             group by 1
@@ -64,10 +72,15 @@ def build(s: Scope):
     )
     for row in periods:
         row.update(whole(row))
+    return periods
+
+
+def _by_member(s: Scope) -> list[dict[str, Any]]:
+    """Usage per member (user): messaging and calls, whichever the member has."""
     wu = s.where(account_column="m.account_id", date_column="m.date_day")
     wc = s.where(account_column="c.account_id", date_column="c.date_day")
     by_member = rows(
-        con,
+        s.con,
         f"""
         with messaging as (
             -- user_id: the member the usage belongs to (mart_usage_daily), so received
@@ -118,8 +131,13 @@ def build(s: Scope):
     )
     for row in by_member:
         row.update(whole(row))
+    return by_member
+
+
+def _by_shared_inbox(s: Scope) -> list[dict[str, Any]]:
+    wu = s.where(account_column="m.account_id", date_column="m.date_day")
     by_inbox = rows(
-        con,
+        s.con,
         f"""
         select
             m.inbox_id,
@@ -138,4 +156,4 @@ def build(s: Scope):
     )
     for row in by_inbox:
         row.update(whole(row))
-    return kpis, periods, {"by_member": by_member, "by_shared_inbox": by_inbox}
+    return by_inbox
