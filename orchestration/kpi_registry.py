@@ -127,6 +127,14 @@ class View:
                 return kpi
         raise KeyError(f"{self.name}.{table} has no KPI {key!r}")
 
+    def counts_of(self, mart: str, per_period: bool = False) -> tuple[Kpi, ...]:
+        """The view's headline COUNT keys summed from one mart (those published per period)."""
+        return tuple(
+            k
+            for k in self.kpis
+            if k.kind == COUNT and k.table == mart and (k.per_period or not per_period)
+        )
+
     def honours(self, key: str, table: str = "kpis") -> frozenset[str]:
         """The filters the key applies: the view's (and its date range) minus those it ignores."""
         taken = self.filters | ({DATE_RANGE} if self.dated else set())

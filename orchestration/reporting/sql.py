@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from orchestration.kpi_registry import Kpi
+
 
 class Where:
     """SQL conditions with their parameters: fixed SQL text, values only through ``?``."""
@@ -57,3 +59,8 @@ def whole(row: dict[str, Any]) -> dict[str, Any]:
 def bucket_column(column: str = "date_day") -> str:
     """The period a row falls in; the bucket name is a parameter too (validated before)."""
     return f"cast(date_trunc(?, {column}) as date)"
+
+
+def sums(kpis: Sequence[Kpi], prefix: str = "") -> str:
+    """``sum(<mart column>) as <key>`` for each additive KPI: the registry names both."""
+    return ", ".join(f"sum({prefix}{k.column}) as {k.key}" for k in kpis)

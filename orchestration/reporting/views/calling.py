@@ -5,20 +5,11 @@ from __future__ import annotations
 
 from orchestration.kpi_registry import CALLING
 from orchestration.reporting.scope import Scope
-from orchestration.reporting.sql import bucket_column, ints, one, rows, whole
+from orchestration.reporting.sql import bucket_column, ints, one, rows, sums, whole
 
-# The additive counts of mart_calling_kpis (every calling KPI that is not a ratio).
-_COUNTS = """
-    sum(calls_dialed) as calls_dialed,
-    sum(calls_answered) as calls_answered,
-    sum(calls_answered_by_machine) as calls_answered_by_machine,
-    sum(conversations) as conversations,
-    sum(calls_with_talk_time) as calls_with_talk_time,
-    sum(talk_seconds_answered) as talk_seconds_answered,
-    sum(call_leads) as call_leads,
-    sum(deals_closed) as deals_closed,
-    sum(deals_closed_cohort) as deals_closed_cohort
-"""
+# The additive counts of mart_calling_kpis as the registry lists them (every calling KPI that is
+# not a ratio); all are published per period too.
+_COUNTS = sums(CALLING.counts_of("mart_calling_kpis"))
 
 
 def build(s: Scope):

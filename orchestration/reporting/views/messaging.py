@@ -7,7 +7,14 @@ from typing import Any
 
 from orchestration.kpi_registry import MESSAGING
 from orchestration.reporting.scope import Scope, reply_rate_selection
-from orchestration.reporting.sql import bucket_column, ints, one, rows, whole
+from orchestration.reporting.sql import bucket_column, ints, one, rows, sums, whole
+
+# The additive counts come from this mart as the registry lists them: a new count there (and
+# its mart column) is in the headline and, when published per period, in the period rows.
+_MART = "mart_messaging_kpis"
+_PERIOD_COUNTS = MESSAGING.counts_of(_MART, per_period=True)
+if any(k.ignores for k in _PERIOD_COUNTS):  # the period rows take every filter of the view
+    raise ValueError("a per-period count of mart_messaging_kpis ignores a filter")
 
 
 def build(s: Scope):
@@ -25,47 +32,17 @@ def _headline(s: Scope) -> dict[str, Any]:
     """The headline: sums of the additive counts, distinct contacts, the reply-rate selection's
     counts and the median response time, each under the filters it honours; then the ratios."""
     con = s.con
-    w = s.where_for(MESSAGING, "sms_sent")
-    counts = ints(
-        one(
-            con,
-            f"""
-            select
-                sum(sms_sent) as sms_sent,
-                sum(sms_segments_sent) as sms_segments_sent,
-                sum(carrier_blocked_messages) as carrier_blocked_messages,
-                sum(campaign_messages_sent) as campaign_messages_sent,
-                sum(replies_received) as replies_received,
-                sum(delivered_first_messages) as delivered_first_messages,
-                sum(first_messages_sent) as first_messages_sent,
-                sum(opt_out_messages) as opt_out_messages,
-                sum(leads) as leads,
-                sum(delivered_messages) as delivered_messages
-            from marts.mart_messaging_kpis
-            where {w.sql()}
-            """,
-            w.params,
+    counts: dict[str, Any] = {}
+    # The mart's additive counts, one query per set of filters they honour (the campaign
+    # counter's rows carry no template: it ignores the template filter).
+    groups: dict[frozenset[str], list] = {}
+    for kpi in MESSAGING.counts_of(_MART):
+        groups.setdefault(kpi.ignores, []).append(kpi)
+    for group in groups.values():
+        w = s.where_for(MESSAGING, group[0].key)
+        counts.update(
+            ints(one(con, f"select {sums(group)} from marts.{_MART} where {w.sql()}", w.params))
         )
-    )
-    # Campaign counter: campaigns created in range (chosen campaigns only, when chosen). The
-    # counter rows carry no template, so the template filter does not apply to them.
-    wc = s.where_for(MESSAGING, "campaigns_created")
-    counts.update(
-        ints(
-            one(
-                con,
-                f"""
-                select
-                    sum(campaigns_created) as campaigns_created,
-                    sum(standard_campaigns_created) as standard_campaigns_created,
-                    sum(keyword_campaigns_created) as keyword_campaigns_created
-                from marts.mart_messaging_kpis
-                where {wc.sql()}
-                """,
-                wc.params,
-            )
-        )
-    )
     # Unique contacts over the whole range (rule 5): count(distinct) at contact x day grain.
     wd = s.where_for(MESSAGING, "contacts_reached")
     counts.update(
@@ -124,18 +101,8 @@ def _periods(s: Scope, w, wr) -> list[dict[str, Any]]:
         s.con,
         f"""
         with kpis as (
-            select
-                {bucket_column()} as period_start,
-                sum(sms_sent) as sms_sent,
-                sum(sms_segments_sent) as sms_segments_sent,
-                sum(carrier_blocked_messages) as carrier_blocked_messages,
-                sum(campaign_messages_sent) as campaign_messages_sent,
-                sum(delivered_first_messages) as delivered_first_messages,
-                sum(first_messages_sent) as first_messages_sent,
-                sum(replies_received) as replies_received,
-                sum(opt_out_messages) as opt_out_messages,
-                sum(leads) as leads
-            from marts.mart_messaging_kpis
+            select {bucket_column()} as period_start, {sums(_PERIOD_COUNTS)}
+            from marts.{_MART}
             where {w.sql()}
             group by 1
         ),
@@ -152,15 +119,7 @@ def _periods(s: Scope, w, wr) -> list[dict[str, Any]]:
 
         select
             coalesce(kpis.period_start, responses.period_start) as period_start,
-            coalesce(kpis.sms_sent, 0) as sms_sent,
-            coalesce(kpis.sms_segments_sent, 0) as sms_segments_sent,
-            coalesce(kpis.carrier_blocked_messages, 0) as carrier_blocked_messages,
-            coalesce(kpis.campaign_messages_sent, 0) as campaign_messages_sent,
-            coalesce(kpis.delivered_first_messages, 0) as delivered_first_messages,
-            coalesce(kpis.first_messages_sent, 0) as first_messages_sent,
-            coalesce(kpis.replies_received, 0) as replies_received,
-            coalesce(kpis.opt_out_messages, 0) as opt_out_messages,
-            coalesce(kpis.leads, 0) as leads,
+            {", ".join(f"coalesce(kpis.{k.key}, 0) as {k.key}" for k in _PERIOD_COUNTS)},
             responses.median_response_seconds,
             coalesce(responses.responses_measured, 0) as responses_measured
         from kpis
