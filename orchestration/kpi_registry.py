@@ -487,10 +487,10 @@ CONVERSATIONS = View(
     sections={
         "frequency_by_hour": (
             _kpi("customer_messages", "Customer messages by hour", COUNT,
-                 "mart_conversation_hourly.messages",
+                 "fct_messages.message_id",
                  "message frequency by hour of day, customer", metric="hourly_messages"),
             _kpi("agent_messages", "Agent messages by hour", COUNT,
-                 "mart_conversation_hourly.messages", "message frequency by hour of day, agent",
+                 "fct_messages.message_id", "message frequency by hour of day, agent",
                  metric="hourly_messages"),
         ),
     },
