@@ -37,9 +37,10 @@ PER = "per"  # floor(numerator / denominator): the campaign box's "1 sender : n 
 KINDS = (COUNT, DISTINCT, MEDIAN, RATE, MEAN, SHARE, PER)
 RATIOS = (RATE, MEAN, SHARE, PER)  # computed here from two keys, never read from a mart
 
-# How a key compares with the reference implementation (the formula checks): counts exactly,
-# everything that divides or interpolates within a relative 1e-9 (float rounding).
-TOLERANCE = {COUNT: 0.0, DISTINCT: 0.0, PER: 0.0, MEDIAN: 1e-9, RATE: 1e-9, MEAN: 1e-9, SHARE: 1e-9}
+# How a key compares with the reference implementation (the formula checks, Kpi.tolerance):
+# whole counts exactly; sums of fractional seconds or credits, and whatever divides or
+# interpolates, within a relative FLOAT_TOLERANCE (the order of float additions differs).
+FLOAT_TOLERANCE = 1e-9
 
 # Filters a view may take (the account and, for dated views, the date range apply to every key
 # unless the key ignores them).
@@ -83,6 +84,11 @@ class Kpi:
             raise ValueError(f"{self.key}: a ratio has no source, every other kind one")
         if self.metric == "":
             object.__setattr__(self, "metric", self.key)
+
+    @property
+    def tolerance(self) -> float:
+        whole = self.kind in (DISTINCT, PER) or (self.kind == COUNT and self.unit == "count")
+        return 0.0 if whole else FLOAT_TOLERANCE
 
     @property
     def table(self) -> str | None:

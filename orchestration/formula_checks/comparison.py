@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from orchestration.formula_checks.sampling import Request
-from orchestration.kpi_registry import REGISTRY, TOLERANCE
+from orchestration.kpi_registry import REGISTRY
 from orchestration.reference.compare import MISSING, Difference, differences
 from orchestration.reference.facts import World
 from orchestration.reference.report import reference_report
@@ -124,7 +124,7 @@ def compare_view(con, world: World, view: str, requests: list[Request]) -> Compa
 
 
 def headline_differences(view: str, published: dict, reference: dict) -> list[Difference]:
-    """The view's registered KPI keys, each within its kind's tolerance (counts exactly); a
+    """The view's registered KPI keys, each within its tolerance (whole counts exactly); a
     registered key missing on either side, or a key the registry does not know, differs."""
     out = []
     registered = REGISTRY[view]
@@ -132,7 +132,7 @@ def headline_differences(view: str, published: dict, reference: dict) -> list[Di
         out.append(Difference(f"kpis.{key}", published.get(key, MISSING), "<not registered>"))
     for kpi in registered.kpis:
         ours, theirs = published.get(kpi.key, MISSING), reference.get(kpi.key, MISSING)
-        if not _equal(ours, theirs, TOLERANCE[kpi.kind]):
+        if not _equal(ours, theirs, kpi.tolerance):
             out.append(Difference(f"kpis.{kpi.key}", ours, theirs))
     return out
 
