@@ -50,7 +50,6 @@ TEMPLATES = "template_ids"
 STEPS = "step_numbers"
 TRACKER = "tracker"
 CONTACT = "contact_id"
-OPTIONAL_FILTERS = (CAMPAIGNS, TEMPLATES, STEPS, TRACKER, CONTACT)
 
 
 @dataclass(frozen=True)
@@ -519,10 +518,6 @@ REGISTRY: dict[str, View] = {
     )
 }  # fmt: skip
 VIEWS = tuple(REGISTRY)
-
-
-def view(name: str) -> View:
-    return REGISTRY[name]
 
 
 def is_fraction(view_name: str, key: str) -> bool:

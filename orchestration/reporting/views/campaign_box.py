@@ -3,11 +3,12 @@ the headline sums the campaigns' counts and derives their ratios."""
 
 from __future__ import annotations
 
-from orchestration.kpi_registry import CAMPAIGN_BOX, COUNT
+from orchestration.kpi_registry import CAMPAIGN_BOX
 from orchestration.reporting.scope import Scope
 from orchestration.reporting.sql import rows
 
-_COUNTS = tuple(k.key for k in CAMPAIGN_BOX.kpis if k.kind == COUNT)
+# The campaign box's counts as the registry lists them; the headline sums them over campaigns.
+_COUNTS = tuple(k.key for k in CAMPAIGN_BOX.counts_of("mart_campaign_box"))
 
 
 def build(s: Scope):

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestration.kpi_registry import COUNT, USAGE
+from orchestration.kpi_registry import USAGE
 from orchestration.reporting.scope import Scope
-from orchestration.reporting.sql import bucket_column, ints, one, rows, whole
+from orchestration.reporting.sql import bucket_column, ints, one, rows, sums, whole
 
-# The additive usage counts of mart_account_usage_daily (the rest are distinct contacts).
-_USAGE_SUMS = tuple(k.key for k in USAGE.kpis if k.kind == COUNT)
-
-
-_SUMS = ", ".join(f"sum({k}) as {k}" for k in _USAGE_SUMS)
+# The additive usage counts of mart_account_usage_daily as the registry lists them (the rest
+# are distinct contacts).
+_USAGE_SUMS = tuple(k.key for k in USAGE.counts_of("mart_account_usage_daily"))
+_SUMS = sums(USAGE.counts_of("mart_account_usage_daily"))
 # Opted-in / opted-out contacts are distinct over the whole range (the daily mart is distinct
 # per day only): count(distinct) over fct_opt_events, as its YAML says.
 _OPTS = """
