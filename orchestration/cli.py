@@ -130,7 +130,12 @@ def _print_refresh_summary(summary, warehouse: Path) -> None:
             )
     passed = sum(c.passed for c in summary.checks)
     failed = [c for c in summary.checks if c.passed is False]
-    console.print(f"checks: {passed} passed, {len(failed)} failed")
+    # A warn-level finding (e.g. an orphan call leg whose parent was set aside) is news, not a
+    # failure: the run still publishes, so the headline counts it apart.
+    blocking = sum(c.blocking for c in failed)
+    console.print(
+        f"checks: {passed} passed, {blocking} failed, {len(failed) - blocking} with warnings"
+    )
     for check in failed:
         level = "[red]BLOCKING[/red]" if check.blocking else "[yellow]warning[/yellow]"
         console.print(f"  {level} {check.asset} :: {check.name} {check.description}".rstrip())

@@ -4,8 +4,10 @@
     is one opt-out, so it belongs to one campaign, the most specific link winning: the
     campaign of the enrollment it names, else the campaign it names, else the campaign of the
     message it names (an outbound message's own, an inbound reply's by attribution). Its
-    template is the named message's. The Reporting page and the send report read this one
-    rule.
+    template is the named message's. It opts out one enrollment of that campaign: the one it
+    names, else the named message's, else the contact's latest enrollment in the campaign
+    that started at or before it. The Reporting page, the send report and the campaign box
+    read this one rule.
 #}
 
 with
@@ -39,38 +41,83 @@ linked_messages as (
     select
         message_id,
         campaign_id,
-        template_id
+        template_id,
+        enrollment_id
     from messages
     where direction = 'outbound'
     union all
     select
         message_id,
         attributed_campaign_id as campaign_id,
-        attributed_template_id as template_id
+        attributed_template_id as template_id,
+        attributed_enrollment_id as enrollment_id
     from inbound_attributed
+
+),
+
+linked as (
+
+    select
+        opt_events.*,
+        coalesce(
+            named_enrollments.campaign_id, opt_events.campaign_id, linked_messages.campaign_id
+        ) as linked_campaign_id,
+        named_enrollments.enrollment_id as named_enrollment_id,
+        linked_messages.campaign_id as message_campaign_id,
+        linked_messages.enrollment_id as message_enrollment_id,
+        linked_messages.template_id
+    from opt_events
+    left join enrollments as named_enrollments
+        on opt_events.enrollment_id = named_enrollments.enrollment_id
+    left join linked_messages
+        on opt_events.message_id = linked_messages.message_id
+
+),
+
+enrollments_at_the_time as (
+
+    -- the contact's latest enrollment in the campaign that started at or before the event
+    select
+        linked.opt_event_id,
+        enrollments.enrollment_id,
+        row_number() over (
+            partition by linked.opt_event_id
+            order by enrollments.enrolled_at desc, enrollments.enrollment_id desc
+        ) as recency
+    from linked
+    inner join enrollments
+        on
+            linked.linked_campaign_id = enrollments.campaign_id
+            and linked.contact_id = enrollments.contact_id
+            and linked.occurred_at >= enrollments.enrolled_at
 
 ),
 
 final as (
 
     select
-        opt_events.opt_event_id,
-        opt_events.account_id,
-        opt_events.contact_id,
-        opt_events.direction,
-        opt_events.method,
-        opt_events.occurred_at,
-        opt_events.enrollment_id,
-        opt_events.message_id,
+        linked.opt_event_id,
+        linked.account_id,
+        linked.contact_id,
+        linked.direction,
+        linked.method,
+        linked.occurred_at,
+        linked.message_id,
+        linked.linked_campaign_id as campaign_id,
         coalesce(
-            enrollments.campaign_id, opt_events.campaign_id, linked_messages.campaign_id
-        ) as campaign_id,
-        linked_messages.template_id
-    from opt_events
-    left join enrollments
-        on opt_events.enrollment_id = enrollments.enrollment_id
-    left join linked_messages
-        on opt_events.message_id = linked_messages.message_id
+            linked.named_enrollment_id,
+            case
+                when linked.message_campaign_id = linked.linked_campaign_id
+                    then linked.message_enrollment_id
+            end,
+            enrollments_at_the_time.enrollment_id
+        ) as enrollment_id,
+        linked.template_id
+    from linked
+    left join enrollments_at_the_time
+        on
+            linked.opt_event_id = enrollments_at_the_time.opt_event_id
+            and enrollments_at_the_time.recency = 1
 
 )
 

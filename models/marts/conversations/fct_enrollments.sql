@@ -7,11 +7,9 @@
       - replied: at least one inbound message attributed to the enrollment (opted-out ones
         included), with the step and template of its first reply;
       - opted out in THIS campaign and how: the first opt-out opt_event with method keyword /
-        ai_filter (auto) or manual, recorded on this enrollment (or on its campaign and contact
-        when the event has no enrollment_id), or, when it names neither, naming a message of
-        this campaign (an outbound message of it, or the inbound reply attributed to it, e.g.
-        the STOP). Opt-outs from other campaigns, the management page, imports or carriers do
-        not count here.
+        ai_filter (auto) or manual that belongs to this enrollment (int_opt_events__linked:
+        named on it, or on its campaign, or on a message of it). Opt-outs from other
+        campaigns, the management page, imports or carriers do not count here.
     Every source is aggregated to one row per enrollment before it is joined.
 #}
 
@@ -37,13 +35,7 @@ attributed as (
 
 opt_events as (
 
-    select * from {{ ref('stg_platform__opt_events') }}
-
-),
-
-enrollments as (
-
-    select * from {{ ref('stg_platform__campaign_enrollments') }}
+    select * from {{ ref('int_opt_events__linked') }}
 
 ),
 
@@ -88,83 +80,20 @@ first_replies as (
 
 ),
 
-linked_messages as (
-
-    -- the campaign and enrollment of every message an opt event can name: an outbound
-    -- message carries them, an inbound one (the STOP reply) has them by attribution
-    select
-        message_id,
-        campaign_id,
-        enrollment_id
-    from messages
-    where direction = 'outbound'
-    union all
-    select
-        message_id,
-        attributed_campaign_id as campaign_id,
-        attributed_enrollment_id as enrollment_id
-    from attributed
-
-),
-
-campaign_opt_outs as (
-
-    -- kpi-spec Opt-outs: an opt event belongs to a campaign when it names the campaign, one of
-    -- its enrollments, or a message attributed to it; what the event names itself wins
-    select
-        opt_events.opt_event_id,
-        opt_events.contact_id,
-        case
-            when opt_events.campaign_id is not null or opt_events.enrollment_id is not null
-                then opt_events.campaign_id
-            else linked_messages.campaign_id
-        end as campaign_id,
-        case
-            when opt_events.campaign_id is not null or opt_events.enrollment_id is not null
-                then opt_events.enrollment_id
-            else linked_messages.enrollment_id
-        end as enrollment_id,
-        opt_events.method,
-        opt_events.occurred_at
-    from opt_events
-    left join linked_messages
-        on opt_events.message_id = linked_messages.message_id
-    where
-        opt_events.direction = 'opt_out'
-        and opt_events.method in ('keyword', 'ai_filter', 'manual')
-        and (
-            opt_events.campaign_id is not null
-            or opt_events.enrollment_id is not null
-            or linked_messages.campaign_id is not null
-        )
-
-),
-
 opt_outs_by_enrollment as (
 
-    -- events naming their enrollment
+    -- kpi-spec Opt-outs: the campaign and enrollment an opt event belongs to are decided once,
+    -- in int_opt_events__linked; only keyword, ai_filter and manual opt-outs count here
     select
         enrollment_id,
         opt_event_id,
         method,
         occurred_at
-    from campaign_opt_outs
-    where enrollment_id is not null
-
-    union all
-
-    -- events naming only the campaign: the contact's enrollment(s) in that campaign
-    select
-        enrollments.enrollment_id,
-        campaign_opt_outs.opt_event_id,
-        campaign_opt_outs.method,
-        campaign_opt_outs.occurred_at
-    from campaign_opt_outs
-    inner join enrollments
-        on
-            campaign_opt_outs.campaign_id = enrollments.campaign_id
-            and campaign_opt_outs.contact_id = enrollments.contact_id
-    where campaign_opt_outs.enrollment_id is null
+    from opt_events
+    where
+        direction = 'opt_out'
+        and method in ('keyword', 'ai_filter', 'manual')
+        and enrollment_id is not null
 
 ),
 
