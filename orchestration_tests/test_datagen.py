@@ -12,7 +12,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
-from datagen.generate import BAD_TIMESTAMPS, DIRT, ENTITIES, UNKNOWN_ACCOUNT, generate
+from datagen.generate import generate
+from datagen.world import BAD_TIMESTAMPS, DIRT, ENTITIES, UNKNOWN_ACCOUNT
 from orchestration.landing.contract import ENTITIES as CONTRACT
 
 END = date(2026, 11, 23)  # the window (2026-07-27 .. 2026-11-23) holds the US DST change

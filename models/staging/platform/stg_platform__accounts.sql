@@ -6,23 +6,9 @@ base as (
 
 ),
 
-valid_rows as (
-
-    select * from base
-    where reject_reason is null
-
-),
-
 versions as (
 
-    select
-        *,
-        -- latest updated_at wins; ties: the latest export, file and row
-        row_number() over (
-            partition by account_id
-            order by updated_at desc nulls last, _export_date desc, _file_path desc, _row_number desc
-        ) as version_rank
-    from valid_rows
+    {{ latest_valid_versions('base', 'account_id', updated_at='updated_at') }}
 
 ),
 

@@ -6,23 +6,9 @@ base as (
 
 ),
 
-valid_rows as (
-
-    select * from base
-    where reject_reason is null
-
-),
-
 versions as (
 
-    select
-        *,
-        -- the latest export, file and row wins (exact repeats collapse)
-        row_number() over (
-            partition by opt_event_id
-            order by _export_date desc, _file_path desc, _row_number desc
-        ) as version_rank
-    from valid_rows
+    {{ latest_valid_versions('base', 'opt_event_id') }}
 
 ),
 

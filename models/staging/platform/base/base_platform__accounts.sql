@@ -41,18 +41,9 @@ checked as (
     select
         typed.*,
         case
-            when typed.account_id is null
-                then 'missing_required|account_id is missing'
-            when typed.time_zone is null
-                then 'missing_required|time_zone is missing'
-            when typed.raw_created_at is null
-                then 'missing_required|created_at is missing'
-            when typed.raw_created_at is not null and typed.created_at is null
-                then 'bad_timestamp|created_at is not an ISO-8601 timestamp: '''
-                    || typed.raw_created_at || ''''
-            when typed.raw_updated_at is not null and typed.updated_at is null
-                then 'bad_timestamp|updated_at is not an ISO-8601 timestamp: '''
-                    || typed.raw_updated_at || ''''
+            {{ reject_missing_required('accounts', parsed=['created_at']) }}
+            {{ reject_bad_timestamp('created_at') }}
+            {{ reject_bad_timestamp('updated_at') }}
             when typed.raw_monthly_credit_allowance is not null and typed.monthly_credit_allowance is null
                 then 'bad_number|monthly_credit_allowance is not an integer: '''
                     || typed.raw_monthly_credit_allowance || ''''
@@ -86,8 +77,7 @@ final as (
         billing_cycle_anchor_day,
         created_at,
         updated_at,
-        {{ dbt.split_part('rejection', "'|'", 1) }} as reject_reason,
-        substr(rejection, {{ dbt.position("'|'", 'rejection') }} + 1) as reject_detail,
+        {{ reject_reason_columns() }},
         _file_id,
         _file_path,
         _row_number,

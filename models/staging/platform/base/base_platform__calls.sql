@@ -50,23 +50,10 @@ checked as (
     select
         typed.*,
         case
-            when typed.call_id is null
-                then 'missing_required|call_id is missing'
-            when typed.account_id is null
-                then 'missing_required|account_id is missing'
-            when typed.direction is null
-                then 'missing_required|direction is missing'
-            when typed.raw_started_at is null
-                then 'missing_required|started_at is missing'
-            when typed.raw_started_at is not null and typed.started_at is null
-                then 'bad_timestamp|started_at is not an ISO-8601 timestamp: '''
-                    || typed.raw_started_at || ''''
-            when typed.raw_answered_at is not null and typed.answered_at is null
-                then 'bad_timestamp|answered_at is not an ISO-8601 timestamp: '''
-                    || typed.raw_answered_at || ''''
-            when typed.raw_ended_at is not null and typed.ended_at is null
-                then 'bad_timestamp|ended_at is not an ISO-8601 timestamp: '''
-                    || typed.raw_ended_at || ''''
+            {{ reject_missing_required('calls', parsed=['started_at']) }}
+            {{ reject_bad_timestamp('started_at') }}
+            {{ reject_bad_timestamp('answered_at') }}
+            {{ reject_bad_timestamp('ended_at') }}
             when typed.direction not in ('inbound', 'outbound')
                 then 'unknown_enum|direction is not one of inbound/outbound: '''
                     || typed.direction || ''''
@@ -91,9 +78,7 @@ checked as (
             when typed.ended_at > {{ dbt.dateadd('hour', 24, 'typed.started_at') }}
                 then 'absurd_duration|call lasts over 24 hours: started_at '
                     || typed.raw_started_at || ', ended_at ' || typed.raw_ended_at
-            when valid_accounts.account_id is null
-                then 'unknown_account|account_id is not a valid account: '''
-                    || typed.account_id || ''''
+            {{ reject_unknown_account() }}
             {{- cross_account_reference_checks(['campaign']) }}
         end as rejection
     from typed
@@ -121,8 +106,7 @@ final as (
         forwarded_to,
         parent_call_id,
         outcome,
-        {{ dbt.split_part('rejection', "'|'", 1) }} as reject_reason,
-        substr(rejection, {{ dbt.position("'|'", 'rejection') }} + 1) as reject_detail,
+        {{ reject_reason_columns() }},
         _file_id,
         _file_path,
         _row_number,

@@ -29,17 +29,8 @@ checked as (
     select
         typed.*,
         case
-            when typed.enrollment_id is null
-                then 'missing_required|enrollment_id is missing'
-            when typed.campaign_id is null
-                then 'missing_required|campaign_id is missing'
-            when typed.contact_id is null
-                then 'missing_required|contact_id is missing'
-            when typed.raw_enrolled_at is null
-                then 'missing_required|enrolled_at is missing'
-            when typed.raw_enrolled_at is not null and typed.enrolled_at is null
-                then 'bad_timestamp|enrolled_at is not an ISO-8601 timestamp: '''
-                    || typed.raw_enrolled_at || ''''
+            {{ reject_missing_required('campaign_enrollments', parsed=['enrolled_at']) }}
+            {{ reject_bad_timestamp('enrolled_at') }}
         end as rejection
     from typed
 
@@ -53,8 +44,7 @@ final as (
         contact_id,
         assigned_user_id,
         enrolled_at,
-        {{ dbt.split_part('rejection', "'|'", 1) }} as reject_reason,
-        substr(rejection, {{ dbt.position("'|'", 'rejection') }} + 1) as reject_detail,
+        {{ reject_reason_columns() }},
         _file_id,
         _file_path,
         _row_number,

@@ -29,18 +29,9 @@ checked as (
     select
         typed.*,
         case
-            when typed.campaign_id is null
-                then 'missing_required|campaign_id is missing'
-            when typed.user_id is null
-                then 'missing_required|user_id is missing'
-            when typed.raw_added_at is null
-                then 'missing_required|added_at is missing'
-            when typed.raw_added_at is not null and typed.added_at is null
-                then 'bad_timestamp|added_at is not an ISO-8601 timestamp: '''
-                    || typed.raw_added_at || ''''
-            when typed.raw_removed_at is not null and typed.removed_at is null
-                then 'bad_timestamp|removed_at is not an ISO-8601 timestamp: '''
-                    || typed.raw_removed_at || ''''
+            {{ reject_missing_required('campaign_senders', parsed=['added_at']) }}
+            {{ reject_bad_timestamp('added_at') }}
+            {{ reject_bad_timestamp('removed_at') }}
         end as rejection
     from typed
 
@@ -53,8 +44,7 @@ final as (
         user_id,
         added_at,
         removed_at,
-        {{ dbt.split_part('rejection', "'|'", 1) }} as reject_reason,
-        substr(rejection, {{ dbt.position("'|'", 'rejection') }} + 1) as reject_detail,
+        {{ reject_reason_columns() }},
         _file_id,
         _file_path,
         _row_number,

@@ -29,10 +29,7 @@ checked as (
     select
         typed.*,
         case
-            when typed.campaign_id is null
-                then 'missing_required|campaign_id is missing'
-            when typed.raw_step_number is null
-                then 'missing_required|step_number is missing'
+            {{ reject_missing_required('campaign_steps', parsed=['step_number']) }}
             when typed.raw_step_number is not null and typed.step_number is null
                 then 'bad_number|step_number is not an integer: ''' || typed.raw_step_number || ''''
             when typed.raw_delay_minutes is not null and typed.delay_minutes is null
@@ -55,8 +52,7 @@ final as (
         step_number,
         template_id,
         delay_minutes,
-        {{ dbt.split_part('rejection', "'|'", 1) }} as reject_reason,
-        substr(rejection, {{ dbt.position("'|'", 'rejection') }} + 1) as reject_detail,
+        {{ reject_reason_columns() }},
         _file_id,
         _file_path,
         _row_number,

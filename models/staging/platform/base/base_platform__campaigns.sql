@@ -43,34 +43,15 @@ checked as (
     select
         typed.*,
         case
-            when typed.campaign_id is null
-                then 'missing_required|campaign_id is missing'
-            when typed.account_id is null
-                then 'missing_required|account_id is missing'
-            when typed.name is null
-                then 'missing_required|name is missing'
-            when typed.campaign_type is null
-                then 'missing_required|campaign_type is missing'
-            when typed.raw_created_at is null
-                then 'missing_required|created_at is missing'
-            when typed.raw_created_at is not null and typed.created_at is null
-                then 'bad_timestamp|created_at is not an ISO-8601 timestamp: '''
-                    || typed.raw_created_at || ''''
-            when typed.raw_launched_at is not null and typed.launched_at is null
-                then 'bad_timestamp|launched_at is not an ISO-8601 timestamp: '''
-                    || typed.raw_launched_at || ''''
-            when typed.raw_ended_at is not null and typed.ended_at is null
-                then 'bad_timestamp|ended_at is not an ISO-8601 timestamp: '''
-                    || typed.raw_ended_at || ''''
-            when typed.raw_updated_at is not null and typed.updated_at is null
-                then 'bad_timestamp|updated_at is not an ISO-8601 timestamp: '''
-                    || typed.raw_updated_at || ''''
+            {{ reject_missing_required('campaigns', parsed=['created_at']) }}
+            {{ reject_bad_timestamp('created_at') }}
+            {{ reject_bad_timestamp('launched_at') }}
+            {{ reject_bad_timestamp('ended_at') }}
+            {{ reject_bad_timestamp('updated_at') }}
             when typed.campaign_type not in ('standard', 'keyword')
                 then 'unknown_enum|campaign_type is not one of standard/keyword: '''
                     || typed.campaign_type || ''''
-            when valid_accounts.account_id is null
-                then 'unknown_account|account_id is not a valid account: '''
-                    || typed.account_id || ''''
+            {{ reject_unknown_account() }}
         end as rejection
     from typed
     left join valid_accounts
@@ -91,8 +72,7 @@ final as (
         launched_at,
         ended_at,
         updated_at,
-        {{ dbt.split_part('rejection', "'|'", 1) }} as reject_reason,
-        substr(rejection, {{ dbt.position("'|'", 'rejection') }} + 1) as reject_detail,
+        {{ reject_reason_columns() }},
         _file_id,
         _file_path,
         _row_number,

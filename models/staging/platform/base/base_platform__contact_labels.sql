@@ -37,26 +37,11 @@ checked as (
     select
         typed.*,
         case
-            when typed.event_id is null
-                then 'missing_required|event_id is missing'
-            when typed.account_id is null
-                then 'missing_required|account_id is missing'
-            when typed.contact_id is null
-                then 'missing_required|contact_id is missing'
-            when typed.label_id is null
-                then 'missing_required|label_id is missing'
-            when typed.action is null
-                then 'missing_required|action is missing'
-            when typed.raw_occurred_at is null
-                then 'missing_required|occurred_at is missing'
-            when typed.raw_occurred_at is not null and typed.occurred_at is null
-                then 'bad_timestamp|occurred_at is not an ISO-8601 timestamp: '''
-                    || typed.raw_occurred_at || ''''
+            {{ reject_missing_required('contact_labels', parsed=['occurred_at']) }}
+            {{ reject_bad_timestamp('occurred_at') }}
             when typed.action not in ('added', 'removed')
                 then 'unknown_enum|action is not one of added/removed: ''' || typed.action || ''''
-            when valid_accounts.account_id is null
-                then 'unknown_account|account_id is not a valid account: '''
-                    || typed.account_id || ''''
+            {{ reject_unknown_account() }}
         end as rejection
     from typed
     left join valid_accounts
@@ -74,8 +59,7 @@ final as (
         action,
         user_id,
         occurred_at,
-        {{ dbt.split_part('rejection', "'|'", 1) }} as reject_reason,
-        substr(rejection, {{ dbt.position("'|'", 'rejection') }} + 1) as reject_detail,
+        {{ reject_reason_columns() }},
         _file_id,
         _file_path,
         _row_number,

@@ -36,24 +36,13 @@ checked as (
     select
         typed.*,
         case
-            when typed.deal_id is null
-                then 'missing_required|deal_id is missing'
-            when typed.lead_id is null
-                then 'missing_required|lead_id is missing'
-            when typed.account_id is null
-                then 'missing_required|account_id is missing'
-            when typed.raw_closed_at is null
-                then 'missing_required|closed_at is missing'
-            when typed.raw_closed_at is not null and typed.closed_at is null
-                then 'bad_timestamp|closed_at is not an ISO-8601 timestamp: '''
-                    || typed.raw_closed_at || ''''
+            {{ reject_missing_required('deals', parsed=['closed_at']) }}
+            {{ reject_bad_timestamp('closed_at') }}
             when typed.raw_amount is not null and typed.amount is null
                 then 'bad_number|amount is not a number: ''' || typed.raw_amount || ''''
             when typed.amount < 0
                 then 'negative_number|amount is negative: ''' || typed.raw_amount || ''''
-            when valid_accounts.account_id is null
-                then 'unknown_account|account_id is not a valid account: '''
-                    || typed.account_id || ''''
+            {{ reject_unknown_account() }}
         end as rejection
     from typed
     left join valid_accounts
@@ -69,8 +58,7 @@ final as (
         account_id,
         closed_at,
         amount,
-        {{ dbt.split_part('rejection', "'|'", 1) }} as reject_reason,
-        substr(rejection, {{ dbt.position("'|'", 'rejection') }} + 1) as reject_detail,
+        {{ reject_reason_columns() }},
         _file_id,
         _file_path,
         _row_number,

@@ -38,24 +38,13 @@ checked as (
     select
         typed.*,
         case
-            when typed.inbox_id is null
-                then 'missing_required|inbox_id is missing'
-            when typed.account_id is null
-                then 'missing_required|account_id is missing'
-            when typed.inbox_type is null
-                then 'missing_required|inbox_type is missing'
-            when typed.raw_created_at is not null and typed.created_at is null
-                then 'bad_timestamp|created_at is not an ISO-8601 timestamp: '''
-                    || typed.raw_created_at || ''''
-            when typed.raw_updated_at is not null and typed.updated_at is null
-                then 'bad_timestamp|updated_at is not an ISO-8601 timestamp: '''
-                    || typed.raw_updated_at || ''''
+            {{ reject_missing_required('inboxes') }}
+            {{ reject_bad_timestamp('created_at') }}
+            {{ reject_bad_timestamp('updated_at') }}
             when typed.inbox_type not in ('member', 'shared')
                 then 'unknown_enum|inbox_type is not one of member/shared: '''
                     || typed.inbox_type || ''''
-            when valid_accounts.account_id is null
-                then 'unknown_account|account_id is not a valid account: '''
-                    || typed.account_id || ''''
+            {{ reject_unknown_account() }}
         end as rejection
     from typed
     left join valid_accounts
@@ -73,8 +62,7 @@ final as (
         owner_user_id,
         created_at,
         updated_at,
-        {{ dbt.split_part('rejection', "'|'", 1) }} as reject_reason,
-        substr(rejection, {{ dbt.position("'|'", 'rejection') }} + 1) as reject_detail,
+        {{ reject_reason_columns() }},
         _file_id,
         _file_path,
         _row_number,

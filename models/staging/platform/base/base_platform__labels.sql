@@ -38,24 +38,11 @@ checked as (
     select
         typed.*,
         case
-            when typed.label_id is null
-                then 'missing_required|label_id is missing'
-            when typed.account_id is null
-                then 'missing_required|account_id is missing'
-            when typed.name is null
-                then 'missing_required|name is missing'
-            when typed.raw_created_at is not null and typed.created_at is null
-                then 'bad_timestamp|created_at is not an ISO-8601 timestamp: '''
-                    || typed.raw_created_at || ''''
-            when typed.raw_updated_at is not null and typed.updated_at is null
-                then 'bad_timestamp|updated_at is not an ISO-8601 timestamp: '''
-                    || typed.raw_updated_at || ''''
-            when typed.raw_deleted_at is not null and typed.deleted_at is null
-                then 'bad_timestamp|deleted_at is not an ISO-8601 timestamp: '''
-                    || typed.raw_deleted_at || ''''
-            when valid_accounts.account_id is null
-                then 'unknown_account|account_id is not a valid account: '''
-                    || typed.account_id || ''''
+            {{ reject_missing_required('labels') }}
+            {{ reject_bad_timestamp('created_at') }}
+            {{ reject_bad_timestamp('updated_at') }}
+            {{ reject_bad_timestamp('deleted_at') }}
+            {{ reject_unknown_account() }}
         end as rejection
     from typed
     left join valid_accounts
@@ -72,8 +59,7 @@ final as (
         created_at,
         updated_at,
         deleted_at,
-        {{ dbt.split_part('rejection', "'|'", 1) }} as reject_reason,
-        substr(rejection, {{ dbt.position("'|'", 'rejection') }} + 1) as reject_detail,
+        {{ reject_reason_columns() }},
         _file_id,
         _file_path,
         _row_number,

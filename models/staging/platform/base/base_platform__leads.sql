@@ -40,22 +40,11 @@ checked as (
     select
         typed.*,
         case
-            when typed.lead_id is null
-                then 'missing_required|lead_id is missing'
-            when typed.account_id is null
-                then 'missing_required|account_id is missing'
-            when typed.contact_id is null
-                then 'missing_required|contact_id is missing'
-            when typed.raw_created_at is null
-                then 'missing_required|created_at is missing'
-            when typed.raw_created_at is not null and typed.created_at is null
-                then 'bad_timestamp|created_at is not an ISO-8601 timestamp: '''
-                    || typed.raw_created_at || ''''
+            {{ reject_missing_required('leads', parsed=['created_at']) }}
+            {{ reject_bad_timestamp('created_at') }}
             when typed.channel not in ('sms', 'call')
                 then 'unknown_enum|channel is not one of sms/call: ''' || typed.channel || ''''
-            when valid_accounts.account_id is null
-                then 'unknown_account|account_id is not a valid account: '''
-                    || typed.account_id || ''''
+            {{ reject_unknown_account() }}
             {{- cross_account_reference_checks(['campaign', 'message']) }}
         end as rejection
     from typed
@@ -76,8 +65,7 @@ final as (
         campaign_id,
         message_id,
         call_id,
-        {{ dbt.split_part('rejection', "'|'", 1) }} as reject_reason,
-        substr(rejection, {{ dbt.position("'|'", 'rejection') }} + 1) as reject_detail,
+        {{ reject_reason_columns() }},
         _file_id,
         _file_path,
         _row_number,

@@ -30,17 +30,8 @@ checked as (
     select
         typed.*,
         case
-            when typed.click_id is null
-                then 'missing_required|click_id is missing'
-            when typed.message_id is null
-                then 'missing_required|message_id is missing'
-            when typed.link_id is null
-                then 'missing_required|link_id is missing'
-            when typed.raw_clicked_at is null
-                then 'missing_required|clicked_at is missing'
-            when typed.raw_clicked_at is not null and typed.clicked_at is null
-                then 'bad_timestamp|clicked_at is not an ISO-8601 timestamp: '''
-                    || typed.raw_clicked_at || ''''
+            {{ reject_missing_required('link_clicks', parsed=['clicked_at']) }}
+            {{ reject_bad_timestamp('clicked_at') }}
         end as rejection
     from typed
 
@@ -55,8 +46,7 @@ final as (
         url,
         clicked_at,
         user_agent,
-        {{ dbt.split_part('rejection', "'|'", 1) }} as reject_reason,
-        substr(rejection, {{ dbt.position("'|'", 'rejection') }} + 1) as reject_detail,
+        {{ reject_reason_columns() }},
         _file_id,
         _file_path,
         _row_number,

@@ -31,17 +31,8 @@ checked as (
     select
         typed.*,
         case
-            when typed.event_id is null
-                then 'missing_required|event_id is missing'
-            when typed.message_id is null
-                then 'missing_required|message_id is missing'
-            when typed.status is null
-                then 'missing_required|status is missing'
-            when typed.raw_occurred_at is null
-                then 'missing_required|occurred_at is missing'
-            when typed.raw_occurred_at is not null and typed.occurred_at is null
-                then 'bad_timestamp|occurred_at is not an ISO-8601 timestamp: '''
-                    || typed.raw_occurred_at || ''''
+            {{ reject_missing_required('message_events', parsed=['occurred_at']) }}
+            {{ reject_bad_timestamp('occurred_at') }}
             when typed.raw_attempt is not null and typed.attempt is null
                 then 'bad_number|attempt is not an integer: ''' || typed.raw_attempt || ''''
             when typed.status not in (
@@ -64,8 +55,7 @@ final as (
         occurred_at,
         error_code,
         attempt,
-        {{ dbt.split_part('rejection', "'|'", 1) }} as reject_reason,
-        substr(rejection, {{ dbt.position("'|'", 'rejection') }} + 1) as reject_detail,
+        {{ reject_reason_columns() }},
         _file_id,
         _file_path,
         _row_number,

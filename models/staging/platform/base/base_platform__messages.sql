@@ -54,19 +54,8 @@ checked as (
     select
         typed.*,
         case
-            when typed.message_id is null
-                then 'missing_required|message_id is missing'
-            when typed.account_id is null
-                then 'missing_required|account_id is missing'
-            when typed.contact_id is null
-                then 'missing_required|contact_id is missing'
-            when typed.direction is null
-                then 'missing_required|direction is missing'
-            when typed.raw_created_at is null
-                then 'missing_required|created_at is missing'
-            when typed.raw_created_at is not null and typed.created_at is null
-                then 'bad_timestamp|created_at is not an ISO-8601 timestamp: '''
-                    || typed.raw_created_at || ''''
+            {{ reject_missing_required('messages', parsed=['created_at']) }}
+            {{ reject_bad_timestamp('created_at') }}
             when typed.raw_step_number is not null and typed.step_number is null
                 then 'bad_number|step_number is not an integer: ''' || typed.raw_step_number || ''''
             when typed.raw_media_count is not null and typed.media_count is null
@@ -94,9 +83,7 @@ checked as (
                 then 'implausible_size|body would cost more than '
                     || '{{ var("max_plausible_segments") }} segments (max_plausible_segments): '
                     || cast(length(typed.body) as {{ dbt.type_string() }}) || ' characters'
-            when valid_accounts.account_id is null
-                then 'unknown_account|account_id is not a valid account: '''
-                    || typed.account_id || ''''
+            {{ reject_unknown_account() }}
             {{- cross_account_reference_checks(['campaign', 'enrollment']) }}
         end as rejection
     from typed
@@ -127,8 +114,7 @@ final as (
         num_segments,
         price,
         price_unit,
-        {{ dbt.split_part('rejection', "'|'", 1) }} as reject_reason,
-        substr(rejection, {{ dbt.position("'|'", 'rejection') }} + 1) as reject_detail,
+        {{ reject_reason_columns() }},
         _file_id,
         _file_path,
         _row_number,

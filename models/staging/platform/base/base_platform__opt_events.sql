@@ -42,21 +42,8 @@ checked as (
     select
         typed.*,
         case
-            when typed.opt_event_id is null
-                then 'missing_required|opt_event_id is missing'
-            when typed.account_id is null
-                then 'missing_required|account_id is missing'
-            when typed.contact_id is null
-                then 'missing_required|contact_id is missing'
-            when typed.direction is null
-                then 'missing_required|direction is missing'
-            when typed.method is null
-                then 'missing_required|method is missing'
-            when typed.raw_occurred_at is null
-                then 'missing_required|occurred_at is missing'
-            when typed.raw_occurred_at is not null and typed.occurred_at is null
-                then 'bad_timestamp|occurred_at is not an ISO-8601 timestamp: '''
-                    || typed.raw_occurred_at || ''''
+            {{ reject_missing_required('opt_events', parsed=['occurred_at']) }}
+            {{ reject_bad_timestamp('occurred_at') }}
             when typed.direction not in ('opt_out', 'opt_in')
                 then 'unknown_enum|direction is not one of opt_out/opt_in: '''
                     || typed.direction || ''''
@@ -64,9 +51,7 @@ checked as (
                     'keyword', 'ai_filter', 'manual', 'management_page', 'import', 'carrier'
                 )
                 then 'unknown_enum|method is not a known method: ''' || typed.method || ''''
-            when valid_accounts.account_id is null
-                then 'unknown_account|account_id is not a valid account: '''
-                    || typed.account_id || ''''
+            {{ reject_unknown_account() }}
             {{- cross_account_reference_checks(['campaign', 'enrollment', 'message']) }}
         end as rejection
     from typed
@@ -89,8 +74,7 @@ final as (
         enrollment_id,
         message_id,
         user_id,
-        {{ dbt.split_part('rejection', "'|'", 1) }} as reject_reason,
-        substr(rejection, {{ dbt.position("'|'", 'rejection') }} + 1) as reject_detail,
+        {{ reject_reason_columns() }},
         _file_id,
         _file_path,
         _row_number,

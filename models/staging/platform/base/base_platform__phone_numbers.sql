@@ -44,21 +44,10 @@ checked as (
     select
         typed.*,
         case
-            when typed.phone_number_id is null
-                then 'missing_required|phone_number_id is missing'
-            when typed.account_id is null
-                then 'missing_required|account_id is missing'
-            when typed.raw_e164 is null
-                then 'missing_required|e164 is missing'
-            when typed.raw_created_at is not null and typed.created_at is null
-                then 'bad_timestamp|created_at is not an ISO-8601 timestamp: '''
-                    || typed.raw_created_at || ''''
-            when typed.raw_updated_at is not null and typed.updated_at is null
-                then 'bad_timestamp|updated_at is not an ISO-8601 timestamp: '''
-                    || typed.raw_updated_at || ''''
-            when typed.raw_released_at is not null and typed.released_at is null
-                then 'bad_timestamp|released_at is not an ISO-8601 timestamp: '''
-                    || typed.raw_released_at || ''''
+            {{ reject_missing_required('phone_numbers', parsed=['e164']) }}
+            {{ reject_bad_timestamp('created_at') }}
+            {{ reject_bad_timestamp('updated_at') }}
+            {{ reject_bad_timestamp('released_at') }}
             when typed.raw_is_tracking_number is not null and typed.is_tracking_number is null
                 then 'bad_boolean|is_tracking_number is not a boolean: '''
                     || typed.raw_is_tracking_number || ''''
@@ -67,9 +56,7 @@ checked as (
                     || typed.number_type || ''''
             when typed.raw_e164 is not null and typed.e164 is null
                 then 'bad_phone|e164 is not a phone number: ''' || typed.raw_e164 || ''''
-            when valid_accounts.account_id is null
-                then 'unknown_account|account_id is not a valid account: '''
-                    || typed.account_id || ''''
+            {{ reject_unknown_account() }}
         end as rejection
     from typed
     left join valid_accounts
@@ -90,8 +77,7 @@ final as (
         created_at,
         updated_at,
         released_at,
-        {{ dbt.split_part('rejection', "'|'", 1) }} as reject_reason,
-        substr(rejection, {{ dbt.position("'|'", 'rejection') }} + 1) as reject_detail,
+        {{ reject_reason_columns() }},
         _file_id,
         _file_path,
         _row_number,
