@@ -125,7 +125,7 @@ def test_headline_numbers_equal_the_reporting_api(refreshed, roots):
             "credits", warehouse=warehouse, account_id=account, include_sub_accounts=True,
             date_range=(period[1], period[1]),
         ).kpis  # fmt: skip
-        keys = [key for key, *_ in TILES] + ["credits_used"]
+        keys = [key for _, key, *_ in TILES] + ["credits_used"]
         assert set(keys) <= set(tiles.values)
         mismatched = {
             k: (tiles.values[k], kpis[k]) for k in keys if not _same(tiles.values[k], kpis[k])

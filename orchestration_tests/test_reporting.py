@@ -17,15 +17,9 @@ import pytest
 from openpyxl import load_workbook
 
 from orchestration.cli import main as cli_main
-from orchestration.reporting.api import (
-    KPI_KEYS,
-    VIEWS,
-    ReportError,
-    UnknownFilterValue,
-    allowed_accounts,
-    report,
-    resolve_account,
-)
+from orchestration.kpi_registry import RATIOS, REGISTRY
+from orchestration.reporting.access import allowed_accounts, resolve_account
+from orchestration.reporting.api import KPI_KEYS, VIEWS, report
 from orchestration.reporting.dates import InvalidDateRange, local_today, resolve_range
 from orchestration.reporting.exports import (
     campaign_export,
@@ -34,6 +28,7 @@ from orchestration.reporting.exports import (
     export_contacts,
     export_report,
 )
+from orchestration.reporting.source import ReportError, UnknownFilterValue
 
 END_DATE = date(2026, 11, 20)  # the session warehouse's last day (conftest.END_DATE)
 TODAY = END_DATE  # "today" pinned for every preset
@@ -190,8 +185,19 @@ def _rep(warehouse, view, ids, **kwargs):
 def test_every_view_returns_the_spec_keys(warehouse, ids, view):
     rep = _rep(warehouse, view, ids, date_range="last_30_days")
     assert set(rep.kpis) == SPEC_KEYS[view]
-    assert list(rep.kpis) == list(KPI_KEYS[view])
+    assert list(rep.kpis) == list(KPI_KEYS[view]) == list(REGISTRY[view].keys)
     assert set(rep.sections) == SECTIONS[view]
+    # The JSON agrees with the KPI registry: every key published per period is a column of the
+    # period rows (and no other ratio), every registered section key a column of its section.
+    registered = REGISTRY[view]
+    if "period_start" in (rep.rows or [{}])[0]:
+        columns = set(rep.rows[0])
+        assert {k.key for k in registered.kpis if k.per_period} <= columns
+        ratios = {k.key for k in registered.kpis if k.kind in RATIOS}
+        assert columns & ratios == {k.key for k in registered.kpis if k.per_period} & ratios
+    for table, entries in registered.sections.items():
+        assert rep.sections[table], f"{view}.{table} is empty: nothing to check"
+        assert {k.key for k in entries} <= set(rep.sections[table][0]), table
     assert sorted(rep.account_ids) == ids["descendants"] and rep.account_ids[0] == ids["root"]
     json.dumps(rep.to_dict())  # JSON-ready
     # Identifiers and names stay text or null in every table (never a count's 0).
@@ -971,14 +977,16 @@ def test_contact_list_exports_match_the_send_report(warehouse, con, ids, tmp_pat
 def test_reads_only_the_marts_through_a_read_only_connection(warehouse):
     import re
 
-    import orchestration.reporting.api as api_module
-    import orchestration.reporting.exports as exports_module
+    import orchestration.reporting as package
 
-    for module in (api_module, exports_module):
-        text = Path(module.__file__).read_text()
-        assert not re.search(r"\b(raw|staging|intermediate|audit|reference)\.\w", text)
-        assert re.search(r"\bmarts\.\w", text)
-    from orchestration.reporting.api import connect
+    modules = sorted(Path(package.__file__).parent.rglob("*.py"))
+    assert len(modules) > 10
+    for module in modules:
+        text = module.read_text()
+        assert not re.search(r"\b(raw|staging|intermediate|audit|reference)\.\w", text), module
+    views = [m for m in modules if m.parent.name == "views" and m.name != "__init__.py"]
+    assert views and all(re.search(r"\bmarts\.\w", m.read_text()) for m in views)
+    from orchestration.reporting.source import connect
 
     with connect(warehouse) as connection, pytest.raises(duckdb.Error, match="read-only"):
         connection.execute("create table marts.nope (i integer)")
@@ -1047,7 +1055,7 @@ def test_suppressions_view_lists_contacts_after_their_third_hard_bounce(warehous
 
 def test_default_source_is_the_published_copy_when_there_is_one(tmp_path, monkeypatch):
     from orchestration.publishing import published_path
-    from orchestration.reporting.api import source_path
+    from orchestration.reporting.source import source_path
 
     warehouse = tmp_path / "comms.duckdb"
     monkeypatch.setenv("COMMS_WAREHOUSE_PATH", str(warehouse))

@@ -15,6 +15,7 @@ import json
 import math
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -24,6 +25,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
+from orchestration.kpi_registry import MEAN, RATE, REGISTRY
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -202,97 +205,17 @@ def busiest_account(warehouse: Path) -> str:
 # --------------------------------------------------------------------------- tests
 
 
-# Every KPI key of kpi-spec.md -> its metric. Rates map to (numerator, denominator) metrics named
-# as the spec's keys. Keys two views share for different things are named apart (see the header
-# of models/semantic/_semantic__metrics.yml); shares of a total (label_share, outcome_share) are
-# no metric, and dimension keys (label, outcome, link_id, url) are dimensions.
-RENAMED = {
-    ("usage", "opted_out_contacts"): "usage_opted_out_contacts",
-    ("campaign_box", "reply_rate"): "campaign_box_reply_rate",
-    ("send_report_links", "clicks"): "link_clicks",
-    ("send_report_links", "unique_clickers"): "link_unique_clickers",
-    ("text_conversations", "conversations"): "text_conversations",
-}
-SIMPLE_KEYS = [
-    "campaigns_created",
-    "standard_campaigns_created",
-    "keyword_campaigns_created",
-    "sms_sent",
-    "sms_segments_sent",
-    "replies_received",
-    "median_response_seconds",
-    "responses_measured",
-    "unanswered_streaks",
-    "leads",
-    "contacts_reached",
-    "label_contacts",
-    "calls_dialed",
-    "calls_answered",
-    "calls_answered_by_machine",
-    "conversations",
-    "call_leads",
-    "deals_closed",
-    "deals_closed_cohort",
-    "calls_with_talk_time",
-    "talk_seconds_answered",
-    "outcome_calls",
-    "segments_total",
-    "segments_sent",
-    "segments_received",
-    "calls_total",
-    "calls_inbound",
-    "calls_outbound",
-    "calls_forwarded",
-    "new_contacts",
-    "opted_in_contacts",
-    "usage_opted_out_contacts",
-    "credits_used",
-    "credit_allowance",
-    "credits_remaining",
-    "credits_projected",
-    "enrollments",
-    "initials_sent",
-    "segments",
-    "replies",
-    "active_senders",
-    "enrollments_per_sender",
-    "auto_opt_outs",
-    "manual_opt_outs",
-    "total_opt_outs",
-    "sent_contacts",
-    "delivered_contacts",
-    "soft_bounced_contacts",
-    "hard_bounced_contacts",
-    "clicks",
-    "unique_clickers",
-    "unsubscribed_contacts",
-    "credits",
-    "link_clicks",
-    "link_unique_clickers",
-    "text_conversations",
-    "conversation_messages",
-    "conversation_inbound_messages",
-    "conversation_outbound_messages",
+# Every KPI key of the registry (orchestration/kpi_registry.py) -> its metric: keys two views
+# share for different things are named apart there; shares of a total (label_share,
+# outcome_share) are no metric. test_kpi_registry.py checks the YAML; this checks what
+# MetricFlow compiled from it.
+REGISTERED = [
+    kpi
+    for view in REGISTRY.values()
+    for entries in (view.kpis, *view.sections.values())
+    for kpi in entries
+    if kpi.metric
 ]
-RATE_KEYS = {
-    "carrier_block_rate": ("carrier_blocked_messages", "campaign_messages_sent"),
-    "delivery_rate": ("delivered_first_messages", "first_messages_sent"),
-    "opt_out_rate": ("opt_out_messages", "sms_sent"),
-    "opt_out_rate_contacts": ("opted_out_contacts", "contacts_reached"),
-    "ai_filtering_rate": ("ai_filtered_contacts", "contacts_reached"),
-    "reply_rate": ("replied_contacts", "enrolled_contacts"),
-    "sms_to_lead_rate": ("leads", "sms_sent"),
-    "sms_to_lead_rate_delivered": ("leads", "delivered_messages"),
-    "contact_to_lead_rate": ("leads", "contacts_reached"),
-    "response_rate": ("calls_answered", "calls_dialed"),
-    "average_call_seconds": ("talk_seconds_answered", "calls_with_talk_time"),
-    "conversation_rate": ("conversations", "calls_answered"),
-    "conversation_rate_dialed": ("conversations", "calls_dialed"),
-    "call_to_lead_rate": ("call_leads", "calls_dialed"),
-    "lead_to_deal_rate": ("deals_closed", "call_leads"),
-    "lead_to_deal_rate_cohort": ("deals_closed_cohort", "call_leads"),
-    "campaign_box_reply_rate": ("replies", "initials_sent"),
-}
 
 
 def test_validate_configs_and_every_kpi_has_its_metric(mf):
@@ -305,19 +228,38 @@ def test_validate_configs_and_every_kpi_has_its_metric(mf):
 
     manifest = json.loads((mf.project / "target" / "semantic_manifest.json").read_text())
     metrics = {m["name"]: m for m in manifest["metrics"]}
-    missing = [k for k in [*SIMPLE_KEYS, *RATE_KEYS] if k not in metrics]
+    missing = sorted({k.metric for k in REGISTERED} - set(metrics))
     assert not missing, f"KPI keys without a metric: {missing}"
-    for key, (numerator, denominator) in RATE_KEYS.items():
-        params = metrics[key]["type_params"]
-        assert metrics[key]["type"] == "ratio", key
-        assert (params["numerator"]["name"], params["denominator"]["name"]) == (
-            numerator,
-            denominator,
-        ), key
-        assert numerator in metrics and denominator in metrics, key
+    for view in REGISTRY.values():
+        for entries in (view.kpis, *view.sections.values()):
+            by_key = {k.key: k for k in entries}
+            for kpi in entries:
+                if kpi.kind not in (RATE, MEAN) or not kpi.metric:
+                    continue
+                params = metrics[kpi.metric]["type_params"]
+                assert metrics[kpi.metric]["type"] == "ratio", kpi.metric
+                assert (params["numerator"]["name"], params["denominator"]["name"]) == (
+                    by_key[kpi.numerator].metric,
+                    by_key[kpi.denominator].metric,
+                ), kpi.metric
     undocumented = [name for name, m in metrics.items() if not m.get("description")]
     assert not undocumented, undocumented
-    assert all(name in metrics for name in RENAMED.values())
+
+
+def test_the_readme_semantic_layer_commands_run_as_written(mf, warehouse):
+    """Every `mf` command of the README's "The semantic layer" block, exactly as written (the
+    block's first line sets the environment the fixture gives every mf call)."""
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## The semantic layer", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    commands = [shlex.split(line) for line in block.splitlines() if line.startswith("mf ")]
+    assert [c[1] for c in commands] == ["validate-configs", "query"], block
+    accounts = {r["a"] for r in sql(warehouse, "select account_id as a from marts.dim_accounts")}
+    for command in commands:
+        out = mf(*command[1:]).stdout
+        if command[1] == "query":
+            shown = {word for line in out.splitlines() for word in line.split()}
+            assert accounts & shown, out[-2000:]  # a row per account and day
 
 
 def test_messaging_counts_and_rates_by_account_and_day(mf, warehouse):

@@ -16,25 +16,6 @@ TEMPLATE_DAYS = 30  # templates ranked by carrier-block rate over this many days
 TOP_TEMPLATES = 8
 MIN_TEMPLATE_MESSAGES = 20  # below this a template's block rate is noise: listed, not flagged
 
-# Headline KPIs: (view, key). Credits come from the credits view.
-HEADLINE = (
-    ("messaging", "sms_sent"),
-    ("messaging", "sms_segments_sent"),
-    ("messaging", "delivery_rate"),
-    ("messaging", "carrier_block_rate"),
-    ("messaging", "reply_rate"),
-    ("messaging", "median_response_seconds"),
-    ("messaging", "opt_out_rate"),
-    ("messaging", "leads"),
-    ("calling", "calls_dialed"),
-    ("calling", "response_rate"),
-    ("calling", "conversation_rate"),
-    ("calling", "average_call_seconds"),
-    ("calling", "deals_closed"),
-    ("calling", "lead_to_deal_rate"),
-    ("calling", "lead_to_deal_rate_cohort"),
-)
-
 
 @dataclass
 class Period:

@@ -10,6 +10,7 @@ from typing import Any
 from orchestration.executive_report import charts
 from orchestration.executive_report.data import MIN_TEMPLATE_MESSAGES, ReportData
 from orchestration.executive_report.template import PAGE
+from orchestration.kpi_registry import REGISTRY
 
 # The seed's advice (Reporting Overview, pro tip) for a template carriers block.
 CARRIER_BLOCK_ADVICE = (
@@ -19,23 +20,24 @@ CARRIER_BLOCK_ADVICE = (
     "adjust before it impacts more sends."
 )
 
-# Tiles: key, label, kind (count | rate | seconds), whether a rise is good, footnote.
+# Tiles: (view, key, whether a rise is good, footnote); the label and the unit (how the value is
+# shown and how its change is told) are the KPI registry's.
 TILES = (
-    ("sms_sent", "SMS sent", "count", True, "outbound messages, MMS included"),
-    ("sms_segments_sent", "SMS segments sent", "count", None, "what carriers bill"),
-    ("delivery_rate", "Delivery rate", "rate", True, "first message of each enrollment"),
-    ("carrier_block_rate", "Carrier block rate", "rate", False, "of campaign messages"),
-    ("reply_rate", "Reply rate", "rate", True, "contacts replied / enrolled"),
-    ("median_response_seconds", "Median response time", "seconds", False, "to inbound texts"),
-    ("opt_out_rate", "Opt-out rate", "rate", False, "opt-out messages / SMS sent"),
-    ("leads", "SMS leads", "count", True, "leads from texting"),
-    ("calls_dialed", "Calls dialed", "count", True, "outbound calls"),
-    ("response_rate", "Call response rate", "rate", True, "answered / dialed"),
-    ("conversation_rate", "Conversation rate", "rate", True, "calls over 90 s / answered"),
-    ("average_call_seconds", "Average call time", "seconds", None, "answered, talk time known"),
-    ("lead_to_deal_rate", "Lead to deal", "rate", True, "deals closed / call leads (can top 100%)"),
-    ("lead_to_deal_rate_cohort", "Lead to deal, cohort", "rate", True, "deals from these leads"),
-    ("deals_closed", "Deals closed", "count", True, "from call leads"),
+    ("messaging", "sms_sent", True, "outbound messages, MMS included"),
+    ("messaging", "sms_segments_sent", None, "what carriers bill"),
+    ("messaging", "delivery_rate", True, "first message of each enrollment"),
+    ("messaging", "carrier_block_rate", False, "of campaign messages"),
+    ("messaging", "reply_rate", True, "contacts replied / enrolled"),
+    ("messaging", "median_response_seconds", False, "to inbound texts"),
+    ("messaging", "opt_out_rate", False, "opt-out messages / SMS sent"),
+    ("messaging", "leads", True, "leads from texting"),
+    ("calling", "calls_dialed", True, "outbound calls"),
+    ("calling", "response_rate", True, "answered / dialed"),
+    ("calling", "conversation_rate", True, "calls over 90 s / answered"),
+    ("calling", "average_call_seconds", None, "answered, talk time known"),
+    ("calling", "lead_to_deal_rate", True, "deals closed / call leads (can top 100%)"),
+    ("calling", "lead_to_deal_rate_cohort", True, "deals from these leads"),
+    ("calling", "deals_closed", True, "from call leads"),
 )
 
 
@@ -58,18 +60,19 @@ def fmt_seconds(value: Any) -> str:
     return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
 
 
-FORMATS = {"count": fmt_count, "rate": fmt_rate, "seconds": fmt_seconds}
+# By the registry's unit.
+FORMATS = {"count": fmt_count, "credits": fmt_count, "fraction": fmt_rate, "seconds": fmt_seconds}
 
 
 def fmt_day(day: date, year: bool = False) -> str:
     return day.strftime("%a %-d %b %Y" if year else "%a %-d %b")
 
 
-def change(current: Any, previous: Any, kind: str, rise_is_good: bool | None) -> tuple[str, str]:
-    """(text, css class) of the change versus the previous period."""
+def change(current: Any, previous: Any, unit: str, rise_is_good: bool | None) -> tuple[str, str]:
+    """(text, css class) of the change versus the previous period: fractions in points."""
     if current is None or previous is None:
         return "no comparison", "flat"
-    if kind == "rate":
+    if unit == "fraction":
         delta = (float(current) - float(previous)) * 100
         text = f"{delta:+.1f} pts"
         size = abs(delta) >= 0.05
@@ -202,17 +205,18 @@ def _freshness(data: ReportData) -> str:
     )
 
 
-def _tile(data: ReportData, key: str, label: str, kind: str, rise_good, note: str) -> str:
+def _tile(data: ReportData, view: str, key: str, rise_good, note: str) -> str:
+    kpi = REGISTRY[view].kpi(key)
+    show = FORMATS[kpi.unit]
     value = data.kpis.get(key)
     before = data.previous_kpis.get(key)
-    text, tone = change(value, before, kind, rise_good)
-    shown = FORMATS[kind](value)
+    text, tone = change(value, before, kpi.unit, rise_good)
     return (
         f'<div class="tile" data-key="{key}" data-value="{_data_value(value)}">'
-        f'<div class="label">{escape(label)}</div>'
-        f'<div class="value">{escape(shown)}</div>'
+        f'<div class="label">{escape(kpi.label)}</div>'
+        f'<div class="value">{escape(show(value))}</div>'
         f'<div class="delta {tone}">{escape(text)}'
-        f'<span class="was"> vs {escape(FORMATS[kind](before))}</span></div>'
+        f'<span class="was"> vs {escape(show(before))}</span></div>'
         f'<div class="note">{escape(_why_empty(data, key) if value is None else note)}</div></div>'
     )
 

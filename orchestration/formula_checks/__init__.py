@@ -24,10 +24,10 @@ from orchestration.formula_checks.landing import (
     check_reconciliation,
 )
 from orchestration.formula_checks.sampling import sample_requests
+from orchestration.kpi_registry import VIEWS
 from orchestration.landing.assets import WAREHOUSE_POOL
 from orchestration.reference.facts import World
 from orchestration.reference.staged import read_staged
-from orchestration.reporting.api import VIEWS
 from orchestration.resources import Warehouse
 
 # check name -> (report view, the mart it proves)

@@ -3,25 +3,27 @@
 Pure Python, no Dagster: ``compare_view`` runs one view for every sampled request through both
 and returns a ``Comparison`` naming every number that differs, with both values, and the
 accounts concerned. The reference reads only staged rows (orchestration.reference), so this
-proves the marts with code that shares nothing with the models.
+proves the marts with code that shares nothing with the models. The headline keys compared,
+and the tolerance of each, are the KPI registry's (a key either side lacks is a difference);
+the rows and sections are compared key for key by orchestration.reference.compare.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from orchestration.formula_checks.sampling import Request
-from orchestration.reference.compare import differences
+from orchestration.kpi_registry import REGISTRY
+from orchestration.reference.compare import MISSING, Difference, differences
 from orchestration.reference.facts import World
 from orchestration.reference.report import reference_report
 from orchestration.reporting.api import report
 
 MAX_DETAIL_ROWS = 60
-# "As of now" views take no date range: compare them once per account scope.
-UNDATED = ("campaign-box", "send-report")
 
 
 @dataclass
@@ -86,7 +88,7 @@ def compare_view(con, world: World, view: str, requests: list[Request]) -> Compa
     seen = set()
     for request in requests:
         arguments = request.api_arguments()
-        if view in UNDATED:
+        if not REGISTRY[view].dated:  # "as of now": once per account scope
             if (request.account_id, request.include_sub_accounts) in seen:
                 continue
             seen.add((request.account_id, request.include_sub_accounts))
@@ -105,10 +107,12 @@ def compare_view(con, world: World, view: str, requests: list[Request]) -> Compa
         scope = request.range_name + (
             " (with sub-accounts)" if request.include_sub_accounts else ""
         )
-        for found in differences(
-            {k: published[k] for k in ("kpis", "rows", "sections")},
-            {k: reference[k] for k in ("kpis", "rows", "sections")},
-        ):
+        found_all = headline_differences(view, published["kpis"], reference["kpis"])
+        found_all += differences(
+            {k: published[k] for k in ("rows", "sections")},
+            {k: reference[k] for k in ("rows", "sections")},
+        )
+        for found in found_all:
             comparison.rows.append({
                 "account": request.account_id,
                 "range": scope,
@@ -117,3 +121,26 @@ def compare_view(con, world: World, view: str, requests: list[Request]) -> Compa
                 "reference": _shown(found.reference),
             })  # fmt: skip
     return comparison
+
+
+def headline_differences(view: str, published: dict, reference: dict) -> list[Difference]:
+    """The view's registered KPI keys, each within its tolerance (whole counts exactly); a
+    registered key missing on either side, or a key the registry does not know, differs."""
+    out = []
+    registered = REGISTRY[view]
+    for key in sorted((set(published) | set(reference)) - set(registered.keys)):
+        out.append(Difference(f"kpis.{key}", published.get(key, MISSING), "<not registered>"))
+    for kpi in registered.kpis:
+        ours, theirs = published.get(kpi.key, MISSING), reference.get(kpi.key, MISSING)
+        if not _equal(ours, theirs, kpi.tolerance):
+            out.append(Difference(f"kpis.{kpi.key}", ours, theirs))
+    return out
+
+
+def _equal(published: Any, reference: Any, tolerance: float) -> bool:
+    if published is MISSING or reference is MISSING:
+        return False
+    numbers = (int, float)
+    if isinstance(published, numbers) and isinstance(reference, numbers):
+        return math.isclose(published, reference, rel_tol=tolerance, abs_tol=tolerance)
+    return published == reference

@@ -12,7 +12,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from orchestration.reporting.api import BUCKETS, KPI_KEYS, VIEWS, Report, ReportError, report
+from orchestration.kpi_registry import REGISTRY, is_fraction
+from orchestration.reporting.api import BUCKETS, KPI_KEYS, VIEWS, Report, report
 from orchestration.reporting.dates import PRESETS, InvalidDateRange
 from orchestration.reporting.exports import (
     CAMPAIGN_EXPORTS,
@@ -21,12 +22,10 @@ from orchestration.reporting.exports import (
     export_contacts,
     export_report,
 )
+from orchestration.reporting.source import ReportError
 
 # Rows shown per table in the terminal (JSON and exports hold every row).
 TABLE_ROW_LIMIT = 50
-RATE_SUFFIXES = (
-    "_rate", "_rate_contacts", "_rate_dialed", "_rate_delivered", "_rate_cohort", "_share",
-)  # fmt: skip
 # Columns shown in the terminal for the wide tables (JSON and exports hold every column).
 DISPLAY_COLUMNS = {
     ("messaging", "rows"): (
@@ -206,11 +205,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _format(key: str, value: Any) -> str:
+def _format(view: str, key: str, value: Any) -> str:
     if value is None:
         return "–"
     if isinstance(value, float):
-        if key.endswith(RATE_SUFFIXES):
+        if is_fraction(view, key):  # the registry's rates and shares, shown as percents
             return f"{value * 100:.1f}%"
         return f"{value:,.1f}"
     if isinstance(value, int) and not isinstance(value, bool):
@@ -224,7 +223,7 @@ def print_report(rep: Report, console: Console) -> None:
     scope = rep.account_id + (" + sub-accounts" if rep.include_sub_accounts else "")
     period = (
         "as of now"
-        if rep.view in ("campaign-box", "send-report")
+        if not REGISTRY[rep.view].dated
         else (
             "all time"
             if rep.date_from is None
@@ -244,7 +243,7 @@ def print_report(rep: Report, console: Console) -> None:
     kpis.add_column("key")
     kpis.add_column("value", justify="right")
     for key in KPI_KEYS[rep.view]:
-        kpis.add_row(key, _format(key, rep.kpis.get(key)))
+        kpis.add_row(key, _format(rep.view, key, rep.kpis.get(key)))
     console.print(kpis)
     for name, rows in [("rows", rep.rows), *rep.sections.items()]:
         if not rows:
@@ -257,7 +256,7 @@ def print_report(rep: Report, console: Console) -> None:
             )
             table.add_column(column, overflow="fold", justify="right" if numeric else "left")
         for row in rows[:TABLE_ROW_LIMIT]:
-            table.add_row(*(escape(_format(c, row.get(c))) for c in columns))
+            table.add_row(*(escape(_format(rep.view, c, row.get(c))) for c in columns))
         if len(rows) > TABLE_ROW_LIMIT:
             table.caption = f"{TABLE_ROW_LIMIT} of {len(rows):,} rows (JSON / export: all)"
         console.print(table)

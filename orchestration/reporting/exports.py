@@ -10,7 +10,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from orchestration.reporting.api import Report, ReportError, connect, report
+from orchestration.reporting.api import Report, report
+from orchestration.reporting.source import ReportError, connect
 
 # The send report's contact lists (kpi-spec "SMS send report"): name -> fct_send_recipients
 # condition. Fixed SQL chosen by name; no user value is ever part of the SQL.
