@@ -2,13 +2,17 @@
 rest empty, refreshes with every dbt test and every check passing.
 
 Each case lands a subset of the contract's own examples and runs the whole refresh, so every
-model is built and every test and check runs on empty inputs."""
+model is built and every test and check runs on empty inputs. The one finding allowed is the
+warn-level one that is true of such a landing: a row naming a record of an entity that never
+landed (the example calls name a campaign, and no campaign was exported)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from orchestration.refresh import run_refresh
@@ -41,6 +45,17 @@ def test_a_partial_landing_refreshes_cleanly(case: str, tmp_path: Path, monkeypa
     assert summary.ok, (summary.failure, summary.dbt_failures, summary.failed_blocking_checks)
     assert summary.files == {"loaded": len(CASES[case])}
     assert summary.checks, "the checks ran"
-    assert all(c.passed for c in summary.checks if c.name != "landed_data_is_fresh"), [
-        c for c in summary.checks if not c.passed
-    ]
+    findings = [c for c in summary.checks if not c.passed and c.name != "landed_data_is_fresh"]
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        unexplained = [c for c in findings if not _names_an_entity_never_landed(con, c)]
+    assert not unexplained, unexplained
+
+
+def _names_an_entity_never_landed(con, check) -> bool:
+    """A warn-level relationships test whose parent mart is empty: its rows name records of an
+    entity the landing never held (true, and no reason to hold anything back)."""
+    parent = re.search(r"__ref_(\w+?)_$", check.name)
+    if check.blocking or not check.name.startswith("relationships_") or parent is None:
+        return False
+    (rows,) = con.execute(f"select count(*) from marts.{parent.group(1)}").fetchone()
+    return rows == 0
