@@ -1,14 +1,22 @@
-"""Shared fixtures: one small landing and one warehouse built from it, for the whole session,
+"""Shared fixtures: one small landing and one warehouse built from it, for the whole test run,
 and a helper for the tests that must build a landing of their own.
 
 A full build runs every dbt model and data test, so tests that only read the result share this
 one; a test that changes the warehouse works on a copy (`warehouse_copy`). A test that must
 build (a differential test over a random world, an empty landing, a killed refresh) calls
 `build_landing(landing)`: see its docstring for what one build costs.
+
+`make test` runs the suite on two pytest-xdist workers. The landing and the warehouse are still
+made once per run, not once per worker: the first worker that needs one makes it under a file
+lock in the run's shared temporary folder, and the other worker waits for it and reuses it.
+Each worker has its own Dagster home and its own dbt target folder, so two workers never write
+the same manifest, and a refresh in one never waits for the other's warehouse pool slot.
 """
 
+import fcntl
 import itertools
 import os
+import pickle
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from datagen.generate import generate
+from orchestration import settings
 from orchestration.refresh import RefreshSummary, run_refresh
 
 # Small, but big enough that every KPI is non-trivial; the end date pins "today" in reports.
@@ -26,6 +35,7 @@ LANDING_SEED = 11
 END_DATE = date(2026, 11, 20)
 # The generator's smallest world, for tests that build their own warehouse.
 SMALL_SCALE = 1000
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 @dataclass(frozen=True)
@@ -34,11 +44,69 @@ class BuiltWarehouse:
     landing: Path
     summary: RefreshSummary
     end_date: date = END_DATE  # the last day of the generated data
+    dagster_home: Path | None = None  # where the refresh that built it kept its Dagster run
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """This worker's own dbt target folder, set before anything imports the dbt assets (they
+    read the manifest there). It starts from the project's parsed manifest when there is one
+    (`make test` runs `dbt docs generate` first); otherwise this parses the project."""
+    if os.environ.get("DBT_TARGET_PATH") or (_xdist_workers(config) and WORKER == "main"):
+        return  # chosen by whoever runs the tests; or this is the xdist controller, no tests
+    target = settings.PROJECT_DIR / "target" / f"pytest-{WORKER}"
+    target.mkdir(parents=True, exist_ok=True)
+    os.environ["DBT_TARGET_PATH"] = str(target)
+    os.environ.setdefault("DBT_PROFILES_DIR", str(settings.PROJECT_DIR))
+    for name in ("manifest.json", "partial_parse.msgpack"):
+        parsed = settings.PROJECT_DIR / "target" / name
+        if parsed.exists():
+            shutil.copy(parsed, target / name)
+    if not (target / "manifest.json").exists():
+        from orchestration.refresh import prepare_dbt
+
+        prepare_dbt()
+
+
+def _xdist_workers(config: pytest.Config) -> int:
+    return int(getattr(config.option, "numprocesses", None) or 0)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Schedule for two workers: the tests that build their own warehouse (marked `builds`)
+    first, longest first, so the long builds overlap rather than leave one worker idle at the
+    end. `make test` hands out whole modules (`--dist loadscope`), so a module-scoped fixture
+    is made once; xdist's finer `loadgroup` marks do not take under pytest 9 (it renames a
+    test's `_nodeid`, which pytest 9 no longer reads)."""
+    items.sort(key=lambda item: -_builds(item))  # stable: the others keep their order
+
+
+def _builds(item: pytest.Item) -> float:
+    mark = item.get_closest_marker("builds")
+    return float(mark.args[0]) if mark and mark.args else 0.0
+
+
+def _run_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The temporary folder every worker of this run shares (xdist gives each a subfolder)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if WORKER != "main" else base
+
+
+def once_per_run(factory: pytest.TempPathFactory, name: str, make: Callable[[Path], object]):
+    """`make(folder)` run once per test run, whichever worker asks first; its (picklable) result
+    is handed to every worker. The others wait on the lock meanwhile."""
+    root = _run_root(factory)
+    folder, made = root / name, root / f"{name}.pickle"
+    with (root / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not made.exists():
+            folder.mkdir(exist_ok=True)
+            made.write_bytes(pickle.dumps(make(folder)))
+    return pickle.loads(made.read_bytes())
 
 
 @pytest.fixture(scope="session", autouse=True)
 def dagster_home(tmp_path_factory) -> Path:
-    """One Dagster home for the session's in-process refreshes, never the repo's own."""
+    """One Dagster home for this worker's in-process refreshes, never the repo's own."""
     home = tmp_path_factory.mktemp("dagster_home")
     os.environ["DAGSTER_HOME"] = str(home)
     return home
@@ -46,16 +114,28 @@ def dagster_home(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def landing(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("landing")
-    generate(root, scale=LANDING_SCALE, seed=LANDING_SEED, end_date=END_DATE)
-    return root
+    def make(root: Path) -> Path:
+        generate(root, scale=LANDING_SCALE, seed=LANDING_SEED, end_date=END_DATE)
+        return root
+
+    return once_per_run(tmp_path_factory, "landing", make)
 
 
 @pytest.fixture(scope="session")
 def built_warehouse(landing: Path, tmp_path_factory) -> BuiltWarehouse:
-    path = tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb"
-    summary = run_refresh(landing, path)
-    return BuiltWarehouse(path, landing, summary)
+    def make(root: Path) -> BuiltWarehouse:
+        # Its own Dagster home: the run's events stay readable to every worker afterwards.
+        home, path = root / "dagster_home", root / "warehouse.duckdb"
+        previous = os.environ.get("DAGSTER_HOME")
+        os.environ["DAGSTER_HOME"] = str(home)
+        try:
+            summary = run_refresh(landing, path)
+        finally:
+            if previous is not None:
+                os.environ["DAGSTER_HOME"] = previous
+        return BuiltWarehouse(path, landing, summary, dagster_home=home)
+
+    return once_per_run(tmp_path_factory, "warehouse", make)
 
 
 @pytest.fixture
@@ -81,7 +161,7 @@ def build_landing(tmp_path: Path) -> Callable[..., BuiltWarehouse]:
     The real refresh, in process: load, `dbt build` (every model and data test; the unit tests
     run once per session in test_dbt_unit_tests.py), the Python checks, publish and the
     executive report, exactly as `comms-warehouse refresh` does. A new warehouse is a file under
-    the test's tmp_path. It reuses the session's parsed dbt project and Dagster home.
+    the test's tmp_path. It reuses the worker's parsed dbt project and Dagster home.
 
     Cost: a build is dominated by per-node overhead (~640 dbt nodes and ~2,000 Dagster events),
     hardly by rows: one `small_landing` (1,000 messages over 119 export days) costs about 130 s of

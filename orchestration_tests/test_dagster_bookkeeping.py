@@ -9,17 +9,21 @@ from orchestration.landing.contract import ENTITIES
 from orchestration.refresh import _ProgressWatcher
 
 
-def _run_records(run_id: str, of_type: dg.DagsterEventType):
-    instance = dg.DagsterInstance.get()  # the session warehouse's DAGSTER_HOME (conftest)
-    return instance.get_records_for_run(run_id, of_type=of_type).records
+def _instance(built_warehouse) -> dg.DagsterInstance:
+    """The Dagster home the session warehouse's refresh kept its run in (conftest)."""
+    return dg.DagsterInstance.from_config(str(built_warehouse.dagster_home))
+
+
+def _run_records(built_warehouse, of_type: dg.DagsterEventType | None):
+    with _instance(built_warehouse) as instance:
+        run_id = built_warehouse.summary.run_id
+        return instance.get_records_for_run(run_id, of_type=of_type).records
 
 
 def test_a_first_load_writes_one_materialization_per_raw_asset(built_warehouse):
     days = {p.name for p in built_warehouse.landing.glob("*/*") if p.is_dir()}
     assert len(days) > 10, "the session landing must span many export days for this to mean much"
-    records = _run_records(
-        built_warehouse.summary.run_id, dg.DagsterEventType.ASSET_MATERIALIZATION
-    )
+    records = _run_records(built_warehouse, dg.DagsterEventType.ASSET_MATERIALIZATION)
     raw = [
         r.event_log_entry.dagster_event.asset_key
         for r in records
@@ -33,10 +37,9 @@ def test_a_first_load_writes_one_materialization_per_raw_asset(built_warehouse):
 def test_progress_reaches_every_dbt_node_of_a_full_build(built_warehouse):
     """Replayed over the session's refresh, the display counts every dbt node it announced."""
     reports: list[str] = []
-    watcher = _ProgressWatcher(
-        dg.DagsterInstance.get(), built_warehouse.summary.run_id, reports.append
-    )
-    for record in _run_records(built_warehouse.summary.run_id, None):
+    with _instance(built_warehouse) as instance:
+        watcher = _ProgressWatcher(instance, built_warehouse.summary.run_id, reports.append)
+    for record in _run_records(built_warehouse, None):
         watcher._count(record.event_log_entry.dagster_event)
     line = watcher.line()
     total = line.split(" nodes")[0].split("dbt ")[1]

@@ -10,11 +10,11 @@ from orchestration import settings
 from orchestration.dbt.assets import dbt_project
 
 
-def test_every_dbt_unit_test_passes(built_warehouse, monkeypatch):
+def test_every_dbt_unit_test_passes(warehouse_copy, monkeypatch):
     # Unit tests only read the warehouse (their fixtures are CTEs; the incremental ones read the
-    # table's columns). The session warehouse's own path lets dbt reuse the parse it kept for
-    # it: any other path changes dbt's profile hash and forces a full parse.
-    monkeypatch.setenv("COMMS_WAREHOUSE_PATH", str(built_warehouse.path))
+    # table's columns), but dbt-duckdb opens it read-write, which would lock out the other test
+    # worker's readers of the session warehouse: so a copy.
+    monkeypatch.setenv("COMMS_WAREHOUSE_PATH", str(warehouse_copy))
     project = str(settings.PROJECT_DIR)
     # In a child process: dbt-duckdb keeps its read-write connection open for the life of the
     # process, and the tests after this one open the same file read-only.

@@ -27,6 +27,7 @@ CASES = {
 }
 
 
+@pytest.mark.builds(1)
 @pytest.mark.parametrize("case", list(CASES))
 def test_a_partial_landing_refreshes_cleanly(case: str, tmp_path: Path, monkeypatch):
     landing = tmp_path / "landing"

@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -160,6 +161,7 @@ def _snapshot(warehouse: str, message_ids: list[str]) -> dict[str, tuple]:
     return {row[0]: row[1:] for row in rows}
 
 
+@pytest.mark.builds(1)
 def test_incremental_build_equals_full_refresh(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     env_gen = _env(tmp_path, "gen")

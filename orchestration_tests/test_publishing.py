@@ -294,6 +294,7 @@ out.write_text(json.dumps(stats))
 """
 
 
+@pytest.mark.builds(1)
 def test_reader_in_a_loop_through_a_whole_refresh(built_warehouse, warehouse_copy):
     """Issue 6's test: a BI reader querying in a loop while a refresh runs (load, dbt build,
     checks, publish) never meets a lock error nor a half-updated state."""
@@ -438,6 +439,7 @@ def test_a_held_back_account_keeps_its_last_published_rows(tenants):
     assert [v for *_, v in _people(result.path)] == [2, 2, 2]
 
 
+@pytest.mark.builds(1)
 def test_one_bad_tenant_is_held_back_and_every_other_account_published(
     built_warehouse, warehouse_copy, monkeypatch, capsys
 ):

@@ -16,6 +16,8 @@ from dbt.cli.main import dbtRunner
 from orchestration.landing.loader import load_landing
 
 REPO = Path(__file__).resolve().parents[1]
+# The module's fixture builds staging and audit with dbt (conftest schedules builders first).
+pytestmark = pytest.mark.builds(1)
 
 GOOD_CALL = {
     "account_id": "acc_1",
