@@ -9,7 +9,7 @@
     the manual outbound message that closes the cut. A streak with no manual outbound after it is unanswered (responded_at null), counted in
     unanswered_streaks, never in the median.
 
-    Canceled outbound messages were never sent and answer nothing (int_messages__exchanged).
+    Canceled outbound messages were never sent and answer nothing (int_messages__sent_or_received).
     Numbering manual replies with a running count lets the streak find its answer with an
     equality join (no range join). Ties on created_at put inbound first ('inbound' sorts before
     'outbound'), so an answer at the same instant answers in 0 seconds.
@@ -19,7 +19,7 @@ with
 
 messages as (
 
-    select * from {{ ref('int_messages__exchanged') }}
+    select * from {{ ref('int_messages__sent_or_received') }}
 
 ),
 

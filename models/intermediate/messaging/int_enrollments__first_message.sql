@@ -4,7 +4,7 @@
     "enrollments whose first step message was sent"): the earliest outbound message carrying
     the enrollment_id, and the earliest one at the campaign's first step (step 1 when the
     campaign lists no steps); ties broken by message_id. Canceled messages were never sent and
-    are skipped (int_messages__exchanged).
+    are skipped (int_messages__sent_or_received).
     Enrollments with no outbound message yet keep a row with null first_message_* (the
     "x of N" of the campaign box needs them).
 #}
@@ -31,7 +31,7 @@ campaign_steps as (
 
 messages as (
 
-    select * from {{ ref('int_messages__exchanged') }}
+    select * from {{ ref('int_messages__sent_or_received') }}
 
 ),
 

@@ -12,7 +12,7 @@
     message before it; the inbound row is joined back to that one outbound row by equality.
     Ties on created_at put inbound first: an outbound message at the very same instant is not
     "before" the reply. Canceled outbound messages never reached the contact and are ignored
-    (int_messages__exchanged).
+    (int_messages__sent_or_received).
     What a reply is (kpi-spec "What a reply is"): an inbound message is a reply to a campaign
     only when that campaign's first outbound message to the contact came strictly before it.
     A platform campaign_id naming a campaign that had not yet written to the contact (the
@@ -27,7 +27,7 @@ with
 
 messages as (
 
-    select * from {{ ref('int_messages__exchanged') }}
+    select * from {{ ref('int_messages__sent_or_received') }}
 
 ),
 

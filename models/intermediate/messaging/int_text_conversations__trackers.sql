@@ -10,7 +10,7 @@ with
 
 messages as (
 
-    select * from {{ ref('int_messages__exchanged') }}
+    select * from {{ ref('int_messages__sent_or_received') }}
 
 ),
 

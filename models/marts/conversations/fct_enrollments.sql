@@ -23,7 +23,7 @@ first_messages as (
 
 messages as (
 
-    select * from {{ ref('int_messages__exchanged') }}
+    select * from {{ ref('int_messages__sent_or_received') }}
 
 ),
 

@@ -38,7 +38,7 @@ users as (
 
 messages as (
 
-    select * from {{ ref('int_messages__exchanged') }}
+    select * from {{ ref('int_messages__sent_or_received') }}
 
 ),
 

@@ -1,8 +1,8 @@
 {{ config(materialized='table') }}
 
 {#
-    The messages actually exchanged with a contact: every inbound message, and every outbound
-    message except those the platform canceled before sending (final delivery status
+    The messages sent to or received from a contact (not canceled): every inbound message, and
+    every outbound message except those the platform canceled before sending (final delivery status
     'canceled', from int_messages__delivery_outcome). A canceled message never reached the
     contact, so it cannot be replied to, cannot answer a streak, is not an initial and is not
     part of a text conversation.
