@@ -57,14 +57,27 @@ def pytest_configure(config: pytest.Config) -> None:
     target.mkdir(parents=True, exist_ok=True)
     os.environ["DBT_TARGET_PATH"] = str(target)
     os.environ.setdefault("DBT_PROFILES_DIR", str(settings.PROJECT_DIR))
-    for name in ("manifest.json", "partial_parse.msgpack"):
-        parsed = settings.PROJECT_DIR / "target" / name
-        if parsed.exists():
-            shutil.copy(parsed, target / name)
-    if not (target / "manifest.json").exists():
+    parsed = settings.PROJECT_DIR / "target" / "manifest.json"
+    if _parsed_after_every_change(parsed):
+        for name in ("manifest.json", "partial_parse.msgpack"):
+            if (settings.PROJECT_DIR / "target" / name).exists():
+                shutil.copy(settings.PROJECT_DIR / "target" / name, target / name)
+    else:
+        # No parse, or one older than a model, macro, seed or test (a rename after the last
+        # `make docs`): the Dagster assets would name models that no longer exist.
+        (target / "manifest.json").unlink(missing_ok=True)
         from orchestration.refresh import prepare_dbt
 
         prepare_dbt()
+
+
+def _parsed_after_every_change(manifest: Path) -> bool:
+    if not manifest.exists():
+        return False
+    sources = [settings.PROJECT_DIR / "dbt_project.yml"]
+    for folder in ("models", "macros", "seeds", "tests"):
+        sources.extend(p for p in (settings.PROJECT_DIR / folder).rglob("*") if p.is_file())
+    return manifest.stat().st_mtime >= max(p.stat().st_mtime for p in sources)
 
 
 def _xdist_workers(config: pytest.Config) -> int:
