@@ -30,8 +30,10 @@ from orchestration.reporting.source import ReportError, connect
 from orchestration.reporting.views import (
     calling,
     campaign_box,
+    compare,
     conversations,
     credits,
+    delivery_status,
     messaging,
     send_report,
     suppressions,
@@ -51,6 +53,8 @@ _BUILDERS = {
     "credits": credits.build,
     "conversations": conversations.build,
     "suppressions": suppressions.build,
+    "delivery-status": delivery_status.build,
+    "compare": compare.build,
 }
 
 
