@@ -11,8 +11,10 @@ from typing import Any
 from orchestration.reference.calling import calling
 from orchestration.reference.campaigns import campaign_box, send_report, suppressions
 from orchestration.reference.conversations import conversations
+from orchestration.reference.delivery import delivery_status
 from orchestration.reference.facts import World
 from orchestration.reference.messaging import messaging
+from orchestration.reference.rate_intervals import compare
 from orchestration.reference.scope import Scope, resolve_preset
 from orchestration.reference.usage import credits, usage
 
@@ -25,8 +27,10 @@ VIEWS: dict[str, Callable[[World, Scope], tuple]] = {
     "credits": credits,
     "conversations": conversations,
     "suppressions": suppressions,
+    "delivery-status": delivery_status,
+    "compare": compare,
 }
-UNDATED_VIEWS = ("campaign-box", "send-report")
+UNDATED_VIEWS = ("campaign-box", "send-report", "compare")
 
 
 def _account_ids(w: World, account_id: str, include_sub_accounts: bool) -> list[str]:
