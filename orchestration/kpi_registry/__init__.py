@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from orchestration.kpi_registry.calling import CALLING
 from orchestration.kpi_registry.compare import COMPARE
-from orchestration.kpi_registry.definitions import View
+from orchestration.kpi_registry.definitions import RATE, View
 from orchestration.kpi_registry.delivery import DELIVERY_STATUS
 from orchestration.kpi_registry.messaging import MESSAGING
 from orchestration.kpi_registry.sends import CAMPAIGN_BOX, SEND_REPORT, SUPPRESSIONS
@@ -44,11 +44,19 @@ REGISTRY: dict[str, View] = {
 VIEWS = tuple(REGISTRY)
 
 
+def unit_of(view_name: str, key: str) -> str | None:
+    """The unit of a column of a view's tables (count, fraction, seconds, credits, money), or
+    None for a column no entry registers. A rate's interval bounds (``<rate>_lower`` /
+    ``<rate>_upper``, the compare view) are in the rate's unit."""
+    v = REGISTRY[view_name]
+    base = key.removesuffix("_lower").removesuffix("_upper")
+    for entries in (v.kpis, *v.sections.values()):
+        for kpi in entries:
+            if kpi.key == key or (kpi.key == base and kpi.kind == RATE):
+                return kpi.unit
+    return None
+
+
 def is_fraction(view_name: str, key: str) -> bool:
     """Whether a column of a view's tables is a fraction (shown as a percent)."""
-    v = REGISTRY[view_name]
-    return any(
-        kpi.key == key and kpi.unit == "fraction"
-        for entries in (v.kpis, *v.sections.values())
-        for kpi in entries
-    )
+    return unit_of(view_name, key) == "fraction"
