@@ -73,16 +73,22 @@ SPEC_KEYS = {
         "conversation_outbound_messages",
     },
     "suppressions": {"suppressed_contacts"},
+    "delivery-status": {
+        "outbound_messages", "error_code_messages", "carrier_blocked_outbound_messages",
+    },
+    "compare": set(),
 }  # fmt: skip
 SECTIONS = {
-    "messaging": {"labels", "reply_rate_by_step"},
+    "messaging": {"labels", "reply_rate_by_step", "spend_by_currency"},
     "calling": {"call_outcomes"},
     "campaign-box": set(),
     "send-report": {"links"},
-    "usage": {"by_member", "by_shared_inbox"},
+    "usage": {"by_member", "by_shared_inbox", "spend_by_currency"},
     "credits": set(),
     "conversations": {"volume", "frequency_by_hour"},
     "suppressions": set(),
+    "delivery-status": {"by_status", "by_error_code"},
+    "compare": {"campaigns", "templates", "overlaps"},
 }
 
 
