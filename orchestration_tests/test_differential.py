@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 import regression_worlds
+import regression_worlds_spend
 from differential import build, draw_worlds, mismatches, reference_world
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -42,6 +43,8 @@ VIEW_FILTERS = {
     "credits": (),
     "conversations": ("tracker",),
     "suppressions": (),
+    "delivery-status": ("campaign_ids", "template_ids", "tracker"),
+    "compare": ("campaign_ids", "template_ids"),
 }
 
 
@@ -56,6 +59,7 @@ class Built:
 def built(tmp_path_factory) -> Built:
     batch = {f"w{i}_": world for i, world in enumerate(draw_worlds(WORLDS, SEED))}
     batch.update(regression_worlds.worlds())
+    batch.update(regression_worlds_spend.worlds())
     warehouse = build(batch, tmp_path_factory.mktemp("differential"))
     con = duckdb.connect(str(warehouse), read_only=True)
     yield Built(warehouse, reference_world(warehouse), con)
@@ -127,7 +131,9 @@ def test_api_equals_reference_on_random_requests(built: Built) -> None:
     check()
 
 
-@pytest.mark.parametrize("case", regression_worlds.CASES, ids=lambda c: c.name)
+@pytest.mark.parametrize(
+    "case", regression_worlds.CASES + regression_worlds_spend.CASES, ids=lambda c: c.name
+)
 def test_regression(built: Built, case: regression_worlds.Case) -> None:
     """A mismatch class found by the random tests, kept as a fixed world and request."""
     request = {"today": TODAY, **case.request}
