@@ -12,15 +12,35 @@ with
 
 cases as (
 
-    select 81 as successes, 263 as trials, 0.2553 as expected_lower, 0.3662 as expected_upper
+    select
+        81 as successes,
+        263 as trials,
+        0.2553 as expected_lower,
+        0.3662 as expected_upper
     union all
-    select 15 as successes, 148 as trials, 0.0624 as expected_lower, 0.1605 as expected_upper
+    select
+        15 as successes,
+        148 as trials,
+        0.0624 as expected_lower,
+        0.1605 as expected_upper
     union all
-    select 0 as successes, 20 as trials, 0.0000 as expected_lower, 0.1611 as expected_upper
+    select
+        0 as successes,
+        20 as trials,
+        0.0000 as expected_lower,
+        0.1611 as expected_upper
     union all
-    select 1 as successes, 29 as trials, 0.0061 as expected_lower, 0.1718 as expected_upper
+    select
+        1 as successes,
+        29 as trials,
+        0.0061 as expected_lower,
+        0.1718 as expected_upper
     union all
-    select 0 as successes, 0 as trials, null as expected_lower, null as expected_upper
+    select
+        0 as successes,
+        0 as trials,
+        null as expected_lower,
+        null as expected_upper
 
 ),
 
