@@ -22,8 +22,8 @@ from orchestration.reporting.sql import Where, rows, whole
 VIEW = REGISTRY["compare"]
 # section -> (mart, id column, name column, the scope's chosen ids attribute)
 _KINDS = {
-    "campaigns": ("mart_campaign_rates", "campaign_id", "campaign_name", "campaign_ids"),
-    "templates": ("mart_template_rates", "template_id", "template_name", "template_ids"),
+    "campaigns": ("marts.mart_campaign_rates", "campaign_id", "campaign_name", "campaign_ids"),
+    "templates": ("marts.mart_template_rates", "template_id", "template_name", "template_ids"),
 }
 
 
@@ -52,7 +52,7 @@ def _items(s: Scope, table, mart, id_column, name_column, chosen) -> list[dict[s
     found = rows(
         s.con,
         f"select {id_column}, {name_column}, account_id, {parts}, {bounds} "
-        f"from marts.{mart} where {w.sql()} order by {id_column}",
+        f"from {mart} where {w.sql()} order by {id_column}",
         w.params,
     )
     ordered = []
