@@ -1,9 +1,9 @@
 {#-
-    The one way a model builds a key from columns: the hash of the columns as text, joined by
-    '|', a null column written as '~' (dbt_utils' generate_surrogate_key semantics with this
-    project's separator and sentinel). One separator keeps ('a|b', 'c') and ('a', 'b|c') apart
-    only as far as ids hold no '|'; one sentinel makes a null part a value, so a row whose
-    campaign or template is null still gets a key, and the same key in every mart.
+    The one way a model builds a key from columns: md5 of the parts cast to text and joined by
+    '|', a null part written '~' (dbt_utils' generate_surrogate_key with this project's separator
+    and sentinel, the ones most keys used before it, so they kept their values). A null part is
+    a value, so a row whose campaign or template is null still gets a key. Parts that contain '|'
+    could collide (('a|b', 'c') and ('a', 'b|c')); the ids keyed here never do.
     `columns` is a list of SQL expressions (columns, casts, quoted literals).
 -#}
 {% macro generate_surrogate_key(columns) %}
@@ -12,7 +12,9 @@
 
 {% macro default__generate_surrogate_key(columns) -%}
     {%- if columns is string or columns | length == 0 -%}
-        {{ exceptions.raise_compiler_error("generate_surrogate_key takes a non-empty list of column expressions") }}
+        {{ exceptions.raise_compiler_error(
+            "generate_surrogate_key takes a non-empty list of column expressions"
+        ) }}
     {%- endif -%}
     {%- set parts = [] -%}
     {%- for column in columns -%}

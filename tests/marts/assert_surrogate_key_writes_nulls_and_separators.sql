@@ -18,8 +18,9 @@ cases as (
     -- '~|~': every part null still makes a key
     select
         'all null' as case_name,
-        {{ generate_surrogate_key(['cast(null as ' ~ dbt.type_string() ~ ')', 'cast(null as ' ~ dbt.type_int() ~ ')']) }}
-            as got,
+        {{ generate_surrogate_key([
+            'cast(null as ' ~ dbt.type_string() ~ ')', 'cast(null as ' ~ dbt.type_int() ~ ')'
+        ]) }} as got,
         '81ab0a818ce7845eedddb4f4e09c907f' as expected
     union all
     -- '|~': an empty string is a value, unlike a null
