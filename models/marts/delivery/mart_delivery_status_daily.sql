@@ -42,15 +42,11 @@ aggregated as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat([
-            'aggregated.account_id', "'|'",
-            dbt.safe_cast('aggregated.date_day', dbt.type_string()), "'|'",
-            "coalesce(aggregated.campaign_id, '~')", "'|'",
-            "coalesce(aggregated.template_id, '~')", "'|'",
-            "coalesce(aggregated.phone_number_id, '~')", "'|'",
-            "coalesce(aggregated.final_status, '~')", "'|'",
-            "coalesce(aggregated.error_code, '~')",
-        ])) }} as delivery_status_row_id,
+        {{ generate_surrogate_key([
+            'aggregated.account_id', 'aggregated.date_day', 'aggregated.campaign_id',
+            'aggregated.template_id', 'aggregated.phone_number_id', 'aggregated.final_status',
+            'aggregated.error_code',
+        ]) }} as delivery_status_row_id,
         aggregated.account_id,
         aggregated.date_day,
         aggregated.campaign_id,

@@ -38,14 +38,9 @@ aggregated as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat([
-            'account_id', "'|'",
-            dbt.safe_cast('date_day', dbt.type_string()), "'|'",
-            "coalesce(campaign_id, '~')", "'|'",
-            "coalesce(template_id, '~')", "'|'",
-            "coalesce(phone_number_id, '~')", "'|'",
-            "coalesce(price_unit, '~')",
-        ])) }} as spend_row_id,
+        {{ generate_surrogate_key([
+            'account_id', 'date_day', 'campaign_id', 'template_id', 'phone_number_id', 'price_unit',
+        ]) }} as spend_row_id,
         account_id,
         date_day,
         campaign_id,
