@@ -38,7 +38,7 @@ per_user_day as (
 final as (
 
     select
-        {{ generate_surrogate_key(['account_id', 'date_day', 'user_id']) }} as call_usage_key,
+        {{ generate_surrogate_key(['account_id', 'date_day', 'user_id']) }} as call_usage_day_id,
         account_id,
         date_day,
         user_id,

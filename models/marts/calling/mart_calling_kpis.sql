@@ -132,7 +132,7 @@ summed as (
 final as (
 
     select
-        {{ generate_surrogate_key(['account_id', 'date_day', 'campaign_id']) }} as calling_kpi_key,
+        {{ generate_surrogate_key(['account_id', 'date_day', 'campaign_id']) }} as calling_kpi_id,
         account_id,
         date_day,
         campaign_id,

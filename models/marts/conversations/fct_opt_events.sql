@@ -123,7 +123,7 @@ final as (
         {{ generate_surrogate_key([
             "case when matched.opt_event_id is not null then 'platform' else 'message' end",
             'coalesce(matched.opt_event_id, matched.message_id)',
-        ]) }} as opt_event_key,
+        ]) }} as opt_event_row_id,
         matched.opt_event_id,
         matched.message_id,
         matched.account_id,
