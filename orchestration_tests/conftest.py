@@ -27,7 +27,8 @@ import pytest
 
 from datagen.generate import generate
 from orchestration import settings
-from orchestration.refresh import RefreshSummary, run_refresh
+from orchestration.refresh import run_refresh
+from orchestration.run_summary import RefreshSummary
 
 # Small, but big enough that every KPI is non-trivial; the end date pins "today" in reports.
 LANDING_SCALE = 3000
