@@ -18,6 +18,7 @@ import duckdb
 
 from orchestration import settings
 from orchestration.crash_recovery import release_dead_runs, run_process_tags
+from orchestration.dagster_storage import storage_config
 from orchestration.landing.loader import LEDGER, discover
 from orchestration.refresh_progress import ProgressWatcher
 from orchestration.run_summary import RefreshSummary, summarize_run
@@ -49,9 +50,12 @@ def dagster_home(warehouse: Path | None = None) -> Path:
         home = dagster_home_for(warehouse or settings.warehouse_path())
         _OWN_HOME = str(home)
     home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_YAML)
+    config, wanted = home / "dagster.yaml", DAGSTER_YAML + storage_config(home)
+    # A home we configured earlier follows this version's config; one the user wrote is theirs.
+    if not config.exists() or (
+        config.read_text().startswith(DAGSTER_YAML.splitlines()[0]) and config.read_text() != wanted
+    ):
+        config.write_text(wanted)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 
