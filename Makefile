@@ -41,14 +41,19 @@ browser:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 		|| echo "chromium could not be installed: the screenshot test will skip")
 
+# sqlfluff's dbt templater and `make docs` parse the project with one and the same (empty)
+# warehouse path: dbt keeps its parse only for the profile it was made with (the path is part of
+# it), so with one path the second of them re-reads the first one's parse instead of parsing anew.
+PARSE_WAREHOUSE := $(CURDIR)/target/parse.duckdb
+
 lint: setup
 	$(BIN)/ruff check orchestration datagen orchestration_tests benchmarks
 	$(BIN)/ruff format --check orchestration datagen orchestration_tests benchmarks
-	COMMS_WAREHOUSE_PATH=$(CURDIR)/target/lint.duckdb $(BIN)/sqlfluff lint models tests --processes 2
+	COMMS_WAREHOUSE_PATH=$(PARSE_WAREHOUSE) $(BIN)/sqlfluff lint models tests --processes 2
 
 # `docs generate` parses the project itself; a `dbt parse` before it parsed everything twice.
 docs: setup
-	COMMS_WAREHOUSE_PATH=$(CURDIR)/target/docs.duckdb $(BIN)/dbt docs generate --empty-catalog --quiet
+	COMMS_WAREHOUSE_PATH=$(PARSE_WAREHOUSE) $(BIN)/dbt docs generate --empty-catalog --quiet
 
 ui: setup
 	$(BIN)/dbt parse --quiet
