@@ -28,12 +28,13 @@ refresh: setup
 
 ## Lint, compile the docs, and run the whole test suite (Python tests build dbt on small data).
 # On two workers, one per core, a module at a time (orchestration_tests/conftest.py schedules
-# the long builds first and shares the session warehouse between them). The tests' temporary files live in
+# the long builds first and shares the session warehouse between them); the 30 slowest tests are
+# listed at the end, the profile to start from when the suite grows slow. The tests' temporary files live in
 # memory where /dev/shm exists: Dagster's SQLite event log and DuckDB sync each commit to disk,
 # which throwaway test warehouses do not need and which made up much of a test refresh's time.
 TEST_TMPDIR ?= $(shell test -d /dev/shm -a -w /dev/shm && echo /dev/shm || echo "$${TMPDIR:-/tmp}")
 test: setup browser lint docs
-	TMPDIR=$(TEST_TMPDIR) $(BIN)/pytest -n 2 --dist loadscope --no-loadscope-reorder
+	TMPDIR=$(TEST_TMPDIR) $(BIN)/pytest -n 2 --dist loadscope --no-loadscope-reorder --durations=30
 
 # Debian's Chromium renders the executive report in a test; its test skips if it cannot be had.
 browser:
