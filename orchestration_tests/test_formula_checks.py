@@ -110,10 +110,12 @@ def test_an_account_without_allowance_is_not_a_failure(warehouse_copy: Path) -> 
             "select min(account_id) from staging.stg_platform__accounts "
             "where parent_account_id is null"
         ).fetchone()
-        con.execute(
-            "update raw.accounts set monthly_credit_allowance = null where account_id = ?",
-            [account_id],
-        )
+        # The landed row and the staged table (materialized, so it does not follow raw).
+        for table in ("raw.accounts", "staging.stg_platform__accounts"):
+            con.execute(
+                f"update {table} set monthly_credit_allowance = null where account_id = ?",
+                [account_id],
+            )
         # What the credits mart publishes for such an account (nothing known to remain).
         con.execute(
             "update marts.mart_credits_by_billing_period set credit_allowance = null, "
