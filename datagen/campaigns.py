@@ -259,12 +259,11 @@ def pool_bodies(world: World, rng, pool: str, n: int) -> np.ndarray:
     return (first + rng.integers(0, size, n)).astype(np.int32)
 
 
-# One function: the enrollments of every campaign come from the "enrollments" stream in campaign
-# order, and the audience sizes depend on all campaigns of the account.
 def build_enrollments(world: World) -> None:
-    """Enroll a sample (without repeats) of each launched campaign's account contacts."""
+    """Enroll a sample (without repeats) of each launched campaign's account contacts; every
+    campaign's enrollments come from the one "enrollments" stream, in campaign order."""
     rng = world.rng("enrollments")
-    start, end = world.period_start, world.period_end
+    end = world.period_end
     target = 0.86 * world.n_messages / 2.5  # ~2.5 messages per enrollment, 14% inbox-only
     by_campaign, by_contact, by_time = [], [], []
     for campaign in range(len(world.campaign_account)):
@@ -273,33 +272,12 @@ def build_enrollments(world: World) -> None:
         if launch < 0:
             continue
         audience = world.contact_count[account]
-        share = world.campaign_audience_share[campaign]
-        if world.campaign_is_keyword[campaign]:
-            size = int(audience * share)
-        else:
-            standard = world.standard_campaigns_by_account[account]
-            total = sum(world.campaign_audience_share[x] for x in standard)
-            # (kept in this order of operations: the sizes are floats truncated to ints)
-            enrolled_share = (
-                share / total * target * ACCOUNT_SHARES[account] / ACCOUNT_SHARES.sum() / audience
-            )
-            size = int(min(0.9, enrolled_share) * audience)
-        size = max(size, 5)
+        size = _audience_size(world, campaign, target)
         contacts = world.contact_first[account] + rng.choice(
             audience, min(size, audience), replace=False
         )
         contacts.sort()
-        size = len(contacts)
-        if world.campaign_is_keyword[campaign]:
-            at = launch + rng.integers(0, end - launch, size)
-            second_of_day = (at - start) % DAY
-            at = at - second_of_day + rng.integers(13 * 3600, 27 * 3600, size)  # US daytime
-        else:
-            day = (launch - start) // DAY + rng.integers(
-                0, world.campaign_window[campaign] // DAY, size
-            )
-            at = world.business_time(rng, np.full(size, account), day, 9, 19)
-            at = np.maximum(at, launch + 60)
+        at = _enrollment_times(world, rng, campaign, len(contacts))
         at = np.maximum(at, world.contact_created[contacts] + 600)
         in_period = at < end - 600
         by_campaign.append(np.full(in_period.sum(), campaign))
@@ -327,3 +305,37 @@ def build_enrollments(world: World) -> None:
         },
         world.export_day(rng, at),
     )
+
+
+def _audience_size(world: World, campaign: int, target: float) -> int:
+    """How many contacts a campaign enrolls: a keyword campaign its share of the account's
+    contacts; a standard one its share of the enrollments the scale calls for (``target``),
+    shared out over the account's standard campaigns. At least 5."""
+    account = world.campaign_account[campaign]
+    audience = world.contact_count[account]
+    share = world.campaign_audience_share[campaign]
+    if world.campaign_is_keyword[campaign]:
+        size = int(audience * share)
+    else:
+        standard = world.standard_campaigns_by_account[account]
+        total = sum(world.campaign_audience_share[x] for x in standard)
+        # (kept in this order of operations: the sizes are floats truncated to ints)
+        enrolled_share = (
+            share / total * target * ACCOUNT_SHARES[account] / ACCOUNT_SHARES.sum() / audience
+        )
+        size = int(min(0.9, enrolled_share) * audience)
+    return max(size, 5)
+
+
+def _enrollment_times(world: World, rng, campaign: int, size: int) -> np.ndarray:
+    """When each of ``size`` contacts enrolls: a keyword campaign's any time after launch in US
+    daytime, a standard one's in business hours within the campaign's window."""
+    start, end = world.period_start, world.period_end
+    launch = world.campaign_launch[campaign]
+    if world.campaign_is_keyword[campaign]:
+        at = launch + rng.integers(0, end - launch, size)
+        second_of_day = (at - start) % DAY
+        return at - second_of_day + rng.integers(13 * 3600, 27 * 3600, size)  # US daytime
+    day = (launch - start) // DAY + rng.integers(0, world.campaign_window[campaign] // DAY, size)
+    at = world.business_time(rng, np.full(size, world.campaign_account[campaign]), day, 9, 19)
+    return np.maximum(at, launch + 60)

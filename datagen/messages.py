@@ -85,7 +85,6 @@ def build_messages(world: World) -> None:
     _message_columns(world)
 
 
-# Over 60 lines only for the RowBuffer.add keyword lists.
 def _campaign_steps(world: World, rng):
     """The keyword openers and every step sent before the contact replies.
 
@@ -126,7 +125,21 @@ def _campaign_steps(world: World, rng):
     step_at[:, 1:] += rng.integers(0, 4 * 3600, (n, 2))
     reply_at = step_at[np.arange(n), reply_step] + lognormal(rng, 2400, 1.6, n, 20, 5 * DAY)
     reply_at = np.where(replies, reply_at, NO_TIME)
-    steps_sent = np.zeros(n, dtype=np.int64)
+    steps_sent = _add_steps_sent(world, step_at, reply_at, number)
+    replies &= (reply_at < world.period_end) & (steps_sent > 0)
+    return np.flatnonzero(replies), reply_at, number
+
+
+def _add_steps_sent(
+    world: World, step_at: np.ndarray, reply_at: np.ndarray, number: np.ndarray
+) -> np.ndarray:
+    """Every step each enrollment is sent before its contact replies (and within the period);
+    returns how many steps each enrollment was sent."""
+    campaign, contact = world.enrollments["campaign"], world.enrollments["contact"]
+    account = world.enrollments["account"]
+    keyword = world.campaign_is_keyword[campaign]
+    step_count = world.campaign_step_count[campaign]
+    steps_sent = np.zeros(len(campaign), dtype=np.int64)
     for j in range(3):
         sent = np.flatnonzero(
             (j < step_count) & (step_at[:, j] < np.minimum(reply_at, world.period_end))
@@ -134,7 +147,7 @@ def _campaign_steps(world: World, rng):
         steps_sent[sent] = j + 1
         send_type = np.where(keyword[sent], KEYWORD_REPLY if j == 0 else AUTOMATION, BLAST)
         template = world.step_template[campaign[sent], j]
-        rows.add(
+        world.message_rows.add(
             len(sent),
             account=account[sent],
             contact=contact[sent],
@@ -147,8 +160,7 @@ def _campaign_steps(world: World, rng):
             send_type=send_type,
             body=world.template_first_body[template] + world.contact_name_in_body[contact[sent]],
         )
-    replies &= (reply_at < world.period_end) & (steps_sent > 0)
-    return np.flatnonzero(replies), reply_at, number
+    return steps_sent
 
 
 # One function: every reply kind's consequences draw from the one "messages" stream in this order.
