@@ -18,12 +18,12 @@ State left on the world for later builders:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from datagen import text
-from datagen.frames import DAY, Frame, IdCol, py_frame
+from datagen.frames import DAY, ExportedRows, Frame, IdCol, py_frame
 from datagen.world import ACCOUNT_IDS, ACCOUNT_SHARES, ACCOUNTS, N_DAYS, World, iso_utc
 
 MAX_STEPS = 3
@@ -104,24 +104,12 @@ class _Campaign:
     keyword: str | None
 
 
-@dataclass
-class _Exported:
-    """Rows of one entity with the export day of each."""
-
-    rows: list[dict] = field(default_factory=list)
-    days: list[int] = field(default_factory=list)
-
-    def add(self, row: dict, day: int) -> None:
-        self.rows.append(row)
-        self.days.append(day)
-
-
 def _build_campaign_rows(world: World, rng, templates_by_kind) -> None:
     """Per account: standard campaigns (more with scale), one or two keyword ones, a draft; each
     campaign's rows, re-exports, steps and senders are drawn from the one "campaigns" stream in
     campaign order."""
     n_standard = 5 + round(2 * math.log2(max(world.scale_factor, 1)))
-    tables = {name: _Exported() for name in ("campaigns", "campaign_steps", "campaign_senders")}
+    tables = {name: ExportedRows() for name in ("campaigns", "campaign_steps", "campaign_senders")}
     planned: list[_Campaign] = []
     senders_of = []
     world.standard_campaigns_by_account = []
@@ -140,7 +128,7 @@ def _build_campaign_rows(world: World, rng, templates_by_kind) -> None:
             planned.append(plan)
         world.standard_campaigns_by_account.append(standard)
     for entity, table in tables.items():
-        world.frames[entity] = py_frame(entity, table.rows, table.days)
+        world.frames[entity] = table.frame(entity)
     world.campaign_account = np.array([c.account for c in planned])
     world.campaign_is_keyword = np.array([c.campaign_type == "keyword" for c in planned])
     world.campaign_launch = [c.launch if c.launch is not None else -1 for c in planned]
@@ -196,7 +184,7 @@ def _plan_campaign(
 
 
 def _add_campaign_rows(
-    world: World, rng, tables: dict[str, _Exported], campaign: int, c: _Campaign
+    world: World, rng, tables: dict[str, ExportedRows], campaign: int, c: _Campaign
 ) -> np.ndarray:
     """The campaign's row (re-exported when it completes), its steps and its senders (one
     removed half-way when there are three or more); returns the senders (user indices)."""
