@@ -32,20 +32,18 @@ def _name(path: Path) -> str:
 
 def _says_why(lines: list[str], node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """Whether the function claims the exception: the marker comment right above it (above its
-    decorators, if any, with only comment lines between) or as the first line of its body."""
+    decorators, if any, with only comment lines between) or at the top of its body, before its
+    first statement."""
     first = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1  # 0-based
     above = first - 1
     while above >= 0 and lines[above].lstrip().startswith("#"):
         if lines[above].lstrip().startswith(WHY_MARKER):
             return True
         above -= 1
-    # The body's first line: the line after the signature (a comment is not in the AST).
-    body_start = node.body[0].lineno - 1
-    signature_end = next(
-        i for i in range(node.lineno - 1, body_start + 1) if lines[i].rstrip().endswith(":")
-    )
-    following = lines[signature_end + 1 : body_start + 1]
-    return any(line.lstrip().startswith(WHY_MARKER) for line in following[:1])
+    # The top of the body: the lines after `def` up to the first statement (comments are not in
+    # the AST, so they are read from the text).
+    top = lines[node.lineno : node.body[0].lineno]
+    return any(line.lstrip().startswith(WHY_MARKER) for line in top)
 
 
 def long_functions(text: str) -> list[str]:
@@ -85,6 +83,7 @@ def test_the_checks_see_a_long_function_and_its_exception() -> None:
     assert not long_functions(f"{why}\n# (more reason)\n@staticmethod\ndef long():\n{body}")
     assert not long_functions(f"def long(\n    a,\n) -> None:\n    {why}\n{body}")
     assert not long_functions(f'def long():\n    {why}\n    """Doc."""\n{body}')
+    assert not long_functions(f"def long():  # a note\n    {why}\n{body}")
     # The comment must be the function's own: not a stray one higher up, not later in the body.
     assert long_functions(f"{why}\n\nx = 1\n\n\ndef long():\n{body}")
     assert long_functions(f"def long():\n    x = 0\n    {why}\n{body}")
