@@ -115,6 +115,13 @@ def gather(
     previous_kpis.update(api("credits", (previous.end, previous.end)).kpis)
 
     names = _account_names(con, account_ids)
+    templates = _templates(con, api, account_ids, templates_period)
+    overall = api("messaging", templates_period.as_range()).kpis["carrier_block_rate"]
+    credits = [
+        {**row, "account_name": names.get(row["account_id"], row["account_id"])}
+        for row in credits_report.rows
+    ]
+    by_account = _by_account(con, account_ids, names, current)
     return ReportData(
         account_id=account_id,
         account_name=account_name,
@@ -131,14 +138,11 @@ def gather(
         daily=_daily(api, trend),
         reply_rate_7d=_reply_rate_7d(api, trend),
         funnel=_funnel(kpis),
-        templates=_templates(con, api, account_ids, templates_period),
+        templates=templates,
         template_period=templates_period,
-        overall_block_rate=api("messaging", templates_period.as_range()).kpis["carrier_block_rate"],
-        credits=[
-            {**row, "account_name": names.get(row["account_id"], row["account_id"])}
-            for row in credits_report.rows
-        ],
-        by_account=_by_account(con, account_ids, names, current),
+        overall_block_rate=overall,
+        credits=credits,
+        by_account=by_account,
     )
 
 
