@@ -95,17 +95,10 @@ def reference_report(
         today=today,
     )
     kpis, rows, sections = VIEWS[view](w, scope)
-    filters = {
-        "campaign_ids": campaigns,
-        "template_ids": templates,
-        "step_numbers": steps,
-        "tracker": tracker,
-        "contact_id": contact_id,
-        "bucket": bucket,
-        "date_range": None
-        if view in UNDATED_VIEWS
-        else (list(date_range) if isinstance(date_range, tuple | list) else date_range),
-    }
+    filters = _shown_filters(
+        view, date_range, campaign_ids=campaigns, template_ids=templates, step_numbers=steps,
+        tracker=tracker, contact_id=contact_id, bucket=bucket,
+    )  # fmt: skip
     return jsonable(
         {
             "view": view,
@@ -116,9 +109,17 @@ def reference_report(
             "today": today,
             "date_from": start,
             "date_to": end,
-            "filters": {k: v for k, v in filters.items() if v is not None},
+            "filters": filters,
             "kpis": kpis,
             "rows": rows,
             "sections": sections,
         }
     )
+
+
+def _shown_filters(view: str, date_range: Any, **filters: Any) -> dict[str, Any]:
+    """The request's filters as the API's report shows them: those given, and the date range
+    only for a dated view."""
+    shown_range = list(date_range) if isinstance(date_range, tuple | list) else date_range
+    shown = {**filters, "date_range": None if view in UNDATED_VIEWS else shown_range}
+    return {k: v for k, v in shown.items() if v is not None}
