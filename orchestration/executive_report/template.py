@@ -111,6 +111,8 @@ PAGE = """<!DOCTYPE html>
   $templates
 </section>
 
+$alerts
+
 <section>
   <h2>Credits <span class="muted">current billing period</span></h2>
   $credits
