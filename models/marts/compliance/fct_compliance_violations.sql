@@ -87,7 +87,7 @@ opt_events_before as (
         on
             messages.account_id = opt_events.account_id
             and messages.contact_id = opt_events.contact_id
-            and opt_events.occurred_at < messages.sent_at
+            and messages.sent_at > opt_events.occurred_at
 
 ),
 
@@ -144,6 +144,16 @@ local_times as (
 
 ),
 
+local_minutes as (
+
+    select
+        *,
+        extract(hour from local_sent_at) * 60 + extract(minute from local_sent_at)
+            as local_minute_of_day
+    from local_times
+
+),
+
 sent_in_quiet_hours as (
 
     select
@@ -159,14 +169,13 @@ sent_in_quiet_hours as (
         time_zone_source,
         cast(null as {{ dbt.type_string() }}) as suppression_id,
         cast(null as {{ dbt.type_timestamp() }}) as suppressed_at
-    from local_times
-    where
-        {% set minute_of_day = 'extract(hour from local_sent_at) * 60 + extract(minute from local_sent_at)' -%}
-        {% if quiet_start > quiet_end -%}
-        ({{ minute_of_day }} >= {{ quiet_start }} or {{ minute_of_day }} < {{ quiet_end }})
-        {%- else -%}
-        ({{ minute_of_day }} >= {{ quiet_start }} and {{ minute_of_day }} < {{ quiet_end }})
-        {%- endif %}
+    from local_minutes
+    {% if quiet_start > quiet_end -%}
+        -- the quiet hours run across midnight
+        where local_minute_of_day >= {{ quiet_start }} or local_minute_of_day < {{ quiet_end }}
+    {%- else -%}
+        where local_minute_of_day >= {{ quiet_start }} and local_minute_of_day < {{ quiet_end }}
+    {%- endif %}
 
 ),
 

@@ -170,8 +170,9 @@ final as (
             as baseline_carrier_blocked_messages,
         case
             when z_scored.baseline_messages_sent > 0
-                then cast(z_scored.baseline_carrier_blocked_messages as {{ type_double() }})
-                / z_scored.baseline_messages_sent
+                then
+                    cast(z_scored.baseline_carrier_blocked_messages as {{ type_double() }})
+                    / z_scored.baseline_messages_sent
         end as baseline_carrier_block_rate,
         z_scored.expected_rate,
         z_scored.z_score,
