@@ -1,4 +1,4 @@
-"""The KPI registry (orchestration/kpi_registry.py) agrees with the marts and the semantic layer.
+"""The KPI registry (orchestration/kpi_registry/) agrees with the marts and the semantic layer.
 
 Read from the project's YAML, no warehouse: every registered source is a documented column of a
 contract-enforced mart, and every KPI's semantic metric has its label, its type (ratio metrics
@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from orchestration.kpi_registry import (
+from orchestration.kpi_registry import REGISTRY
+from orchestration.kpi_registry.definitions import (
     COUNT,
     DISTINCT,
     FLOAT_TOLERANCE,
@@ -21,7 +22,6 @@ from orchestration.kpi_registry import (
     PER,
     RATE,
     RATIOS,
-    REGISTRY,
     SHARE,
     Kpi,
     View,

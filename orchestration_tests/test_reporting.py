@@ -17,7 +17,8 @@ import pytest
 from openpyxl import load_workbook
 
 from orchestration.cli import main as cli_main
-from orchestration.kpi_registry import RATIOS, REGISTRY
+from orchestration.kpi_registry import REGISTRY
+from orchestration.kpi_registry.definitions import RATIOS
 from orchestration.reporting.access import allowed_accounts, resolve_account
 from orchestration.reporting.api import KPI_KEYS, VIEWS, report
 from orchestration.reporting.dates import InvalidDateRange, local_today, resolve_range

@@ -26,7 +26,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.kpi_registry import MEAN, RATE, REGISTRY
+from orchestration.kpi_registry import REGISTRY
+from orchestration.kpi_registry.definitions import MEAN, RATE
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -205,7 +206,7 @@ def busiest_account(warehouse: Path) -> str:
 # --------------------------------------------------------------------------- tests
 
 
-# Every KPI key of the registry (orchestration/kpi_registry.py) -> its metric: keys two views
+# Every KPI key of the registry (orchestration/kpi_registry/) -> its metric: keys two views
 # share for different things are named apart there; shares of a total (label_share,
 # outcome_share) are no metric. test_kpi_registry.py checks the YAML; this checks what
 # MetricFlow compiled from it.

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from orchestration.kpi_registry import CAMPAIGNS, DATE_RANGE, TEMPLATES, View
+from orchestration.kpi_registry.definitions import CAMPAIGNS, DATE_RANGE, TEMPLATES, View
 from orchestration.reporting.access import account_tree, resolve_account
 from orchestration.reporting.dates import DateRangeArg, InvalidDateRange, local_today, resolve_range
 from orchestration.reporting.source import ReportError, UnknownFilterValue

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from orchestration.kpi_registry import Kpi
+from orchestration.kpi_registry.definitions import Kpi
 
 
 class Where:

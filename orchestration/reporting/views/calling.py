@@ -3,7 +3,7 @@ outcomes."""
 
 from __future__ import annotations
 
-from orchestration.kpi_registry import CALLING
+from orchestration.kpi_registry.calling import CALLING
 from orchestration.reporting.scope import Scope
 from orchestration.reporting.sql import bucket_column, ints, one, rows, sums, whole
 

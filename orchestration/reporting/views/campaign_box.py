@@ -3,7 +3,7 @@ the headline sums the campaigns' counts and derives their ratios."""
 
 from __future__ import annotations
 
-from orchestration.kpi_registry import CAMPAIGN_BOX
+from orchestration.kpi_registry.sends import CAMPAIGN_BOX
 from orchestration.reporting.scope import Scope
 from orchestration.reporting.sql import rows
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestration.kpi_registry import MESSAGING
+from orchestration.kpi_registry.messaging import MESSAGING
 from orchestration.reporting.scope import Scope, reply_rate_selection
 from orchestration.reporting.sql import bucket_column, ints, one, rows, sums, whole
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestration.kpi_registry import USAGE
+from orchestration.kpi_registry.usage import USAGE
 from orchestration.reporting.scope import Scope
 from orchestration.reporting.sql import bucket_column, ints, one, rows, sums, whole
 
