@@ -82,14 +82,18 @@ def _anomalies(flagged: list[dict[str, Any]], account_names: dict[str, str]) -> 
 def _violations(kpis: dict[str, Any]) -> str:
     total = kpis.get("compliance_violations") or 0
     if not total:
-        return '<p class="lead">No compliance violation in the report period.</p>'
+        return (
+            '<p class="lead compliance" data-violations="0">No compliance violation in the '
+            "report period.</p>"
+        )
     items = "".join(
         f"<li><b>{kpis.get(key) or 0:,}</b> {escape(label)}</li>"
         for key, label in RULE_LABELS.items()
     )
     return (
-        f'<p class="lead compliance">{total:,} messages broke a texting rule in the report '
-        f"period (list them with <code>comms-warehouse report compliance</code>):</p>"
+        f'<p class="lead compliance" data-violations="{total}">{total:,} messages broke a '
+        "texting rule in the report period (list them with "
+        "<code>comms-warehouse report compliance</code>):</p>"
         f'<ul class="compliance">{items}</ul>'
     )
 
