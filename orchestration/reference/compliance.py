@@ -93,7 +93,7 @@ def _third_bounces(w: World) -> dict[tuple[str, str], object]:
 
 
 def _recipient_zone(w: World, m: Row, contacts: dict, zones: dict) -> tuple[str, str]:
-    phone = (contacts.get(m["contact_id"]) or {}).get("phone") or ""
+    phone = (contacts.get((m["account_id"], m["contact_id"])) or {}).get("phone") or ""
     if phone.startswith("+1") and len(phone) == 12 and phone[2:5] in zones:
         return zones[phone[2:5]], "area_code"
     return w.accounts[m["account_id"]]["time_zone"], "account"
@@ -108,7 +108,7 @@ def _quiet(local: time) -> bool:
 def violations(w: World) -> list[dict]:
     """Every violation of the three rules, one row per message and rule broken."""
     events, suppressed_from = _opt_events(w), _third_bounces(w)
-    contacts = {c["contact_id"]: c for c in w.rows["contacts"]}
+    contacts = {(c["account_id"], c["contact_id"]): c for c in w.rows["contacts"]}
     zones = _area_code_zones()
     out = []
     for m in _sent(w):

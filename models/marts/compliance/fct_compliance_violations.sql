@@ -119,7 +119,7 @@ sent_after_opt_out as (
 
 recipient_zones as (
 
-    -- a contact the export never carried lives in the account's zone
+    -- a contact the account's export never carried lives in the account's zone
     select
         messages.message_id,
         messages.sent_at,
@@ -129,7 +129,9 @@ recipient_zones as (
     inner join accounts
         on messages.account_id = accounts.account_id
     left join contact_zones
-        on messages.contact_id = contact_zones.contact_id
+        on
+            messages.account_id = contact_zones.account_id
+            and messages.contact_id = contact_zones.contact_id
 
 ),
 
