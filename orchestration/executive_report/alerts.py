@@ -13,7 +13,7 @@ from orchestration.reporting.api import Report
 
 RULE_LABELS = {
     "violations_after_opt_out": "sent after the contact opted out",
-    "violations_in_quiet_hours": "sent in the recipient's quiet hours (by default 21:00–08:00 local)",
+    "violations_in_quiet_hours": "sent in the recipient's quiet hours (default 21:00–08:00)",
     "violations_to_suppressed_contacts": "sent to contacts suppressed after 3 hard bounces",
 }
 ANOMALY_ADVICE = (
