@@ -218,7 +218,7 @@ violations as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat(['violations.message_id', "'|'", 'violations.rule'])) }}
+        {{ generate_surrogate_key(['violations.message_id', 'violations.rule']) }}
             as violation_id,
         violations.message_id,
         violations.rule,

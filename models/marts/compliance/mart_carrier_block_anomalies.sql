@@ -150,9 +150,8 @@ z_scored as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat([
-            'z_scored.account_id', "'|'", 'z_scored.dimension', "'|'", 'z_scored.dimension_id'
-        ])) }} as anomaly_check_id,
+        {{ generate_surrogate_key(['z_scored.account_id', 'z_scored.dimension', 'z_scored.dimension_id']) }}
+            as anomaly_check_id,
         z_scored.account_id,
         z_scored.dimension,
         z_scored.dimension_id,
