@@ -68,7 +68,7 @@ opt_events_before as (
     -- the contact's opt events before each message sent to it, latest first
     select
         messages.message_id,
-        opt_events.opt_event_key,
+        opt_events.opt_event_row_id,
         opt_events.opt_event_id,
         opt_events.message_id as opt_message_id,
         opt_events.direction,
@@ -96,7 +96,7 @@ sent_after_opt_out as (
     select
         opt_events_before.message_id,
         'sent_after_opt_out' as rule,
-        opt_events_before.opt_event_key as opt_out_event_key,
+        opt_events_before.opt_event_row_id as opt_out_event_row_id,
         opt_events_before.opt_event_id as opt_out_event_id,
         opt_events_before.opt_message_id as opt_out_message_id,
         opt_events_before.method as opt_out_method,
@@ -161,7 +161,7 @@ sent_in_quiet_hours as (
     select
         message_id,
         'sent_in_quiet_hours' as rule,
-        cast(null as {{ dbt.type_string() }}) as opt_out_event_key,
+        cast(null as {{ dbt.type_string() }}) as opt_out_event_row_id,
         cast(null as {{ dbt.type_string() }}) as opt_out_event_id,
         cast(null as {{ dbt.type_string() }}) as opt_out_message_id,
         cast(null as {{ dbt.type_string() }}) as opt_out_method,
@@ -186,7 +186,7 @@ sent_to_suppressed_contact as (
     select
         messages.message_id,
         'sent_to_suppressed_contact' as rule,
-        cast(null as {{ dbt.type_string() }}) as opt_out_event_key,
+        cast(null as {{ dbt.type_string() }}) as opt_out_event_row_id,
         cast(null as {{ dbt.type_string() }}) as opt_out_event_id,
         cast(null as {{ dbt.type_string() }}) as opt_out_message_id,
         cast(null as {{ dbt.type_string() }}) as opt_out_method,
@@ -229,7 +229,7 @@ final as (
         messages.campaign_id,
         messages.template_id,
         messages.phone_number_id,
-        violations.opt_out_event_key,
+        violations.opt_out_event_row_id,
         violations.opt_out_event_id,
         violations.opt_out_message_id,
         violations.opt_out_method,
