@@ -97,6 +97,8 @@ def _outcomes(world: World, rng, outbound: np.ndarray) -> np.ndarray:
     spammy = (template >= 0) & world.template_is_spammy[np.maximum(template, 0)]
     outcome = rng.choice(len(OUTCOMES), n, p=np.array([share for _name, share in OUTCOMES]))
     outcome = np.where(spammy & (rng.random(n) < 0.35), CARRIER_BLOCK, outcome)
+    sent_at = world.messages["at"][outbound]
+    outcome = _carrier_block_spike(world, sent_at, template, spammy, outcome)
     return np.where(
         world.contact_dead_number[world.messages["contact"][outbound]], HARD_BOUNCE, outcome
     )
@@ -232,6 +234,20 @@ def _add_events_frame(world: World, rng, columns: dict[str, np.ndarray]) -> None
     )
     world.same_file_repeats["message_events"] = np.flatnonzero(world.dirt_mask(rng, n_events, 1.0))
     world.add_redeliveries("message_events", rng, n_events, export, 0.5)
+
+
+def _carrier_block_spike(world: World, sent_at, template, spammy, outcome) -> np.ndarray:
+    """The anomaly alert's demo case: on the period's last day, half the messages of one
+    ordinary template are carrier-blocked (its baseline is the ordinary ~1 %), so
+    mart_carrier_block_anomalies flags that template, and the number sending most of them.
+    The template is the non-spammy one with the most messages in the last 24 h; its own
+    random stream leaves every other draw of the data as it was."""
+    last_day = (sent_at >= world.period_end - DAY) & (template >= 0) & ~spammy
+    if not last_day.any():
+        return outcome
+    chosen = np.bincount(template[last_day]).argmax()
+    hit = last_day & (template == chosen) & (world.rng("anomaly").random(len(outcome)) < 0.5)
+    return np.where(hit, CARRIER_BLOCK, outcome)
 
 
 def build_link_clicks(world: World) -> None:

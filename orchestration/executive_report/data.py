@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from orchestration.executive_report.alerts import gather_alerts
 from orchestration.reporting.api import report
 from orchestration.reporting.dates import local_today
 
@@ -52,6 +53,7 @@ class ReportData:
     overall_block_rate: float | None
     credits: list[dict[str, Any]]  # current billing period per account
     by_account: list[dict[str, Any]] = field(default_factory=list)
+    alerts: dict[str, Any] = field(default_factory=dict)  # alerts.gather_alerts
 
 
 def end_day_for(con, account_ids: list[str], time_zone: str, now: datetime | None = None) -> date:
@@ -143,6 +145,7 @@ def gather(
         overall_block_rate=overall,
         credits=credits,
         by_account=by_account,
+        alerts=gather_alerts(api, current.as_range()),
     )
 
 

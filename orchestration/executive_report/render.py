@@ -7,6 +7,7 @@ from string import Template
 from typing import Any
 
 from orchestration.executive_report import charts
+from orchestration.executive_report.alerts import alerts_section
 from orchestration.executive_report.data import MIN_TEMPLATE_MESSAGES, ReportData
 from orchestration.executive_report.formats import (
     FORMATS,
@@ -68,6 +69,9 @@ def render(data: ReportData) -> str:
         templates=_templates_section(data),
         credits=_credits_section(data),
         accounts=_accounts_section(data),
+        alerts=alerts_section(
+            data.alerts, {a["account_id"]: a["account_name"] for a in data.sub_accounts}
+        ),
         trend_from=escape(fmt_day(data.trend.start)),
         date_from=data.current.start.isoformat(),
         date_to=data.current.end.isoformat(),

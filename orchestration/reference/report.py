@@ -10,6 +10,7 @@ from typing import Any
 
 from orchestration.reference.calling import calling
 from orchestration.reference.campaigns import campaign_box, send_report, suppressions
+from orchestration.reference.compliance import carrier_block_anomalies, compliance
 from orchestration.reference.conversations import conversations
 from orchestration.reference.facts import World
 from orchestration.reference.messaging import messaging
@@ -25,8 +26,10 @@ VIEWS: dict[str, Callable[[World, Scope], tuple]] = {
     "credits": credits,
     "conversations": conversations,
     "suppressions": suppressions,
+    "compliance": compliance,
+    "carrier-block-anomalies": carrier_block_anomalies,
 }
-UNDATED_VIEWS = ("campaign-box", "send-report")
+UNDATED_VIEWS = ("campaign-box", "send-report", "carrier-block-anomalies")
 
 
 def _account_ids(w: World, account_id: str, include_sub_accounts: bool) -> list[str]:

@@ -30,6 +30,7 @@ from orchestration.reporting.source import ReportError, connect
 from orchestration.reporting.views import (
     calling,
     campaign_box,
+    compliance,
     conversations,
     credits,
     messaging,
@@ -51,6 +52,8 @@ _BUILDERS = {
     "credits": credits.build,
     "conversations": conversations.build,
     "suppressions": suppressions.build,
+    "compliance": compliance.build,
+    "carrier-block-anomalies": compliance.build_anomalies,
 }
 
 
