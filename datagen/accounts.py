@@ -178,8 +178,8 @@ def _add_members(
         )
         area = codes[0] if account != UK else 312
         directory.user_mobiles.append(f"+1{area}555{1000 + user:04d}")
-    # one user per account leaves mid-period (re-export with deactivated_at)
-    leaver = dict(directory.users.rows[account_users[-1]])
+    # one user per account, its last, leaves mid-period (re-export with deactivated_at)
+    leaver = dict(row)
     leaver["deactivated_at"] = iso_utc(world.period_start + (60 + account) * DAY + 50_000)
     leaver["updated_at"] = leaver["deactivated_at"]
     directory.users.add(leaver, 60 + account)
