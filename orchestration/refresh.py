@@ -19,6 +19,7 @@ import duckdb
 from orchestration import settings
 from orchestration.crash_recovery import release_dead_runs, run_process_tags
 from orchestration.dagster_storage import storage_config
+from orchestration.dbt.parse import prepare_dbt
 from orchestration.landing.loader import LEDGER, discover
 from orchestration.refresh_progress import ProgressWatcher
 from orchestration.run_summary import RefreshSummary, summarize_run
@@ -64,18 +65,6 @@ def dagster_home_for(warehouse: Path) -> Path:
     """A warehouse's own Dagster home: ``.<file name>.dagster/`` beside the DuckDB file."""
     warehouse = Path(warehouse).expanduser().resolve()
     return warehouse.parent / f".{warehouse.name}.dagster"
-
-
-def prepare_dbt() -> None:
-    """Parse the dbt project so the Dagster definitions see the current models."""
-    from dbt.cli.main import dbtRunner
-
-    result = dbtRunner().invoke(
-        ["parse", "--quiet", "--project-dir", str(settings.PROJECT_DIR),
-         "--profiles-dir", str(settings.PROJECT_DIR)]
-    )  # fmt: skip
-    if not result.success:
-        raise RuntimeError(f"dbt parse failed: {result.exception}")
 
 
 @contextlib.contextmanager
