@@ -20,7 +20,8 @@ from orchestration import settings
 from orchestration.crash_recovery import release_dead_runs, run_process_tags
 from orchestration.dagster_storage import storage_config
 from orchestration.dbt.parse import prepare_dbt
-from orchestration.landing.loader import LEDGER, discover
+from orchestration.landing.discovery import discover
+from orchestration.landing.loader import LEDGER
 from orchestration.refresh_progress import ProgressWatcher
 from orchestration.run_summary import RefreshSummary, summarize_run
 
