@@ -77,6 +77,11 @@ SPEC_KEYS = {
         "outbound_messages", "error_code_messages", "carrier_blocked_outbound_messages",
     },
     "compare": set(),
+    "compliance": {
+        "compliance_violations", "violations_after_opt_out", "violations_in_quiet_hours",
+        "violations_to_suppressed_contacts",
+    },
+    "carrier-block-anomalies": {"flagged_templates", "flagged_tracking_numbers"},
 }  # fmt: skip
 SECTIONS = {
     "messaging": {"labels", "reply_rate_by_step", "spend_by_currency"},
@@ -89,6 +94,8 @@ SECTIONS = {
     "suppressions": set(),
     "delivery-status": {"by_status", "by_error_code"},
     "compare": {"campaigns", "templates", "overlaps"},
+    "compliance": set(),
+    "carrier-block-anomalies": set(),
 }
 
 

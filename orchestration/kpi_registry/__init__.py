@@ -22,12 +22,15 @@ check.
 module per view family (``messaging``, ``calling``, ``sends``, ``usage``; issue 13's
 ``spend``, ``delivery``, ``compare``); this module gathers
 them into ``REGISTRY``, the one place every reader looks a view up.
+module per view family (``messaging``, ``calling``, ``sends``, ``usage``, ``compliance``); this
+module gathers them into ``REGISTRY``, the one place every reader looks a view up.
 """
 
 from __future__ import annotations
 
 from orchestration.kpi_registry.calling import CALLING
 from orchestration.kpi_registry.compare import COMPARE
+from orchestration.kpi_registry.compliance import CARRIER_BLOCK_ANOMALIES, COMPLIANCE
 from orchestration.kpi_registry.definitions import RATE, View
 from orchestration.kpi_registry.delivery import DELIVERY_STATUS
 from orchestration.kpi_registry.messaging import MESSAGING
@@ -39,6 +42,7 @@ REGISTRY: dict[str, View] = {
     for v in (
         MESSAGING, CALLING, CAMPAIGN_BOX, SEND_REPORT, USAGE, CREDITS, CONVERSATIONS, SUPPRESSIONS,
         DELIVERY_STATUS, COMPARE,
+        COMPLIANCE, CARRIER_BLOCK_ANOMALIES,
     )
 }  # fmt: skip
 VIEWS = tuple(REGISTRY)
