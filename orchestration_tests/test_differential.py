@@ -21,6 +21,7 @@ import duckdb
 import pytest
 import regression_worlds
 import regression_worlds_compliance
+import regression_worlds_spend
 from differential import build, draw_worlds, mismatches, reference_world
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -43,10 +44,14 @@ VIEW_FILTERS = {
     "credits": (),
     "conversations": ("tracker",),
     "suppressions": (),
+    "delivery-status": ("campaign_ids", "template_ids", "tracker"),
+    "compare": ("campaign_ids", "template_ids"),
     "compliance": (),
     "carrier-block-anomalies": (),
 }
-REGRESSION_CASES = regression_worlds.CASES + regression_worlds_compliance.CASES
+REGRESSION_CASES = (
+    regression_worlds.CASES + regression_worlds_spend.CASES + regression_worlds_compliance.CASES
+)
 
 
 @dataclass
@@ -60,6 +65,7 @@ class Built:
 def built(tmp_path_factory) -> Built:
     batch = {f"w{i}_": world for i, world in enumerate(draw_worlds(WORLDS, SEED))}
     batch.update(regression_worlds.worlds())
+    batch.update(regression_worlds_spend.worlds())
     batch.update(regression_worlds_compliance.worlds())
     warehouse = build(batch, tmp_path_factory.mktemp("differential"))
     con = duckdb.connect(str(warehouse), read_only=True)

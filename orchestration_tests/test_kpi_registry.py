@@ -195,7 +195,7 @@ def test_the_reporting_readme_lists_each_views_registered_keys_in_order():
     readme = (REPO / "orchestration" / "reporting" / "README.md").read_text()
     table = readme.split("## Views", 1)[1].split("\n## ", 1)[0]
     listed = {
-        cells[1]: [key.strip() for key in cells[3].split(",")]
+        cells[1]: [key.strip() for key in cells[3].split(",") if key.strip()]
         for cells in (line.split("|") for line in table.splitlines() if line.startswith("| "))
         if cells[1].strip() in REGISTRY
     }

@@ -5,11 +5,13 @@ with the staging renames (``name`` -> ``<entity>_name``).
 """
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
 from orchestration.landing.contract import ENTITIES
 from orchestration.reference.facts import World
+from orchestration.reference.rate_intervals import wilson
 from orchestration.reference.report import reference_report
 from orchestration.reference.segments import segment_count
 
@@ -148,3 +150,43 @@ def test_credits_without_allowance_leave_remaining_null() -> None:
     assert report["kpis"]["credits_remaining"] is None
     current = [p for p in report["rows"] if p["is_current_period"]]
     assert [(p["period_start"], p["period_end"]) for p in current] == [("2026-09-30", "2026-10-30")]
+
+
+# Newcombe (1998), "Two-sided confidence intervals for the single proportion: comparison of
+# seven methods", Statistics in Medicine 17:857-872, Table I, method 3 (Wilson score interval
+# without continuity correction), to the 4 decimals published there.
+@pytest.mark.parametrize(
+    ("successes", "trials", "lower", "upper"),
+    [(81, 263, 0.2553, 0.3662), (15, 148, 0.0624, 0.1605), (0, 20, 0.0, 0.1611),
+     (1, 29, 0.0061, 0.1718)],
+)  # fmt: skip
+def test_wilson_interval_matches_the_published_examples(successes, trials, lower, upper) -> None:
+    low, high = wilson(successes, trials)
+    assert (round(low, 4), round(high, 4)) == (lower, upper)
+    assert wilson(0, 0) == (None, None)
+
+
+def test_spend_is_minus_price_per_currency_and_a_missing_price_is_not_zero() -> None:
+    # Charges of 0.0079 and 0.0158 USD and a refund of 0.0079 USD: 0.0158 USD over 3 priced
+    # messages; 0.0100 EUR apart; one message without a price (counted, not priced at 0) and
+    # one with a price but no currency, in the currency-less row.
+    w = world(
+        accounts=[account()],
+        messages=[
+            message("m0", "outbound", 1, price=Decimal("-0.0079"), price_unit="USD"),
+            message("m1", "outbound", 2, price=Decimal("-0.0158"), price_unit="USD"),
+            message("m2", "outbound", 3, price=Decimal("0.0079"), price_unit="USD"),
+            message("m3", "inbound", 4, price=Decimal("-0.0100"), price_unit="EUR"),
+            message("m4", "outbound", 5),
+            message("m5", "outbound", 6, price=Decimal("-0.0079")),
+        ],
+    )
+    got = reference_report(w, "usage", "a0", date_range="all_time", today=T0.date())
+    rows = {r["price_unit"]: r for r in got["sections"]["spend_by_currency"]}
+    assert rows["USD"]["spend"] == pytest.approx(0.0158)
+    assert rows["USD"]["priced_messages"] == 3 and rows["USD"]["unpriced_messages"] == 0
+    assert rows["USD"]["spend_per_priced_message"] == pytest.approx(0.0158 / 3)
+    assert rows["EUR"]["spend"] == pytest.approx(0.0100)
+    assert rows[None] == {"price_unit": None, "priced_messages": 1, "unpriced_messages": 1,
+                          "spend": pytest.approx(0.0079),
+                          "spend_per_priced_message": pytest.approx(0.0079)}  # fmt: skip

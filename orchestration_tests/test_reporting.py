@@ -73,6 +73,10 @@ SPEC_KEYS = {
         "conversation_outbound_messages",
     },
     "suppressions": {"suppressed_contacts"},
+    "delivery-status": {
+        "outbound_messages", "error_code_messages", "carrier_blocked_outbound_messages",
+    },
+    "compare": set(),
     "compliance": {
         "compliance_violations", "violations_after_opt_out", "violations_in_quiet_hours",
         "violations_to_suppressed_contacts",
@@ -80,14 +84,16 @@ SPEC_KEYS = {
     "carrier-block-anomalies": {"flagged_templates", "flagged_tracking_numbers"},
 }  # fmt: skip
 SECTIONS = {
-    "messaging": {"labels", "reply_rate_by_step"},
+    "messaging": {"labels", "reply_rate_by_step", "spend_by_currency"},
     "calling": {"call_outcomes"},
     "campaign-box": set(),
     "send-report": {"links"},
-    "usage": {"by_member", "by_shared_inbox"},
+    "usage": {"by_member", "by_shared_inbox", "spend_by_currency"},
     "credits": set(),
     "conversations": {"volume", "frequency_by_hour"},
     "suppressions": set(),
+    "delivery-status": {"by_status", "by_error_code"},
+    "compare": {"campaigns", "templates", "overlaps"},
     "compliance": set(),
     "carrier-block-anomalies": set(),
 }

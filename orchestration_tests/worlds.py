@@ -115,7 +115,22 @@ def worlds(draw) -> dict[str, list[dict[str, Any]]]:
             "occurred_at": clock.at(after=when, high=60),
             "campaign_id": campaign, "enrollment_id": None, "message_id": None, "user_id": None,
         })  # fmt: skip
+    _price(draw, rows["messages"])
     return dict(rows)
+
+
+# The platform's (price, price_unit) a message may carry (issue 13, spend): Twilio-style charges
+# (negative), a refund (positive), another currency, no price, a price without a currency.
+PRICES = (
+    (None, None), ("-0.0079", "USD"), ("-0.0158", "usd"), ("-0.0100", "EUR"), ("0.0079", "USD"),
+    ("-0.0079", None),
+)  # fmt: skip
+
+
+def _price(draw, messages: list[dict[str, Any]]) -> None:
+    picks = draw(st.lists(st.sampled_from(PRICES), min_size=len(messages), max_size=len(messages)))
+    for message, (price, unit) in zip(messages, picks, strict=True):
+        message["price"], message["price_unit"] = price, unit
 
 
 def _message(mid, acc, contact, direction, when, **more) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from orchestration.executive_report import spend_outcomes
 from orchestration.executive_report.alerts import gather_alerts
 from orchestration.reporting.api import report
 from orchestration.reporting.dates import local_today
@@ -53,6 +54,8 @@ class ReportData:
     overall_block_rate: float | None
     credits: list[dict[str, Any]]  # current billing period per account
     by_account: list[dict[str, Any]] = field(default_factory=list)
+    # issue 13: spend per currency, top error codes, templates' all-time rates with intervals
+    outcomes: dict[str, Any] = field(default_factory=dict)
     alerts: dict[str, Any] = field(default_factory=dict)  # alerts.gather_alerts
 
 
@@ -145,6 +148,9 @@ def gather(
         overall_block_rate=overall,
         credits=credits,
         by_account=by_account,
+        outcomes=spend_outcomes.gather(
+            api, current.as_range(), [t["template_id"] for t in templates]
+        ),
         alerts=gather_alerts(api, current.as_range()),
     )
 

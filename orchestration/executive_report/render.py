@@ -6,7 +6,7 @@ from html import escape
 from string import Template
 from typing import Any
 
-from orchestration.executive_report import charts
+from orchestration.executive_report import charts, spend_outcomes
 from orchestration.executive_report.alerts import alerts_section
 from orchestration.executive_report.data import MIN_TEMPLATE_MESSAGES, ReportData
 from orchestration.executive_report.formats import (
@@ -27,6 +27,13 @@ CARRIER_BLOCK_ADVICE = (
     "at a time. This helps you isolate the specific template that's getting flagged — carriers "
     "sometimes classify certain wording or links as spam, and identifying the culprit lets you "
     "adjust before it impacts more sends."
+)
+
+# How to read the templates' intervals (Wilson score, 95 %; the compare view's).
+INTERVAL_NOTE = (
+    "All-time columns: the rate with its 95 % Wilson interval and its counts. Two templates whose "
+    "intervals do not overlap really differ; overlapping intervals mean the data cannot yet "
+    "tell them apart (comms-warehouse report compare --template A B)."
 )
 
 # Tiles: (view, key, whether a rise is good, footnote); the label and the unit (how the value is
@@ -67,6 +74,11 @@ def render(data: ReportData) -> str:
         **_calling_charts(data),
         funnel_note=escape(_funnel_note(data)),
         templates=_templates_section(data),
+        spend=spend_outcomes.spend_section(
+            data.outcomes["spend"],
+            data.outcomes["error_codes"],
+            data.outcomes["outbound_messages"],
+        ),
         credits=_credits_section(data),
         accounts=_accounts_section(data),
         alerts=alerts_section(
@@ -254,6 +266,7 @@ def _templates_section(data: ReportData) -> str:
     accounts = {a["account_id"]: a["account_name"] for a in data.sub_accounts}
     rows = []
     flagged = 0
+    intervals = data.outcomes.get("template_intervals", {})
     for rank, t in enumerate(data.templates, start=1):
         block = t["carrier_block_rate"]
         enough = (t["campaign_messages_sent"] or 0) >= MIN_TEMPLATE_MESSAGES
@@ -278,7 +291,10 @@ def _templates_section(data: ReportData) -> str:
             f'<td class="num">{fmt_count(t["carrier_blocked_messages"])}</td>'
             f'<td class="num"><div class="barcell"><span class="bar" '
             f'style="width:{width * 100:.0f}%"></span><b>{fmt_rate(block)}</b></div></td>'
-            f'<td class="num">{fmt_rate(t["delivery_rate"])}</td></tr>'
+            f'<td class="num">{fmt_rate(t["delivery_rate"])}</td>'
+            + spend_outcomes.interval_cell(intervals.get(t["template_id"]), "carrier_block_rate")
+            + spend_outcomes.interval_cell(intervals.get(t["template_id"]), "reply_rate")
+            + "</tr>"
         )
     summary = (
         f"{flagged} template{'s' if flagged != 1 else ''} above the usual block rate "
@@ -290,8 +306,11 @@ def _templates_section(data: ReportData) -> str:
         f'<p class="lead">{escape(summary)}</p>'
         '<table class="templates"><thead><tr><th>#</th><th>Template</th>'
         '<th class="num">Campaign msgs</th><th class="num">Blocked</th>'
-        '<th class="num">Block rate</th><th class="num">Delivery rate</th></tr></thead>'
+        '<th class="num">Block rate</th><th class="num">Delivery rate</th>'
+        '<th class="num">Block rate, all time (95 % interval)</th>'
+        '<th class="num">Reply rate, all time (95 % interval)</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
+        f'<p class="muted">{escape(INTERVAL_NOTE)}</p>'
         f'<div class="advice"><b>What to do</b> {escape(CARRIER_BLOCK_ADVICE)}</div>'
     )
 

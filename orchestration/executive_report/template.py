@@ -115,6 +115,11 @@ PAGE = """<!DOCTYPE html>
 $alerts
 
 <section>
+  <h2>Spend and delivery errors <span class="muted">report period</span></h2>
+  $spend
+</section>
+
+<section>
   <h2>Credits <span class="muted">current billing period</span></h2>
   $credits
 </section>

@@ -19,6 +19,9 @@ implementation (``orchestration/reference/``) does NOT read this package: it is 
 check.
 
 ``definitions`` says what an entry is and computes the ratios; the entries are tables of data, one
+module per view family (``messaging``, ``calling``, ``sends``, ``usage``; issue 13's
+``spend``, ``delivery``, ``compare``); this module gathers
+them into ``REGISTRY``, the one place every reader looks a view up.
 module per view family (``messaging``, ``calling``, ``sends``, ``usage``, ``compliance``); this
 module gathers them into ``REGISTRY``, the one place every reader looks a view up.
 """
@@ -26,8 +29,10 @@ module gathers them into ``REGISTRY``, the one place every reader looks a view u
 from __future__ import annotations
 
 from orchestration.kpi_registry.calling import CALLING
+from orchestration.kpi_registry.compare import COMPARE
 from orchestration.kpi_registry.compliance import CARRIER_BLOCK_ANOMALIES, COMPLIANCE
-from orchestration.kpi_registry.definitions import View
+from orchestration.kpi_registry.definitions import RATE, View
+from orchestration.kpi_registry.delivery import DELIVERY_STATUS
 from orchestration.kpi_registry.messaging import MESSAGING
 from orchestration.kpi_registry.sends import CAMPAIGN_BOX, SEND_REPORT, SUPPRESSIONS
 from orchestration.kpi_registry.usage import CONVERSATIONS, CREDITS, USAGE
@@ -36,17 +41,26 @@ REGISTRY: dict[str, View] = {
     v.name: v
     for v in (
         MESSAGING, CALLING, CAMPAIGN_BOX, SEND_REPORT, USAGE, CREDITS, CONVERSATIONS, SUPPRESSIONS,
+        DELIVERY_STATUS, COMPARE,
         COMPLIANCE, CARRIER_BLOCK_ANOMALIES,
     )
 }  # fmt: skip
 VIEWS = tuple(REGISTRY)
 
 
+def unit_of(view_name: str, key: str) -> str | None:
+    """The unit of a column of a view's tables (count, fraction, seconds, credits, money), or
+    None for a column no entry registers. A rate's interval bounds (``<rate>_lower`` /
+    ``<rate>_upper``, the compare view) are in the rate's unit."""
+    v = REGISTRY[view_name]
+    base = key.removesuffix("_lower").removesuffix("_upper")
+    for entries in (v.kpis, *v.sections.values()):
+        for kpi in entries:
+            if kpi.key == key or (kpi.key == base and kpi.kind == RATE):
+                return kpi.unit
+    return None
+
+
 def is_fraction(view_name: str, key: str) -> bool:
     """Whether a column of a view's tables is a fraction (shown as a percent)."""
-    v = REGISTRY[view_name]
-    return any(
-        kpi.key == key and kpi.unit == "fraction"
-        for entries in (v.kpis, *v.sections.values())
-        for kpi in entries
-    )
+    return unit_of(view_name, key) == "fraction"

@@ -52,7 +52,7 @@ class Kpi:
     denominator: str | None = None
     ignores: frozenset[str] = frozenset()
     per_period: bool = False  # also a column of the view's per-period rows
-    unit: str = "count"  # count | fraction | seconds | credits
+    unit: str = "count"  # count | fraction | seconds | credits | money (in its price_unit)
     metric: str | None = ""  # "" = the key itself
 
     def __post_init__(self) -> None:

@@ -13,6 +13,7 @@ from orchestration.kpi_registry.definitions import (
     kpi,
     ratio,
 )
+from orchestration.kpi_registry.spend import SPEND_BY_CURRENCY
 
 _RESPONSE_FILTERS = frozenset({CAMPAIGNS, TEMPLATES})  # contacts' conversations, not campaigns
 _MK = "mart_messaging_kpis"
@@ -128,6 +129,7 @@ MESSAGING = View(
             ratio("reply_rate", "Reply rate per step", RATE, "replied_contacts",
                   "step_contacts_sent", "reply_rate, also published per step", metric=None),
         ),
+        "spend_by_currency": SPEND_BY_CURRENCY,
     },
 )
 # fmt: on

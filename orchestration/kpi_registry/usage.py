@@ -8,6 +8,7 @@ from orchestration.kpi_registry.definitions import (
     View,
     kpi,
 )
+from orchestration.kpi_registry.spend import SPEND_BY_CURRENCY
 
 # fmt: off
 _AU = "mart_account_usage_daily"
@@ -40,6 +41,7 @@ USAGE = View(
             "credits used, in range", per_period=True, unit="credits",
             metric="daily_credits_used"),
     ),
+    sections={"spend_by_currency": SPEND_BY_CURRENCY},
 )
 
 _CB = "mart_credits_by_billing_period"

@@ -8,6 +8,7 @@ from typing import Any
 
 from orchestration.reference.facts import World
 from orchestration.reference.scope import Scope, median, rate
+from orchestration.reference.spend import spend_by_currency
 
 PERIOD_COUNTS = (
     "sms_sent", "sms_segments_sent", "carrier_blocked_messages", "campaign_messages_sent",
@@ -271,7 +272,19 @@ def messaging(w: World, s: Scope):
     kpis["sms_to_lead_rate"] = rate(kpis["leads"], kpis["sms_sent"])
     kpis["sms_to_lead_rate_delivered"] = rate(kpis["leads"], kpis["delivered_messages"])
     kpis["contact_to_lead_rate"] = rate(kpis["leads"], kpis["contacts_reached"])
-    return kpis, _period_rows(w, s, streaks), {"labels": labels(w, s), "reply_rate_by_step": steps}
+    sections = {
+        "labels": labels(w, s),
+        "reply_rate_by_step": steps,
+        # every message of the selection, inbound (attributed) and outbound, canceled included
+        "spend_by_currency": spend_by_currency(
+            m
+            for m in w.rows["messages"]
+            if s.owns(m)
+            and s.dated(m["day"])
+            and _chosen(s, m["attributed_campaign_id"], m["attributed_template_id"])
+        ),
+    }
+    return kpis, _period_rows(w, s, streaks), sections
 
 
 def _period_rows(w: World, s: Scope, streaks) -> list[dict[str, Any]]:

@@ -12,8 +12,10 @@ from orchestration.reference.calling import calling
 from orchestration.reference.campaigns import campaign_box, send_report, suppressions
 from orchestration.reference.compliance import carrier_block_anomalies, compliance
 from orchestration.reference.conversations import conversations
+from orchestration.reference.delivery import delivery_status
 from orchestration.reference.facts import World
 from orchestration.reference.messaging import messaging
+from orchestration.reference.rate_intervals import compare
 from orchestration.reference.scope import Scope, resolve_preset
 from orchestration.reference.usage import credits, usage
 
@@ -26,10 +28,12 @@ VIEWS: dict[str, Callable[[World, Scope], tuple]] = {
     "credits": credits,
     "conversations": conversations,
     "suppressions": suppressions,
+    "delivery-status": delivery_status,
+    "compare": compare,
     "compliance": compliance,
     "carrier-block-anomalies": carrier_block_anomalies,
 }
-UNDATED_VIEWS = ("campaign-box", "send-report", "carrier-block-anomalies")
+UNDATED_VIEWS = ("campaign-box", "send-report", "compare", "carrier-block-anomalies")
 
 
 def _account_ids(w: World, account_id: str, include_sub_accounts: bool) -> list[str]:

@@ -96,6 +96,7 @@ class CodeLists:
     opt_keywords: dict[str, str]  # keyword -> opt_out / opt_in / help
     opt_out_phrases: tuple[str, ...]
     call_outcomes: dict[str, tuple[str, str]]  # raw text -> (outcome, label)
+    error_description: dict[str, str]  # error code -> what it means (issue 13's breakdown)
 
 
 def code_lists() -> CodeLists:
@@ -112,6 +113,9 @@ def code_lists() -> CodeLists:
         call_outcomes={
             r["outcome_raw"].strip().lower(): (r["outcome"], r["outcome_label"])
             for r in _seed("call_outcomes")
+        },
+        error_description={
+            r["error_code"]: r["description"] for r in _seed("delivery_error_codes")
         },
     )
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from orchestration.reference.facts import World
 from orchestration.reference.scope import Scope
+from orchestration.reference.spend import spend_by_currency
 
 USAGE_COUNTS = (
     "segments_total", "segments_sent", "segments_received", "calls_total", "calls_inbound",
@@ -106,7 +107,9 @@ def usage(w: World, s: Scope):
          **{k: v.get(k, 0) for k in inbox_keys}}
         for i, v in inboxes.items()
     ]  # fmt: skip
-    return kpis, rows, {"by_member": by_member, "by_shared_inbox": by_inbox}
+    spend = spend_by_currency(m for m in w.rows["messages"] if s.owns(m) and s.dated(m["day"]))
+    return kpis, rows, {"by_member": by_member, "by_shared_inbox": by_inbox,
+                        "spend_by_currency": spend}  # fmt: skip
 
 
 # --------------------------------------------------------------------------- credits

@@ -30,9 +30,11 @@ from orchestration.reporting.source import ReportError, connect
 from orchestration.reporting.views import (
     calling,
     campaign_box,
+    compare,
     compliance,
     conversations,
     credits,
+    delivery_status,
     messaging,
     send_report,
     suppressions,
@@ -52,6 +54,8 @@ _BUILDERS = {
     "credits": credits.build,
     "conversations": conversations.build,
     "suppressions": suppressions.build,
+    "delivery-status": delivery_status.build,
+    "compare": compare.build,
     "compliance": compliance.build,
     "carrier-block-anomalies": compliance.build_anomalies,
 }

@@ -12,7 +12,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from orchestration.kpi_registry import REGISTRY, is_fraction
+from orchestration.kpi_registry import REGISTRY, is_fraction, unit_of
+from orchestration.kpi_registry.compare import RATES as COMPARED_RATES
 from orchestration.reporting.api import BUCKETS, KPI_KEYS, VIEWS, Report, report
 from orchestration.reporting.dates import PRESETS, InvalidDateRange
 from orchestration.reporting.exports import (
@@ -93,7 +94,7 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--step", action="extend", nargs="+", type=int, metavar="N", help="campaign step(s)"
     )
-    parser.add_argument("--tracker", help="phone number id (conversations)")
+    parser.add_argument("--tracker", help="phone number id (conversations, delivery-status)")
     parser.add_argument(
         "--contact", help="contact id (conversations: its conversations and whole timeline)"
     )
@@ -211,12 +212,29 @@ def _format(view: str, key: str, value: Any) -> str:
     if isinstance(value, float):
         if is_fraction(view, key):  # the registry's rates and shares, shown as percents
             return f"{value * 100:.1f}%"
+        if unit_of(view, key) == "money":  # a message costs fractions of a cent
+            return f"{value:,.4f}"
         return f"{value:,.1f}"
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     if isinstance(value, datetime | date):
         return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
     return str(value)
+
+
+def _with_interval(row: dict[str, Any]) -> dict[str, Any]:
+    """A compare row for the terminal: the item, then each rate as "x/n  rate [lower–upper]"
+    (its 95 % Wilson interval); JSON and exports keep every column apart."""
+    shown = dict(list(row.items())[:2])  # id and name
+    for key, _, numerator, denominator in COMPARED_RATES:
+        if row[key] is None:
+            shown[key] = f"0/{row[denominator]:,}"
+            continue
+        low, high = row[f"{key}_lower"] * 100, row[f"{key}_upper"] * 100
+        shown[key] = (
+            f"{row[numerator]:,}/{row[denominator]:,}  {row[key] * 100:.1f}% [{low:.1f}–{high:.1f}]"
+        )
+    return shown
 
 
 def print_report(rep: Report, console: Console) -> None:
@@ -244,11 +262,14 @@ def print_report(rep: Report, console: Console) -> None:
     kpis.add_column("value", justify="right")
     for key in KPI_KEYS[rep.view]:
         kpis.add_row(key, _format(rep.view, key, rep.kpis.get(key)))
-    console.print(kpis)
+    if KPI_KEYS[rep.view]:  # compare has no headline, only its items side by side
+        console.print(kpis)
     for name, rows in [("rows", rep.rows), *rep.sections.items()]:
         if not rows:
             continue
         table = Table(title=name)
+        if rep.view == "compare" and name in ("campaigns", "templates"):
+            rows = [_with_interval(row) for row in rows]
         columns = list(DISPLAY_COLUMNS.get((rep.view, name), rows[0]))
         for column in columns:
             numeric = isinstance(rows[0].get(column), int | float) and not isinstance(

@@ -277,6 +277,8 @@ joined as (
         segmented.num_segments_reported,
         coalesce(segmented.segment_count_mismatch, false) as segment_count_mismatch,
         segmented.credits,
+        scoped_messages.price,
+        scoped_messages.price_unit,
         delivery_outcomes.final_status,
         delivery_outcomes.final_status_at,
         delivery_outcomes.final_error_code,
@@ -340,6 +342,12 @@ final as (
         cast(num_segments_reported as integer) as num_segments_reported,
         segment_count_mismatch,
         cast(credits as integer) as credits,
+        price,
+        price_unit,
+        -- Twilio-style sign: the platform reports a charge as a negative price; spend is what
+        -- the account paid (positive), a positive price (a refund) lowers it. No price, no spend
+        -- (null, never 0): the platform did not say, which is not free.
+        -price as spend,
         final_status,
         final_status_at,
         final_error_code,

@@ -8,6 +8,8 @@ from typing import Any
 from orchestration.kpi_registry.messaging import MESSAGING
 from orchestration.reporting.scope import Scope, reply_rate_selection
 from orchestration.reporting.sql import bucket_column, ints, one, rows, sums, whole
+from orchestration.reporting.views.spend import TABLE as SPEND_TABLE
+from orchestration.reporting.views.spend import spend_by_currency
 
 # The additive counts come from this mart as the registry lists them: a new count there (and
 # its mart column) is in the headline and, when published per period, in the period rows.
@@ -19,7 +21,13 @@ if any(k.ignores for k in _PERIOD_COUNTS):  # the period rows take every filter 
 
 def build(s: Scope):
     counts = _headline(s)
-    sections = {"labels": _labels(s), "reply_rate_by_step": _reply_rate_by_step(s)}
+    sections = {
+        "labels": _labels(s),
+        "reply_rate_by_step": _reply_rate_by_step(s),
+        SPEND_TABLE: spend_by_currency(
+            s.con, MESSAGING, s.where_for(MESSAGING, "spend", SPEND_TABLE)
+        ),
+    }
     periods = _periods(
         s,
         s.where_for(MESSAGING, "sms_sent"),

@@ -8,6 +8,8 @@ from typing import Any
 from orchestration.kpi_registry.usage import USAGE
 from orchestration.reporting.scope import Scope
 from orchestration.reporting.sql import bucket_column, ints, one, rows, sums, whole
+from orchestration.reporting.views.spend import TABLE as SPEND_TABLE
+from orchestration.reporting.views.spend import spend_by_currency
 
 # The additive usage counts of mart_account_usage_daily as the registry lists them (the rest
 # are distinct contacts).
@@ -36,7 +38,11 @@ def build(s: Scope):
             )
         )
     )
-    sections = {"by_member": _by_member(s), "by_shared_inbox": _by_shared_inbox(s)}
+    sections = {
+        "by_member": _by_member(s),
+        "by_shared_inbox": _by_shared_inbox(s),
+        SPEND_TABLE: spend_by_currency(s.con, USAGE, w),
+    }
     return kpis, _periods(s, w), sections
 
 
