@@ -109,16 +109,7 @@ def gather(
     trend = Period(end - timedelta(days=TREND_DAYS - 1), end)
     templates_period = Period(end - timedelta(days=TEMPLATE_DAYS - 1), end)
 
-    kpis: dict[str, Any] = {}
-    previous_kpis: dict[str, Any] = {}
-    for view in ("messaging", "calling"):
-        kpis.update(api(view, current.as_range()).kpis)
-        previous_kpis.update(api(view, previous.as_range()).kpis)
-    # Credits: the billing period containing the report's last day, per account, summed.
-    credits_report = api("credits", (end, end))
-    kpis.update(credits_report.kpis)
-    previous_kpis.update(api("credits", (previous.end, previous.end)).kpis)
-
+    kpis, previous_kpis, credits_report = _headline(api, current, previous)
     names = _account_names(con, account_ids)
     templates = _templates(con, api, account_ids, templates_period)
     overall = api("messaging", templates_period.as_range()).kpis["carrier_block_rate"]
@@ -153,6 +144,20 @@ def gather(
         ),
         alerts=gather_alerts(api, current.as_range()),
     )
+
+
+def _headline(api, current: Period, previous: Period):
+    """The headline KPIs of the period and of the one before it, and the credits report."""
+    kpis: dict[str, Any] = {}
+    previous_kpis: dict[str, Any] = {}
+    for view in ("messaging", "calling"):
+        kpis.update(api(view, current.as_range()).kpis)
+        previous_kpis.update(api(view, previous.as_range()).kpis)
+    # Credits: the billing period containing the report's last day, per account, summed.
+    credits_report = api("credits", (current.end, current.end))
+    kpis.update(credits_report.kpis)
+    previous_kpis.update(api("credits", (previous.end, previous.end)).kpis)
+    return kpis, previous_kpis, credits_report
 
 
 def _account(con, account_id: str) -> tuple[str, str, list[str]]:
