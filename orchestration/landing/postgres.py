@@ -34,15 +34,16 @@ def copy_raw_to_postgres(warehouse: Path, dsn: str = "") -> int:
             source.execute("create temp table known_files (file_id varchar, file_path varchar)")
             if known:
                 source.executemany("insert into known_files values (?, ?)", known)
-            new_files = "not exists (select 1 from known_files k where k.file_id = {id} and k.file_path = {path})"
             for entity in ENTITIES:
-                _copy(
-                    source,
-                    cursor,
-                    f"{RAW_SCHEMA}.{entity}",
-                    new_files.format(id="_file_id", path="_file_path"),
-                )
-            return _copy(source, cursor, LEDGER, new_files.format(id="file_id", path="file_path"))
+                _copy(source, cursor, f"{RAW_SCHEMA}.{entity}", _NEW_FILES.format(prefix="_"))
+            return _copy(source, cursor, LEDGER, _NEW_FILES.format(prefix=""))
+
+
+# Rows of files PostgreSQL's ledger does not hold (raw tables' columns carry a leading '_').
+_NEW_FILES = (
+    "not exists (select 1 from known_files k"
+    " where k.file_id = {prefix}file_id and k.file_path = {prefix}file_path)"
+)
 
 
 def _copy(source: duckdb.DuckDBPyConnection, cursor, table: str, where: str) -> int:
