@@ -225,32 +225,11 @@ unresolved_enrollments as (
 
 ),
 
-enrollment_candidates as (
+enrollments_at_the_time as (
 
-    -- the latest enrollment of the contact in the campaign at or before the message
-    select
-        unresolved_enrollments.message_id,
-        enrollments.enrollment_id,
-        row_number() over (
-            partition by unresolved_enrollments.message_id
-            order by enrollments.enrolled_at desc, enrollments.enrollment_id desc
-        ) as candidate_rank
-    from unresolved_enrollments
-    inner join enrollments
-        on
-            unresolved_enrollments.attributed_campaign_id = enrollments.campaign_id
-            and unresolved_enrollments.contact_id = enrollments.contact_id
-            and unresolved_enrollments.created_at >= enrollments.enrolled_at
-
-),
-
-resolved_enrollments as (
-
-    select
-        message_id,
-        enrollment_id
-    from enrollment_candidates
-    where candidate_rank = 1
+    {{ latest_enrollment_at_or_before(
+        'unresolved_enrollments', 'message_id', 'attributed_campaign_id', 'created_at'
+    ) }}
 
 ),
 
@@ -267,12 +246,14 @@ final as (
         credited.attributed_step_number,
         coalesce(
             credited.attributed_enrollment_id,
-            resolved_enrollments.enrollment_id
+            enrollments_at_the_time.enrollment_id
         ) as attributed_enrollment_id,
         credited.attribution_source
     from checked_enrollments as credited
-    left join resolved_enrollments
-        on credited.message_id = resolved_enrollments.message_id
+    left join enrollments_at_the_time
+        on
+            credited.message_id = enrollments_at_the_time.message_id
+            and enrollments_at_the_time.recency = 1
 
 )
 

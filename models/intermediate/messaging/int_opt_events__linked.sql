@@ -76,20 +76,7 @@ linked as (
 
 enrollments_at_the_time as (
 
-    -- the contact's latest enrollment in the campaign that started at or before the event
-    select
-        linked.opt_event_id,
-        enrollments.enrollment_id,
-        row_number() over (
-            partition by linked.opt_event_id
-            order by enrollments.enrolled_at desc, enrollments.enrollment_id desc
-        ) as recency
-    from linked
-    inner join enrollments
-        on
-            linked.linked_campaign_id = enrollments.campaign_id
-            and linked.contact_id = enrollments.contact_id
-            and linked.occurred_at >= enrollments.enrolled_at
+    {{ latest_enrollment_at_or_before('linked', 'opt_event_id', 'linked_campaign_id', 'occurred_at') }}
 
 ),
 

@@ -34,12 +34,7 @@ per_outcome as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat([
-            'account_id', "'|'",
-            dbt.cast('date_day', dbt.type_string()), "'|'",
-            "coalesce(campaign_id, '')", "'|'",
-            'outcome'
-        ])) }} as call_outcome_key,
+        {{ generate_surrogate_key(['account_id', 'date_day', 'campaign_id', 'outcome']) }} as call_outcome_id,
         account_id,
         date_day,
         campaign_id,

@@ -38,11 +38,7 @@ per_user_day as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat([
-            'account_id', "'|'",
-            dbt.cast('date_day', dbt.type_string()), "'|'",
-            "coalesce(user_id, '')"
-        ])) }} as call_usage_key,
+        {{ generate_surrogate_key(['account_id', 'date_day', 'user_id']) }} as call_usage_day_id,
         account_id,
         date_day,
         user_id,

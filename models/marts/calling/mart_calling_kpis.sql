@@ -132,11 +132,7 @@ summed as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat([
-            'account_id', "'|'",
-            dbt.cast('date_day', dbt.type_string()), "'|'",
-            "coalesce(campaign_id, '')"
-        ])) }} as calling_kpi_key,
+        {{ generate_surrogate_key(['account_id', 'date_day', 'campaign_id']) }} as calling_kpi_id,
         account_id,
         date_day,
         campaign_id,

@@ -43,11 +43,7 @@ rolled_up as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat([
-            'rollup_account_id', "'|'",
-            dbt.cast('date_day', dbt.type_string()), "'|'",
-            "coalesce(campaign_id, '')"
-        ])) }} as calling_kpi_rollup_key,
+        {{ generate_surrogate_key(['rollup_account_id', 'date_day', 'campaign_id']) }} as calling_kpi_rollup_id,
         rollup_account_id,
         date_day,
         campaign_id,

@@ -80,7 +80,7 @@ unioned as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat(["event_type", "'|'", "event_id"])) }} as timeline_event_id,
+        {{ generate_surrogate_key(['event_type', 'event_id']) }} as timeline_event_id,
         account_id,
         contact_id,
         event_type,

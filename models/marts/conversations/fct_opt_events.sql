@@ -120,13 +120,10 @@ matched as (
 final as (
 
     select
-        {{ dbt.hash(
-            "case when matched.opt_event_id is not null then "
-            ~ dbt.concat(["'platform|'", "matched.opt_event_id"])
-            ~ " else "
-            ~ dbt.concat(["'message|'", "matched.message_id"])
-            ~ " end"
-        ) }} as opt_event_key,
+        {{ generate_surrogate_key([
+            "case when matched.opt_event_id is not null then 'platform' else 'message' end",
+            'coalesce(matched.opt_event_id, matched.message_id)',
+        ]) }} as opt_event_row_id,
         matched.opt_event_id,
         matched.message_id,
         matched.account_id,

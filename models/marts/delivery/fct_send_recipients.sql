@@ -298,11 +298,8 @@ recipient_opt_outs as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat([
-            'recipients.campaign_id', "'|'",
-            dbt.safe_cast('recipients.step_number', dbt.type_string()), "'|'",
-            'recipients.contact_id',
-        ])) }} as send_recipient_id,
+        {{ generate_surrogate_key(['recipients.campaign_id', 'recipients.step_number', 'recipients.contact_id']) }}
+            as send_recipient_id,
         recipients.account_id,
         recipients.campaign_id,
         cast(recipients.step_number as {{ dbt.type_int() }}) as step_number,

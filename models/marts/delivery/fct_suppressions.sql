@@ -43,9 +43,8 @@ last_bounces as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat([
-            'third_bounces.account_id', "'|'", 'third_bounces.contact_id', "'|hard_bounce_3x'"
-        ])) }} as suppression_id,
+        {{ generate_surrogate_key(['third_bounces.account_id', 'third_bounces.contact_id', "'hard_bounce_3x'"]) }}
+            as suppression_id,
         third_bounces.account_id,
         third_bounces.contact_id,
         third_bounces.suppressed_at,

@@ -75,8 +75,7 @@ population as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat(['population.campaign_id', "'|'", 'population.contact_id'])) }}
-            as campaign_contact_id,
+        {{ generate_surrogate_key(['population.campaign_id', 'population.contact_id']) }} as campaign_contact_id,
         campaigns.account_id,
         population.campaign_id,
         population.contact_id,

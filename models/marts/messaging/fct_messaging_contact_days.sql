@@ -162,13 +162,8 @@ summed as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat([
-            'account_id', "'|'",
-            dbt.safe_cast('date_day', dbt.type_string()), "'|'",
-            "coalesce(campaign_id, '~')", "'|'",
-            "coalesce(template_id, '~')", "'|'",
-            'contact_id',
-        ])) }} as contact_day_id,
+        {{ generate_surrogate_key(['account_id', 'date_day', 'campaign_id', 'template_id', 'contact_id']) }}
+            as contact_day_id,
         account_id,
         date_day,
         campaign_id,

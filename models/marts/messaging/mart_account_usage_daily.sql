@@ -80,9 +80,7 @@ joined as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat([
-            'account_id', "'|'", dbt.safe_cast('date_day', dbt.type_string()),
-        ])) }} as account_usage_day_id,
+        {{ generate_surrogate_key(['account_id', 'date_day']) }} as account_usage_day_id,
         account_id,
         date_day,
         cast(coalesce(segments_total, 0) as bigint) as segments_total,

@@ -215,9 +215,7 @@ measured as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat([
-            'account_id', "'|'", dbt.safe_cast('period_start', dbt.type_string()),
-        ])) }} as billing_period_id,
+        {{ generate_surrogate_key(['account_id', 'period_start']) }} as billing_period_id,
         account_id,
         period_start,
         period_end,

@@ -37,11 +37,8 @@ aggregated as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat([
-            'aggregated.account_id', "'|'",
-            dbt.safe_cast('aggregated.date_day', dbt.type_string()), "'|'",
-            'aggregated.label_id',
-        ])) }} as label_kpi_id,
+        {{ generate_surrogate_key(['aggregated.account_id', 'aggregated.date_day', 'aggregated.label_id']) }}
+            as label_kpi_id,
         aggregated.account_id,
         aggregated.date_day,
         aggregated.label_id,

@@ -96,12 +96,8 @@ summed as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat([
-            'account_id', "'|'",
-            dbt.safe_cast('date_day', dbt.type_string()), "'|'",
-            'campaign_id', "'|'",
-            "coalesce(" ~ dbt.safe_cast('step_number', dbt.type_string()) ~ ", '~')",
-        ])) }} as messaging_step_kpi_id,
+        {{ generate_surrogate_key(['account_id', 'date_day', 'campaign_id', 'step_number']) }}
+            as messaging_step_kpi_id,
         account_id,
         date_day,
         campaign_id,

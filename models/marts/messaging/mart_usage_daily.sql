@@ -184,12 +184,7 @@ summed as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat([
-            'account_id', "'|'",
-            dbt.safe_cast('date_day', dbt.type_string()), "'|'",
-            "coalesce(user_id, '~')", "'|'",
-            "coalesce(inbox_id, '~')",
-        ])) }} as usage_day_id,
+        {{ generate_surrogate_key(['account_id', 'date_day', 'user_id', 'inbox_id']) }} as usage_day_id,
         account_id,
         date_day,
         user_id,

@@ -1,3 +1,8 @@
+-- A table, not the staging default view: 13 base models (their unknown_account check), 18
+-- intermediate and mart models and the formula checks read it, and a view would redo its
+-- dedup window for each of them.
+{{ config(materialized='table') }}
+
 with
 
 base as (

@@ -120,13 +120,8 @@ carried as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat([
-            "carried.account_id",
-            "'|'",
-            "carried.contact_id",
-            "'|'",
-            "cast(carried.conversation_date as " ~ dbt.type_string() ~ ")",
-        ])) }} as conversation_id,
+        {{ generate_surrogate_key(['carried.account_id', 'carried.contact_id', 'carried.conversation_date']) }}
+            as conversation_id,
         carried.account_id,
         carried.contact_id,
         carried.conversation_date,

@@ -45,13 +45,7 @@ per_number as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat([
-            "account_id",
-            "'|'",
-            "contact_id",
-            "'|'",
-            "cast(conversation_date as " ~ dbt.type_string() ~ ")",
-        ])) }} as conversation_id,
+        {{ generate_surrogate_key(['account_id', 'contact_id', 'conversation_date']) }} as conversation_id,
         phone_number_id,
         account_id,
         contact_id,
