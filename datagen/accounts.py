@@ -12,14 +12,12 @@ State left on the world for later builders:
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from datagen import text
-from datagen.frames import (
-    DAY,
-    py_frame,
-)
+from datagen.frames import DAY, ExportedRows, py_frame
 from datagen.world import (
     ACCOUNT_IDS,
     ACCOUNTS,
@@ -79,141 +77,136 @@ def _build_accounts(world: World) -> None:
     world.frames["accounts"] = py_frame("accounts", rows, export_days)
 
 
-# One function because users, inboxes and numbers are numbered together in one pass (a user's
-# member inbox and number follow the user; the shared inboxes follow the account's users).
+@dataclass
+class _Directory:
+    """Users, inboxes and phone numbers, numbered in the order they are added (a user's member
+    inbox and number follow the user; an account's shared inboxes follow its users)."""
+
+    users: ExportedRows = field(default_factory=ExportedRows)
+    inboxes: ExportedRows = field(default_factory=ExportedRows)
+    numbers: ExportedRows = field(default_factory=ExportedRows)
+    number_rows: list[dict] = field(default_factory=list)  # first row of each number
+    inbox_of_number: list[int] = field(default_factory=list)
+    member_number: list[int] = field(default_factory=list)  # each user's member inbox number
+    user_mobiles: list[str] = field(default_factory=list)  # E.164, for forwarded calls
+
+    def add_inbox(self, account_id: str, name: str, owner: str | None, created: int) -> int:
+        inbox = len(self.inboxes.rows)
+        row = {
+            "inbox_id": f"ibx_{inbox + 1}",
+            "account_id": account_id,
+            "name": name,
+            "inbox_type": "member" if owner else "shared",
+            "owner_user_id": owner,
+            "created_at": iso_utc(created),
+            "updated_at": iso_utc(created),
+        }
+        self.inboxes.add(row, 0)
+        return inbox
+
+    def add_number(self, account_id, codes, friendly, inbox, number_type, tracking, created) -> int:
+        number = len(self.number_rows)
+        row = _number_row(
+            number, account_id, codes, friendly, inbox, number_type, tracking, created
+        )
+        self.number_rows.append(self.numbers.add(row, 0))
+        self.inbox_of_number.append(inbox)
+        return number
+
+
 def _build_users_inboxes_numbers(world: World, users_per_account: int) -> None:
-    start, created_base = world.period_start, _created_base(world)
-    users, inboxes, numbers = [], [], []
-    user_days, inbox_days, number_days = [], [], []
-    users_by_account: list[np.ndarray] = []
-    member_number: list[int] = []  # phone number of each user's member inbox
-    tracking_by_account: list[list[int]] = []  # tracking number indices per account
-    inbox_of_number: list[int] = []
-    user_mobiles: list[str] = []
-    number_seq = 0
-    number_rows: dict[int, dict] = {}
-    for account, (account_id, _p, name, _tz, _w, codes, _anchor) in enumerate(ACCOUNTS):
-        account_users = []
-        for k in range(users_per_account):
-            user = account * users_per_account + k
-            created = created_base + account * 7 * DAY + k * 3600
-            role = "admin" if k == 0 else ("owner" if account == 0 and k == 1 else "member")
-            full_name = text.USER_NAMES[user % len(text.USER_NAMES)]
-            users.append(
-                {
-                    "user_id": f"usr_{user + 1}",
-                    "account_id": account_id,
-                    "full_name": full_name,
-                    "role": role,
-                    "created_at": iso_utc(created),
-                    "updated_at": iso_utc(created),
-                    "deactivated_at": None,
-                }
-            )
-            user_days.append(0)
-            account_users.append(user)
-            inbox = len(inboxes)
-            inboxes.append(
-                {
-                    "inbox_id": f"ibx_{inbox + 1}",
-                    "account_id": account_id,
-                    "name": f"{full_name}'s inbox",
-                    "inbox_type": "member",
-                    "owner_user_id": f"usr_{user + 1}",
-                    "created_at": iso_utc(created + 60),
-                    "updated_at": iso_utc(created + 60),
-                }
-            )
-            inbox_days.append(0)
-            numbers.append(
-                _number_row(
-                    number_seq,
-                    account_id,
-                    codes,
-                    f"usr_{user + 1} line",
-                    inbox,
-                    "local",
-                    False,
-                    created + 120,
-                )
-            )
-            number_rows[number_seq] = numbers[-1]
-            number_days.append(0)
-            member_number.append(number_seq)
-            inbox_of_number.append(inbox)
-            number_seq += 1
-            area = codes[0] if account != UK else 312
-            user_mobiles.append(f"+1{area}555{1000 + user:04d}")
-        # one user per account leaves mid-period (re-export with deactivated_at)
-        leaver = dict(users[account_users[-1]])
-        leaver["deactivated_at"] = iso_utc(start + (60 + account) * DAY + 50_000)
-        leaver["updated_at"] = leaver["deactivated_at"]
-        users.append(leaver)
-        user_days.append(60 + account)
-        users_by_account.append(np.array(account_users))
-        tracking = []
-        city = name.split("— ")[-1]
-        for kind, sources in (
-            ("leads", ("Google Ads", "Zillow listing", "Yard signs")),
-            ("support", ("Main line",)),
-        ):
-            inbox = len(inboxes)
-            created = created_base + account * 7 * DAY + 7200
-            inboxes.append(
-                {
-                    "inbox_id": f"ibx_{inbox + 1}",
-                    "account_id": account_id,
-                    "name": f"{city} {kind}",
-                    "inbox_type": "shared",
-                    "owner_user_id": None,
-                    "created_at": iso_utc(created),
-                    "updated_at": iso_utc(created),
-                }
-            )
-            inbox_days.append(0)
-            for j, source in enumerate(sources):
-                number_type = "toll_free" if kind == "support" and account != UK else "local"
-                numbers.append(
-                    _number_row(
-                        number_seq,
-                        account_id,
-                        codes,
-                        f"{city} {source}",
-                        inbox,
-                        number_type,
-                        kind == "leads",
-                        created + j,
-                    )
-                )
-                number_rows[number_seq] = numbers[-1]
-                number_days.append(0)
-                tracking.append(number_seq)
-                inbox_of_number.append(inbox)
-                number_seq += 1
+    start = world.period_start
+    directory = _Directory()
+    users_by_account, tracking_by_account = [], []
+    for account in range(len(ACCOUNTS)):
+        users_by_account.append(_add_members(world, directory, account, users_per_account))
+        tracking = _add_shared_inboxes(world, directory, account)
         tracking_by_account.append(tracking)
         # a released tracking number (re-export with released_at)
-        released = dict(number_rows[tracking[2]])
+        released = dict(directory.number_rows[tracking[2]])
         released["released_at"] = iso_utc(start + (80 + account) * DAY + 40_000)
         released["updated_at"] = released["released_at"]
-        numbers.append(released)
-        number_days.append(80 + account)
+        directory.numbers.add(released, 80 + account)
     # the Denver shared inbox is renamed later
-    renamed = dict(inboxes[inbox_of_number[tracking_by_account[1][0]]])
+    renamed = dict(directory.inboxes.rows[directory.inbox_of_number[tracking_by_account[1][0]]])
     renamed["name"] = renamed["name"] + " (new)"
     renamed["updated_at"] = iso_utc(start + 30 * DAY + 3600)
-    inboxes.append(renamed)
-    inbox_days.append(30)
-    world.frames["users"] = py_frame("users", users, user_days)
-    world.frames["inboxes"] = py_frame("inboxes", inboxes, inbox_days)
-    world.frames["phone_numbers"] = py_frame("phone_numbers", numbers, number_days)
+    directory.inboxes.add(renamed, 30)
+    world.frames["users"] = directory.users.frame("users")
+    world.frames["inboxes"] = directory.inboxes.frame("inboxes")
+    world.frames["phone_numbers"] = directory.numbers.frame("phone_numbers")
     world.users_per_account = users_per_account
     world.users_by_account = users_by_account
     world.user_matrix = np.stack(users_by_account)
-    world.user_mobiles = user_mobiles
-    world.member_number = np.array(member_number)
-    world.inbox_of_number = np.array(inbox_of_number)
+    world.user_mobiles = directory.user_mobiles
+    world.member_number = np.array(directory.member_number)
+    world.inbox_of_number = np.array(directory.inbox_of_number)
     world.lead_numbers = np.array([t[:3] for t in tracking_by_account])  # (accounts, 3)
     world.support_number = np.array([t[3] for t in tracking_by_account])
+
+
+def _add_members(
+    world: World, directory: _Directory, account: int, users_per_account: int
+) -> np.ndarray:
+    """The account's users (an admin first; account 0's second is its owner), each with a member
+    inbox, a number and a mobile; the last one leaves mid-period. Returns the user indices."""
+    account_id, _p, _name, _tz, _w, codes, _anchor = ACCOUNTS[account]
+    account_users = []
+    for k in range(users_per_account):
+        user = account * users_per_account + k
+        created = _created_base(world) + account * 7 * DAY + k * 3600
+        role = "admin" if k == 0 else ("owner" if account == 0 and k == 1 else "member")
+        full_name = text.USER_NAMES[user % len(text.USER_NAMES)]
+        row = {
+            "user_id": f"usr_{user + 1}",
+            "account_id": account_id,
+            "full_name": full_name,
+            "role": role,
+            "created_at": iso_utc(created),
+            "updated_at": iso_utc(created),
+            "deactivated_at": None,
+        }
+        directory.users.add(row, 0)
+        account_users.append(user)
+        inbox = directory.add_inbox(
+            account_id, f"{full_name}'s inbox", f"usr_{user + 1}", created + 60
+        )
+        directory.member_number.append(
+            directory.add_number(
+                account_id, codes, f"usr_{user + 1} line", inbox, "local", False, created + 120
+            )
+        )
+        area = codes[0] if account != UK else 312
+        directory.user_mobiles.append(f"+1{area}555{1000 + user:04d}")
+    # one user per account, its last, leaves mid-period (re-export with deactivated_at)
+    leaver = dict(row)
+    leaver["deactivated_at"] = iso_utc(world.period_start + (60 + account) * DAY + 50_000)
+    leaver["updated_at"] = leaver["deactivated_at"]
+    directory.users.add(leaver, 60 + account)
+    return np.array(account_users)
+
+
+def _add_shared_inboxes(world: World, directory: _Directory, account: int) -> list[int]:
+    """The account's shared inboxes: leads (three tracking numbers, one per lead source) and
+    support (toll-free outside the UK). Returns the numbers, the three lead ones first."""
+    account_id, _p, name, _tz, _w, codes, _anchor = ACCOUNTS[account]
+    city = name.split("— ")[-1]
+    tracking = []
+    for kind, sources in (
+        ("leads", ("Google Ads", "Zillow listing", "Yard signs")),
+        ("support", ("Main line",)),
+    ):
+        created = _created_base(world) + account * 7 * DAY + 7200
+        inbox = directory.add_inbox(account_id, f"{city} {kind}", None, created)
+        for j, source in enumerate(sources):
+            number_type = "toll_free" if kind == "support" and account != UK else "local"
+            tracking.append(
+                directory.add_number(
+                    account_id, codes, f"{city} {source}", inbox, number_type, kind == "leads",
+                    created + j,
+                )
+            )  # fmt: skip
+    return tracking
 
 
 def _number_row(k, account_id, codes, friendly, inbox, number_type, tracking, created) -> dict:

@@ -6,6 +6,8 @@ State left on the world: ``calls`` (columns ``account``, ``contact``, ``at`` (st
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+
 import numpy as np
 import pyarrow as pa
 
@@ -43,11 +45,55 @@ def _outcome_shares(n: int) -> np.ndarray:
     return shares / shares.sum()
 
 
-# One function: all draws come from the one "calls" stream in a fixed order, and the child calls
-# of forwarded calls are joined to their parents' columns.
 def build_calls(world: World) -> None:
-    """Calls during business hours; a fifth of inbound ones ring through to a user's mobile."""
+    """Calls during business hours; a fifth of inbound ones ring through to a user's mobile.
+
+    Every draw comes from the one "calls" stream, so the steps below keep their order.
+    """
     rng = world.rng("calls")
+    calls = _received_and_dialed(world, rng)
+    calls = _with_forwarded_legs(world, rng, calls)
+    _add_dirt(world, rng, calls)
+    world.calls = dict(
+        account=calls.account,
+        contact=calls.contact,
+        at=calls.start,
+        end=calls.end,
+        outcome=calls.outcome,
+        campaign=calls.campaign,
+        n=len(calls.account),
+    )
+    export = world.export_day(rng, np.maximum(calls.end, calls.start))
+    world.frames["calls"] = _calls_frame(world, rng, calls, export)
+    world.add_redeliveries("calls", rng, len(calls.account), export, 0.5)
+
+
+@dataclass
+class _Calls:
+    """One column per field, one row per call: the calls received or dialed, then (once joined)
+    the child calls that forwarded inbound calls rang on a user's mobile."""
+
+    account: np.ndarray
+    contact: np.ndarray
+    direction: np.ndarray  # 0 inbound, 1 outbound, 2 the unknown-direction dirt
+    user: np.ndarray  # -1: none (an inbound call nobody answered)
+    number: np.ndarray
+    campaign: np.ndarray  # -1: none
+    start: np.ndarray
+    answered_at: np.ndarray
+    end: np.ndarray
+    end_null: np.ndarray  # ended_at not exported
+    status: np.ndarray
+    answered_by: np.ndarray
+    outcome: np.ndarray  # -1: none
+    forwarded_to: np.ndarray  # the user whose mobile a forwarded call rang, else -1
+    parent: np.ndarray  # a child call's parent call, else -1
+    account_code: np.ndarray | None = None  # the account as exported (dirt: unknown account)
+    bad_ts: np.ndarray | None = None  # 1..3: started_at spoiled with that bad timestamp
+
+
+def _received_and_dialed(world: World, rng) -> _Calls:
+    """The calls themselves, a quarter inbound: who, when, how they went and their outcome."""
     n = max(200, world.n_messages // 10)
     account = rng.choice(len(ACCOUNTS), n, p=ACCOUNT_SHARES / ACCOUNT_SHARES.sum())
     contact = world.contact_first[account] + (rng.random(n) * world.contact_count[account]).astype(
@@ -66,20 +112,52 @@ def build_calls(world: World) -> None:
         start[kept],
     )
     n = len(account)
-    # campaign calls: a standard campaign of the account, for part of the outbound calls
+    campaign = _call_campaigns(world, rng, account, inbound)
+    number = np.where(
+        inbound, world.lead_numbers[account, rng.integers(0, 3, n)], world.member_number[user]
+    )
+    status, answered_by, answered_at, end = _ring_and_talk(rng, inbound, start)
+    end_null = (status == FAILED) & (rng.random(n) < 0.5)
+    forwarded = inbound & (rng.random(n) < 0.2)
+    return _Calls(
+        account=account,
+        contact=contact,
+        direction=(~inbound).astype(np.int8),
+        # an inbound call nobody answered has no user
+        user=np.where(inbound & (status != COMPLETED), -1, user),
+        number=number,
+        campaign=campaign,
+        start=start,
+        answered_at=answered_at,
+        end=end,
+        end_null=end_null,
+        status=status,
+        answered_by=answered_by,
+        outcome=_call_outcomes(rng, status, answered_by),
+        forwarded_to=np.where(forwarded, user, -1),
+        parent=np.full(n, -1),
+    )
+
+
+def _call_campaigns(world: World, rng, account: np.ndarray, inbound: np.ndarray) -> np.ndarray:
+    """A standard campaign of the account for part of the outbound calls (-1: none)."""
+    n = len(account)
     standard = world.standard_campaigns_by_account
     standard_count = np.array([len(x) for x in standard])
     standard_matrix = np.full((len(ACCOUNTS), standard_count.max()), -1)
     for i, campaigns in enumerate(standard):
         standard_matrix[i, : len(campaigns)] = campaigns
-    campaign = np.where(
+    return np.where(
         ~inbound & (rng.random(n) < 0.4),
         standard_matrix[account, (rng.random(n) * standard_count[account]).astype(np.int64)],
         -1,
     )
-    number = np.where(
-        inbound, world.lead_numbers[account, rng.integers(0, 3, n)], world.member_number[user]
-    )
+
+
+def _ring_and_talk(rng, inbound: np.ndarray, start: np.ndarray):
+    """Each call's status, who answered (a person or a machine), when it was answered and when
+    it ended."""
+    n = len(inbound)
     status = np.where(
         inbound,
         rng.choice(5, n, p=[0.72, 0.04, 0.22, 0.01, 0.01]),
@@ -101,8 +179,14 @@ def build_calls(world: World) -> None:
             status == NO_ANSWER, start + rng.integers(25, 45, n), start + rng.integers(1, 6, n)
         ),
     )
-    end_null = (status == FAILED) & (rng.random(n) < 0.5)
-    forwarded = inbound & (rng.random(n) < 0.2)
+    return status, answered_by, answered_at, end
+
+
+def _call_outcomes(rng, status: np.ndarray, answered_by: np.ndarray) -> np.ndarray:
+    """The outcome a user logged (-1: none): voicemail for most machine answers and a few
+    unanswered calls, nothing for part of the answered ones."""
+    n = len(status)
+    answered = status == COMPLETED
     outcome = rng.choice(len(OUTCOMES), n, p=_outcome_shares(len(OUTCOMES)))
     outcome = np.where(
         answered & (answered_by == MACHINE),
@@ -110,98 +194,99 @@ def build_calls(world: World) -> None:
         outcome,
     )
     outcome = np.where(answered & (answered_by != MACHINE) & (rng.random(n) < 0.4), -1, outcome)
-    outcome = np.where(
+    return np.where(
         ~answered,
         np.where((status == NO_ANSWER) & (rng.random(n) < 0.05), LEFT_VOICEMAIL, -1),
         outcome,
     )
-    # child calls of forwarded calls
-    parent = np.flatnonzero(forwarded)
-    n_children = len(parent)
-    child = n + np.arange(n_children)
-    child_status = np.where(rng.random(n_children) < 0.75, COMPLETED, NO_ANSWER)
-    child_start = start[parent] + rng.integers(1, 4, n_children)
-    child_answered_at = child_start + rng.integers(3, 20, n_children)
-    child_talk = lognormal(rng, 100, 1.0, n_children, 5, 3600)
-    child_end = np.where(
-        child_status == COMPLETED, child_answered_at + child_talk, child_start + 30
+
+
+def _with_forwarded_legs(world: World, rng, calls: _Calls) -> _Calls:
+    """The calls followed by a child call for each forwarded one (ringing the forwarding user's
+    mobile); the parent ends when its child ends, and is answered if the child is."""
+    parent = np.flatnonzero(calls.forwarded_to >= 0)
+    n = len(parent)
+    status = np.where(rng.random(n) < 0.75, COMPLETED, NO_ANSWER)
+    start = calls.start[parent] + rng.integers(1, 4, n)
+    answered_at = start + rng.integers(3, 20, n)
+    talk = lognormal(rng, 100, 1.0, n, 5, 3600)
+    end = np.where(status == COMPLETED, answered_at + talk, start + 30)
+    forwarding_user = calls.forwarded_to[parent]
+    children = _Calls(
+        account=calls.account[parent],
+        contact=calls.contact[parent],
+        direction=np.ones(n, np.int8),
+        user=forwarding_user,  # a child call is the forwarding user's
+        number=world.member_number[forwarding_user],
+        campaign=np.full(n, -1),
+        start=start,
+        answered_at=answered_at,
+        end=end,
+        end_null=np.zeros(n, bool),
+        status=status,
+        answered_by=np.zeros(n, int),
+        outcome=np.full(n, -1),
+        forwarded_to=np.full(n, -1),
+        parent=parent,
     )
-    all_status = np.concatenate([status, child_status])
-    all_start = np.concatenate([start, child_start])
-    all_answered_at = np.concatenate([answered_at, child_answered_at])
-    all_end = np.concatenate([end, child_end])
-    # the parent of a forwarded call ends when the child ends, and is answered if it is
-    all_end[parent] = np.maximum(all_end[parent], child_end)
-    all_status[parent] = np.where(child_status == COMPLETED, COMPLETED, all_status[parent])
-    all_answered = all_status == COMPLETED
-    all_answered_at[parent] = np.where(
-        child_status == COMPLETED, child_answered_at, all_answered_at[parent]
+    # (account_code and bad_ts are the dirt's, added once every call is there)
+    joined = _Calls(
+        **{
+            f.name: np.concatenate([getattr(calls, f.name), getattr(children, f.name)])
+            for f in fields(_Calls)
+            if getattr(calls, f.name) is not None
+        }
     )
-    all_account = np.concatenate([account, account[parent]])
-    all_contact = np.concatenate([contact, contact[parent]])
-    direction = np.concatenate([(~inbound).astype(np.int8), np.ones(n_children, np.int8)])
-    total = n + n_children
-    direction[world.dirt_mask(rng, total, 0.1)] = 2
-    account_code = all_account.astype(np.int16).copy()
-    account_code[world.dirt_mask(rng, total, 0.1)] = len(ACCOUNTS)
-    bad_ts = np.where(world.dirt_mask(rng, total, 0.1), rng.integers(1, 4, total), 0)
+    joined.end[parent] = np.maximum(joined.end[parent], end)
+    joined.status[parent] = np.where(status == COMPLETED, COMPLETED, joined.status[parent])
+    joined.answered_at[parent] = np.where(
+        status == COMPLETED, answered_at, joined.answered_at[parent]
+    )
+    return joined
+
+
+def _add_dirt(world: World, rng, calls: _Calls) -> None:
+    """Unknown directions and accounts, bad start timestamps, calls that end before they start."""
+    total = len(calls.account)
+    calls.direction[world.dirt_mask(rng, total, 0.1)] = 2
+    calls.account_code = calls.account.astype(np.int16).copy()
+    calls.account_code[world.dirt_mask(rng, total, 0.1)] = len(ACCOUNTS)
+    calls.bad_ts = np.where(world.dirt_mask(rng, total, 0.1), rng.integers(1, 4, total), 0)
     backwards = np.zeros(total, bool)  # dirt: ends before it starts
-    eligible = np.flatnonzero(all_answered & (bad_ts == 0))
+    eligible = np.flatnonzero((calls.status == COMPLETED) & (calls.bad_ts == 0))
     backwards[eligible[world.dirt_mask(rng, len(eligible), 0.3)]] = True
-    all_end = np.where(backwards, all_start - rng.integers(10, 600, total), all_end)
-    all_outcome = np.concatenate([outcome, np.full(n_children, -1)])
-    all_campaign = np.concatenate([campaign, np.full(n_children, -1)])
-    forwarded_to = np.concatenate([np.where(forwarded, user, -1), np.full(n_children, -1)])
+    calls.end = np.where(backwards, calls.start - rng.integers(10, 600, total), calls.end)
+
+
+def _calls_frame(world: World, rng, calls: _Calls, export: np.ndarray) -> Frame:
+    answered = calls.status == COMPLETED
     mobiles = pa.array([*world.user_mobiles, None])
-    world.calls = dict(
-        account=all_account,
-        contact=all_contact,
-        at=all_start,
-        end=all_end,
-        outcome=all_outcome,
-        campaign=all_campaign,
-        n=total,
-    )
-    export = world.export_day(rng, np.maximum(all_end, all_start))
-    # an inbound call nobody answered has no user; a child call is the forwarding user's
-    all_user = np.concatenate([np.where(inbound & (status != COMPLETED), -1, user), user[parent]])
-    all_number = np.concatenate([number, world.member_number[user[parent]]])
-    world.frames["calls"] = Frame(
+    return Frame(
         "calls",
         {
-            "call_id": IdCol(np.concatenate([np.arange(n), child]), "CA", hexed=True),
-            "account_id": EnumCol(account_code, ACCOUNT_IDS_WITH_UNKNOWN),
-            "direction": EnumCol(direction, ["inbound", "outbound", DIRT["unknown_direction"]]),
-            "started_at": world.ts(rng, all_start, all_account, bad=bad_ts.astype(np.int8)),
-            "contact_id": IdCol(all_contact, "con_"),
-            "phone_number_id": IdCol(all_number + 1, "pn_"),
-            "user_id": IdCol(np.where(all_user >= 0, all_user + 1, -1), "usr_"),
-            "campaign_id": IdCol(np.where(all_campaign >= 0, all_campaign + 1, -1), "cmp_"),
-            "answered_at": world.ts(rng, all_answered_at, all_account, null=~all_answered),
-            "ended_at": world.ts(
-                rng,
-                all_end,
-                all_account,
-                null=np.concatenate([end_null, np.zeros(n_children, bool)]),
+            "call_id": IdCol(np.arange(len(calls.account)), "CA", hexed=True),
+            "account_id": EnumCol(calls.account_code, ACCOUNT_IDS_WITH_UNKNOWN),
+            "direction": EnumCol(
+                calls.direction, ["inbound", "outbound", DIRT["unknown_direction"]]
             ),
-            "status": EnumCol(all_status, STATUSES),
-            "answered_by": EnumCol(
-                np.where(all_answered, np.concatenate([answered_by, np.zeros(n_children, int)]), 3),
-                [*ANSWERED_BY, None],
+            "started_at": world.ts(
+                rng, calls.start, calls.account, bad=calls.bad_ts.astype(np.int8)
             ),
+            "contact_id": IdCol(calls.contact, "con_"),
+            "phone_number_id": IdCol(calls.number + 1, "pn_"),
+            "user_id": IdCol(np.where(calls.user >= 0, calls.user + 1, -1), "usr_"),
+            "campaign_id": IdCol(np.where(calls.campaign >= 0, calls.campaign + 1, -1), "cmp_"),
+            "answered_at": world.ts(rng, calls.answered_at, calls.account, null=~answered),
+            "ended_at": world.ts(rng, calls.end, calls.account, null=calls.end_null),
+            "status": EnumCol(calls.status, STATUSES),
+            "answered_by": EnumCol(np.where(answered, calls.answered_by, 3), [*ANSWERED_BY, None]),
             "forwarded_to": ArrowCol(
-                mobiles.take(
-                    pa.array(
-                        np.where(forwarded_to >= 0, forwarded_to, -1)
-                        % (len(world.user_mobiles) + 1)
-                    )
-                )
+                mobiles.take(pa.array(calls.forwarded_to % (len(world.user_mobiles) + 1)))
             ),
-            "parent_call_id": IdCol(np.concatenate([np.full(n, -1), parent]), "CA", hexed=True),
+            "parent_call_id": IdCol(calls.parent, "CA", hexed=True),
             "outcome": EnumCol(
-                np.where(all_outcome >= 0, all_outcome, len(OUTCOMES)), [*OUTCOMES, None]
+                np.where(calls.outcome >= 0, calls.outcome, len(OUTCOMES)), [*OUTCOMES, None]
             ),
         },
         export,
     )
-    world.add_redeliveries("calls", rng, total, export, 0.5)

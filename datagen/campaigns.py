@@ -18,11 +18,12 @@ State left on the world for later builders:
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
 from datagen import text
-from datagen.frames import DAY, Frame, IdCol, py_frame
+from datagen.frames import DAY, ExportedRows, Frame, IdCol, py_frame
 from datagen.world import ACCOUNT_IDS, ACCOUNT_SHARES, ACCOUNTS, N_DAYS, World, iso_utc
 
 MAX_STEPS = 3
@@ -88,146 +89,156 @@ def _build_templates(world: World) -> list[dict[str, list[int]]]:
     return by_kind_per_account
 
 
-# One function: the campaign rows, their re-exports, steps and senders are drawn from the one
-# "campaigns" stream in a fixed order per campaign.
+@dataclass
+class _Campaign:
+    """One campaign as planned: what the rows say and what later builders read."""
+
+    account: int
+    campaign_type: str  # standard, keyword or draft
+    name: str
+    launch: int | None  # None: a draft, never launched
+    window: int  # seconds during which contacts are enrolled
+    templates: list[int]  # one per step
+    delays: list[int]  # minutes, one per step
+    share: float  # of the account's contacts it aims to enroll
+    keyword: str | None
+
+
 def _build_campaign_rows(world: World, rng, templates_by_kind) -> None:
-    """Per account: standard campaigns (more with scale), one or two keyword ones, a draft."""
-    start, end = world.period_start, world.period_end
+    """Per account: standard campaigns (more with scale), one or two keyword ones, a draft; each
+    campaign's rows, re-exports, steps and senders are drawn from the one "campaigns" stream in
+    campaign order."""
     n_standard = 5 + round(2 * math.log2(max(world.scale_factor, 1)))
-    campaigns, campaign_days, steps, step_days, senders, sender_days = [], [], [], [], [], []
-    accounts, is_keyword, launches, windows, shares = [], [], [], [], []
-    steps_of, senders_of, numbers = [], [], []
+    tables = {name: ExportedRows() for name in ("campaigns", "campaign_steps", "campaign_senders")}
+    planned: list[_Campaign] = []
+    senders_of = []
     world.standard_campaigns_by_account = []
     for account in range(len(ACCOUNTS)):
-        kinds = templates_by_kind[account]
-        standard = []
         specs = [("standard", i) for i in range(n_standard)] + [("keyword", 0)]
         if account in (0, 2):
             specs.append(("keyword", 1))
         specs.append(("draft", 0))
+        standard = []
         for campaign_type, i in specs:
-            campaign = len(accounts)
+            kinds = templates_by_kind[account]
+            plan = _plan_campaign(world, rng, account, campaign_type, i, n_standard, kinds)
             if campaign_type == "standard":
-                launch = start + int((i + 0.5) / n_standard * (N_DAYS - 10) * DAY)
-                launch += int(rng.integers(-3 * DAY, 3 * DAY))
-                launch = max(launch, start - 5 * DAY)
-                window = int(rng.integers(4, 25)) * DAY
-                n_steps = int(rng.choice([1, 2, 3], p=[0.2, 0.4, 0.4]))
-                first = kinds["intro"][int(rng.integers(len(kinds["intro"])))]
-                if account == 0 and i == 1:
-                    first = kinds["spammy"][0]
-                name = f"{text.TEMPLATE_DEFS[first % len(text.TEMPLATE_DEFS)][0]} #{i + 1}"
-                templates = [first] + [kinds["followup"][(i + j) % 3] for j in range(n_steps - 1)]
-                delays = FOLLOWUP_DELAYS_MINUTES[:n_steps]
-                share = float(rng.uniform(0.35, 0.85))
-                keyword = None
-            elif campaign_type == "keyword":
-                launch = start - 10 * DAY + i * 40 * DAY
-                window = end - launch
-                templates = [kinds["keyword_reply"][0], kinds["followup"][0]]
-                delays = [0, 1440]
-                share = 0.04
-                keyword = text.KEYWORDS[(account + i) % len(text.KEYWORDS)]
-                name = f"Keyword {keyword}"
-            else:
-                launch, window, templates, delays, share, keyword = (
-                    None,
-                    0,
-                    [kinds["intro"][0]],
-                    [0],
-                    0.0,
-                    None,
-                )
-                name = "Spring mailer (draft)"
-            created = (launch if launch is not None else start + 60 * DAY) - int(
-                rng.integers(3600, 3 * DAY)
-            )
-            ended = None if launch is None else launch + window + delays[-1] * 60 + 2 * DAY
-            status = "draft" if launch is None else "completed" if ended < end else "active"
-            updated = ended if status == "completed" else (launch or created)
-            campaigns.append(
-                {
-                    "campaign_id": f"cmp_{campaign + 1}",
-                    "account_id": ACCOUNT_IDS[account],
-                    "name": name,
-                    "campaign_type": "keyword" if campaign_type == "keyword" else "standard",
-                    "keyword": keyword,
-                    "status": "active" if status == "completed" else status,
-                    "created_at": iso_utc(created),
-                    "launched_at": iso_utc(launch) if launch is not None else None,
-                    "ended_at": None,
-                    "updated_at": iso_utc(launch or created),
-                }
-            )
-            created_day = int(np.clip((created - start) // DAY, 0, N_DAYS - 1))
-            campaign_days.append(created_day)
-            if status == "completed":  # re-export when it ends
-                completed = dict(campaigns[-1])
-                completed.update(
-                    status="completed", ended_at=iso_utc(ended), updated_at=iso_utc(updated)
-                )
-                campaigns.append(completed)
-                campaign_days.append(int(np.clip((ended - start) // DAY + 1, 0, N_DAYS - 1)))
-            for j, (template, delay) in enumerate(zip(templates, delays, strict=True)):
-                steps.append(
-                    {
-                        "campaign_id": f"cmp_{campaign + 1}",
-                        "step_number": j + 1,
-                        "template_id": f"tpl_{template + 1}",
-                        "delay_minutes": delay,
-                    }
-                )
-                step_days.append(created_day)
-            users = world.users_by_account[account]
-            n_senders = int(rng.integers(1, min(4, len(users)) + 1))
-            chosen = users[rng.choice(len(users), n_senders, replace=False)]
-            chosen.sort()
-            for j, user in enumerate(chosen):
-                senders.append(
-                    {
-                        "campaign_id": f"cmp_{campaign + 1}",
-                        "user_id": f"usr_{user + 1}",
-                        "added_at": iso_utc(created + 60 + j),
-                        "removed_at": None,
-                    }
-                )
-                sender_days.append(created_day)
-            if n_senders >= 3 and launch is not None:  # one sender removed half-way
-                removal = dict(senders[-1])
-                removed_at = min(launch + window // 2, end - DAY)
-                removal["removed_at"] = iso_utc(removed_at)
-                senders.append(removal)
-                sender_days.append(int(np.clip((removed_at - start) // DAY + 1, 0, N_DAYS - 1)))
-            accounts.append(account)
-            is_keyword.append(campaign_type == "keyword")
-            launches.append(launch if launch is not None else -1)
-            windows.append(window)
-            shares.append(share)
-            steps_of.append(list(zip(templates, delays, strict=True)))
-            senders_of.append(chosen)
-            numbers.append(world.lead_numbers[account, 0])
-            if campaign_type == "standard":
-                standard.append(campaign)
+                standard.append(len(planned))
+            senders_of.append(_add_campaign_rows(world, rng, tables, len(planned), plan))
+            planned.append(plan)
         world.standard_campaigns_by_account.append(standard)
-    world.frames["campaigns"] = py_frame("campaigns", campaigns, campaign_days)
-    world.frames["campaign_steps"] = py_frame("campaign_steps", steps, step_days)
-    world.frames["campaign_senders"] = py_frame("campaign_senders", senders, sender_days)
-    world.campaign_account = np.array(accounts)
-    world.campaign_is_keyword = np.array(is_keyword)
-    world.campaign_launch = launches
-    world.campaign_window = windows
-    world.campaign_audience_share = shares
+    for entity, table in tables.items():
+        world.frames[entity] = table.frame(entity)
+    world.campaign_account = np.array([c.account for c in planned])
+    world.campaign_is_keyword = np.array([c.campaign_type == "keyword" for c in planned])
+    world.campaign_launch = [c.launch if c.launch is not None else -1 for c in planned]
+    world.campaign_window = [c.window for c in planned]
+    world.campaign_audience_share = [c.share for c in planned]
     world.campaign_senders = senders_of
-    world.campaign_number = numbers
-    n_campaigns = len(accounts)
-    world.step_template = np.full((n_campaigns, MAX_STEPS), -1)
-    world.step_delay_minutes = np.zeros((n_campaigns, MAX_STEPS), dtype=np.int64)
-    world.campaign_step_count = np.zeros(n_campaigns, dtype=np.int64)
-    for campaign, campaign_steps in enumerate(steps_of):
-        world.campaign_step_count[campaign] = len(campaign_steps)
-        for j, (template, delay) in enumerate(campaign_steps):
+    world.campaign_number = [world.lead_numbers[c.account, 0] for c in planned]
+    world.step_template = np.full((len(planned), MAX_STEPS), -1)
+    world.step_delay_minutes = np.zeros((len(planned), MAX_STEPS), dtype=np.int64)
+    world.campaign_step_count = np.zeros(len(planned), dtype=np.int64)
+    for campaign, c in enumerate(planned):
+        world.campaign_step_count[campaign] = len(c.templates)
+        for j, (template, delay) in enumerate(zip(c.templates, c.delays, strict=True)):
             world.step_template[campaign, j] = template
             world.step_delay_minutes[campaign, j] = delay
+
+
+def _plan_campaign(
+    world: World, rng, account: int, campaign_type: str, i: int, n_standard: int, kinds
+) -> _Campaign:
+    """The ``i``-th campaign of its type for an account: standard ones launch spread over the
+    period (account 0's second one with the spammy template), keyword ones run all along."""
+    start, end = world.period_start, world.period_end
+    if campaign_type == "standard":
+        launch = start + int((i + 0.5) / n_standard * (N_DAYS - 10) * DAY)
+        launch += int(rng.integers(-3 * DAY, 3 * DAY))
+        launch = max(launch, start - 5 * DAY)
+        window = int(rng.integers(4, 25)) * DAY
+        n_steps = int(rng.choice([1, 2, 3], p=[0.2, 0.4, 0.4]))
+        first = kinds["intro"][int(rng.integers(len(kinds["intro"])))]
+        if account == 0 and i == 1:
+            first = kinds["spammy"][0]
+        return _Campaign(
+            account, campaign_type,
+            name=f"{text.TEMPLATE_DEFS[first % len(text.TEMPLATE_DEFS)][0]} #{i + 1}",
+            launch=launch, window=window,
+            templates=[first] + [kinds["followup"][(i + j) % 3] for j in range(n_steps - 1)],
+            delays=FOLLOWUP_DELAYS_MINUTES[:n_steps],
+            share=float(rng.uniform(0.35, 0.85)), keyword=None,
+        )  # fmt: skip
+    if campaign_type == "keyword":
+        launch = start - 10 * DAY + i * 40 * DAY
+        keyword = text.KEYWORDS[(account + i) % len(text.KEYWORDS)]
+        return _Campaign(
+            account, campaign_type, name=f"Keyword {keyword}", launch=launch,
+            window=end - launch, templates=[kinds["keyword_reply"][0], kinds["followup"][0]],
+            delays=[0, 1440], share=0.04, keyword=keyword,
+        )  # fmt: skip
+    return _Campaign(
+        account, campaign_type, name="Spring mailer (draft)", launch=None, window=0,
+        templates=[kinds["intro"][0]], delays=[0], share=0.0, keyword=None,
+    )  # fmt: skip
+
+
+def _add_campaign_rows(
+    world: World, rng, tables: dict[str, ExportedRows], campaign: int, c: _Campaign
+) -> np.ndarray:
+    """The campaign's row (re-exported when it completes), its steps and its senders (one
+    removed half-way when there are three or more); returns the senders (user indices)."""
+    start, end = world.period_start, world.period_end
+    created = (c.launch if c.launch is not None else start + 60 * DAY) - int(
+        rng.integers(3600, 3 * DAY)
+    )
+    ended = None if c.launch is None else c.launch + c.window + c.delays[-1] * 60 + 2 * DAY
+    status = "draft" if c.launch is None else "completed" if ended < end else "active"
+    row = {
+        "campaign_id": f"cmp_{campaign + 1}",
+        "account_id": ACCOUNT_IDS[c.account],
+        "name": c.name,
+        "campaign_type": "keyword" if c.campaign_type == "keyword" else "standard",
+        "keyword": c.keyword,
+        "status": "active" if status == "completed" else status,
+        "created_at": iso_utc(created),
+        "launched_at": iso_utc(c.launch) if c.launch is not None else None,
+        "ended_at": None,
+        "updated_at": iso_utc(c.launch or created),
+    }
+    created_day = int(np.clip((created - start) // DAY, 0, N_DAYS - 1))
+    tables["campaigns"].add(row, created_day)
+    if status == "completed":  # re-export when it ends
+        completed = {**row, "status": "completed", "ended_at": iso_utc(ended)}
+        completed["updated_at"] = iso_utc(ended)
+        tables["campaigns"].add(completed, int(np.clip((ended - start) // DAY + 1, 0, N_DAYS - 1)))
+    for j, (template, delay) in enumerate(zip(c.templates, c.delays, strict=True)):
+        step = {
+            "campaign_id": f"cmp_{campaign + 1}",
+            "step_number": j + 1,
+            "template_id": f"tpl_{template + 1}",
+            "delay_minutes": delay,
+        }
+        tables["campaign_steps"].add(step, created_day)
+    users = world.users_by_account[c.account]
+    chosen = users[
+        rng.choice(len(users), int(rng.integers(1, min(4, len(users)) + 1)), replace=False)
+    ]
+    chosen.sort()
+    senders = tables["campaign_senders"]
+    for j, user in enumerate(chosen):
+        sender = {
+            "campaign_id": f"cmp_{campaign + 1}",
+            "user_id": f"usr_{user + 1}",
+            "added_at": iso_utc(created + 60 + j),
+            "removed_at": None,
+        }
+        senders.add(sender, created_day)
+    if len(chosen) >= 3 and c.launch is not None:  # one sender removed half-way
+        removed_at = min(c.launch + c.window // 2, end - DAY)
+        removal = {**senders.rows[-1], "removed_at": iso_utc(removed_at)}
+        senders.add(removal, int(np.clip((removed_at - start) // DAY + 1, 0, N_DAYS - 1)))
+    return chosen
 
 
 def _build_body_pools(world: World) -> None:
@@ -259,12 +270,11 @@ def pool_bodies(world: World, rng, pool: str, n: int) -> np.ndarray:
     return (first + rng.integers(0, size, n)).astype(np.int32)
 
 
-# One function: the enrollments of every campaign come from the "enrollments" stream in campaign
-# order, and the audience sizes depend on all campaigns of the account.
 def build_enrollments(world: World) -> None:
-    """Enroll a sample (without repeats) of each launched campaign's account contacts."""
+    """Enroll a sample (without repeats) of each launched campaign's account contacts; every
+    campaign's enrollments come from the one "enrollments" stream, in campaign order."""
     rng = world.rng("enrollments")
-    start, end = world.period_start, world.period_end
+    end = world.period_end
     target = 0.86 * world.n_messages / 2.5  # ~2.5 messages per enrollment, 14% inbox-only
     by_campaign, by_contact, by_time = [], [], []
     for campaign in range(len(world.campaign_account)):
@@ -273,33 +283,12 @@ def build_enrollments(world: World) -> None:
         if launch < 0:
             continue
         audience = world.contact_count[account]
-        share = world.campaign_audience_share[campaign]
-        if world.campaign_is_keyword[campaign]:
-            size = int(audience * share)
-        else:
-            standard = world.standard_campaigns_by_account[account]
-            total = sum(world.campaign_audience_share[x] for x in standard)
-            # (kept in this order of operations: the sizes are floats truncated to ints)
-            enrolled_share = (
-                share / total * target * ACCOUNT_SHARES[account] / ACCOUNT_SHARES.sum() / audience
-            )
-            size = int(min(0.9, enrolled_share) * audience)
-        size = max(size, 5)
+        size = _audience_size(world, campaign, target)
         contacts = world.contact_first[account] + rng.choice(
             audience, min(size, audience), replace=False
         )
         contacts.sort()
-        size = len(contacts)
-        if world.campaign_is_keyword[campaign]:
-            at = launch + rng.integers(0, end - launch, size)
-            second_of_day = (at - start) % DAY
-            at = at - second_of_day + rng.integers(13 * 3600, 27 * 3600, size)  # US daytime
-        else:
-            day = (launch - start) // DAY + rng.integers(
-                0, world.campaign_window[campaign] // DAY, size
-            )
-            at = world.business_time(rng, np.full(size, account), day, 9, 19)
-            at = np.maximum(at, launch + 60)
+        at = _enrollment_times(world, rng, campaign, len(contacts))
         at = np.maximum(at, world.contact_created[contacts] + 600)
         in_period = at < end - 600
         by_campaign.append(np.full(in_period.sum(), campaign))
@@ -327,3 +316,37 @@ def build_enrollments(world: World) -> None:
         },
         world.export_day(rng, at),
     )
+
+
+def _audience_size(world: World, campaign: int, target: float) -> int:
+    """How many contacts a campaign enrolls: a keyword campaign its share of the account's
+    contacts; a standard one its share of the enrollments the scale calls for (``target``),
+    shared out over the account's standard campaigns. At least 5."""
+    account = world.campaign_account[campaign]
+    audience = world.contact_count[account]
+    share = world.campaign_audience_share[campaign]
+    if world.campaign_is_keyword[campaign]:
+        size = int(audience * share)
+    else:
+        standard = world.standard_campaigns_by_account[account]
+        total = sum(world.campaign_audience_share[x] for x in standard)
+        # (kept in this order of operations: the sizes are floats truncated to ints)
+        enrolled_share = (
+            share / total * target * ACCOUNT_SHARES[account] / ACCOUNT_SHARES.sum() / audience
+        )
+        size = int(min(0.9, enrolled_share) * audience)
+    return max(size, 5)
+
+
+def _enrollment_times(world: World, rng, campaign: int, size: int) -> np.ndarray:
+    """When each of ``size`` contacts enrolls: a keyword campaign's any time after launch in US
+    daytime, a standard one's in business hours within the campaign's window."""
+    start, end = world.period_start, world.period_end
+    launch = world.campaign_launch[campaign]
+    if world.campaign_is_keyword[campaign]:
+        at = launch + rng.integers(0, end - launch, size)
+        second_of_day = (at - start) % DAY
+        return at - second_of_day + rng.integers(13 * 3600, 27 * 3600, size)  # US daytime
+    day = (launch - start) // DAY + rng.integers(0, world.campaign_window[campaign] // DAY, size)
+    at = world.business_time(rng, np.full(size, world.campaign_account[campaign]), day, 9, 19)
+    return np.maximum(at, launch + 60)

@@ -30,71 +30,24 @@ from datagen.world import (
 CONTACT_SOURCES = ["import", "manual", "keyword", "api", "web_form"]
 
 
-# One function: every draw below comes from the one "contacts" stream in a fixed order, and the
-# rows, their later versions and their columns are built together from it.
 def build_contacts(world: World) -> None:
-    """Contacts spread over the accounts by activity share, with phones in many formats."""
+    """Contacts spread over the accounts by activity share, with phones in many formats.
+
+    Every draw comes from the one "contacts" stream, in the order of the steps below.
+    """
     rng = world.rng("contacts")
-    start, end = world.period_start, world.period_end
-    n = max(len(ACCOUNTS) * 50, world.n_messages // 10)
-    counts = np.floor(ACCOUNT_SHARES / ACCOUNT_SHARES.sum() * n).astype(np.int64)
-    counts[0] += n - counts.sum()
-    account = np.repeat(np.arange(len(ACCOUNTS)), counts)
-    world.contact_first = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    world.contact_count = counts
-    index_in_account = np.arange(n) - world.contact_first[account]
-    before_period = rng.random(n) < 0.55
-    created = np.where(
-        before_period,
-        start - rng.integers(DAY, 400 * DAY, n),
-        world.business_time(rng, account, rng.integers(0, N_DAYS, n), 8, 21),
-    )
-    world.contact_account, world.contact_created, world.n_contacts = account, created, n
+    start = world.period_start
+    account, created = _place_contacts(world, rng)
+    n = len(account)
     first_name = rng.integers(0, len(text.FIRST_NAMES), n)
     no_name = rng.random(n) < 0.06
     world.contact_name_in_body = np.where(no_name, len(text.FIRST_NAMES), first_name)
     last_name = rng.integers(0, len(text.LAST_NAMES), n)
     world.contact_dead_number = rng.random(n) < 0.015  # every message to it hard-bounces
-    # phones
-    subscriber = 2_000_000 + (index_in_account * 7919) % 8_000_000
-    area = np.array([spec[5][0] for spec in ACCOUNTS])[account]
-    other_area = np.array([spec[5][-1] for spec in ACCOUNTS])[account]
-    area = np.where(rng.random(n) < 0.3, other_area, area)
-    style = rng.choice(7, n, p=[0.5, 0.15, 0.1, 0.08, 0.07, 0.05, 0.05]).astype(np.int8)
-    uk = account == UK
-    style[uk] = np.where(rng.random(uk.sum()) < 0.85, 9, 8)
-    us = np.flatnonzero(~uk)
-    style[us[world.dirt_mask(rng, len(us), 0.5)]] = 7
-    phone = _phones(style, area, subscriber, rng)
-    # contact rows incl. later updates and deletions
-    updated_rows = np.flatnonzero(rng.random(n) < 0.06)
-    deleted_rows = np.flatnonzero(rng.random(n) < 0.005)
-    rows = np.concatenate([np.arange(n), updated_rows, deleted_rows])
-    updated_at = np.maximum(created[updated_rows], start) + rng.integers(
-        DAY, 60 * DAY, len(updated_rows)
-    )
-    deleted_at = np.maximum(created[deleted_rows], start) + rng.integers(
-        DAY, 90 * DAY, len(deleted_rows)
-    )
-    keep = np.concatenate([np.ones(n, bool), updated_at < end, deleted_at < end])
-    rows = rows[keep]
-    updated = np.concatenate([created, updated_at, deleted_at])[keep]
-    deleted = np.concatenate([np.full(n + len(updated_rows), -1), deleted_at])[keep]
+    phone = _contact_phones(world, rng, account)
+    rows, updated, deleted, has_email = _contact_versions(world, rng, created)
     n_rows = len(rows)
-    has_email = np.concatenate(
-        [rng.random(n) < 0.6, np.ones(len(updated_rows), bool), rng.random(len(deleted_rows)) < 0.6]
-    )[keep]
-    first_lower = pa.array([x.lower() for x in text.FIRST_NAMES])
-    last_lower = pa.array([x.lower().replace("'", "") for x in text.LAST_NAMES])
-    email = pc.binary_join_element_wise(
-        first_lower.take(pa.array(first_name[rows])),
-        ".",
-        last_lower.take(pa.array(last_name[rows])),
-        pc.cast(pa.array(rows), pa.string()),
-        "@example.com",
-        "",
-    )
-    email = pc.if_else(pa.array(has_email), email, pa.scalar(None, pa.string()))
+    email = _emails(first_name[rows], last_name[rows], rows, has_email)
     source = rng.choice(5, n, p=[0.5, 0.15, 0.05, 0.15, 0.15])[rows]
     account_codes = account[rows].copy()
     account_codes[world.dirt_mask(rng, n_rows, 0.2)] = len(ACCOUNTS)
@@ -118,6 +71,82 @@ def build_contacts(world: World) -> None:
         export,
     )
     world.add_redeliveries("contacts", rng, n_rows, export, 0.5)
+
+
+def _place_contacts(world: World, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Each contact's account (by the accounts' activity shares, numbered account by account)
+    and when it was created: over half before the period, the rest in business hours."""
+    start = world.period_start
+    n = max(len(ACCOUNTS) * 50, world.n_messages // 10)
+    counts = np.floor(ACCOUNT_SHARES / ACCOUNT_SHARES.sum() * n).astype(np.int64)
+    counts[0] += n - counts.sum()
+    account = np.repeat(np.arange(len(ACCOUNTS)), counts)
+    world.contact_first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    world.contact_count = counts
+    before_period = rng.random(n) < 0.55
+    created = np.where(
+        before_period,
+        start - rng.integers(DAY, 400 * DAY, n),
+        world.business_time(rng, account, rng.integers(0, N_DAYS, n), 8, 21),
+    )
+    world.contact_account, world.contact_created, world.n_contacts = account, created, n
+    return account, created
+
+
+def _contact_phones(world: World, rng, account: np.ndarray) -> pa.Array:
+    """Each contact's phone as typed: a local or other area code of the account, in one of the
+    US formats (a few with letters: dirt), UK contacts in national or E.164 form."""
+    n = len(account)
+    index_in_account = np.arange(n) - world.contact_first[account]
+    subscriber = 2_000_000 + (index_in_account * 7919) % 8_000_000
+    area = np.array([spec[5][0] for spec in ACCOUNTS])[account]
+    other_area = np.array([spec[5][-1] for spec in ACCOUNTS])[account]
+    area = np.where(rng.random(n) < 0.3, other_area, area)
+    style = rng.choice(7, n, p=[0.5, 0.15, 0.1, 0.08, 0.07, 0.05, 0.05]).astype(np.int8)
+    uk = account == UK
+    style[uk] = np.where(rng.random(uk.sum()) < 0.85, 9, 8)
+    us = np.flatnonzero(~uk)
+    style[us[world.dirt_mask(rng, len(us), 0.5)]] = 7
+    return _phones(style, area, subscriber, rng)
+
+
+def _contact_versions(world: World, rng, created: np.ndarray):
+    """The contact rows exported: every contact, then later updates (6%) and deletions (0.5%)
+    within the period. Returns each row's contact, updated and deleted time (-1: not deleted)
+    and whether it has an email (an update always does)."""
+    start, end = world.period_start, world.period_end
+    n = len(created)
+    updated_rows = np.flatnonzero(rng.random(n) < 0.06)
+    deleted_rows = np.flatnonzero(rng.random(n) < 0.005)
+    rows = np.concatenate([np.arange(n), updated_rows, deleted_rows])
+    updated_at = np.maximum(created[updated_rows], start) + rng.integers(
+        DAY, 60 * DAY, len(updated_rows)
+    )
+    deleted_at = np.maximum(created[deleted_rows], start) + rng.integers(
+        DAY, 90 * DAY, len(deleted_rows)
+    )
+    keep = np.concatenate([np.ones(n, bool), updated_at < end, deleted_at < end])
+    updated = np.concatenate([created, updated_at, deleted_at])[keep]
+    deleted = np.concatenate([np.full(n + len(updated_rows), -1), deleted_at])[keep]
+    has_email = np.concatenate(
+        [rng.random(n) < 0.6, np.ones(len(updated_rows), bool), rng.random(len(deleted_rows)) < 0.6]
+    )[keep]
+    return rows[keep], updated, deleted, has_email
+
+
+def _emails(first_name, last_name, rows, has_email) -> pa.Array:
+    """first.last<contact number>@example.com, or null where the row has no email."""
+    first_lower = pa.array([x.lower() for x in text.FIRST_NAMES])
+    last_lower = pa.array([x.lower().replace("'", "") for x in text.LAST_NAMES])
+    email = pc.binary_join_element_wise(
+        first_lower.take(pa.array(first_name)),
+        ".",
+        last_lower.take(pa.array(last_name)),
+        pc.cast(pa.array(rows), pa.string()),
+        "@example.com",
+        "",
+    )
+    return pc.if_else(pa.array(has_email), email, pa.scalar(None, pa.string()))
 
 
 def _phones(style, area, subscriber, rng) -> pa.Array:

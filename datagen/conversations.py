@@ -5,6 +5,8 @@ Both add to ``world.message_rows`` (see ``datagen.messages``, which runs them).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from datagen.campaigns import pool_bodies
@@ -74,8 +76,6 @@ def inbox_conversations(world: World, rng) -> None:
     )
 
 
-# Long because each round draws double texts, answers and follow-ups from the caller's stream in
-# a fixed order; splitting a round would only pass its dozen arrays around.
 def conversation(
     world: World,
     rng,
@@ -91,9 +91,11 @@ def conversation(
 ) -> None:
     """Back-and-forth: inbound, maybe a double text, a manual answer (or none), repeat.
 
-    ``reply_sent``: the first inbound text is already a message (a campaign reply).
+    ``reply_sent``: the first inbound text is already a message (a campaign reply). Every round
+    draws from the caller's stream in the order below.
     """
-    rows, end = world.message_rows, world.period_end
+    threads = _Threads(account, contact, user, number, campaign, enrollment)
+    end = world.period_end
     n = len(account)
     active = np.ones(n, bool)
     at = inbound_at.copy()
@@ -109,48 +111,62 @@ def conversation(
                 else pool_bodies(world, rng, "ordinary", m)
             )
             media = np.where(rng.random(m) < 0.04, 1, 0)
-            rows.add(
-                m,
-                account=account[live],
-                contact=contact[live],
-                outbound=INBOUND,
-                at=at[live],
-                number=number[live],
-                body=body,
-                media=media,
-            )
+            threads.text_in(world, live, at[live], body, media=media)
         double = rng.random(m) < 0.15
         double_at = at[live] + lognormal(rng, 60, 1.0, m, 3, 3600)
         doubles = np.flatnonzero(double & (double_at < end))
-        rows.add(
-            len(doubles),
-            account=account[live][doubles],
-            contact=contact[live][doubles],
-            outbound=INBOUND,
-            at=double_at[doubles],
-            number=number[live][doubles],
-            body=pool_bodies(world, rng, "ordinary", len(doubles)),
-        )
+        body = pool_bodies(world, rng, "ordinary", len(doubles))
+        threads.text_in(world, live[doubles], double_at[doubles], body)
         answered = rng.random(m) < 0.8
         answer_at = at[live] + lognormal(rng, 420, 1.7, m, 10, 3 * DAY)
         answer_at = np.where(double, np.maximum(answer_at, double_at + 5), answer_at)
         answers = np.flatnonzero(answered & (answer_at < end))
-        to = live[answers]
-        rows.add(
-            len(answers),
-            account=account[to],
-            contact=contact[to],
-            at=answer_at[answers],
-            number=number[to],
-            user=user[to],
-            campaign=campaign[to],
-            enrollment=enrollment[to],
-            send_type=MANUAL,
-            body=pool_bodies(world, rng, "manual", len(answers)),
-        )
+        body = pool_bodies(world, rng, "manual", len(answers))
+        threads.answer(world, live[answers], answer_at[answers], body)
         goes_on = np.zeros(n, bool)
         goes_on[live] = answered & (rng.random(m) < 0.45)
         next_at = at.copy()
         next_at[live] = answer_at + lognormal(rng, 1800, 1.5, m, 20, 2 * DAY)
         at = next_at
         active = goes_on
+
+
+@dataclass
+class _Threads:
+    """The conversations under way: per thread, who talks through which number, and the
+    campaign enrollment it continues (-1: none)."""
+
+    account: np.ndarray
+    contact: np.ndarray
+    user: np.ndarray
+    number: np.ndarray
+    campaign: np.ndarray
+    enrollment: np.ndarray
+
+    def text_in(self, world: World, threads: np.ndarray, at, body, **media) -> None:
+        """The contact texts in (``media``: the MMS count, when the text may have some)."""
+        world.message_rows.add(
+            len(threads),
+            account=self.account[threads],
+            contact=self.contact[threads],
+            outbound=INBOUND,
+            at=at,
+            number=self.number[threads],
+            body=body,
+            **media,
+        )
+
+    def answer(self, world: World, threads: np.ndarray, at, body) -> None:
+        """The user answers by hand."""
+        world.message_rows.add(
+            len(threads),
+            account=self.account[threads],
+            contact=self.contact[threads],
+            at=at,
+            number=self.number[threads],
+            user=self.user[threads],
+            campaign=self.campaign[threads],
+            enrollment=self.enrollment[threads],
+            send_type=MANUAL,
+            body=body,
+        )

@@ -305,6 +305,22 @@ def py_frame(entity: str, rows: list[dict], export_day: list[int]) -> Frame:
     return Frame(entity, cols, np.asarray(export_day, dtype=np.int16))
 
 
+@dataclass
+class ExportedRows:
+    """Rows of one small entity built one by one (Python dicts), with each row's export day."""
+
+    rows: list[dict] = field(default_factory=list)
+    days: list[int] = field(default_factory=list)
+
+    def add(self, row: dict, day: int) -> dict:
+        self.rows.append(row)
+        self.days.append(day)
+        return row
+
+    def frame(self, entity: str) -> Frame:
+        return py_frame(entity, self.rows, self.days)
+
+
 # ---------------------------------------------------------------------------------- writers
 
 

@@ -92,7 +92,7 @@ import math
 import shutil
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -154,8 +154,6 @@ def n_messages_of(scale: str | int) -> int:
     return SCALES[scale]
 
 
-# Long because it owns the run: argument checks, the output folder, the shard loop and the
-# writer pool whose futures it waits on; the generation itself is in STAGES.
 def generate(
     out_dir: Path,
     scale: str | int = "demo",
@@ -178,6 +176,56 @@ def generate(
     if not 0 <= dirt_rate < 0.5:
         raise ValueError("dirt_rate must be in [0, 0.5)")
     end = end_date or datetime.now(UTC).date()
+    _prepare_out_dir(out_dir, overwrite)
+    shards = max(1, math.ceil(n / SHARD_MESSAGES))
+    summary = GenerationSummary(
+        out_dir=out_dir,
+        scale=str(scale),
+        seed=seed,
+        start_date=end - timedelta(days=N_DAYS - 1),
+        end_date=end,
+        dirt_rate=dirt_rate,
+    )
+    with ThreadPoolExecutor(max_workers=WRITE_THREADS) as pool:
+        for shard in range(shards):
+            size = n // shards + (1 if shard < n % shards else 0)
+            world = World(size, seed, end, dirt_rate, shard=shard, total_messages=n)
+            jobs = _build_and_submit(world, out_dir, pool, shard, shards, progress)
+            if dirt_rate > 0 and shard == 0:
+                files, written = write_malformed_files(world, out_dir)
+                summary.files += files
+                summary.bytes += written
+            # wait for this shard's files before the next shard allocates its arrays
+            _count_written(jobs, summary, progress)
+            del world
+    summary.rows = {e: summary.rows.get(e, 0) for e in ENTITIES}
+    summary.seconds = round(time.perf_counter() - started, 2)
+    return summary
+
+
+def _build_and_submit(
+    world: World, out_dir: Path, pool, shard: int, shards: int, progress
+) -> list[tuple[str, int, Future]]:
+    """Run every stage on a shard's world, handing each finished entity to the writers while
+    the next stage builds; returns the writers' jobs (entity, rows, future bytes written)."""
+    jobs: list[tuple[str, int, Future]] = []
+    for i, (build, entities) in enumerate(STAGES):
+        if progress:
+            progress("generate", shard * len(STAGES) + i, shards * len(STAGES))
+        build(world)
+        world.offset_ids()
+        for entity in entities:
+            jobs.extend(submit_entity_files(world, out_dir, entity, pool, shards > 1))
+        if progress and jobs:
+            progress("write", sum(f.done() for _e, _n, f in jobs), len(jobs))
+    if progress:
+        progress("generate", (shard + 1) * len(STAGES), shards * len(STAGES))
+    return jobs
+
+
+def _prepare_out_dir(out_dir: Path, overwrite: bool) -> None:
+    """An output folder without landing data: existing entity folders are an error unless
+    ``overwrite`` (then they are removed), so that a folder never mixes two runs."""
     existing = [e for e in ENTITIES if (out_dir / e).exists()]
     if existing:
         if not overwrite:
@@ -188,48 +236,13 @@ def generate(
         for e in existing:
             shutil.rmtree(out_dir / e)
     out_dir.mkdir(parents=True, exist_ok=True)
-    shards = max(1, math.ceil(n / SHARD_MESSAGES))
-    summary = GenerationSummary(
-        out_dir=out_dir,
-        scale=str(scale),
-        seed=seed,
-        start_date=end - timedelta(days=N_DAYS - 1),
-        end_date=end,
-        dirt_rate=dirt_rate,
-    )
-    jobs: list = []
 
-    def report_writes():
-        if progress and jobs:
-            progress("write", sum(f.done() for _e, _n, f in jobs), len(jobs))
 
-    with ThreadPoolExecutor(max_workers=WRITE_THREADS) as pool:
-        for shard in range(shards):
-            size = n // shards + (1 if shard < n % shards else 0)
-            world = World(size, seed, end, dirt_rate, shard=shard, total_messages=n)
-            for i, (build, entities) in enumerate(STAGES):
-                if progress:
-                    progress("generate", shard * len(STAGES) + i, shards * len(STAGES))
-                build(world)
-                world.offset_ids()
-                for entity in entities:
-                    jobs.extend(submit_entity_files(world, out_dir, entity, pool, shards > 1))
-                report_writes()
-            if progress:
-                progress("generate", (shard + 1) * len(STAGES), shards * len(STAGES))
-            if dirt_rate > 0 and shard == 0:
-                files, written = write_malformed_files(world, out_dir)
-                summary.files += files
-                summary.bytes += written
-            # wait for this shard's files before the next shard allocates its arrays
-            for k, (entity, rows, fut) in enumerate(jobs):
-                summary.bytes += fut.result()
-                summary.files += 1
-                summary.rows[entity] = summary.rows.get(entity, 0) + rows
-                if progress and (k % 50 == 0 or k == len(jobs) - 1):
-                    progress("write", k + 1, len(jobs))
-            jobs.clear()
-            del world
-    summary.rows = {e: summary.rows.get(e, 0) for e in ENTITIES}
-    summary.seconds = round(time.perf_counter() - started, 2)
-    return summary
+def _count_written(jobs: list, summary: GenerationSummary, progress) -> None:
+    """Wait for the files submitted to the writers and add them to the summary."""
+    for k, (entity, rows, fut) in enumerate(jobs):
+        summary.bytes += fut.result()
+        summary.files += 1
+        summary.rows[entity] = summary.rows.get(entity, 0) + rows
+        if progress and (k % 50 == 0 or k == len(jobs) - 1):
+            progress("write", k + 1, len(jobs))

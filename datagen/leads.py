@@ -31,52 +31,10 @@ def build_opt_events_leads_deals(world: World) -> None:
     _build_deals(world, rng, call_deal)
 
 
-# Over 60 lines only for the column list of the opt_events frame.
 def _build_opt_events(world: World, rng) -> None:
-    end, start = world.period_end, world.period_start
-    n = world.n_contacts
-    account = world.contact_account
-    created = world.contact_created
-    rows = world.opt_rows
-    # import: opted out / in when imported (during the period)
-    imported = created >= start
-    for direction, p in ((OPT_OUT, 0.01), (OPT_IN, 0.04)):
-        contact = np.flatnonzero(imported & (rng.random(n) < p))
-        rows.add(
-            len(contact),
-            contact=contact,
-            account=account[contact],
-            direction=direction,
-            method=IMPORT,
-            at=created[contact],
-        )
-    # management page (by a user) and carrier deactivations
-    for direction, method, p in (
-        (OPT_OUT, MANAGEMENT_PAGE, 0.006),
-        (OPT_IN, MANAGEMENT_PAGE, 0.002),
-        (OPT_OUT, CARRIER, 0.003),
-    ):
-        contact = np.flatnonzero(rng.random(n) < p)
-        at = np.maximum(created[contact], start) + rng.integers(3600, 100 * DAY, len(contact))
-        in_period = at < end
-        contact, at = contact[in_period], at[in_period]
-        user = (
-            world.user_matrix[
-                account[contact], rng.integers(0, world.users_per_account, len(contact))
-            ]
-            if method == MANAGEMENT_PAGE
-            else -1
-        )
-        rows.add(
-            len(contact),
-            contact=contact,
-            account=account[contact],
-            direction=direction,
-            method=method,
-            at=at,
-            user=user,
-        )
-    columns = rows.done()
+    _add_imported_opt_events(world, rng)
+    _add_later_opt_events(world, rng)
+    columns = world.opt_rows.done()
     n_events = len(columns["at"])
     export = world.export_day(rng, columns["at"])
     world.frames["opt_events"] = Frame(
@@ -100,46 +58,65 @@ def _build_opt_events(world: World, rng) -> None:
     world.add_redeliveries("opt_events", rng, n_events, export, 0.5)
 
 
-# Over 60 lines only for the column list of the leads frame.
+def _add_imported_opt_events(world: World, rng) -> None:
+    """Contacts imported during the period opted out or in when imported."""
+    n = world.n_contacts
+    created = world.contact_created
+    imported = created >= world.period_start
+    for direction, p in ((OPT_OUT, 0.01), (OPT_IN, 0.04)):
+        contact = np.flatnonzero(imported & (rng.random(n) < p))
+        world.opt_rows.add(
+            len(contact),
+            contact=contact,
+            account=world.contact_account[contact],
+            direction=direction,
+            method=IMPORT,
+            at=created[contact],
+        )
+
+
+def _add_later_opt_events(world: World, rng) -> None:
+    """Opt-outs and opt-ins on the management page (by a user), and carrier deactivations."""
+    n = world.n_contacts
+    account = world.contact_account
+    for direction, method, p in (
+        (OPT_OUT, MANAGEMENT_PAGE, 0.006),
+        (OPT_IN, MANAGEMENT_PAGE, 0.002),
+        (OPT_OUT, CARRIER, 0.003),
+    ):
+        contact = np.flatnonzero(rng.random(n) < p)
+        at = np.maximum(world.contact_created[contact], world.period_start) + rng.integers(
+            3600, 100 * DAY, len(contact)
+        )
+        in_period = at < world.period_end
+        contact, at = contact[in_period], at[in_period]
+        user = (
+            world.user_matrix[
+                account[contact], rng.integers(0, world.users_per_account, len(contact))
+            ]
+            if method == MANAGEMENT_PAGE
+            else -1
+        )
+        world.opt_rows.add(
+            len(contact),
+            contact=contact,
+            account=account[contact],
+            direction=direction,
+            method=method,
+            at=at,
+            user=user,
+        )
+
+
 def _build_leads(world: World, rng) -> np.ndarray:
     """Leads from calls, plus a few created by hand without a channel.
 
     Returns, per lead, whether its call closed a deal on the spot.
     """
-    end, start = world.period_end, world.period_start
-    calls = world.calls
-    rows = world.lead_rows
-    outcome = calls["outcome"]
-    call = np.flatnonzero(
-        ((outcome == LEAD) | (outcome == DEAL_CLOSED)) & (calls["end"] > calls["at"])
-    )
-    at = calls["end"][call] + rng.integers(60, 1800, len(call))
-    in_period = at < end
-    call, at = call[in_period], at[in_period]
-    rows.add(
-        len(call),
-        contact=calls["contact"][call],
-        account=calls["account"][call],
-        at=at,
-        channel=CALL_CHANNEL,
-        campaign=calls["campaign"][call],
-        call=call,
-    )
-    call_deal = np.zeros(rows.n, bool)
-    call_deal[-len(call) :] = (outcome[call] == DEAL_CLOSED) if len(call) else False
-    n_by_hand = max(3, world.n_contacts // 500)
-    contact = rng.integers(0, world.n_contacts, n_by_hand)
-    at = np.maximum(world.contact_created[contact], start) + rng.integers(3600, 90 * DAY, n_by_hand)
-    in_period = at < end
-    rows.add(
-        int(in_period.sum()),
-        contact=contact[in_period],
-        account=world.contact_account[contact][in_period],
-        at=at[in_period],
-        channel=NO_CHANNEL,
-    )
-    call_deal = np.concatenate([call_deal, np.zeros(int(in_period.sum()), bool)])
-    columns = rows.done()
+    call_deal = _add_call_leads(world, rng)
+    by_hand = _add_leads_by_hand(world, rng)
+    call_deal = np.concatenate([call_deal, np.zeros(by_hand, bool)])
+    columns = world.lead_rows.done()
     world.leads = columns
     n = len(columns["at"])
     export = world.export_day(rng, columns["at"])
@@ -165,6 +142,50 @@ def _build_leads(world: World, rng) -> np.ndarray:
         export,
     )
     return call_deal
+
+
+def _add_call_leads(world: World, rng) -> np.ndarray:
+    """A lead a while after each call whose outcome was a lead or a deal closed; returns, per
+    lead so far (those from texting first), whether its call closed a deal on the spot."""
+    calls = world.calls
+    rows = world.lead_rows
+    outcome = calls["outcome"]
+    call = np.flatnonzero(
+        ((outcome == LEAD) | (outcome == DEAL_CLOSED)) & (calls["end"] > calls["at"])
+    )
+    at = calls["end"][call] + rng.integers(60, 1800, len(call))
+    in_period = at < world.period_end
+    call, at = call[in_period], at[in_period]
+    rows.add(
+        len(call),
+        contact=calls["contact"][call],
+        account=calls["account"][call],
+        at=at,
+        channel=CALL_CHANNEL,
+        campaign=calls["campaign"][call],
+        call=call,
+    )
+    call_deal = np.zeros(rows.n, bool)
+    call_deal[-len(call) :] = (outcome[call] == DEAL_CLOSED) if len(call) else False
+    return call_deal
+
+
+def _add_leads_by_hand(world: World, rng) -> int:
+    """A few leads a user created by hand, without a channel; returns how many."""
+    n_by_hand = max(3, world.n_contacts // 500)
+    contact = rng.integers(0, world.n_contacts, n_by_hand)
+    at = np.maximum(world.contact_created[contact], world.period_start) + rng.integers(
+        3600, 90 * DAY, n_by_hand
+    )
+    in_period = at < world.period_end
+    world.lead_rows.add(
+        int(in_period.sum()),
+        contact=contact[in_period],
+        account=world.contact_account[contact][in_period],
+        at=at[in_period],
+        channel=NO_CHANNEL,
+    )
+    return int(in_period.sum())
 
 
 def _build_deals(world: World, rng, call_deal: np.ndarray) -> None:

@@ -11,6 +11,8 @@ State left on the world: ``messages`` (the finished message columns: ``account``
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from datagen.campaigns import pool_bodies
@@ -85,7 +87,6 @@ def build_messages(world: World) -> None:
     _message_columns(world)
 
 
-# Over 60 lines only for the RowBuffer.add keyword lists.
 def _campaign_steps(world: World, rng):
     """The keyword openers and every step sent before the contact replies.
 
@@ -126,7 +127,21 @@ def _campaign_steps(world: World, rng):
     step_at[:, 1:] += rng.integers(0, 4 * 3600, (n, 2))
     reply_at = step_at[np.arange(n), reply_step] + lognormal(rng, 2400, 1.6, n, 20, 5 * DAY)
     reply_at = np.where(replies, reply_at, NO_TIME)
-    steps_sent = np.zeros(n, dtype=np.int64)
+    steps_sent = _add_steps_sent(world, step_at, reply_at, number)
+    replies &= (reply_at < world.period_end) & (steps_sent > 0)
+    return np.flatnonzero(replies), reply_at, number
+
+
+def _add_steps_sent(
+    world: World, step_at: np.ndarray, reply_at: np.ndarray, number: np.ndarray
+) -> np.ndarray:
+    """Every step each enrollment is sent before its contact replies (and within the period);
+    returns how many steps each enrollment was sent."""
+    campaign, contact = world.enrollments["campaign"], world.enrollments["contact"]
+    account = world.enrollments["account"]
+    keyword = world.campaign_is_keyword[campaign]
+    step_count = world.campaign_step_count[campaign]
+    steps_sent = np.zeros(len(campaign), dtype=np.int64)
     for j in range(3):
         sent = np.flatnonzero(
             (j < step_count) & (step_at[:, j] < np.minimum(reply_at, world.period_end))
@@ -134,7 +149,7 @@ def _campaign_steps(world: World, rng):
         steps_sent[sent] = j + 1
         send_type = np.where(keyword[sent], KEYWORD_REPLY if j == 0 else AUTOMATION, BLAST)
         template = world.step_template[campaign[sent], j]
-        rows.add(
+        world.message_rows.add(
             len(sent),
             account=account[sent],
             contact=contact[sent],
@@ -147,22 +162,52 @@ def _campaign_steps(world: World, rng):
             send_type=send_type,
             body=world.template_first_body[template] + world.contact_name_in_body[contact[sent]],
         )
-    replies &= (reply_at < world.period_end) & (steps_sent > 0)
-    return np.flatnonzero(replies), reply_at, number
+    return steps_sent
 
 
-# One function: every reply kind's consequences draw from the one "messages" stream in this order.
+@dataclass
+class _Replies:
+    """The contacts' replies to campaign steps, one row per replying enrollment."""
+
+    enrollment: np.ndarray
+    account: np.ndarray
+    contact: np.ndarray
+    campaign: np.ndarray
+    user: np.ndarray  # the enrollment's assigned sender
+    number: np.ndarray  # the number the campaign texts from
+    at: np.ndarray
+    kind: np.ndarray  # index into REPLY_KINDS
+    message: np.ndarray  # the reply's message row
+
+    @property
+    def about(self) -> dict[str, np.ndarray]:
+        """What an opt event or automation is about: the enrollment in its campaign."""
+        return dict(
+            account=self.account,
+            contact=self.contact,
+            campaign=self.campaign,
+            enrollment=self.enrollment,
+        )
+
+
 def _campaign_replies(world: World, rng, replying, reply_at_all, number_all) -> None:
-    """Each reply and what it sets off: opt-outs, automations, conversations, leads."""
-    end = world.period_end
+    """Each reply and what it sets off: opt-outs, automations, conversations, leads. Every kind's
+    consequences draw from the one "messages" stream, in this order."""
+    replies = _add_replies(world, rng, replying, reply_at_all[replying], number_all[replying])
+    _stop_replies(world, rng, replies)
+    _opt_out_language_replies(world, rng, replies)
+    _automation(world, replies.kind == HELP, replies.about, replies.number, replies.at + 2, "help")
+    _conversing_replies(world, rng, replies)
+
+
+def _add_replies(world: World, rng, replying, reply_at, number) -> _Replies:
+    """The reply messages: a kind each (ordinary, STOP, opt-out language, HELP, MMS), a body from
+    its pool; the platform supplies the campaign on about half of them."""
     enrollments = world.enrollments
     account = enrollments["account"][replying]
     contact = enrollments["contact"][replying]
     campaign = enrollments["campaign"][replying]
-    user = enrollments["user"][replying]
-    number = number_all[replying]
     n = len(replying)
-    rows = world.message_rows
     kind = rng.choice(5, n, p=REPLY_SHARES)
     body = np.zeros(n, dtype=np.int32)
     for k, pool in enumerate(REPLY_KINDS):
@@ -170,8 +215,7 @@ def _campaign_replies(world: World, rng, replying, reply_at_all, number_all) -> 
         body[of_kind] = pool_bodies(world, rng, pool, of_kind.sum())
     media = np.where(kind == MMS, rng.integers(1, 3, n), 0)
     attributed = rng.random(n) < 0.5  # the platform supplies campaign_id on the reply
-    reply_at = reply_at_all[replying]
-    reply_message = rows.add(
+    message = world.message_rows.add(
         n,
         account=account,
         contact=contact,
@@ -183,88 +227,81 @@ def _campaign_replies(world: World, rng, replying, reply_at_all, number_all) -> 
         body=body,
         media=media,
     )
-    no_message = np.full(n, -1)
-    about = dict(account=account, contact=contact, campaign=campaign, enrollment=replying)
-    # STOP keyword: keyword opt-out + confirmation; some come back with START later
-    stop = kind == STOP
-    _opt(world, stop, about, OPT_OUT, "keyword", reply_at + 1, reply_message)
+    user = enrollments["user"][replying]
+    return _Replies(replying, account, contact, campaign, user, number, reply_at, kind, message)
+
+
+def _stop_replies(world: World, rng, r: _Replies) -> None:
+    """STOP keyword: keyword opt-out + confirmation; some come back with START later."""
+    n = len(r.at)
+    stop = r.kind == STOP
+    _opt(world, stop, r.about, OPT_OUT, "keyword", r.at + 1, r.message)
     confirmed = stop & (rng.random(n) < 0.7)
-    _automation(world, confirmed, about, number, reply_at + 2, "unsubscribed")
+    _automation(world, confirmed, r.about, r.number, r.at + 2, "unsubscribed")
     back = stop & (rng.random(n) < 0.1)
-    back_at = reply_at + rng.integers(DAY, 20 * DAY, n)
-    back &= back_at < end
-    start_message = rows.add(
+    back_at = r.at + rng.integers(DAY, 20 * DAY, n)
+    back &= back_at < world.period_end
+    start_message = world.message_rows.add(
         int(back.sum()),
-        account=account[back],
-        contact=contact[back],
+        account=r.account[back],
+        contact=r.contact[back],
         outbound=INBOUND,
         at=back_at[back],
-        number=number[back],
+        number=r.number[back],
         body=pool_bodies(world, rng, "start", int(back.sum())),
     )
     start_of_reply = np.full(n, -1)
     start_of_reply[back] = start_message
     outside_campaign = dict(
-        account=account, contact=contact, campaign=np.full(n, -1), enrollment=np.full(n, -1)
+        account=r.account, contact=r.contact, campaign=np.full(n, -1), enrollment=np.full(n, -1)
     )
     _opt(world, back, outside_campaign, OPT_IN, "keyword", back_at + 1, start_of_reply)
-    _automation(world, back, about, number, back_at + 2, "resubscribed")
-    # opt-out language: the AI filter catches most, the sender opts the rest out manually
-    language = kind == OPT_OUT_LANGUAGE
+    _automation(world, back, r.about, r.number, back_at + 2, "resubscribed")
+
+
+def _opt_out_language_replies(world: World, rng, r: _Replies) -> None:
+    """Opt-out language: the AI filter catches most, the sender opts the rest out manually."""
+    n = len(r.at)
+    language = r.kind == OPT_OUT_LANGUAGE
     filtered = language & (rng.random(n) < 0.65)
-    _opt(
-        world,
-        filtered,
-        about,
-        OPT_OUT,
-        "ai_filter",
-        reply_at + rng.integers(2, 30, n),
-        reply_message,
-    )
+    filtered_at = r.at + rng.integers(2, 30, n)
+    _opt(world, filtered, r.about, OPT_OUT, "ai_filter", filtered_at, r.message)
     by_hand = language & ~filtered
-    by_hand_at = reply_at + lognormal(rng, 900, 1.5, n, 30, 3 * DAY)
-    _opt(
-        world, by_hand & (by_hand_at < end), about, OPT_OUT, "manual", by_hand_at, no_message, user
-    )
-    _automation(world, kind == HELP, about, number, reply_at + 2, "help")
-    # ordinary answers and MMS: a conversation with the assigned sender
-    conversing = (kind == ORDINARY) | (kind == MMS)
-    _automation(
-        world,
-        conversing & (rng.random(n) < 0.25),
-        about,
-        number,
-        reply_at + rng.integers(3, 15, n),
-        "thanks",
-    )
+    by_hand_at = r.at + lognormal(rng, 900, 1.5, n, 30, 3 * DAY)
+    no_message = np.full(n, -1)
+    by_hand &= by_hand_at < world.period_end
+    _opt(world, by_hand, r.about, OPT_OUT, "manual", by_hand_at, no_message, r.user)
+
+
+def _conversing_replies(world: World, rng, r: _Replies) -> None:
+    """Ordinary answers and MMS: a conversation with the assigned sender, sometimes a thank-you
+    first, sometimes a lead, and a few opt out by hand later."""
+    n = len(r.at)
+    end = world.period_end
+    conversing = (r.kind == ORDINARY) | (r.kind == MMS)
+    thanked = conversing & (rng.random(n) < 0.25)
+    _automation(world, thanked, r.about, r.number, r.at + rng.integers(3, 15, n), "thanks")
     talk = np.flatnonzero(conversing)
     conversation(
-        world,
-        rng,
-        account[talk],
-        contact[talk],
-        user[talk],
-        number[talk],
-        campaign[talk],
-        replying[talk],
-        reply_at[talk],
-        reply_sent=True,
-    )
+        world, rng, r.account[talk], r.contact[talk], r.user[talk], r.number[talk],
+        r.campaign[talk], r.enrollment[talk], r.at[talk], reply_sent=True,
+    )  # fmt: skip
     lead = conversing & (rng.random(n) < 0.14)
-    lead_at = reply_at + lognormal(rng, 3 * 3600, 1.2, n, 60, 5 * DAY)
+    lead_at = r.at + lognormal(rng, 3 * 3600, 1.2, n, 60, 5 * DAY)
     lead &= lead_at < end
     world.lead_rows.add(
         int(lead.sum()),
-        contact=contact[lead],
-        account=account[lead],
+        contact=r.contact[lead],
+        account=r.account[lead],
         at=lead_at[lead],
         channel=LEAD_CHANNELS.index("sms"),
-        campaign=campaign[lead],
-        message=reply_message[lead],
+        campaign=r.campaign[lead],
+        message=r.message[lead],
     )
     late_opt_out = conversing & ~lead & (rng.random(n) < 0.04)
-    late_at = reply_at + lognormal(rng, 2 * DAY, 1.0, n, 3600, 20 * DAY)
-    _opt(world, late_opt_out & (late_at < end), about, OPT_OUT, "manual", late_at, no_message, user)
+    late_at = r.at + lognormal(rng, 2 * DAY, 1.0, n, 3600, 20 * DAY)
+    late_opt_out &= late_at < end
+    _opt(world, late_opt_out, r.about, OPT_OUT, "manual", late_at, np.full(n, -1), r.user)
 
 
 def _opt(world: World, mask, about, direction, method, at, message, user=None) -> None:

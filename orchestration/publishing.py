@@ -4,10 +4,11 @@ DuckDB lets one process write a file and no other process open it meanwhile, so 
 pointed at the warehouse would be locked out for the whole refresh. Instead it reads a separate
 file, ``published/<warehouse>_marts.duckdb`` next to the warehouse, which only this module writes:
 
-1. the marts and reference schemas are copied into a temporary file in the same folder (the
-   warehouse attached read-only, one ``create table ... as select`` per table, table and column
-   descriptions carried over, a ``_published_tables`` manifest of every table's row count), in
-   DuckDB's v1.0 storage format so that readers on DuckDB 1.x open it as well as 2.x;
+1. the marts and reference schemas are copied into a temporary file in the same folder
+   (``published_copy`` writes it: the warehouse attached read-only, one ``create table ... as
+   select`` per table, table and column descriptions carried over, a ``_published_tables``
+   manifest of every table's row count), in DuckDB's v1.0 storage format so that readers on
+   DuckDB 1.x open it as well as 2.x;
 2. the temporary file is checkpointed, closed and fsynced;
 3. ``os.replace`` renames it over the published file (atomic within one file system).
 
@@ -39,19 +40,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
 from orchestration import settings
 from orchestration.landing.assets import WAREHOUSE_POOL
+from orchestration.published_copy import write_copy
 from orchestration.resources import Warehouse
 
-PUBLISHED_SCHEMAS = ("marts", "reference")
-MANIFEST = "_published_tables"  # in schema main: one row per published table, with its row count
-# Written in DuckDB's v1.0 storage format, so BI drivers that bundle DuckDB 1.x (1.0 or later)
-# read it too; the default format of DuckDB 2.0 is unreadable to them.
-STORAGE_VERSION = "v1.0.0"
-MASKED = "_masked_columns"  # in schema main: every column nulled in this copy (dbt tag `pii`)
-HELD_BACK = "_held_back_accounts"  # in schema main: accounts kept at their previous snapshot
 PII_TAG = "pii"
 FULL_COPY_ENV = "COMMS_WAREHOUSE_PUBLISH_FULL"  # 1: publish the unmasked copy as well
 
@@ -166,7 +160,7 @@ def _publish_one(
     umask = os.umask(0o777 & ~mode) if mode is not None else None
     try:
         previous = target if held_back and target.exists() else None
-        tables, masked = _copy(warehouse, temp, published_at, pii, held_back, previous)
+        tables, masked = write_copy(warehouse, temp, published_at, pii, held_back, previous)
         _fsync(temp)
         os.replace(temp, target)
         _fsync(target.parent)
@@ -177,155 +171,6 @@ def _publish_one(
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
     return tables, masked
-
-
-def _copy(
-    warehouse: Path,
-    temp: Path,
-    published_at: datetime,
-    pii: Mapping[tuple[str, str], set[str]],
-    held_back: dict[str, str],
-    previous: Path | None,
-) -> tuple[dict[str, int], list[str]]:
-    tables: dict[str, int] = {}
-    masked: list[str] = []
-    # The new file is this connection's main database; the warehouse is attached read-only.
-    with duckdb.connect(
-        str(temp), config={"storage_compatibility_version": STORAGE_VERSION}
-    ) as con:
-        con.execute("attach ? as warehouse (read_only)", [str(warehouse)])
-        if previous is not None:
-            con.execute("attach ? as previous (read_only)", [str(previous)])
-        relations = con.execute(
-            """
-            select schema_name, table_name, comment
-            from duckdb_tables()
-            where database_name = 'warehouse' and schema_name in ?
-            union all
-            select schema_name, view_name, comment
-            from duckdb_views()
-            where database_name = 'warehouse' and schema_name in ? and not internal
-            order by 1, 2
-            """,
-            [list(PUBLISHED_SCHEMAS), list(PUBLISHED_SCHEMAS)],
-        ).fetchall()
-        types = _column_types(con, "warehouse")
-        old_types = _column_types(con, "previous") if previous is not None else {}
-        columns = con.execute(
-            """
-            select schema_name, table_name, column_name, comment
-            from duckdb_columns()
-            where database_name = 'warehouse' and schema_name in ? and comment is not null
-            """,
-            [list(PUBLISHED_SCHEMAS)],
-        ).fetchall()
-        for schema in PUBLISHED_SCHEMAS:
-            con.execute(f"create schema if not exists {_ident(schema)}")
-        con.execute("begin")
-        for schema, table, comment in relations:
-            name = f"{_ident(schema)}.{_ident(table)}"
-            hidden = pii.get((schema, table), set())
-            new_columns = types[(schema, table)]
-            # Views (if any) are materialized: the copy must not point back into the warehouse.
-            query = f"select {_select_list(new_columns, new_columns, hidden)} from warehouse.{name}"
-            params: list = []
-            if held_back and "account_id" in new_columns:
-                query += " where account_id is null or not list_contains(?, account_id)"
-                params.append(sorted(held_back))
-                if "account_id" in old_types.get((schema, table), {}):
-                    # The held-back accounts' rows as last published (masked there already).
-                    query += (
-                        f" union all select "
-                        f"{_select_list(new_columns, old_types[(schema, table)], hidden)} "
-                        f"from previous.{name} where list_contains(?, account_id)"
-                    )
-                    params.append(sorted(held_back))
-            con.execute(f"create table {name} as {query}", params)
-            if comment:
-                con.execute(f"comment on table {name} is {_literal(comment)}")
-            tables[f"{schema}.{table}"] = con.execute(f"select count(*) from {name}").fetchone()[0]
-            masked += [f"{schema}.{table}.{c}" for c in new_columns if c in hidden]
-        for schema, table, column, comment in columns:
-            if column in pii.get((schema, table), set()):
-                comment = f"{comment} (PII: null in this copy; the full copy holds it)"
-            con.execute(
-                f"comment on column {_ident(schema)}.{_ident(table)}.{_ident(column)} "
-                f"is {_literal(comment)}"
-            )
-        _write_notes(con, masked, held_back, published_at)
-        con.execute(
-            f"create table main.{MANIFEST} (table_schema varchar, table_name varchar, "
-            "row_count bigint, published_at timestamp)"
-        )
-        con.executemany(
-            f"insert into main.{MANIFEST} values (?, ?, ?, ?)",
-            [(*key.split(".", 1), rows, published_at) for key, rows in tables.items()],
-        )
-        con.execute(
-            f"comment on table main.{MANIFEST} is 'Every table of this published copy with its "
-            "row count at publication (UTC time published_at): a reader can check it sees one "
-            "complete snapshot.'"
-        )
-        con.execute("commit")
-        con.execute("detach warehouse")
-        if previous is not None:
-            con.execute("detach previous")
-        con.execute("checkpoint")
-    return tables, masked
-
-
-def _column_types(con, database: str) -> dict[tuple[str, str], dict[str, str]]:
-    """(schema, table) -> {column: type}, in column order, for the published schemas."""
-    found: dict[tuple[str, str], dict[str, str]] = {}
-    for schema, table, column, data_type in con.execute(
-        "select schema_name, table_name, column_name, data_type from duckdb_columns() "
-        "where database_name = ? and schema_name in ? order by schema_name, table_name, "
-        "column_index",
-        [database, list(PUBLISHED_SCHEMAS)],
-    ).fetchall():
-        found.setdefault((schema, table), {})[column] = data_type
-    return found
-
-
-def _select_list(wanted: dict[str, str], available: dict[str, str], masked: set[str]) -> str:
-    """The columns ``wanted`` (name -> type) from a table having ``available``: a masked or
-    missing column is a typed null (an older snapshot may lack a column added since)."""
-    return ", ".join(
-        f"{_ident(c)}"
-        if c in available and c not in masked
-        else f"cast(null as {t}) as {_ident(c)}"
-        for c, t in wanted.items()
-    )
-
-
-def _write_notes(con, masked: list[str], held_back: dict[str, str], published_at) -> None:
-    """What a reader of this copy should know: which columns are masked, which accounts held."""
-    con.execute(
-        f"create table main.{MASKED} (table_schema varchar, table_name varchar, "
-        "column_name varchar)"
-    )
-    if masked:
-        con.executemany(
-            f"insert into main.{MASKED} values (?, ?, ?)", [m.split(".", 2) for m in masked]
-        )
-    con.execute(
-        f"comment on table main.{MASKED} is 'Columns dbt tags pii, null in this copy (the full "
-        "copy, published with COMMS_WAREHOUSE_PUBLISH_FULL=1, holds them).'"
-    )
-    con.execute(
-        f"create table main.{HELD_BACK} (account_id varchar, reason varchar, "
-        "published_at timestamp)"
-    )
-    if held_back:
-        con.executemany(
-            f"insert into main.{HELD_BACK} values (?, ?, ?)",
-            [(account, reason, published_at) for account, reason in sorted(held_back.items())],
-        )
-    con.execute(
-        f"comment on table main.{HELD_BACK} is 'Accounts a failed check named at this "
-        "publication: their rows are those of the copy published before (none if there was "
-        "none); every other account is current.'"
-    )
 
 
 def _remove_leftovers(target: Path) -> None:
@@ -341,14 +186,6 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 class PublishConfig(dg.Config):

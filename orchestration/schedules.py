@@ -11,7 +11,7 @@ import dagster as dg
 
 from orchestration.dbt.assets import DBT_OP_NAME
 from orchestration.landing.assets import export_days_changed_since, load_run_config
-from orchestration.landing.loader import LandingFile, discover
+from orchestration.landing.discovery import LandingFile, discover
 from orchestration.resources import Warehouse
 
 # The hourly refresh loads export days with files written in this many recent hours.

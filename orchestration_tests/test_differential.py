@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 import regression_worlds
+import regression_worlds_compliance
 from differential import build, draw_worlds, mismatches, reference_world
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -42,7 +43,10 @@ VIEW_FILTERS = {
     "credits": (),
     "conversations": ("tracker",),
     "suppressions": (),
+    "compliance": (),
+    "carrier-block-anomalies": (),
 }
+REGRESSION_CASES = regression_worlds.CASES + regression_worlds_compliance.CASES
 
 
 @dataclass
@@ -56,6 +60,7 @@ class Built:
 def built(tmp_path_factory) -> Built:
     batch = {f"w{i}_": world for i, world in enumerate(draw_worlds(WORLDS, SEED))}
     batch.update(regression_worlds.worlds())
+    batch.update(regression_worlds_compliance.worlds())
     warehouse = build(batch, tmp_path_factory.mktemp("differential"))
     con = duckdb.connect(str(warehouse), read_only=True)
     yield Built(warehouse, reference_world(warehouse), con)
@@ -127,7 +132,7 @@ def test_api_equals_reference_on_random_requests(built: Built) -> None:
     check()
 
 
-@pytest.mark.parametrize("case", regression_worlds.CASES, ids=lambda c: c.name)
+@pytest.mark.parametrize("case", REGRESSION_CASES, ids=lambda c: c.name)
 def test_regression(built: Built, case: regression_worlds.Case) -> None:
     """A mismatch class found by the random tests, kept as a fixed world and request."""
     request = {"today": TODAY, **case.request}

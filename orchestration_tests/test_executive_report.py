@@ -157,6 +157,21 @@ def test_templates_are_ranked_by_the_api_carrier_block_rate(refreshed, roots):
         assert "carriers sometimes classify certain wording or links as spam" in html
 
 
+def test_alerts_list_the_api_anomalies_and_the_period_violations(refreshed, roots):
+    """The Alerts section: exactly the templates and numbers the carrier-block-anomalies view
+    flags, and the compliance view's violations in the report period."""
+    warehouse, folder = refreshed
+    for account in roots:
+        html = (folder / f"{account}.html").read_text()
+        scope = {"warehouse": warehouse, "account_id": account, "include_sub_accounts": True}
+        flagged = [r for r in report("carrier-block-anomalies", **scope).rows if r["is_anomaly"]]
+        assert re.findall(r'data-anomaly="([^"]+)"', html) == [r["dimension_id"] for r in flagged]
+        period = (END_DATE - timedelta(days=PERIOD_DAYS - 1), END_DATE)
+        violations = report("compliance", date_range=period, **scope).kpis
+        shown = re.findall(r'data-violations="(\d+)"', html)
+        assert shown == [str(violations["compliance_violations"])]
+
+
 # --------------------------------------------------------------------------- rendering
 
 

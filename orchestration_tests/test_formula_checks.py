@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from orchestration import formula_checks as fc
+from orchestration.formula_checks import compliance
 from orchestration.formula_checks.comparison import compare_view
 from orchestration.formula_checks.sampling import sample_requests
 from orchestration.reference.facts import World
@@ -20,7 +21,13 @@ from orchestration.reference.report import reference_report
 from orchestration.reference.staged import read_staged
 from orchestration.resources import Warehouse
 
-ALL_CHECKS = {*fc.VIEW_CHECKS, "raw_rows_reconcile_with_staging", "landed_data_is_fresh"}
+ALL_CHECKS = {
+    *fc.VIEW_CHECKS,
+    "raw_rows_reconcile_with_staging",
+    "landed_data_is_fresh",
+    compliance.COMPLIANCE_CHECK,
+    compliance.ANOMALY_CHECK,
+}
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +62,29 @@ def test_every_check_passes_on_the_session_warehouse(warehouse: Path) -> None:
         assert result.passed, f"{name}: {result.description}\n{_value(result, 'details')}"
         assert _value(result, "failed_accounts") == []
     assert results["raw_rows_reconcile_with_staging"].passed
+
+
+def test_compliance_and_anomaly_checks_warn_and_never_block(warehouse_copy: Path) -> None:
+    """A violation or an anomaly is a finding about the sending, not a fault of the warehouse:
+    the checks warn (never blocking, no account held back) and pass once there is none."""
+    assert all(not spec.blocking for spec in compliance.SPECS)
+    con = duckdb.connect(str(warehouse_copy))
+    rows = con.execute("select count(*) from marts.fct_compliance_violations").fetchone()[0]
+    found = compliance.check_compliance(con)
+    assert found.severity == dg.AssetCheckSeverity.WARN and found.passed == (rows == 0)
+    assert sum(_value(found, "by_rule").values()) == rows
+    assert "failed_accounts" not in found.metadata
+    con.execute(
+        "update marts.mart_carrier_block_anomalies set is_anomaly = true where anomaly_check_id "
+        "= (select min(anomaly_check_id) from marts.mart_carrier_block_anomalies)"
+    )
+    flagged = compliance.check_anomalies(con)
+    assert not flagged.passed and flagged.severity == dg.AssetCheckSeverity.WARN
+    assert _value(flagged, "anomalies") >= 1 and _value(flagged, "by_account")
+    con.execute("delete from marts.fct_compliance_violations")
+    con.execute("update marts.mart_carrier_block_anomalies set is_anomaly = false")
+    assert compliance.check_compliance(con).passed and compliance.check_anomalies(con).passed
+    con.close()
 
 
 def test_the_sample_holds_roll_ups_single_accounts_and_a_dst_week(warehouse: Path) -> None:
@@ -110,10 +140,12 @@ def test_an_account_without_allowance_is_not_a_failure(warehouse_copy: Path) -> 
             "select min(account_id) from staging.stg_platform__accounts "
             "where parent_account_id is null"
         ).fetchone()
-        con.execute(
-            "update raw.accounts set monthly_credit_allowance = null where account_id = ?",
-            [account_id],
-        )
+        # The landed row and the staged table (materialized, so it does not follow raw).
+        for table in ("raw.accounts", "staging.stg_platform__accounts"):
+            con.execute(
+                f"update {table} set monthly_credit_allowance = null where account_id = ?",
+                [account_id],
+            )
         # What the credits mart publishes for such an account (nothing known to remain).
         con.execute(
             "update marts.mart_credits_by_billing_period set credit_allowance = null, "

@@ -10,11 +10,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.published_copy import HELD_BACK, MANIFEST, MASKED
 from orchestration.publishing import (
     FULL_COPY_ENV,
-    HELD_BACK,
-    MANIFEST,
-    MASKED,
     full_copy_path,
     pii_columns,
     publish,

@@ -73,6 +73,11 @@ SPEC_KEYS = {
         "conversation_outbound_messages",
     },
     "suppressions": {"suppressed_contacts"},
+    "compliance": {
+        "compliance_violations", "violations_after_opt_out", "violations_in_quiet_hours",
+        "violations_to_suppressed_contacts",
+    },
+    "carrier-block-anomalies": {"flagged_templates", "flagged_tracking_numbers"},
 }  # fmt: skip
 SECTIONS = {
     "messaging": {"labels", "reply_rate_by_step"},
@@ -83,6 +88,8 @@ SECTIONS = {
     "credits": set(),
     "conversations": {"volume", "frequency_by_hour"},
     "suppressions": set(),
+    "compliance": set(),
+    "carrier-block-anomalies": set(),
 }
 
 

@@ -668,6 +668,21 @@ def test_mf_equals_the_reporting_api(mf, warehouse):
     assert texts["conversations"] > 0
 
 
+def test_compliance_metrics_equal_the_reporting_api(mf, warehouse):
+    """The compliance view's counts per rule, by MetricFlow over the same local days."""
+    from orchestration.reporting.api import report
+
+    account = busiest_account(warehouse)
+    where = [f"{{{{ Entity('account') }}}} = '{account}'"]
+    api = report("compliance", warehouse=warehouse, account_id=account, date_range=RANGE).kpis
+    keys = ["compliance_violations", "violations_after_opt_out", "violations_in_quiet_hours",
+            "violations_to_suppressed_contacts"]  # fmt: skip
+    (row,) = mf.query(keys, where=where)
+    differ = [(k, row[k], api[k]) for k in keys if not same(row[k] or 0, api[k])]
+    assert not differ, differ
+    assert api["compliance_violations"] == sum(api[k] for k in keys[1:])
+
+
 def test_labels_and_reply_rate_per_step(mf, warehouse):
     metrics = ["label_contacts", "label_assignments"]
     rows = mf.query(metrics, ["label"], start=None, end=None)

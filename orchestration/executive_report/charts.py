@@ -63,6 +63,25 @@ def duration_ticks(top: float, count: int = 4) -> list[float]:
     return ticks
 
 
+@dataclass(frozen=True)
+class _Plot:
+    """Where a line chart draws: the plot area inside its margins, ``days`` points across and
+    0..``y_top`` up."""
+
+    left: float
+    top: float
+    width: float
+    height: float
+    days: int
+    y_top: float
+
+    def x(self, i: int) -> float:
+        return self.left + (self.width * (i / (self.days - 1) if self.days > 1 else 0.5))
+
+    def y(self, v: float) -> float:
+        return self.top + self.height * (1 - min(v, self.y_top) / self.y_top)
+
+
 def line_chart(
     days: Sequence[date],
     series: Sequence[Series],
@@ -76,60 +95,61 @@ def line_chart(
 ) -> str:
     """A daily line chart; ``highlight_from`` shades the report period at the right end."""
     left, right, top, bottom = 56, 12, 30, 34
-    plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for s in series for v in s.values if v is not None]
     peak = max(values, default=0.0)
     ticks = ticks(peak if y_max is None else y_max)
-    y_top = ticks[-1] or 1.0
-    n = len(days)
-
-    def x(i: int) -> float:
-        return left + (plot_w * (i / (n - 1) if n > 1 else 0.5))
-
-    def y(v: float) -> float:
-        return top + plot_h * (1 - min(v, y_top) / y_top)
-
+    plot = _Plot(
+        left, top, width - left - right, height - top - bottom, len(days), ticks[-1] or 1.0
+    )
     parts = [_svg_open(width, height, title)]
-    if highlight_from is not None and n > 1 and highlight_from in days:
-        start = days.index(highlight_from)
-        x0 = x(start) - plot_w / (n - 1) / 2
+    if highlight_from is not None and plot.days > 1 and highlight_from in days:
+        x0 = max(plot.x(days.index(highlight_from)) - plot.width / (plot.days - 1) / 2, left)
         parts.append(
-            f'<rect x="{max(x0, left):.1f}" y="{top}" width="{left + plot_w - max(x0, left):.1f}" '
-            f'height="{plot_h}" fill="#f1f5fb"/>'
+            f'<rect x="{x0:.1f}" y="{top}" width="{left + plot.width - x0:.1f}" '
+            f'height="{plot.height}" fill="#f1f5fb"/>'
         )
     for tick in ticks:
         parts.append(
-            f'<line x1="{left}" x2="{left + plot_w}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
-            f'stroke="{GRID}" stroke-width="1"/>'
-            f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" font-size="11" '
+            f'<line x1="{left}" x2="{left + plot.width}" y1="{plot.y(tick):.1f}" '
+            f'y2="{plot.y(tick):.1f}" stroke="{GRID}" stroke-width="1"/>'
+            f'<text x="{left - 6}" y="{plot.y(tick) + 4:.1f}" text-anchor="end" font-size="11" '
             f'fill="{MUTED}" {FONT}>{escape(y_format(tick))}</text>'
         )
+    n = plot.days
     for i, day in enumerate(days):
         if i % 7 == (n - 1) % 7:  # a label each week, the last day always labelled
             anchor = "end" if i == n - 1 else ("start" if i == 0 else "middle")
             parts.append(
-                f'<text x="{x(i):.1f}" y="{height - bottom + 16}" text-anchor="{anchor}" '
+                f'<text x="{plot.x(i):.1f}" y="{height - bottom + 16}" text-anchor="{anchor}" '
                 f'font-size="11" fill="{MUTED}" {FONT}>{day.strftime("%b %-d")}</text>'
             )
-    for s in series:
-        for run in _runs(s.values):
-            points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in run)
-            if s.area and len(run) > 1:
-                first, last = run[0][0], run[-1][0]
-                parts.append(
-                    f'<polygon points="{x(first):.1f},{y(0):.1f} {points} '
-                    f'{x(last):.1f},{y(0):.1f}" fill="{s.color}" fill-opacity="0.12"/>'
-                )
-            dash = ' stroke-dasharray="5 4"' if s.dashed else ""
-            if len(run) > 1:
-                parts.append(
-                    f'<polyline points="{points}" fill="none" stroke="{s.color}" '
-                    f'stroke-width="2.2" stroke-linejoin="round" stroke-linecap="round"{dash}/>'
-                )
-            for i, v in run if len(run) <= 2 else run[-1:]:
-                parts.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3" fill="{s.color}"/>')
+    parts += [_line(plot, s) for s in series]
     parts.append(_legend(series, left, 16))
     parts.append("</svg>")
+    return "".join(parts)
+
+
+def _line(plot: _Plot, s: Series) -> str:
+    """One series: a line per run of known days (area filled if asked), dots at a short run's
+    points or at the last one."""
+    x, y = plot.x, plot.y
+    parts = []
+    for run in _runs(s.values):
+        points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in run)
+        if s.area and len(run) > 1:
+            first, last = run[0][0], run[-1][0]
+            parts.append(
+                f'<polygon points="{x(first):.1f},{y(0):.1f} {points} '
+                f'{x(last):.1f},{y(0):.1f}" fill="{s.color}" fill-opacity="0.12"/>'
+            )
+        dash = ' stroke-dasharray="5 4"' if s.dashed else ""
+        if len(run) > 1:
+            parts.append(
+                f'<polyline points="{points}" fill="none" stroke="{s.color}" '
+                f'stroke-width="2.2" stroke-linejoin="round" stroke-linecap="round"{dash}/>'
+            )
+        for i, v in run if len(run) <= 2 else run[-1:]:
+            parts.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3" fill="{s.color}"/>')
     return "".join(parts)
 
 

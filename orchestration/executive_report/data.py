@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from orchestration.executive_report.alerts import gather_alerts
 from orchestration.reporting.api import report
 from orchestration.reporting.dates import local_today
 
@@ -52,6 +53,7 @@ class ReportData:
     overall_block_rate: float | None
     credits: list[dict[str, Any]]  # current billing period per account
     by_account: list[dict[str, Any]] = field(default_factory=list)
+    alerts: dict[str, Any] = field(default_factory=dict)  # alerts.gather_alerts
 
 
 def end_day_for(con, account_ids: list[str], time_zone: str, now: datetime | None = None) -> date:
@@ -97,21 +99,7 @@ def gather(
             date_range=date_range, today=end, **kw,
         )  # fmt: skip
 
-    account = con.execute(
-        "select account_id, account_name, time_zone from marts.dim_accounts where account_id = ?",
-        [account_id],
-    ).fetchone()
-    if account is None:
-        raise ValueError(f"account {account_id!r} does not exist")
-    _, account_name, time_zone = account
-    account_ids = [
-        r[0]
-        for r in con.execute(
-            "select descendant_account_id from marts.bdg_account_hierarchy "
-            "where ancestor_account_id = ? order by depth, descendant_account_id",
-            [account_id],
-        ).fetchall()
-    ] or [account_id]
+    account_name, time_zone, account_ids = _account(con, account_id)
     end = end_day or end_day_for(con, account_ids, time_zone, now)
     current = Period(end - timedelta(days=PERIOD_DAYS - 1), end)
     previous = Period(current.start - timedelta(days=PERIOD_DAYS), current.start - timedelta(1))
@@ -128,49 +116,14 @@ def gather(
     kpis.update(credits_report.kpis)
     previous_kpis.update(api("credits", (previous.end, previous.end)).kpis)
 
-    daily: dict[str, dict[date, Any]] = {}
-    for view in ("messaging", "calling"):
-        for row in api(view, trend.as_range(), bucket="day").rows:
-            for key, value in row.items():
-                if key != "period_start":
-                    daily.setdefault(key, {})[row["period_start"]] = value
-    # Reply rate's denominator is the campaigns launched in range, so a one-day value is
-    # meaningless: plot the rate over the 7 days ending each day (each point = the API's number).
-    reply_rate_7d = {
-        day: api("messaging", (day - timedelta(days=PERIOD_DAYS - 1), day)).kpis["reply_rate"]
-        for day in trend.days
-    }
-
-    funnel = [
-        ("Dialed", int(kpis["calls_dialed"] or 0)),
-        ("Answered", int(kpis["calls_answered"] or 0)),
-        ("Conversations", int(kpis["conversations"] or 0)),
-        ("Leads", int(kpis["call_leads"] or 0)),
-        ("Deals closed", int(kpis["deals_closed"] or 0)),
-    ]
-
+    names = _account_names(con, account_ids)
     templates = _templates(con, api, account_ids, templates_period)
     overall = api("messaging", templates_period.as_range()).kpis["carrier_block_rate"]
-
-    names = dict(
-        con.execute(
-            "select account_id, account_name from marts.dim_accounts "
-            "where list_contains(?, account_id)",
-            [account_ids],
-        ).fetchall()
-    )
     credits = [
         {**row, "account_name": names.get(row["account_id"], row["account_id"])}
         for row in credits_report.rows
     ]
-    by_account = []
-    if len(account_ids) > 1:
-        for sub in account_ids:
-            m = report("messaging", con=con, account_id=sub, date_range=current.as_range())
-            c = report("calling", con=con, account_id=sub, date_range=current.as_range())
-            by_account.append(
-                {"account_id": sub, "account_name": names.get(sub, sub), **m.kpis, **c.kpis}
-            )
+    by_account = _by_account(con, account_ids, names, current)
     return ReportData(
         account_id=account_id,
         account_name=account_name,
@@ -184,15 +137,91 @@ def gather(
         generated_at=now or datetime.now().astimezone(),
         kpis=kpis,
         previous_kpis=previous_kpis,
-        daily=daily,
-        reply_rate_7d=reply_rate_7d,
-        funnel=funnel,
+        daily=_daily(api, trend),
+        reply_rate_7d=_reply_rate_7d(api, trend),
+        funnel=_funnel(kpis),
         templates=templates,
         template_period=templates_period,
         overall_block_rate=overall,
         credits=credits,
         by_account=by_account,
+        alerts=gather_alerts(api, current.as_range()),
     )
+
+
+def _account(con, account_id: str) -> tuple[str, str, list[str]]:
+    """The account's name and time zone, and the accounts its report rolls up (itself first)."""
+    account = con.execute(
+        "select account_id, account_name, time_zone from marts.dim_accounts where account_id = ?",
+        [account_id],
+    ).fetchone()
+    if account is None:
+        raise ValueError(f"account {account_id!r} does not exist")
+    _, account_name, time_zone = account
+    account_ids = [
+        r[0]
+        for r in con.execute(
+            "select descendant_account_id from marts.bdg_account_hierarchy "
+            "where ancestor_account_id = ? order by depth, descendant_account_id",
+            [account_id],
+        ).fetchall()
+    ] or [account_id]
+    return account_name, time_zone, account_ids
+
+
+def _account_names(con, account_ids: list[str]) -> dict[str, str]:
+    return dict(
+        con.execute(
+            "select account_id, account_name from marts.dim_accounts "
+            "where list_contains(?, account_id)",
+            [account_ids],
+        ).fetchall()
+    )
+
+
+def _daily(api, trend: Period) -> dict[str, dict[date, Any]]:
+    """Every messaging and calling KPI by day over the trend period: key -> day -> value."""
+    daily: dict[str, dict[date, Any]] = {}
+    for view in ("messaging", "calling"):
+        for row in api(view, trend.as_range(), bucket="day").rows:
+            for key, value in row.items():
+                if key != "period_start":
+                    daily.setdefault(key, {})[row["period_start"]] = value
+    return daily
+
+
+def _reply_rate_7d(api, trend: Period) -> dict[date, float | None]:
+    """Reply rate's denominator is the campaigns launched in range, so a one-day value is
+    meaningless: plot the rate over the 7 days ending each day (each point = the API's number)."""
+    return {
+        day: api("messaging", (day - timedelta(days=PERIOD_DAYS - 1), day)).kpis["reply_rate"]
+        for day in trend.days
+    }
+
+
+def _funnel(kpis: dict[str, Any]) -> list[tuple[str, int]]:
+    return [
+        ("Dialed", int(kpis["calls_dialed"] or 0)),
+        ("Answered", int(kpis["calls_answered"] or 0)),
+        ("Conversations", int(kpis["conversations"] or 0)),
+        ("Leads", int(kpis["call_leads"] or 0)),
+        ("Deals closed", int(kpis["deals_closed"] or 0)),
+    ]
+
+
+def _by_account(
+    con, account_ids: list[str], names: dict[str, str], current: Period
+) -> list[dict[str, Any]]:
+    """Each account of a roll-up on its own (its sub-accounts not included); none for one."""
+    by_account = []
+    if len(account_ids) > 1:
+        for sub in account_ids:
+            m = report("messaging", con=con, account_id=sub, date_range=current.as_range())
+            c = report("calling", con=con, account_id=sub, date_range=current.as_range())
+            by_account.append(
+                {"account_id": sub, "account_name": names.get(sub, sub), **m.kpis, **c.kpis}
+            )
+    return by_account
 
 
 def _templates(con, api, account_ids: list[str], period: Period) -> list[dict[str, Any]]:

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
 from html import escape
 from string import Template
 from typing import Any
 
 from orchestration.executive_report import charts
+from orchestration.executive_report.alerts import alerts_section
 from orchestration.executive_report.data import MIN_TEMPLATE_MESSAGES, ReportData
+from orchestration.executive_report.formats import (
+    FORMATS,
+    change,
+    fmt_count,
+    fmt_count_short,
+    fmt_day,
+    fmt_rate,
+    fmt_seconds,
+)
 from orchestration.executive_report.template import PAGE
 from orchestration.kpi_registry import REGISTRY
 
@@ -41,115 +50,8 @@ TILES = (
 )
 
 
-def fmt_count(value: Any) -> str:
-    return "–" if value is None else f"{int(value):,}"
-
-
-def fmt_rate(value: Any, digits: int = 1) -> str:
-    return "–" if value is None else f"{float(value) * 100:.{digits}f}%"
-
-
-def fmt_seconds(value: Any) -> str:
-    if value is None:
-        return "–"
-    seconds = round(float(value))
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m {seconds % 60:02d}s"
-    return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
-
-
-# By the registry's unit.
-FORMATS = {"count": fmt_count, "credits": fmt_count, "fraction": fmt_rate, "seconds": fmt_seconds}
-
-
-def fmt_day(day: date, year: bool = False) -> str:
-    return day.strftime("%a %-d %b %Y" if year else "%a %-d %b")
-
-
-def change(current: Any, previous: Any, unit: str, rise_is_good: bool | None) -> tuple[str, str]:
-    """(text, css class) of the change versus the previous period: fractions in points."""
-    if current is None or previous is None:
-        return "no comparison", "flat"
-    if unit == "fraction":
-        delta = (float(current) - float(previous)) * 100
-        text = f"{delta:+.1f} pts"
-        size = abs(delta) >= 0.05
-    elif not previous:
-        return ("new" if current else "no change"), "flat"
-    else:
-        delta = (float(current) - float(previous)) / float(previous) * 100
-        text = f"{delta:+.1f}%"
-        size = abs(delta) >= 0.05
-    if not size:
-        return "no change", "flat"
-    arrow = "▲" if delta > 0 else "▼"
-    tone = "flat" if rise_is_good is None else ("good" if (delta > 0) == rise_is_good else "bad")
-    return f"{arrow} {text}", tone
-
-
 def render(data: ReportData) -> str:
     tiles = "".join(_tile(data, *tile) for tile in TILES) + _credits_tile(data)
-    days = data.trend.days
-    daily = data.daily
-
-    def series(key: str) -> list[Any]:
-        return [daily.get(key, {}).get(day) for day in days]
-
-    def counts(key: str) -> list[float]:
-        return [float(v or 0) for v in series(key)]
-
-    messages_chart = charts.line_chart(
-        days,
-        [
-            charts.Series("SMS segments sent", counts("sms_segments_sent"), charts.TEAL, area=True),
-            charts.Series("SMS sent", counts("sms_sent"), charts.NAVY),
-        ],
-        fmt_count_short,
-        highlight_from=data.current.start,
-        title="SMS sent and segments by day",
-    )
-    rates_chart = charts.line_chart(
-        days,
-        [
-            charts.Series("Delivery rate", series("delivery_rate"), charts.TEAL),
-            charts.Series("Carrier block rate", series("carrier_block_rate"), charts.ORANGE),
-        ],
-        lambda v: f"{v * 100:.0f}%",
-        y_max=1.0,
-        highlight_from=data.current.start,
-        title="Delivery and carrier block rate by day",
-    )
-    reply_chart = charts.line_chart(
-        days,
-        [charts.Series("Reply rate, trailing 7 days", [
-            data.reply_rate_7d.get(d) for d in days], charts.PURPLE, area=True)],
-        lambda v: f"{v * 100:.0f}%",
-        highlight_from=data.current.start,
-        title="Reply rate over the 7 days ending each day",
-    )  # fmt: skip
-    response_chart = charts.line_chart(
-        days,
-        [charts.Series("Median response time", series("median_response_seconds"), charts.GOLD)],
-        fmt_seconds,
-        highlight_from=data.current.start,
-        title="Median response time by day",
-        ticks=charts.duration_ticks,
-    )
-    calls_chart = charts.line_chart(
-        days,
-        [
-            charts.Series("Dialed", counts("calls_dialed"), charts.NAVY, area=True),
-            charts.Series("Answered", counts("calls_answered"), charts.TEAL),
-            charts.Series("Conversations", counts("conversations"), charts.GOLD),
-        ],
-        fmt_count_short,
-        highlight_from=data.current.start,
-        title="Calls by day",
-    )
-    funnel = charts.funnel_chart(data.funnel, title="Calling funnel, report period")
-
     return Template(PAGE).substitute(
         title=escape(f"{data.account_name} — weekly report"),
         account_name=escape(data.account_name),
@@ -161,16 +63,15 @@ def render(data: ReportData) -> str:
         generated=escape(data.generated_at.strftime("%Y-%m-%d %H:%M %Z").strip()),
         freshness=escape(_freshness(data)),
         tiles=tiles,
-        messages_chart=messages_chart,
-        rates_chart=rates_chart,
-        reply_chart=reply_chart,
-        response_chart=response_chart,
-        calls_chart=calls_chart,
-        funnel_chart=funnel,
+        **_messaging_charts(data),
+        **_calling_charts(data),
         funnel_note=escape(_funnel_note(data)),
         templates=_templates_section(data),
         credits=_credits_section(data),
         accounts=_accounts_section(data),
+        alerts=alerts_section(
+            data.alerts, {a["account_id"]: a["account_name"] for a in data.sub_accounts}
+        ),
         trend_from=escape(fmt_day(data.trend.start)),
         date_from=data.current.start.isoformat(),
         date_to=data.current.end.isoformat(),
@@ -179,12 +80,88 @@ def render(data: ReportData) -> str:
     )
 
 
-def fmt_count_short(value: float) -> str:
-    if value >= 1_000_000:
-        return f"{value / 1_000_000:.1f}M".replace(".0M", "M")
-    if value >= 1_000:
-        return f"{value / 1_000:.1f}k".replace(".0k", "k")
-    return f"{value:.0f}"
+def _series(data: ReportData, key: str) -> list[Any]:
+    """One KPI's daily values over the trend period (None where it has none)."""
+    return [data.daily.get(key, {}).get(day) for day in data.trend.days]
+
+
+def _counts(data: ReportData, key: str) -> list[float]:
+    return [float(v or 0) for v in _series(data, key)]
+
+
+def _messaging_charts(data: ReportData) -> dict[str, str]:
+    """The page's messaging trend charts, by their place in the page template."""
+    days = data.trend.days
+    return {
+        "messages_chart": charts.line_chart(
+            days,
+            [
+                charts.Series(
+                    "SMS segments sent", _counts(data, "sms_segments_sent"), charts.TEAL, area=True
+                ),
+                charts.Series("SMS sent", _counts(data, "sms_sent"), charts.NAVY),
+            ],
+            fmt_count_short,
+            highlight_from=data.current.start,
+            title="SMS sent and segments by day",
+        ),
+        "rates_chart": charts.line_chart(
+            days,
+            [
+                charts.Series("Delivery rate", _series(data, "delivery_rate"), charts.TEAL),
+                charts.Series(
+                    "Carrier block rate", _series(data, "carrier_block_rate"), charts.ORANGE
+                ),
+            ],
+            lambda v: f"{v * 100:.0f}%",
+            y_max=1.0,
+            highlight_from=data.current.start,
+            title="Delivery and carrier block rate by day",
+        ),
+        "reply_chart": charts.line_chart(
+            days,
+            [
+                charts.Series(
+                    "Reply rate, trailing 7 days",
+                    [data.reply_rate_7d.get(d) for d in days],
+                    charts.PURPLE,
+                    area=True,
+                )
+            ],
+            lambda v: f"{v * 100:.0f}%",
+            highlight_from=data.current.start,
+            title="Reply rate over the 7 days ending each day",
+        ),
+        "response_chart": charts.line_chart(
+            days,
+            [
+                charts.Series(
+                    "Median response time", _series(data, "median_response_seconds"), charts.GOLD
+                )
+            ],
+            fmt_seconds,
+            highlight_from=data.current.start,
+            title="Median response time by day",
+            ticks=charts.duration_ticks,
+        ),
+    }
+
+
+def _calling_charts(data: ReportData) -> dict[str, str]:
+    """The page's calling charts: calls by day and the funnel of the report period."""
+    calls_chart = charts.line_chart(
+        data.trend.days,
+        [
+            charts.Series("Dialed", _counts(data, "calls_dialed"), charts.NAVY, area=True),
+            charts.Series("Answered", _counts(data, "calls_answered"), charts.TEAL),
+            charts.Series("Conversations", _counts(data, "conversations"), charts.GOLD),
+        ],
+        fmt_count_short,
+        highlight_from=data.current.start,
+        title="Calls by day",
+    )
+    funnel = charts.funnel_chart(data.funnel, title="Calling funnel, report period")
+    return {"calls_chart": calls_chart, "funnel_chart": funnel}
 
 
 def _scope_text(data: ReportData) -> str:

@@ -56,6 +56,7 @@ PAGE = """<!DOCTYPE html>
                   border-radius: 3px; }
   .barcell b { position: relative; }
   .lead { margin: 0 0 12px; font-size: 14.5px; }
+  .lead.compliance { margin-top: 18px; }
   .advice { margin-top: 14px; background: #f1f5fb; border-left: 4px solid var(--navy);
             padding: 10px 14px; border-radius: 4px; font-size: 13.5px; }
   .advice b { display: block; margin-bottom: 2px; }
@@ -110,6 +111,8 @@ PAGE = """<!DOCTYPE html>
     <span class="muted">last 30 days, campaign messages</span></h2>
   $templates
 </section>
+
+$alerts
 
 <section>
   <h2>Credits <span class="muted">current billing period</span></h2>

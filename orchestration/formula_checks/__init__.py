@@ -15,6 +15,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from orchestration.formula_checks import compliance
 from orchestration.formula_checks.comparison import Comparison, compare_view
 from orchestration.formula_checks.landing import (
     DEFAULT_FRESHNESS_HOURS,
@@ -40,6 +41,11 @@ VIEW_CHECKS = {
     "credits_match_reference": ("credits", "mart_credits_by_billing_period"),
     "conversations_match_reference": ("conversations", "fct_text_conversations"),
     "suppressions_match_reference": ("suppressions", "fct_suppressions"),
+    "compliance_matches_reference": ("compliance", "fct_compliance_violations"),
+    "carrier_block_anomalies_match_reference": (
+        "carrier-block-anomalies",
+        "mart_carrier_block_anomalies",
+    ),
 }
 # A view the API does not serve yet has nothing to prove.
 VIEW_CHECKS = {name: vm for name, vm in VIEW_CHECKS.items() if vm[0] in VIEWS}
@@ -127,6 +133,10 @@ LANDING_SPECS = [
 ]
 
 
+# Checks that warn and never block, even when the warehouse cannot be read.
+WARNING_CHECKS = {"landed_data_is_fresh", *(spec.name for spec in compliance.SPECS)}
+
+
 def guarded(database: Path, specs: list[dg.AssetCheckSpec], run) -> list[dg.AssetCheckResult]:
     """Run checks on a read-only connection; a missing table fails every check, with the error."""
     try:
@@ -139,7 +149,7 @@ def guarded(database: Path, specs: list[dg.AssetCheckSpec], run) -> list[dg.Asse
                 asset_key=spec.asset_key,
                 passed=False,
                 severity=dg.AssetCheckSeverity.WARN
-                if spec.name == "landed_data_is_fresh"
+                if spec.name in WARNING_CHECKS
                 else dg.AssetCheckSeverity.ERROR,
                 description=f"could not read the warehouse: {error}",
                 metadata={"error": str(error)},
@@ -171,10 +181,32 @@ def landing_checks(
     )
 
 
-formula_checks = [reference_checks, landing_checks]
+@dg.multi_asset_check(
+    name="compliance_checks",
+    specs=compliance.SPECS,
+    pool=WAREHOUSE_POOL,
+    description="Warn on compliance violations and carrier-block anomalies.",
+)
+def compliance_checks(
+    context: dg.AssetCheckExecutionContext, warehouse: Warehouse
+) -> Iterator[dg.AssetCheckResult]:
+    yield from guarded(
+        warehouse.database,
+        compliance.SPECS,
+        lambda con: [compliance.check_compliance(con), compliance.check_anomalies(con)],
+    )
+
+
+formula_checks = [reference_checks, landing_checks, compliance_checks]
 
 
 def run_all(database: Path) -> list[dg.AssetCheckResult]:
     """Every check against a warehouse file, outside Dagster (tests, debugging)."""
     with connect(database) as con:
-        return [*run_reference_checks(con), check_reconciliation(con), check_freshness(con)]
+        return [
+            *run_reference_checks(con),
+            check_reconciliation(con),
+            check_freshness(con),
+            compliance.check_compliance(con),
+            compliance.check_anomalies(con),
+        ]

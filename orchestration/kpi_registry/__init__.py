@@ -19,13 +19,14 @@ implementation (``orchestration/reference/``) does NOT read this package: it is 
 check.
 
 ``definitions`` says what an entry is and computes the ratios; the entries are tables of data, one
-module per view family (``messaging``, ``calling``, ``sends``, ``usage``); this module gathers
-them into ``REGISTRY``, the one place every reader looks a view up.
+module per view family (``messaging``, ``calling``, ``sends``, ``usage``, ``compliance``); this
+module gathers them into ``REGISTRY``, the one place every reader looks a view up.
 """
 
 from __future__ import annotations
 
 from orchestration.kpi_registry.calling import CALLING
+from orchestration.kpi_registry.compliance import CARRIER_BLOCK_ANOMALIES, COMPLIANCE
 from orchestration.kpi_registry.definitions import View
 from orchestration.kpi_registry.messaging import MESSAGING
 from orchestration.kpi_registry.sends import CAMPAIGN_BOX, SEND_REPORT, SUPPRESSIONS
@@ -34,7 +35,8 @@ from orchestration.kpi_registry.usage import CONVERSATIONS, CREDITS, USAGE
 REGISTRY: dict[str, View] = {
     v.name: v
     for v in (
-        MESSAGING, CALLING, CAMPAIGN_BOX, SEND_REPORT, USAGE, CREDITS, CONVERSATIONS, SUPPRESSIONS
+        MESSAGING, CALLING, CAMPAIGN_BOX, SEND_REPORT, USAGE, CREDITS, CONVERSATIONS, SUPPRESSIONS,
+        COMPLIANCE, CARRIER_BLOCK_ANOMALIES,
     )
 }  # fmt: skip
 VIEWS = tuple(REGISTRY)

@@ -6,7 +6,8 @@ from collections.abc import Iterable
 import dagster as dg
 
 from orchestration.landing.contract import ENTITIES
-from orchestration.landing.loader import LandingFile, load_landing
+from orchestration.landing.discovery import LandingFile
+from orchestration.landing.loader import load_landing
 from orchestration.resources import Warehouse
 
 # Loads and dbt builds both write the one DuckDB file; one pool keeps them from overlapping.

@@ -7,14 +7,13 @@ loaded is skipped, so loading the same landing folder twice changes nothing.
 
 Raw tables keep every contract column as text (dbt's staging does the typing, so a bad value is
 set aside with a reason instead of failing the load), keep columns outside the contract in
-`_extra` as a JSON object, and record where each row came from.
+`_extra` as a JSON object, and record where each row came from. Finding the files is
+`discovery`'s job and reading each format `reading`'s; this module keeps the ledger and inserts.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -23,21 +22,18 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.landing.contract import ENTITIES, LANDING_FORMATS, MAX_JSON_LINE_BYTES, Entity
+from orchestration.landing.contract import ENTITIES, Entity
+from orchestration.landing.discovery import LandingFile, discover
+from orchestration.landing.reading import (
+    Rejected,
+    contract_columns,
+    quoted,
+    read_source,
+    sql_string,
+)
 
 RAW_SCHEMA = "raw"
 LEDGER = f"{RAW_SCHEMA}._load_ledger"
-_DAY_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-@dataclass(frozen=True)
-class LandingFile:
-    path: Path
-    relative_path: str
-    entity: str
-    export_date: date | None
-    problem: str | None = None  # set when the file's place in the landing tree is wrong
-    readable: bool = True  # False: rejected without opening it (a link out, a linked folder)
 
 
 @dataclass(frozen=True)
@@ -48,74 +44,6 @@ class FileLoad:
     status: str  # loaded | rejected | duplicate | skipped (already in the ledger)
     rows_loaded: int
     reason: str | None
-
-
-def discover(landing: Path) -> list[LandingFile]:
-    """Every entry under the landing root, with its entity and export day, in a stable order.
-
-    Links are not followed into folders, and a file is read only when its real path is inside
-    the landing root: a linked folder and a link leading elsewhere are listed (so the ledger
-    records their rejection) but never opened.
-    """
-    landing = Path(landing)
-    root = landing.resolve()
-    found = []
-    for folder, subfolders, names in os.walk(landing):  # does not descend into linked folders
-        folder_path = Path(folder)
-        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
-        for name in list(subfolders):
-            if (folder_path / name).is_symlink():
-                subfolders.remove(name)
-                found.append(_landing_entry(landing, folder_path / name, root, linked_folder=True))
-        for name in names:
-            if not name.startswith("."):  # editor and OS droppings, not exports
-                found.append(_landing_entry(landing, folder_path / name, root))
-    return sorted(found, key=lambda f: f.relative_path)
-
-
-def _landing_entry(
-    landing: Path, path: Path, root: Path, linked_folder: bool = False
-) -> LandingFile:
-    relative = path.relative_to(landing)
-    parts = relative.parts
-    entity = parts[0] if len(parts) > 1 else ""
-    # A file's day is its folder; a linked day folder is recorded under its own day.
-    day_part = parts[1] if len(parts) == (2 if linked_folder else 3) else None
-    day = _parse_day(day_part) if day_part else None
-    unsafe = _unsafe(path, root, linked_folder)
-    if unsafe:
-        return LandingFile(path, relative.as_posix(), entity, day, unsafe, readable=False)
-    problem = None
-    if len(parts) != 3:
-        problem = "not in <entity>/<YYYY-MM-DD>/<file>"
-    elif entity not in ENTITIES:
-        problem = f"unknown entity folder '{entity}'"
-    elif day is None:
-        problem = f"export day folder '{parts[1]}' is not a YYYY-MM-DD date"
-    elif path.suffix.lower() not in LANDING_FORMATS:
-        problem = f"unsupported format '{path.suffix}' (expected .jsonl, .csv or .parquet)"
-    return LandingFile(path, relative.as_posix(), entity, day, problem)
-
-
-def _unsafe(path: Path, root: Path, linked_folder: bool) -> str | None:
-    """Why the entry must not be opened at all, or None when reading it is safe."""
-    if linked_folder:
-        return f"is a link to the folder {path.resolve()}; linked folders are not followed"
-    real = path.resolve()
-    if not real.is_relative_to(root):
-        return f"is a link to {real}, outside the landing root; it is not read"
-    if not real.is_file():  # a dangling link, a pipe, a device: nothing to load, may block
-        return "is not a regular file"
-    return None
-
-
-def _parse_day(text: str) -> date | None:
-    if not _DAY_FOLDER.match(text):
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -248,7 +176,7 @@ def _load_file(
         rows = _insert_rows(con, landing_file, entity, file_id)
         result = record("loaded", rows, None)
         con.execute("commit")
-    except _Rejected as rejection:
+    except Rejected as rejection:
         con.execute("rollback")
         result = record("rejected", 0, f"{path}: {rejection}")
     except duckdb.Error as error:
@@ -257,25 +185,21 @@ def _load_file(
     return result
 
 
-class _Rejected(Exception):
-    """The file is readable but breaks the contract as a whole."""
-
-
 def _insert_rows(
     con: duckdb.DuckDBPyConnection, landing_file: LandingFile, entity: Entity, file_id: str
 ) -> int:
     if landing_file.path.stat().st_size == 0:
         return 0
-    source = _read_source(con, landing_file)
-    columns = _contract_columns(source.names, entity)
+    source = read_source(con, landing_file)
+    columns = contract_columns(source.names, entity)
     missing = sorted(c for c in entity.required if c not in columns)
     if missing:
-        raise _Rejected(f"missing required column(s): {', '.join(missing)}")
+        raise Rejected(f"missing required column(s): {', '.join(missing)}")
 
-    contract_columns = [
-        f"{source.values[columns[c]]} as {_quoted(c)}"
+    selects = [
+        f"{source.values[columns[c]]} as {quoted(c)}"
         if c in columns
-        else f"cast(null as varchar) as {_quoted(c)}"
+        else f"cast(null as varchar) as {quoted(c)}"
         for c in entity.columns
     ]
     # Columns outside the contract keep their names exactly as written (JSON keys are case
@@ -283,7 +207,7 @@ def _insert_rows(
     extras = [i for i in range(len(source.names)) if i not in columns.values()]
     extra_json = (
         "json_object("
-        + ", ".join(f"{_sql_string(source.names[i])}, {source.values[i]}" for i in extras)
+        + ", ".join(f"{sql_string(source.names[i])}, {source.values[i]}" for i in extras)
         + ")::varchar"
         if extras
         else "cast(null as varchar)"
@@ -296,7 +220,7 @@ def _insert_rows(
         f"""
         insert into {RAW_SCHEMA}.{entity.name}
         select
-            {", ".join(contract_columns)},
+            {", ".join(selects)},
             {extra_json} as _extra,
             ? as _file_id,
             ? as _file_path,
@@ -308,108 +232,6 @@ def _insert_rows(
         [file_id, landing_file.relative_path, landing_file.export_date, _utc_now()],
     )
     return inserted.fetchone()[0]
-
-
-def _contract_columns(names: list[str], entity: Entity) -> dict[str, int]:
-    """Contract column -> position of the file column holding it.
-
-    Names match ignoring case and surrounding spaces; when several do, the exact name wins,
-    else the first in the file, so the choice never depends on anything but the file.
-    """
-    chosen: dict[str, int] = {}
-    for position, name in enumerate(names):
-        contract_name = name.strip().lower()
-        if contract_name not in entity.columns:
-            continue
-        current = chosen.get(contract_name)
-        if current is None or (name == contract_name and names[current] != contract_name):
-            chosen[contract_name] = position
-    return chosen
-
-
-@dataclass(frozen=True)
-class _Source:
-    names: list[str]  # the file's column names (keys), exactly as written
-    values: list[str]  # an SQL expression reading each column as text
-    relation: str  # the FROM clause
-    numbers_rows: bool  # the relation has file_row_number (0-based)
-
-
-def _read_source(con: duckdb.DuckDBPyConnection, landing_file: LandingFile) -> _Source:
-    """How to read a file: its column names as written and an expression for each.
-
-    Columns are read by position (CSV) or by exact key (JSONL), never by a SQL identifier,
-    because identifiers ignore case and two names differing only by case would collide.
-    """
-    path = _sql_string(landing_file.path)
-    suffix = landing_file.path.suffix.lower()
-    if suffix == ".jsonl":
-        return _jsonl_source(con, path)
-    if suffix == ".csv":
-        names = _csv_header(landing_file.path)
-        positional = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names)))
-        # No sniffing: the contract fixes the dialect, and a row that breaks it is reported
-        # with its line instead of as a dialect the sniffer could not guess.
-        relation = (
-            f"read_csv({path}, header = true, delim = ',', quote = '\"', escape = '\"',"
-            f" auto_detect = false, columns = {{{positional}}}, strict_mode = true,"
-            " null_padding = false)"
-        )
-        return _Source(names, [f"c{i}" for i in range(len(names))], relation, False)
-    relation = f"read_parquet({path}, file_row_number = true)"
-    names = [c for c in con.sql(f"select * from {relation} limit 0").columns]
-    names = [c for c in names if c != "file_row_number"]  # the reader's, not the file's
-    return _Source(names, [f"cast({_quoted(c)} as varchar)" for c in names], relation, True)
-
-
-def _jsonl_source(con: duckdb.DuckDBPyConnection, path: str) -> _Source:
-    relation = (
-        f"read_json_objects({path}, format = 'newline_delimited',"
-        f" maximum_object_size = {MAX_JSON_LINE_BYTES})"
-    )
-    # Keys can differ line to line, so the column set is the union of every object's keys.
-    first_non_object, kind, keys = con.execute(
-        f"""
-        with lines as (
-            select row_number() over () as line, json_type(json) as kind, json from {relation}
-        )
-        select
-            min(line) filter (where kind <> 'OBJECT'),
-            arg_min(kind, line) filter (where kind <> 'OBJECT'),
-            list_sort(list_distinct(flatten(list(json_keys(json)) filter (where kind = 'OBJECT'))))
-        from lines
-        """
-    ).fetchone()
-    if first_non_object is not None:
-        raise _Rejected(f"line {first_non_object}: Expected OBJECT, found {kind}")
-    keys = keys or []
-    if not keys:
-        return _Source([], [], relation, False)
-    # One extraction of every key at once (each line parsed once); a JSON pointer names one key
-    # exactly, whatever its case or characters.
-    pointers = ", ".join(_sql_string("/" + k.replace("~", "~0").replace("/", "~1")) for k in keys)
-    relation = f"(select json_extract_string(json, [{pointers}]) as record from {relation})"
-    values = [f"record[{i}]" for i in range(1, len(keys) + 1)]
-    return _Source(keys, values, relation, False)
-
-
-def _csv_header(path: Path) -> list[str]:
-    """The header row as written (RFC 4180 quoting), read before DuckDB sees the file."""
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        try:
-            return next(csv.reader(handle))
-        except StopIteration:
-            return []
-        except (csv.Error, UnicodeDecodeError) as error:
-            raise _Rejected(f"line 1: the header cannot be read: {error}") from error
-
-
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _sql_string(value: object) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _sha256(path: Path) -> str:

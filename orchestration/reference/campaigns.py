@@ -119,21 +119,7 @@ def send_report(w: World, s: Scope):
     step_template = {
         (x["campaign_id"], x["step_number"]): x["template_id"] for x in w.rows["campaign_steps"]
     }
-    chosen = {c["campaign_id"] for c in _campaigns(w, s)}
-    sends: dict[tuple, list[dict]] = defaultdict(list)
-    for m in _sent(w):
-        # Nothing lost: the sends of a campaign the export has not carried yet are listed
-        # under the sending account, without a name.
-        unlanded = m["campaign_id"] not in w.campaigns and s.owns(m)
-        if m["step_number"] is not None and (
-            m["campaign_id"] in chosen or (unlanded and s.campaign_chosen(m["campaign_id"]))
-        ):
-            sends[(m["campaign_id"], m["step_number"])].append(m)
-
-    def selected(key) -> bool:
-        template = step_template.get(key)
-        return s.template_chosen(template) and (s.step_numbers is None or key[1] in s.step_numbers)
-
+    sends = _sends(w, s)
     clicks = defaultdict(list)
     for click in w.rows["link_clicks"]:
         clicks[click["message_id"]].append(click)
@@ -142,30 +128,18 @@ def send_report(w: World, s: Scope):
         for send in _unsubscribed_sends(w, o) if o["direction"] == "opt_out" else ():
             unsubscribed[send].add(o["contact_id"])
     rows, links, contacts = [], defaultdict(lambda: ([], set())), defaultdict(set)
-    for key in sorted(k for k in sends if selected(k)):
+    for key in sorted(k for k in sends if _send_selected(s, step_template.get(k), k[1])):
         messages = sends[key]
-        c = w.campaigns.get(key[0]) or {
-            "account_id": messages[0]["account_id"],
-            "campaign_name": None,
-        }
         by_outcome = defaultdict(set)
         for m in messages:
             by_outcome[m["outcome"]].add(m["contact_id"])
         send_clicks = [(k, m) for m in messages for k in clicks[m["message_id"]]]
-        row = {
-            "account_id": c["account_id"], "campaign_id": key[0],
-            "campaign_name": c["campaign_name"], "step_number": key[1],
-            "template_id": step_template.get(key),
-            "sent_contacts": len({m["contact_id"] for m in messages}),
-            "delivered_contacts": len(by_outcome["delivered"]),
-            "soft_bounced_contacts": len(by_outcome["soft_bounce"]),
-            "hard_bounced_contacts": len(by_outcome["hard_bounce"]),
-            "clicks": len(send_clicks),
-            "unique_clickers": len({m["contact_id"] for _, m in send_clicks}),
-            "unsubscribed_contacts": len(unsubscribed[key]),
-            "credits": sum(m["credits"] for m in messages),
-        }  # fmt: skip
-        rows.append(row)
+        rows.append(
+            _send_row(
+                w, key, step_template.get(key), messages, by_outcome, send_clicks,
+                unsubscribed[key],
+            )
+        )  # fmt: skip
         for name, outcome in (
             ("sent", None),
             ("delivered", "delivered"),
@@ -197,6 +171,54 @@ def send_report(w: World, s: Scope):
         for k, v in sorted(links.items())
     ]  # fmt: skip
     return kpis, rows, {"links": link_rows}
+
+
+def _sends(w: World, s: Scope) -> dict[tuple, list[dict]]:
+    """(campaign, step) -> its messages sent, for the campaigns in scope."""
+    chosen = {c["campaign_id"] for c in _campaigns(w, s)}
+    sends: dict[tuple, list[dict]] = defaultdict(list)
+    for m in _sent(w):
+        # Nothing lost: the sends of a campaign the export has not carried yet are listed
+        # under the sending account, without a name.
+        unlanded = m["campaign_id"] not in w.campaigns and s.owns(m)
+        if m["step_number"] is not None and (
+            m["campaign_id"] in chosen or (unlanded and s.campaign_chosen(m["campaign_id"]))
+        ):
+            sends[(m["campaign_id"], m["step_number"])].append(m)
+    return sends
+
+
+def _send_selected(s: Scope, template: str | None, step_number: int) -> bool:
+    return s.template_chosen(template) and (s.step_numbers is None or step_number in s.step_numbers)
+
+
+def _send_row(
+    w: World,
+    key: tuple,
+    template: str | None,
+    messages: list[dict],
+    by_outcome: dict[str, set],
+    send_clicks: list[tuple[dict, dict]],
+    unsubscribed: set[str],
+) -> dict[str, Any]:
+    """One send's row of the report: its contacts by outcome, clicks and unsubscribes."""
+    c = w.campaigns.get(key[0]) or {
+        "account_id": messages[0]["account_id"],
+        "campaign_name": None,
+    }
+    return {
+        "account_id": c["account_id"], "campaign_id": key[0],
+        "campaign_name": c["campaign_name"], "step_number": key[1],
+        "template_id": template,
+        "sent_contacts": len({m["contact_id"] for m in messages}),
+        "delivered_contacts": len(by_outcome["delivered"]),
+        "soft_bounced_contacts": len(by_outcome["soft_bounce"]),
+        "hard_bounced_contacts": len(by_outcome["hard_bounce"]),
+        "clicks": len(send_clicks),
+        "unique_clickers": len({m["contact_id"] for _, m in send_clicks}),
+        "unsubscribed_contacts": len(unsubscribed),
+        "credits": sum(m["credits"] for m in messages),
+    }  # fmt: skip
 
 
 def suppressions(w: World, s: Scope):

@@ -49,6 +49,8 @@ def _order_key(row: Any) -> str:
 
 # Columns that name a row of a view's table, most specific first: rows are matched on them.
 ROW_KEYS = (
+    ("message_id", "rule"),
+    ("account_id", "dimension", "dimension_id"),
     ("campaign_id", "step_number", "link_id"),
     ("campaign_id", "step_number"),
     ("account_id", "period_start"),

@@ -119,14 +119,7 @@ def reply_rate(w: World, s: Scope) -> tuple[dict[str, int], list[dict[str, Any]]
     over the contacts enrolled in the selected campaigns (and sent the selected templates); with
     no campaign chosen, the campaigns launched in range. A contact counts once, at the step of
     its first reply; the per-step rows add up to the headline."""
-    if s.campaign_ids is not None:
-        campaigns = {c for c in s.campaign_ids if c in w.campaigns and s.owns(w.campaigns[c])}
-    else:
-        campaigns = {
-            c["campaign_id"]
-            for c in w.campaigns.values()
-            if s.owns(c) and s.dated(w.day(c["launched_at"], c["account_id"]))
-        }
+    campaigns = _reply_rate_campaigns(w, s)
     sent: dict[tuple[str, str], list[dict]] = defaultdict(list)  # (campaign, contact) -> sent
     for m in w.rows["messages"]:
         if m["direction"] == "outbound" and not m["is_canceled"] and m["campaign_id"] in campaigns:
@@ -161,6 +154,28 @@ def reply_rate(w: World, s: Scope) -> tuple[dict[str, int], list[dict[str, Any]]
         "replied_contacts": len(counted),
         "enrolled_contacts": len({contact for _, contact in enrolled}),
     }
+    return totals, _reply_steps(s, enrolled, sent, counted)
+
+
+def _reply_rate_campaigns(w: World, s: Scope) -> set[str]:
+    """The campaigns chosen (and owned), or with none chosen those launched in range."""
+    if s.campaign_ids is not None:
+        return {c for c in s.campaign_ids if c in w.campaigns and s.owns(w.campaigns[c])}
+    return {
+        c["campaign_id"]
+        for c in w.campaigns.values()
+        if s.owns(c) and s.dated(w.day(c["launched_at"], c["account_id"]))
+    }
+
+
+def _reply_steps(
+    s: Scope,
+    enrolled: set[tuple[str, str]],
+    sent: dict[tuple[str, str], list[dict]],
+    counted: dict[str, dict],
+) -> list[dict[str, Any]]:
+    """Per step: the contacts sent it (selected templates) and those whose counted first reply
+    is credited to it, so the steps add up to the headline."""
     step_sent: dict[Any, set] = defaultdict(set)
     for pair in enrolled:
         for m in sent[pair]:
@@ -178,7 +193,7 @@ def reply_rate(w: World, s: Scope) -> tuple[dict[str, int], list[dict[str, Any]]
         }
         for step in sorted(set(step_sent) | set(step_replied), key=lambda v: (v is None, v or 0))
     ]
-    return totals, steps
+    return steps
 
 
 def response_streaks(w: World, s: Scope) -> list[tuple[Any, float | None]]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from orchestration.reference.calling import calling
 from orchestration.reference.campaigns import campaign_box, send_report, suppressions
+from orchestration.reference.compliance import carrier_block_anomalies, compliance
 from orchestration.reference.conversations import conversations
 from orchestration.reference.facts import World
 from orchestration.reference.messaging import messaging
@@ -25,8 +26,10 @@ VIEWS: dict[str, Callable[[World, Scope], tuple]] = {
     "credits": credits,
     "conversations": conversations,
     "suppressions": suppressions,
+    "compliance": compliance,
+    "carrier-block-anomalies": carrier_block_anomalies,
 }
-UNDATED_VIEWS = ("campaign-box", "send-report")
+UNDATED_VIEWS = ("campaign-box", "send-report", "carrier-block-anomalies")
 
 
 def _account_ids(w: World, account_id: str, include_sub_accounts: bool) -> list[str]:
@@ -95,17 +98,10 @@ def reference_report(
         today=today,
     )
     kpis, rows, sections = VIEWS[view](w, scope)
-    filters = {
-        "campaign_ids": campaigns,
-        "template_ids": templates,
-        "step_numbers": steps,
-        "tracker": tracker,
-        "contact_id": contact_id,
-        "bucket": bucket,
-        "date_range": None
-        if view in UNDATED_VIEWS
-        else (list(date_range) if isinstance(date_range, tuple | list) else date_range),
-    }
+    filters = _shown_filters(
+        view, date_range, campaign_ids=campaigns, template_ids=templates, step_numbers=steps,
+        tracker=tracker, contact_id=contact_id, bucket=bucket,
+    )  # fmt: skip
     return jsonable(
         {
             "view": view,
@@ -116,9 +112,17 @@ def reference_report(
             "today": today,
             "date_from": start,
             "date_to": end,
-            "filters": {k: v for k, v in filters.items() if v is not None},
+            "filters": filters,
             "kpis": kpis,
             "rows": rows,
             "sections": sections,
         }
     )
+
+
+def _shown_filters(view: str, date_range: Any, **filters: Any) -> dict[str, Any]:
+    """The request's filters as the API's report shows them: those given, and the date range
+    only for a dated view."""
+    shown_range = list(date_range) if isinstance(date_range, tuple | list) else date_range
+    shown = {**filters, "date_range": None if view in UNDATED_VIEWS else shown_range}
+    return {k: v for k, v in shown.items() if v is not None}

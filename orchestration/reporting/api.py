@@ -25,11 +25,12 @@ import duckdb
 
 from orchestration.kpi_registry import REGISTRY, VIEWS
 from orchestration.reporting.dates import DateRangeArg
-from orchestration.reporting.scope import checked_filters, open_scope
+from orchestration.reporting.scope import Scope, checked_filters, open_scope
 from orchestration.reporting.source import ReportError, connect
 from orchestration.reporting.views import (
     calling,
     campaign_box,
+    compliance,
     conversations,
     credits,
     messaging,
@@ -51,6 +52,8 @@ _BUILDERS = {
     "credits": credits.build,
     "conversations": conversations.build,
     "suppressions": suppressions.build,
+    "compliance": compliance.build,
+    "carrier-block-anomalies": compliance.build_anomalies,
 }
 
 
@@ -168,20 +171,26 @@ def report(
             con, registered, account_id, include_sub_accounts, date_range, today, filters,
             bucket, allowed_accounts,
         )  # fmt: skip
-        kpis, rows, sections = _BUILDERS[view](scope)
-        shown_range = list(date_range) if isinstance(date_range, tuple | list) else date_range
-        shown = {
-            **filters,
-            "bucket": bucket,
-            "date_range": shown_range if registered.dated else None,
-        }
-        return Report(
-            view=view, account_id=scope.account_id, include_sub_accounts=include_sub_accounts,
-            account_ids=scope.account_ids, time_zone=scope.time_zone, today=scope.today,
-            date_from=scope.date_from, date_to=scope.date_to,
-            filters={k: v for k, v in shown.items() if v is not None},
-            kpis={key: kpis.get(key) for key in registered.keys}, rows=rows, sections=sections,
-        )  # fmt: skip
+        return _computed(view, scope, filters, date_range)
     finally:
         if own:
             con.close()
+
+
+def _computed(view: str, scope: Scope, filters: dict[str, Any], date_range: DateRangeArg) -> Report:
+    """The view computed over ``scope``, with the request as the caller gave it."""
+    registered = REGISTRY[view]
+    kpis, rows, sections = _BUILDERS[view](scope)
+    shown_range = list(date_range) if isinstance(date_range, tuple | list) else date_range
+    shown = {
+        **filters,
+        "bucket": scope.bucket,
+        "date_range": shown_range if registered.dated else None,
+    }
+    return Report(
+        view=view, account_id=scope.account_id, include_sub_accounts=scope.include_sub_accounts,
+        account_ids=scope.account_ids, time_zone=scope.time_zone, today=scope.today,
+        date_from=scope.date_from, date_to=scope.date_to,
+        filters={k: v for k, v in shown.items() if v is not None},
+        kpis={key: kpis.get(key) for key in registered.keys}, rows=rows, sections=sections,
+    )  # fmt: skip

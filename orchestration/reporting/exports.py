@@ -60,47 +60,53 @@ def contact_list(
             campaign_ids=campaign_ids, template_ids=template_ids, step_numbers=step_numbers,
             con=con,
         )  # fmt: skip
-        clauses = [CONTACT_LISTS[list_name], "list_contains(?, r.account_id)"]
-        params: list[Any] = [scope.account_ids]
-        for key, column in (
-            ("campaign_ids", "r.campaign_id"),
-            ("template_ids", "r.template_id"),
-            ("step_numbers", "r.step_number"),
-        ):
-            if scope.filters.get(key):
-                clauses.append(f"list_contains(?, {column})")
-                params.append(scope.filters[key])
-        cursor = con.execute(
-            f"""
-            with recipients as (
-                select r.*
-                from marts.fct_send_recipients as r
-                where {" and ".join(clauses)}
-            )
-
-            select
-                r.contact_id,
-                r.account_id,
-                c.phone,
-                c.first_name,
-                c.last_name,
-                c.email,
-                string_agg(distinct r.campaign_id, ';' order by r.campaign_id) as campaign_ids,
-                string_agg(distinct cast(r.step_number as varchar), ';'
-                    order by cast(r.step_number as varchar)) as step_numbers,
-                min(r.first_sent_at) as first_sent_at
-            from recipients as r
-            left join marts.dim_contacts as c on r.contact_id = c.contact_id
-            group by r.contact_id, r.account_id, c.phone, c.first_name, c.last_name, c.email
-            order by r.account_id, r.contact_id
-            """,
-            params,
-        )
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return _list_contacts(con, list_name, scope)
     finally:
         if own:
             con.close()
+
+
+def _list_contacts(con, list_name: str, scope: Report) -> list[dict[str, Any]]:
+    """The contacts of ``scope``'s sends on list ``list_name``, each once with its campaigns and
+    steps."""
+    clauses = [CONTACT_LISTS[list_name], "list_contains(?, r.account_id)"]
+    params: list[Any] = [scope.account_ids]
+    for key, column in (
+        ("campaign_ids", "r.campaign_id"),
+        ("template_ids", "r.template_id"),
+        ("step_numbers", "r.step_number"),
+    ):
+        if scope.filters.get(key):
+            clauses.append(f"list_contains(?, {column})")
+            params.append(scope.filters[key])
+    cursor = con.execute(
+        f"""
+        with recipients as (
+            select r.*
+            from marts.fct_send_recipients as r
+            where {" and ".join(clauses)}
+        )
+
+        select
+            r.contact_id,
+            r.account_id,
+            c.phone,
+            c.first_name,
+            c.last_name,
+            c.email,
+            string_agg(distinct r.campaign_id, ';' order by r.campaign_id) as campaign_ids,
+            string_agg(distinct cast(r.step_number as varchar), ';'
+                order by cast(r.step_number as varchar)) as step_numbers,
+            min(r.first_sent_at) as first_sent_at
+        from recipients as r
+        left join marts.dim_contacts as c on r.contact_id = c.contact_id
+        group by r.contact_id, r.account_id, c.phone, c.first_name, c.last_name, c.email
+        order by r.account_id, r.contact_id
+        """,
+        params,
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 # The campaign box's "digging deeper" exports (kpi-spec "Campaign box").

@@ -21,10 +21,18 @@ def send_where(s: Scope, prefix: str = "") -> Where:
 
 
 def build(s: Scope):
-    con = s.con
+    sends = _sends(s)
+    kpis = _distinct_contacts(s)
+    kpis["clicks"] = sum(r["clicks"] for r in sends)
+    kpis["credits"] = sum(r["credits"] for r in sends)
+    return kpis, sends, {"links": _links(s)}
+
+
+def _sends(s: Scope) -> list[dict]:
+    """One row per campaign step sent (mart_send_report), with the campaign's name."""
     w = send_where(s, "r.")
     sends = rows(
-        con,
+        s.con,
         f"""
         select
             r.account_id, r.campaign_id, c.campaign_name, r.step_number, r.template_id,
@@ -40,11 +48,16 @@ def build(s: Scope):
     )
     for row in sends:
         row.update(whole(row))
-    # Contact counts over several sends are distinct contacts (a contact gets several steps).
-    wr = send_where(s)
-    kpis = ints(
+    return sends
+
+
+def _distinct_contacts(s: Scope) -> dict:
+    """The headline contact counts: over several sends, distinct contacts (a contact gets
+    several steps)."""
+    w = send_where(s)
+    return ints(
         one(
-            con,
+            s.con,
             f"""
             select
                 count(distinct contact_id) as sent_contacts,
@@ -57,27 +70,29 @@ def build(s: Scope):
                 count(distinct case when unsubscribed then contact_id end)
                     as unsubscribed_contacts
             from marts.fct_send_recipients
-            where {wr.sql()}
+            where {w.sql()}
             """,
-            wr.params,
+            w.params,
         )
     )
-    kpis["clicks"] = sum(r["clicks"] for r in sends)
-    kpis["credits"] = sum(r["credits"] for r in sends)
-    wl = send_where(s, "r.")
+
+
+def _links(s: Scope) -> list[dict]:
+    """Clicks per link of each selected send, most clicked first."""
+    w = send_where(s, "r.")
     links = rows(
-        con,
+        s.con,
         f"""
         select
             l.campaign_id, l.step_number, l.link_id, l.url, l.clicks, l.unique_clickers
         from marts.mart_send_report_links as l
         inner join marts.mart_send_report as r
             on l.campaign_id = r.campaign_id and l.step_number = r.step_number
-        where {wl.sql()}
+        where {w.sql()}
         order by l.campaign_id, l.step_number, l.clicks desc, l.link_id
         """,
-        wl.params,
+        w.params,
     )
     for row in links:
         row.update(whole(row))
-    return kpis, sends, {"links": links}
+    return links

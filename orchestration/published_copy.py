@@ -1,0 +1,212 @@
+"""What one published copy holds, written into a fresh DuckDB file (``publishing`` renames it
+into place): every table and view of the marts and reference schemas as a table, PII columns
+nulled, the held-back accounts' rows taken from the copy published before, the descriptions
+carried over, and the notes a reader needs (``_published_tables``, ``_masked_columns``,
+``_held_back_accounts`` in schema main).
+"""
+
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+PUBLISHED_SCHEMAS = ("marts", "reference")
+MANIFEST = "_published_tables"  # in schema main: one row per published table, with its row count
+# Written in DuckDB's v1.0 storage format, so BI drivers that bundle DuckDB 1.x (1.0 or later)
+# read it too; the default format of DuckDB 2.0 is unreadable to them.
+STORAGE_VERSION = "v1.0.0"
+MASKED = "_masked_columns"  # in schema main: every column nulled in this copy (dbt tag `pii`)
+HELD_BACK = "_held_back_accounts"  # in schema main: accounts kept at their previous snapshot
+
+ColumnTypes = dict[tuple[str, str], dict[str, str]]  # (schema, table) -> {column: type}
+
+
+def write_copy(
+    warehouse: Path,
+    temp: Path,
+    published_at: datetime,
+    pii: Mapping[tuple[str, str], set[str]],
+    held_back: dict[str, str],
+    previous: Path | None,
+) -> tuple[dict[str, int], list[str]]:
+    """Fill ``temp`` (a new file) from ``warehouse``; ``previous`` is the copy published before,
+    read for the held-back accounts. Returns rows per "schema.table" and the masked columns."""
+    tables: dict[str, int] = {}
+    masked: list[str] = []
+    # The new file is this connection's main database; the warehouse is attached read-only.
+    with duckdb.connect(
+        str(temp), config={"storage_compatibility_version": STORAGE_VERSION}
+    ) as con:
+        con.execute("attach ? as warehouse (read_only)", [str(warehouse)])
+        if previous is not None:
+            con.execute("attach ? as previous (read_only)", [str(previous)])
+        types = _column_types(con, "warehouse")
+        old_types = _column_types(con, "previous") if previous is not None else {}
+        for schema in PUBLISHED_SCHEMAS:
+            con.execute(f"create schema if not exists {_ident(schema)}")
+        con.execute("begin")
+        for schema, table, comment in _relations(con):
+            hidden = pii.get((schema, table), set())
+            new_columns = types[(schema, table)]
+            old_columns = old_types.get((schema, table), {})
+            rows = _copy_table(con, schema, table, new_columns, old_columns, hidden, held_back)
+            if comment:
+                con.execute(f"comment on table {_name(schema, table)} is {_literal(comment)}")
+            tables[f"{schema}.{table}"] = rows
+            masked += [f"{schema}.{table}.{c}" for c in new_columns if c in hidden]
+        _copy_column_comments(con, pii)
+        _write_notes(con, masked, held_back, published_at)
+        _write_manifest(con, tables, published_at)
+        con.execute("commit")
+        con.execute("detach warehouse")
+        if previous is not None:
+            con.execute("detach previous")
+        con.execute("checkpoint")
+    return tables, masked
+
+
+def _relations(con) -> list[tuple[str, str, str | None]]:
+    """(schema, name, description) of every table and view the copy publishes."""
+    return con.execute(
+        """
+        select schema_name, table_name, comment
+        from duckdb_tables()
+        where database_name = 'warehouse' and schema_name in ?
+        union all
+        select schema_name, view_name, comment
+        from duckdb_views()
+        where database_name = 'warehouse' and schema_name in ? and not internal
+        order by 1, 2
+        """,
+        [list(PUBLISHED_SCHEMAS), list(PUBLISHED_SCHEMAS)],
+    ).fetchall()
+
+
+def _copy_table(
+    con,
+    schema: str,
+    table: str,
+    new_columns: dict[str, str],
+    old_columns: dict[str, str],
+    hidden: set[str],
+    held_back: dict[str, str],
+) -> int:
+    """One table of the copy (a view is materialized: the copy must not point back into the
+    warehouse); the held-back accounts' rows come from the previous copy. Returns its rows."""
+    name = _name(schema, table)
+    query = f"select {_select_list(new_columns, new_columns, hidden)} from warehouse.{name}"
+    params: list = []
+    if held_back and "account_id" in new_columns:
+        query += " where account_id is null or not list_contains(?, account_id)"
+        params.append(sorted(held_back))
+        if "account_id" in old_columns:
+            # The held-back accounts' rows as last published (masked there already).
+            query += (
+                f" union all select {_select_list(new_columns, old_columns, hidden)} "
+                f"from previous.{name} where list_contains(?, account_id)"
+            )
+            params.append(sorted(held_back))
+    con.execute(f"create table {name} as {query}", params)
+    return con.execute(f"select count(*) from {name}").fetchone()[0]
+
+
+def _copy_column_comments(con, pii: Mapping[tuple[str, str], set[str]]) -> None:
+    """The warehouse's column descriptions, a masked column's saying so."""
+    columns = con.execute(
+        """
+        select schema_name, table_name, column_name, comment
+        from duckdb_columns()
+        where database_name = 'warehouse' and schema_name in ? and comment is not null
+        """,
+        [list(PUBLISHED_SCHEMAS)],
+    ).fetchall()
+    for schema, table, column, comment in columns:
+        if column in pii.get((schema, table), set()):
+            comment = f"{comment} (PII: null in this copy; the full copy holds it)"
+        con.execute(
+            f"comment on column {_name(schema, table)}.{_ident(column)} is {_literal(comment)}"
+        )
+
+
+def _column_types(con, database: str) -> ColumnTypes:
+    """(schema, table) -> {column: type}, in column order, for the published schemas."""
+    found: ColumnTypes = {}
+    for schema, table, column, data_type in con.execute(
+        "select schema_name, table_name, column_name, data_type from duckdb_columns() "
+        "where database_name = ? and schema_name in ? order by schema_name, table_name, "
+        "column_index",
+        [database, list(PUBLISHED_SCHEMAS)],
+    ).fetchall():
+        found.setdefault((schema, table), {})[column] = data_type
+    return found
+
+
+def _select_list(wanted: dict[str, str], available: dict[str, str], masked: set[str]) -> str:
+    """The columns ``wanted`` (name -> type) from a table having ``available``: a masked or
+    missing column is a typed null (an older snapshot may lack a column added since)."""
+    return ", ".join(
+        f"{_ident(c)}"
+        if c in available and c not in masked
+        else f"cast(null as {t}) as {_ident(c)}"
+        for c, t in wanted.items()
+    )
+
+
+def _write_notes(con, masked: list[str], held_back: dict[str, str], published_at) -> None:
+    """What a reader of this copy should know: which columns are masked, which accounts held."""
+    con.execute(
+        f"create table main.{MASKED} (table_schema varchar, table_name varchar, "
+        "column_name varchar)"
+    )
+    if masked:
+        con.executemany(
+            f"insert into main.{MASKED} values (?, ?, ?)", [m.split(".", 2) for m in masked]
+        )
+    con.execute(
+        f"comment on table main.{MASKED} is 'Columns dbt tags pii, null in this copy (the full "
+        "copy, published with COMMS_WAREHOUSE_PUBLISH_FULL=1, holds them).'"
+    )
+    con.execute(
+        f"create table main.{HELD_BACK} (account_id varchar, reason varchar, "
+        "published_at timestamp)"
+    )
+    if held_back:
+        con.executemany(
+            f"insert into main.{HELD_BACK} values (?, ?, ?)",
+            [(account, reason, published_at) for account, reason in sorted(held_back.items())],
+        )
+    con.execute(
+        f"comment on table main.{HELD_BACK} is 'Accounts a failed check named at this "
+        "publication: their rows are those of the copy published before (none if there was "
+        "none); every other account is current.'"
+    )
+
+
+def _write_manifest(con, tables: dict[str, int], published_at: datetime) -> None:
+    """Every table with its row count, so a reader can check it sees one complete snapshot."""
+    con.execute(
+        f"create table main.{MANIFEST} (table_schema varchar, table_name varchar, "
+        "row_count bigint, published_at timestamp)"
+    )
+    con.executemany(
+        f"insert into main.{MANIFEST} values (?, ?, ?, ?)",
+        [(*key.split(".", 1), rows, published_at) for key, rows in tables.items()],
+    )
+    con.execute(
+        f"comment on table main.{MANIFEST} is 'Every table of this published copy with its "
+        "row count at publication (UTC time published_at): a reader can check it sees one "
+        "complete snapshot.'"
+    )
+
+
+def _name(schema: str, table: str) -> str:
+    return f"{_ident(schema)}.{_ident(table)}"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
