@@ -28,12 +28,13 @@ refresh: setup
 
 ## Lint, compile the docs, and run the whole test suite (Python tests build dbt on small data).
 # On two workers, one per core, a module at a time (orchestration_tests/conftest.py schedules
-# the long builds first and shares the session warehouse between them). The tests' temporary files live in
+# the long builds first and shares the session warehouse between them); the 30 slowest tests are
+# listed at the end, the profile to start from when the suite grows slow. The tests' temporary files live in
 # memory where /dev/shm exists: Dagster's SQLite event log and DuckDB sync each commit to disk,
 # which throwaway test warehouses do not need and which made up much of a test refresh's time.
 TEST_TMPDIR ?= $(shell test -d /dev/shm -a -w /dev/shm && echo /dev/shm || echo "$${TMPDIR:-/tmp}")
 test: setup browser lint docs
-	TMPDIR=$(TEST_TMPDIR) $(BIN)/pytest -n 2 --dist loadscope --no-loadscope-reorder
+	TMPDIR=$(TEST_TMPDIR) $(BIN)/pytest -n 2 --dist loadscope --no-loadscope-reorder --durations=30
 
 # Debian's Chromium renders the executive report in a test; its test skips if it cannot be had.
 browser:
@@ -41,14 +42,19 @@ browser:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 		|| echo "chromium could not be installed: the screenshot test will skip")
 
+# sqlfluff's dbt templater and `make docs` parse the project with one and the same (empty)
+# warehouse path: dbt keeps its parse only for the profile it was made with (the path is part of
+# it), so with one path the second of them re-reads the first one's parse instead of parsing anew.
+PARSE_WAREHOUSE := $(CURDIR)/target/parse.duckdb
+
 lint: setup
 	$(BIN)/ruff check orchestration datagen orchestration_tests benchmarks
 	$(BIN)/ruff format --check orchestration datagen orchestration_tests benchmarks
-	COMMS_WAREHOUSE_PATH=$(CURDIR)/target/lint.duckdb $(BIN)/sqlfluff lint models tests --processes 2
+	COMMS_WAREHOUSE_PATH=$(PARSE_WAREHOUSE) $(BIN)/sqlfluff lint models tests --processes 2
 
 # `docs generate` parses the project itself; a `dbt parse` before it parsed everything twice.
 docs: setup
-	COMMS_WAREHOUSE_PATH=$(CURDIR)/target/docs.duckdb $(BIN)/dbt docs generate --empty-catalog --quiet
+	COMMS_WAREHOUSE_PATH=$(PARSE_WAREHOUSE) $(BIN)/dbt docs generate --empty-catalog --quiet
 
 ui: setup
 	$(BIN)/dbt parse --quiet

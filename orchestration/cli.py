@@ -6,8 +6,10 @@ import argparse
 import contextlib
 import logging
 import os
+import re
 import sys
 import uuid
+from collections import Counter
 from pathlib import Path
 
 from rich.console import Console
@@ -113,7 +115,12 @@ def cmd_refresh(args: argparse.Namespace) -> int:
             on_progress=lambda text: status.update(text),
         )  # fmt: skip
     _print_refresh_summary(summary, warehouse)
-    console.print(f"dbt log: {log_path}")
+    with log_path.open("a") as log:  # every finding in full, the console groups the warnings
+        for check in summary.checks:
+            if not check.passed:
+                level = "BLOCKING" if check.blocking else "warning"
+                log.write(f"{level} {check.asset} :: {check.name} {check.description}\n")
+    console.print(f"dbt log, every finding in full: {log_path}")
     return 0 if summary.ok else 1
 
 
@@ -142,8 +149,11 @@ def _print_refresh_summary(summary, warehouse: Path) -> None:
         f"checks: {passed} passed, {blocking} failed, {len(failed) - blocking} with warnings"
     )
     for check in failed:
-        level = "[red]BLOCKING[/red]" if check.blocking else "[yellow]warning[/yellow]"
-        console.print(f"  {level} {check.asset} :: {check.name} {check.description}".rstrip())
+        if check.blocking:
+            console.print(
+                f"  [red]BLOCKING[/red] {check.asset} :: {check.name} {check.description}".rstrip()
+            )
+    _print_warnings([c for c in failed if not c.blocking])
     for failure in summary.dbt_failures:
         console.print(f"  [red]dbt[/red] {failure}")
     for account, reason in summary.held_back.items():
@@ -166,6 +176,39 @@ def _print_refresh_summary(summary, warehouse: Path) -> None:
     reports = sorted(reports_dir(warehouse).glob("*.html"))
     if reports:
         console.print(f"executive reports: {', '.join(str(r) for r in reports)}")
+
+
+# A relationships test's name ends with the model it points to: ..._ref_dim_contacts_.
+_RELATIONSHIP_TO = re.compile(r"^relationships_.*__ref_(\w+?)_$")
+_ROWS = re.compile(r"Got (\d+) results?")
+
+
+def _print_warnings(warnings) -> None:
+    """Warn-level findings, one line per kind rather than one per test. The warn-level
+    relationships tests (a row naming a contact, campaign, ... that the landing never carried or
+    that staging set aside) are grouped by the model they point to, with their rows: a demo has
+    ~20 of them, all saying the same thing. Any other warning is printed as it is."""
+    by_parent: dict[str, list] = {}
+    for check in warnings:
+        parent = _RELATIONSHIP_TO.match(check.name)
+        if parent:
+            by_parent.setdefault(parent.group(1), []).append(check)
+        else:
+            console.print(
+                f"  [yellow]warning[/yellow] {check.asset} :: {check.name} "
+                f"{check.description}".rstrip()
+            )
+    if by_parent:
+        console.print(
+            "  [yellow]warning[/yellow] rows kept that name a record the landing never carried "
+            "or staging set aside (relationships tests at severity warn):"
+        )
+    for parent, checks in sorted(by_parent.items()):
+        rows = sum(int(m.group(1)) for c in checks if (m := _ROWS.search(c.description)))
+        models = Counter(c.asset.split("/")[-1] for c in checks)
+        where = ", ".join(f"{m} ({n})" if n > 1 else m for m, n in sorted(models.items()))
+        tests = f"{len(checks)} test{'s' if len(checks) > 1 else ''}"
+        console.print(f"    not in {parent}: {rows:,} rows, {tests}: {where}")
 
 
 def main(argv: list[str] | None = None) -> int:

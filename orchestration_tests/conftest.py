@@ -27,7 +27,9 @@ import pytest
 
 from datagen.generate import generate
 from orchestration import settings
-from orchestration.refresh import RefreshSummary, run_refresh
+from orchestration.dbt.parse import PROFILES_FILE
+from orchestration.refresh import run_refresh
+from orchestration.run_summary import RefreshSummary
 
 # Small, but big enough that every KPI is non-trivial; the end date pins "today" in reports.
 LANDING_SCALE = 3000
@@ -59,7 +61,7 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("DBT_PROFILES_DIR", str(settings.PROJECT_DIR))
     parsed = settings.PROJECT_DIR / "target" / "manifest.json"
     if _parsed_after_every_change(parsed):
-        for name in ("manifest.json", "partial_parse.msgpack"):
+        for name in ("manifest.json", "partial_parse.msgpack", PROFILES_FILE):
             if (settings.PROJECT_DIR / "target" / name).exists():
                 shutil.copy(settings.PROJECT_DIR / "target" / name, target / name)
     else:

@@ -15,16 +15,15 @@ import duckdb
 import pytest
 from test_refresh import _state
 
-from orchestration.publishing import published_path
-from orchestration.refresh import (
+from orchestration.crash_recovery import (
     RUN_PID_TAG,
     RUN_PROCESS_STARTED_TAG,
     _process_started,
-    dagster_home,
-    dagster_home_for,
     release_dead_runs,
     run_process_tags,
 )
+from orchestration.publishing import published_path
+from orchestration.refresh import dagster_home, dagster_home_for
 
 
 def _children(pid: int) -> list[int]:

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import dagster as dg
 
 from orchestration.landing.contract import ENTITIES
-from orchestration.refresh import _ProgressWatcher
+from orchestration.refresh_progress import ProgressWatcher
 
 
 def _instance(built_warehouse) -> dg.DagsterInstance:
@@ -38,7 +38,7 @@ def test_progress_reaches_every_dbt_node_of_a_full_build(built_warehouse):
     """Replayed over the session's refresh, the display counts every dbt node it announced."""
     reports: list[str] = []
     with _instance(built_warehouse) as instance:
-        watcher = _ProgressWatcher(instance, built_warehouse.summary.run_id, reports.append)
+        watcher = ProgressWatcher(instance, built_warehouse.summary.run_id, reports.append)
     for record in _run_records(built_warehouse, None):
         watcher._count(record.event_log_entry.dagster_event)
     line = watcher.line()
@@ -64,7 +64,7 @@ def test_the_watcher_reads_only_new_events():
     step = SimpleNamespace(event_type_value="STEP_START", step_key="load_landing_files")
     pages = [[SimpleNamespace(event_log_entry=SimpleNamespace(dagster_event=step))], []]
     log, reports = _EventLog(pages), []
-    watcher = _ProgressWatcher(log, "run", reports.append)
+    watcher = ProgressWatcher(log, "run", reports.append)
     watcher.start()
     while len(log.cursors) < 3:
         watcher._stop.wait(0.1)

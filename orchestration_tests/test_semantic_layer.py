@@ -24,6 +24,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import mf_server
 import pytest
 
 from orchestration.kpi_registry import REGISTRY
@@ -89,12 +90,25 @@ def warehouse(workdir: Path, project: Path, built_warehouse) -> Path:
 def mf(workdir: Path, project: Path, warehouse: Path):
     """A function running `mf <args>` in the shadow project against the warehouse, with
     `.query(...)` returning the rows of an `mf query --csv` as dicts of strings."""
-    env = _env(project, warehouse)
     counter = iter(range(1000))
+    log = workdir / "mf_server.log"
+    # One process runs every mf command of the module (mf_server.py says why).
+    server = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("mf_server.py"))],
+        cwd=project, env=_env(project, warehouse), text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log.open("w"),
+    )  # fmt: skip
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        result = subprocess.run(
-            [str(BIN / "mf"), *args], cwd=project, env=env, capture_output=True, text=True
+        server.stdin.write(json.dumps(list(args)) + "\n")
+        server.stdin.flush()
+        stray = []  # anything printed past the redirection (none expected) goes with stdout
+        while not (line := server.stdout.readline()).startswith(mf_server.REPLY):
+            assert line, f"the mf server ended:\n{log.read_text()[-4000:]}"
+            stray.append(line)
+        reply = json.loads(line.removeprefix(mf_server.REPLY))
+        result = subprocess.CompletedProcess(
+            ["mf", *args], reply["returncode"], "".join(stray) + reply["stdout"], reply["stderr"]
         )
         assert result.returncode == 0, (
             f"mf {' '.join(args)}:\n{result.stdout[-4000:]}{result.stderr[-4000:]}"
@@ -131,7 +145,9 @@ def mf(workdir: Path, project: Path, warehouse: Path):
 
     run.query = query
     run.project = project
-    return run
+    yield run
+    server.stdin.close()
+    server.wait(timeout=60)
 
 
 # --------------------------------------------------------------------------- helpers

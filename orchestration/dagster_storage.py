@@ -1,0 +1,86 @@
+"""Dagster's SQLite storage, with one engine per database file instead of one per write.
+
+A refresh writes about 1,700 Dagster events (a planned and a reported event per dbt model and
+test, the tests being asset checks). Dagster's SQLite event log builds a new SQLAlchemy engine
+for every write: each statement is compiled afresh and each connection is opened and closed, and
+closing the last connection to a file in WAL mode checkpoints it (an fsync). That cost ~9 ms of
+CPU per event (~15 s a refresh) and, on a disk, 20 ms or more of waiting each. Keeping the engine,
+with its statement cache and pooled connections, does the same writes for ~3 ms of CPU and no
+checkpoint per event. What is stored, where, and how other processes read it do not change: the
+files and schema are Dagster's own, so `dagster dev` and older homes read them as before.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    SQLITE_BUSY_TIMEOUT_SECONDS,
+    SqliteEventLogStorage,
+)
+from dagster._core.storage.sql import create_engine
+
+
+class PooledSqliteEventLogStorage(SqliteEventLogStorage):
+    """The run-sharded SQLite event log, keeping an engine per shard (run or index)."""
+
+    def __init__(self, base_dir: str, inst_data=None):
+        self._engines: dict = {}
+        self._engines_lock = threading.Lock()
+        super().__init__(base_dir, inst_data)
+
+    @contextmanager
+    def _connect(self, shard: str):
+        # Same shape as Dagster's own `_connect`, holding the same lock, but the engine outlives
+        # the connection. SQLAlchemy pools a file database's connections (QueuePool).
+        with self._db_lock:
+            engine = self._engine(shard)
+            with engine.connect() as conn, conn.begin():
+                yield conn
+
+    def _engine(self, shard: str):
+        with self._engines_lock:
+            engine = self._engines.get(shard)
+            if engine is None:
+                engine = create_engine(
+                    self.conn_string_for_shard(shard),
+                    connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+                )
+                if shard not in self._initialized_dbs:
+                    self._initdb(engine)
+                    self._initialized_dbs.add(shard)
+                self._engines[shard] = engine
+            return engine
+
+    def _dispose_engines(self) -> None:
+        with self._engines_lock:
+            for engine in self._engines.values():
+                engine.dispose()
+            self._engines.clear()
+
+    def wipe(self) -> None:
+        self._dispose_engines()  # the files are deleted: no connection may stay open on them
+        super().wipe()
+
+    def dispose(self) -> None:
+        self._dispose_engines()
+        super().dispose()
+
+    @classmethod
+    def from_config_value(cls, inst_data, config_value) -> PooledSqliteEventLogStorage:
+        return cls(inst_data=inst_data, **config_value)
+
+
+def storage_config(home: Path) -> str:
+    """The dagster.yaml block that makes a Dagster home's event log this one (runs and schedules
+    keep Dagster's defaults, in the same folders as ever)."""
+    return (
+        "event_log_storage:\n"
+        f"  module: {__name__}\n"
+        f"  class: {PooledSqliteEventLogStorage.__name__}\n"
+        "  config:\n"
+        f"    base_dir: {json.dumps(str(home / 'history' / 'runs'))}\n"
+    )
