@@ -45,6 +45,11 @@ def cmd_load(args: argparse.Namespace) -> int:
             Path(args.landing), warehouse, progress=tick, load_id=f"cli-{uuid.uuid4()}"
         )
     _print_load_summary(results)
+    if args.target == "postgres":
+        from orchestration.landing.postgres import copy_raw_to_postgres
+
+        copied = copy_raw_to_postgres(warehouse)
+        console.print(f"PostgreSQL (PGHOST/PGDATABASE): {copied:,} new ledger rows copied")
     return 0
 
 
@@ -213,6 +218,12 @@ def main(argv: list[str] | None = None) -> int:
     load = sub.add_parser("load", help="load new landing files into the raw schema")
     load.add_argument("--landing", required=True, help="landing root folder")
     load.add_argument("--warehouse", help="DuckDB file (default: warehouse/comms.duckdb)")
+    load.add_argument(
+        "--target",
+        choices=["duckdb", "postgres"],
+        default="duckdb",
+        help="postgres: also copy the raw rows PostgreSQL lacks there (libpq's PG* variables)",
+    )
     load.set_defaults(func=cmd_load)
 
     gen = sub.add_parser("generate", help="write synthetic landing files")

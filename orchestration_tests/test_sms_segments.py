@@ -310,7 +310,8 @@ def test_generated_strings_match_reference(macro_sql):
 
 # --------------------------------------------------------------------------- other engines
 # The Spark and PostgreSQL renderings are checked the same way when their adapters are installed
-# (they are not project dependencies, so these skip in CI). Verified on 2026-11-24 with
+# (dbt-spark is not a project dependency, so Spark's skips in CI; PostgreSQL's runs in CI on the
+# server .ci/run starts). Verified on 2026-11-24 with
 # dbt-spark 1.11 + pyspark 4.3 (local session) and dbt-postgres 1.11 + PostgreSQL 15: 0
 # mismatches on all edge cases and generated strings.
 
@@ -353,12 +354,16 @@ def test_spark_rendering_matches_reference(tmp_path):
 
 
 def test_postgres_rendering_matches_reference(tmp_path):
-    """Set COMMS_WAREHOUSE_TEST_PG to 'host port user dbname' of a scratch PostgreSQL."""
+    """A scratch PostgreSQL: COMMS_WAREHOUSE_TEST_PG ('host port user dbname'), else libpq's
+    PGHOST, PGPORT, PGUSER and PGDATABASE (.ci/run sets them: scripts/postgres.sh)."""
     pytest.importorskip("dbt.adapters.postgres")
     psycopg2 = pytest.importorskip("psycopg2")
-    dsn = os.environ.get("COMMS_WAREHOUSE_TEST_PG")
+    pg = os.environ
+    dsn = pg.get("COMMS_WAREHOUSE_TEST_PG") or (
+        pg.get("PGHOST") and f"{pg['PGHOST']} {pg['PGPORT']} {pg['PGUSER']} {pg['PGDATABASE']}"
+    )
     if not dsn:
-        pytest.skip("COMMS_WAREHOUSE_TEST_PG is not set")
+        pytest.skip("neither COMMS_WAREHOUSE_TEST_PG nor PGHOST is set")
     host, port, user, dbname = dsn.split()
     (tmp_path / "profiles.yml").write_text(
         "comms_warehouse:\n  target: pg\n  outputs:\n    pg:\n      type: postgres\n"

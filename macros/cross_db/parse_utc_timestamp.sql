@@ -32,10 +32,41 @@
 {%- endmacro %}
 
 {% macro postgres__parse_utc_timestamp(column) -%}
-    {#- Postgres has no try_cast: a value of the right shape but an impossible date raises. -#}
+    {#- PostgreSQL has no try_cast (an impossible date raises), rejects offsets DuckDB takes
+        (+25:00) and rounds a 7th fraction digit DuckDB drops. So the instant is built from its
+        parts, each checked first, as DuckDB reads them: the local date and time, the fraction
+        cut to microseconds, minus the offset's minutes. 24:00 with nothing after it is the
+        next midnight; seconds 60 and year 0000 are null. Nested cases keep the order. -#}
+    {%- set text = "trim(" ~ column ~ ")" -%}
+    {%- set part = "cast(substr(" ~ text ~ ", {}, 2) as integer)" -%}
+    {%- set year = "cast(substr(" ~ text ~ ", 1, 4) as integer)" -%}
+    {%- set month, day, hour, minute = part.format(6), part.format(9), part.format(12), part.format(15) -%}
+    {%- set second = "coalesce(cast(substring(" ~ text ~ " from '^.{16}:([0-9]{2})') as integer), 0)" -%}
+    {%- set fraction = "substring(" ~ text ~ " from '^.{19}[.]([0-9]{1,9})')" -%}
+    {%- set micros = "coalesce(cast(rpad(left(" ~ fraction ~ ", 6), 6, '0') as integer), 0)" -%}
+    {%- set offset = "replace(substring(" ~ text ~ " from '^.{16}[^+-]*[+-]([0-9:]+)$'), ':', '')" -%}
+    {%- set offset_minutes -%}
+        (case when {{ text }} ~ '^.{16}[^+-]*-' then -1 else 1 end)
+        * coalesce(cast(left({{ offset }}, 2) as integer) * 60 + coalesce(cast(nullif(substr({{ offset }}, 3, 2), '') as integer), 0), 0)
+    {%- endset -%}
+    {%- set leap_day = "case when (" ~ year ~ " % 4 = 0 and " ~ year ~ " % 100 <> 0) or " ~ year ~ " % 400 = 0 then 1 else 0 end" -%}
     case
-        when {{ column }} ~ '{{ iso_timestamp_pattern() }}'
-            then cast({{ column }} as timestamp with time zone) at time zone 'UTC'
+        when {{ column }} ~ '{{ iso_timestamp_pattern() }}' then
+            case
+                when {{ year }} >= 1
+                    and {{ month }} between 1 and 12
+                    and {{ day }} between 1 and case
+                        when {{ month }} = 2 then 28 + {{ leap_day }}
+                        when {{ month }} in (4, 6, 9, 11) then 30
+                        else 31
+                    end
+                    and {{ minute }} <= 59
+                    and {{ second }} <= 59
+                    and ({{ hour }} <= 23 or ({{ hour }} = 24 and {{ minute }} = 0 and {{ second }} = 0 and {{ micros }} = 0))
+                then cast(substr({{ text }}, 1, 10) as date)
+                    + ({{ hour }} * 60 + {{ minute }} - {{ offset_minutes }}) * interval '1 minute'
+                    + ({{ second }} * 1000000 + {{ micros }}) * interval '1 microsecond'
+            end
     end
 {%- endmacro %}
 

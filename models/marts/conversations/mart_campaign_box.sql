@@ -147,7 +147,9 @@ final as (
         cast(initials_sent as bigint) as initials_sent,
         cast(segments as bigint) as segments,
         cast(replies as bigint) as replies,
-        case when initials_sent > 0 then 1.0 * replies / initials_sent end as reply_rate,
+        cast(
+            case when initials_sent > 0 then 1.0 * replies / initials_sent end as {{ type_double() }}
+        ) as reply_rate,
         cast(active_senders as bigint) as active_senders,
         cast(
             case when active_senders > 0 then floor(1.0 * enrollments / active_senders) end

@@ -17,7 +17,7 @@
       through as-of day, inclusive) x days in the period; for closed periods the actual use.
 #}
 
-{%- set double_type = 'double precision' if target.type == 'postgres' else 'double' %}
+{%- set double_type = type_double() %}
 {%- set local_created_at = to_local_timestamp('accounts.created_at', 'accounts.time_zone') %}
 {%- if var('credits_as_of_date', none) is not none %}
     {%- set as_of_date = "cast('" ~ var('credits_as_of_date') ~ "' as date)" %}

@@ -11,7 +11,7 @@
     fct_campaign_contacts and fct_responses (see the YAML for the BI queries).
 #}
 
-{%- set double_type = 'double precision' if target.type == 'postgres' else 'double' %}
+{%- set double_type = type_double() %}
 
 with accounts as (
 

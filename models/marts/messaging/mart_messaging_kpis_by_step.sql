@@ -11,7 +11,7 @@
     distinct contacts).
 #}
 
-{%- set double_type = 'double precision' if target.type == 'postgres' else 'double' %}
+{%- set double_type = type_double() %}
 
 with messages as (
 
