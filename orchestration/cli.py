@@ -180,7 +180,6 @@ def _print_refresh_summary(summary, warehouse: Path) -> None:
 
 # A relationships test's name ends with the model it points to: ..._ref_dim_contacts_.
 _RELATIONSHIP_TO = re.compile(r"^relationships_.*__ref_(\w+?)_$")
-_ROWS = re.compile(r"Got (\d+) results?")
 
 
 def _print_warnings(warnings) -> None:
@@ -204,7 +203,7 @@ def _print_warnings(warnings) -> None:
             "or staging set aside (relationships tests at severity warn):"
         )
     for parent, checks in sorted(by_parent.items()):
-        rows = sum(int(m.group(1)) for c in checks if (m := _ROWS.search(c.description)))
+        rows = sum(c.failed_rows for c in checks)
         models = Counter(c.asset.split("/")[-1] for c in checks)
         where = ", ".join(f"{m} ({n})" if n > 1 else m for m, n in sorted(models.items()))
         tests = f"{len(checks)} test{'s' if len(checks) > 1 else ''}"

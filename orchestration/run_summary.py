@@ -20,6 +20,7 @@ class CheckOutcome:
     blocking: bool
     description: str = ""
     failed_accounts: list[str] = field(default_factory=list)  # the accounts a failure concerns
+    failed_rows: int = 0  # the rows a dbt data test returned (dbt's failures count)
 
 
 @dataclass
@@ -77,7 +78,13 @@ def _outcome(evaluation) -> CheckOutcome:
         description=str(evaluation.metadata.get("dagster_dbt/message", "") or "")
         or (evaluation.description or ""),
         failed_accounts=failed_accounts(evaluation.metadata),
+        failed_rows=_failed_rows(evaluation.metadata),
     )
+
+
+def _failed_rows(metadata) -> int:
+    count = metadata.get("dagster_dbt/failed_row_count")
+    return int(getattr(count, "value", count) or 0)
 
 
 def _dbt_failures(run_id: str) -> list[str]:
