@@ -37,10 +37,13 @@ def campaign_box(w: World, s: Scope):
         enrollments[e["campaign_id"]].add(e["enrollment_id"])
     initials, segments = defaultdict(set), defaultdict(int)
     for m in _sent(w):
-        first_step = min(steps.get(m["campaign_id"], [1]))
-        # initials_sent: enrollments whose first step message was sent.
-        if m["enrollment_id"] and m["step_number"] == first_step:
-            initials[m["campaign_id"]].add(m["enrollment_id"])
+        # initials_sent: enrollments whose first step message was sent, "x of N": of the N
+        # enrollments that landed, each under its own campaign and that campaign's first step.
+        enrollment = w.enrollments.get(m["enrollment_id"]) if m["enrollment_id"] else None
+        if enrollment:
+            campaign = enrollment["campaign_id"]
+            if m["step_number"] == min(steps.get(campaign, [1])):
+                initials[campaign].add(m["enrollment_id"])
         if m["campaign_id"] and not m["is_mms"]:  # segments of outbound SMS, not MMS
             segments[m["campaign_id"]] += m["segments"]
     replies = defaultdict(set)  # enrollments with >= 1 inbound reply, opted-out ones included
