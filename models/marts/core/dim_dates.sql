@@ -1,4 +1,4 @@
-with recursive accounts as (
+with accounts as (
 
     select * from {{ ref('stg_platform__accounts') }}
 
@@ -52,15 +52,8 @@ bounds as (
 
 spine as (
 
-    select first_day as date_day
+    select {{ day_series('first_day', 'last_day') }} as date_day
     from bounds
-
-    union all
-
-    select cast({{ dbt.dateadd('day', 1, 'spine.date_day') }} as date) as date_day
-    from spine
-    inner join bounds
-        on spine.date_day < bounds.last_day
 
 ),
 
