@@ -102,9 +102,9 @@ sent_after_opt_out as (
         opt_events_before.method as opt_out_method,
         opt_events_before.occurred_at as opted_out_at,
         cast(null as {{ dbt.type_timestamp() }}) as recipient_local_sent_at,
-        cast(null as {{ dbt.type_string() }}) as recipient_time_zone,
-        cast(null as {{ dbt.type_string() }}) as time_zone_source,
-        cast(null as {{ dbt.type_string() }}) as suppression_id,
+        null as recipient_time_zone,
+        null as time_zone_source,
+        null as suppression_id,
         cast(null as {{ dbt.type_timestamp() }}) as suppressed_at
     from opt_events_before
     inner join messages
@@ -161,15 +161,15 @@ sent_in_quiet_hours as (
     select
         message_id,
         'sent_in_quiet_hours' as rule,
-        cast(null as {{ dbt.type_string() }}) as opt_out_event_row_id,
-        cast(null as {{ dbt.type_string() }}) as opt_out_event_id,
-        cast(null as {{ dbt.type_string() }}) as opt_out_message_id,
-        cast(null as {{ dbt.type_string() }}) as opt_out_method,
+        null as opt_out_event_row_id,
+        null as opt_out_event_id,
+        null as opt_out_message_id,
+        null as opt_out_method,
         cast(null as {{ dbt.type_timestamp() }}) as opted_out_at,
         local_sent_at as recipient_local_sent_at,
         time_zone as recipient_time_zone,
         time_zone_source,
-        cast(null as {{ dbt.type_string() }}) as suppression_id,
+        null as suppression_id,
         cast(null as {{ dbt.type_timestamp() }}) as suppressed_at
     from local_minutes
     {% if quiet_start > quiet_end -%}
@@ -186,14 +186,14 @@ sent_to_suppressed_contact as (
     select
         messages.message_id,
         'sent_to_suppressed_contact' as rule,
-        cast(null as {{ dbt.type_string() }}) as opt_out_event_row_id,
-        cast(null as {{ dbt.type_string() }}) as opt_out_event_id,
-        cast(null as {{ dbt.type_string() }}) as opt_out_message_id,
-        cast(null as {{ dbt.type_string() }}) as opt_out_method,
+        null as opt_out_event_row_id,
+        null as opt_out_event_id,
+        null as opt_out_message_id,
+        null as opt_out_method,
         cast(null as {{ dbt.type_timestamp() }}) as opted_out_at,
         cast(null as {{ dbt.type_timestamp() }}) as recipient_local_sent_at,
-        cast(null as {{ dbt.type_string() }}) as recipient_time_zone,
-        cast(null as {{ dbt.type_string() }}) as time_zone_source,
+        null as recipient_time_zone,
+        null as time_zone_source,
         suppressions.suppression_id,
         suppressions.suppressed_at
     from messages

@@ -30,16 +30,16 @@ conversation_events as (
         last_message_at as event_ended_at,
         date_day,
         last_phone_number_id as phone_number_id,
-        cast(null as {{ dbt.type_string() }}) as direction,
-        cast(null as {{ dbt.type_string() }}) as user_id,
-        cast(null as {{ dbt.type_string() }}) as campaign_id,
+        null as direction,
+        null as user_id,
+        null as campaign_id,
         inbound_messages,
         outbound_messages,
         total_messages,
         cast(null as boolean) as is_answered,
         cast(null as {{ type_double() }}) as talk_seconds,
-        cast(null as {{ dbt.type_string() }}) as call_outcome,
-        cast(null as {{ dbt.type_string() }}) as call_status
+        null as call_outcome,
+        null as call_status
     from conversations
 
 ),

@@ -67,7 +67,7 @@ campaign_counts as (
         account_id,
         created_date_day as date_day,
         campaign_id,
-        cast(null as {{ dbt.type_string() }}) as template_id,
+        null as template_id,
         count(*) as campaigns_created,
         sum(case when campaign_type = 'standard' then 1 else 0 end) as standard_campaigns_created,
         sum(case when campaign_type = 'keyword' then 1 else 0 end) as keyword_campaigns_created
@@ -198,7 +198,7 @@ enrollment_counts as (
         account_id,
         date_day,
         campaign_id,
-        cast(null as {{ dbt.type_string() }}) as template_id,
+        null as template_id,
         count(*) as enrollments
     from enrollment_days
     group by account_id, date_day, campaign_id
@@ -223,8 +223,8 @@ response_counts as (
     select
         account_id,
         date_day,
-        cast(null as {{ dbt.type_string() }}) as campaign_id,
-        cast(null as {{ dbt.type_string() }}) as template_id,
+        null as campaign_id,
+        null as template_id,
         sum(case when is_answered then 1 else 0 end) as responses_measured,
         sum(case when is_answered then 0 else 1 end) as unanswered_streaks,
         sum(case when is_answered then response_seconds else 0 end) as response_seconds_total
