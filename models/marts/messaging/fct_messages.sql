@@ -23,7 +23,6 @@
     config(
         materialized='incremental',
         unique_key='message_id',
-        incremental_strategy='delete+insert',
         on_schema_change='fail',
     )
 }}
