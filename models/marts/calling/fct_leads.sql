@@ -17,7 +17,9 @@ deals_per_lead as (
     select
         lead_id,
         count(*) as deals_count,
-        sum(amount) as deals_amount,
+        -- the contract's decimal(38,2) on every engine: a sum's precision is the engine's
+        -- choice (DuckDB widens decimal(18,2) to 38 digits, Spark by 10 to 28)
+        cast(sum(amount) as decimal(38, 2)) as deals_amount,
         min(closed_at) as first_deal_closed_at
     from deals
     group by lead_id
