@@ -1,4 +1,4 @@
-"""The same landing built on DuckDB and on PostgreSQL gives the same marts, row for row.
+"""The same landing built on DuckDB, on PostgreSQL and on Spark gives the same marts, row for row.
 
 DuckDB's side is the session warehouse (conftest.py's test world: dirt, late events, DST days).
 PostgreSQL's side is a fresh database on a server: the raw schema is copied there by COPY of the
@@ -11,6 +11,12 @@ wider than that noise).
 The server: the one .ci/run started (PGHOST is set), else a throwaway one from
 scripts/postgres.sh when PostgreSQL's binaries are on this machine, else the test skips (and
 fails under CI, where .ci/run must have started one).
+
+Spark's side is a local Spark in dbt's process (the `spark` target, session method): the raw
+rows the loader accepted are handed over as Parquet (orchestration/landing/spark.py), dbt builds
+every seed, model and data test there, then every unit test. Its tables are Parquet folders, so
+DuckDB reads them straight from disk for the same comparison. It needs the `spark` extra and
+Java 17, and skips without them.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import duckdb
 import pytest
 
 from orchestration.landing.postgres import copy_raw_to_postgres
+from orchestration.landing.spark import SPARK_DIR_VARIABLE, copy_raw_to_spark
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -92,10 +99,15 @@ def postgres_warehouse(built_warehouse, postgres_database, tmp_path_factory) -> 
     copy_raw_to_postgres(
         built_warehouse.path, _dsn(postgres_database, postgres_database["PGDATABASE"])
     )
-    tmp = tmp_path_factory.mktemp("postgres_dbt")
+    _build_every_node("postgres", postgres_database, tmp_path_factory.mktemp("postgres_dbt"))
+    return postgres_database
+
+
+def _build_every_node(target: str, variables: dict[str, str], tmp: Path) -> None:
+    """dbt builds every seed, model and data test on `target`, then runs every unit test."""
     env = {
         **os.environ,
-        **postgres_database,
+        **variables,
         "DBT_PROFILES_DIR": str(REPO),
         "DBT_TARGET_PATH": str(tmp / "target"),
         "DBT_LOG_PATH": str(tmp / "logs"),
@@ -106,8 +118,8 @@ def postgres_warehouse(built_warehouse, postgres_database, tmp_path_factory) -> 
         ["test", "--select", "test_type:unit"],
     ):
         dbt = subprocess.run(
-            [str(BIN / "dbt"), *args, "--target", "postgres"],
-            cwd=REPO,
+            [str(BIN / "dbt"), *args, "--target", target, "--project-dir", str(REPO)],
+            cwd=tmp,  # Spark's Derby and Hive leave files in the working folder
             env=env,
             capture_output=True,
             text=True,
@@ -115,25 +127,66 @@ def postgres_warehouse(built_warehouse, postgres_database, tmp_path_factory) -> 
         )
         failed = [line for line in dbt.stdout.splitlines() if " ERROR " in line or " FAIL " in line]
         assert dbt.returncode == 0, "\n".join(failed) or dbt.stdout[-4000:] + dbt.stderr[-2000:]
-    return postgres_database
 
 
 def test_postgres_builds_the_same_marts_as_duckdb(built_warehouse, postgres_warehouse, tmp_path):
     import psycopg2
 
     dsn = _dsn(postgres_warehouse, postgres_warehouse["PGDATABASE"])
-    with psycopg2.connect(dsn) as pg, duckdb.connect() as con:
-        con.execute("set TimeZone = 'UTC'")
-        con.execute(f"attach '{built_warehouse.path}' as duck (read_only)")
-        duck_tables = _tables(con.execute(_TABLES.format(catalog="duck")).fetchall())
-        with pg.cursor() as cursor:
-            cursor.execute(_TABLES.format(catalog=pg.info.dbname))
-            assert _tables(cursor.fetchall()) == duck_tables
-            report = [_compare(con, cursor, table, tmp_path) for table in sorted(duck_tables)]
+    with psycopg2.connect(dsn) as pg, duckdb.connect() as con, pg.cursor() as cursor:
+        duck_tables = _attach_duckdb(con, built_warehouse.path)
+        cursor.execute(_TABLES.format(catalog=pg.info.dbname))
+        assert _tables(cursor.fetchall()) == duck_tables
+        report = []
+        for table in sorted(duck_tables):
+            _postgres_side(con, cursor, table, tmp_path)
+            report.append(_compare(con, table))
+    _assert_identical(report, "PostgreSQL")
+
+
+@pytest.fixture(scope="module")
+def spark_warehouse(built_warehouse, tmp_path_factory) -> Path:
+    """The session world's accepted raw rows handed to Spark, every dbt node built there;
+    returns the folder of Spark's tables (one Parquet folder per table, `<schema>.db/<name>`)."""
+    pytest.importorskip("pyspark", reason="the `spark` extra is not installed")
+    pytest.importorskip("dbt.adapters.spark", reason="the `spark` extra is not installed")
+    if not shutil.which("java"):
+        pytest.skip("no Java: Spark needs Java 17 (Debian's openjdk-17-jre-headless)")
+    spark_dir = tmp_path_factory.mktemp("spark")
+    copy_raw_to_spark(built_warehouse.path, spark_dir)
+    _build_every_node("spark", {SPARK_DIR_VARIABLE: str(spark_dir)}, spark_dir)
+    return spark_dir / "tables"
+
+
+def test_spark_builds_the_same_marts_as_duckdb(built_warehouse, spark_warehouse):
+    spark_tables = {
+        f"{schema}.{folder.name}"
+        for schema in COMPARED_SCHEMAS
+        for folder in (spark_warehouse / f"{schema}.db").glob("*")
+        if folder.is_dir()
+    }
+    with duckdb.connect() as con:
+        duck_tables = _attach_duckdb(con, built_warehouse.path)
+        assert spark_tables == duck_tables
+        report = []
+        for table in sorted(duck_tables):
+            _spark_side(con, spark_warehouse, table)
+            report.append(_compare(con, table))
+    _assert_identical(report, "Spark")
+
+
+def _attach_duckdb(con: duckdb.DuckDBPyConnection, path: Path) -> set[str]:
+    """Attach the DuckDB warehouse as `duck`; returns its compared tables."""
+    con.execute("set TimeZone = 'UTC'")
+    con.execute(f"attach '{path}' as duck (read_only)")
+    return _tables(con.execute(_TABLES.format(catalog="duck")).fetchall())
+
+
+def _assert_identical(report: list[tuple[str, int, int, int]], engine: str) -> None:
     differing = [line for line in report if line[2] or line[3]]
     print(
         "\n".join(
-            f"{t}: {rows} rows, {a} only on DuckDB, {b} only on PostgreSQL"
+            f"{t}: {rows} rows, {a} only on DuckDB, {b} only on {engine}"
             for t, rows, a, b in report
         )
     )
@@ -154,31 +207,64 @@ def _tables(rows: list[tuple[str]]) -> set[str]:
     return {row[0] for row in rows}
 
 
-def _compare(con: duckdb.DuckDBPyConnection, cursor, table: str, tmp_path: Path):
-    """(table, DuckDB's rows, rows only on DuckDB, rows only on PostgreSQL)."""
-    columns = con.execute(f"describe duck.{table}").fetchall()
-    names = [name for name, *_ in columns]
+def _duck_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    return [
+        (name, data_type)
+        for name, data_type, *_ in con.execute(f"describe duck.{table}").fetchall()
+    ]
+
+
+def _postgres_side(con: duckdb.DuckDBPyConnection, cursor, table: str, tmp_path: Path) -> None:
+    """PostgreSQL's rows of `table` as the temp table other_side, in DuckDB's column types."""
+    columns = _duck_columns(con, table)
     cursor.execute(f"select * from {table} limit 0")
-    assert [c.name for c in cursor.description] == names, f"{table}: columns differ"
+    assert [c.name for c in cursor.description] == [n for n, _ in columns], (
+        f"{table}: columns differ"
+    )
     # PostgreSQL's rows reach DuckDB as CSV read with DuckDB's own column types; an empty
     # quoted field is an empty string there, an unquoted one null, as PostgreSQL wrote it.
     exported = tmp_path / f"{table}.csv"
     with exported.open("w", encoding="utf-8") as handle:
         cursor.copy_expert(f"copy {table} to stdout with (format csv)", handle)
-    types = ", ".join(f"'{name}': '{data_type}'" for name, data_type, *_ in columns)
+    types = ", ".join(f"'{name}': '{data_type}'" for name, data_type in columns)
     con.execute(
-        f"create or replace temp table pg_side as select * from read_csv('{exported}',"
+        f"create or replace temp table other_side as select * from read_csv('{exported}',"
         f" header = false, columns = {{{types}}}, allow_quoted_nulls = false, auto_detect = false)"
     )
+
+
+def _spark_side(con: duckdb.DuckDBPyConnection, tables: Path, table: str) -> None:
+    """Spark's rows of `table` (its Parquet files) as the temp table other_side, in DuckDB's
+    column types; a table Spark wrote no file for is empty."""
+    columns = _duck_columns(con, table)
+    schema, name = table.split(".")
+    files = sorted((tables / f"{schema}.db" / name).glob("*.parquet"))
+    typed = ", ".join(f'cast("{n}" as {data_type}) as "{n}"' for n, data_type in columns)
+    if not files:
+        nulls = ", ".join(f'cast(null as {data_type}) as "{n}"' for n, data_type in columns)
+        con.execute(f"create or replace temp table other_side as select {nulls} where false")
+        return
+    listing = ", ".join(f"'{f}'" for f in files)
+    spark_columns = [
+        d[0] for d in con.execute(f"select * from read_parquet([{listing}]) limit 0").description
+    ]
+    assert spark_columns == [n for n, _ in columns], f"{table}: columns differ"
+    con.execute(
+        f"create or replace temp table other_side as select {typed} from read_parquet([{listing}])"
+    )
+
+
+def _compare(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, int, int, int]:
+    """(table, DuckDB's rows, rows only on DuckDB, rows only on the other engine)."""
     comparable = ", ".join(
         _rounded(name) if data_type in FLOAT_TYPES else f'"{name}"'
-        for name, data_type, *_ in columns
+        for name, data_type in _duck_columns(con, table)
     )
-    duck, pg = f"select {comparable} from duck.{table}", f"select {comparable} from pg_side"
-    only_duck = con.execute(f"select count(*) from ({duck} except all {pg})").fetchone()[0]
-    only_pg = con.execute(f"select count(*) from ({pg} except all {duck})").fetchone()[0]
+    duck, other = f"select {comparable} from duck.{table}", f"select {comparable} from other_side"
+    only_duck = con.execute(f"select count(*) from ({duck} except all {other})").fetchone()[0]
+    only_other = con.execute(f"select count(*) from ({other} except all {duck})").fetchone()[0]
     rows = con.execute(f"select count(*) from duck.{table}").fetchone()[0]
-    return table, rows, only_duck, only_pg
+    return table, rows, only_duck, only_other
 
 
 def _rounded(name: str) -> str:
