@@ -71,9 +71,17 @@
 {%- endmacro %}
 
 {% macro spark__parse_utc_timestamp(column) -%}
-    {#- Spark timestamps are instants shown in the session zone; run sessions in UTC. -#}
+    {#- Spark timestamps are instants shown in the session zone; run sessions in UTC. Spark
+        reads ISO 24:00 (the end of a day) as no time at all: it is the next day's 00:00, as
+        DuckDB and PostgreSQL read it (an impossible date stays null). -#}
     case
         when {{ column }} rlike '{{ iso_timestamp_pattern() }}'
-            then try_cast(trim({{ column }}) as timestamp)
+            then case
+                when trim({{ column }}) rlike '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]24:00(:00([.]0+)?)?([Z+-]|$)'
+                    then try_cast(
+                        regexp_replace(trim({{ column }}), '([T ])24:00', '$100:00') as timestamp
+                    ) + interval 1 day
+                else try_cast(trim({{ column }}) as timestamp)
+            end
     end
 {%- endmacro %}
