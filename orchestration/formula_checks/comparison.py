@@ -73,10 +73,10 @@ class Comparison:
 
 def _leaves(value: Any) -> int:
     if isinstance(value, dict):
-        return sum(_leaves(v) for v in value.values())
-    if isinstance(value, list):
-        return sum(_leaves(v) for v in value)
-    return 1
+        value = value.values()
+    elif not isinstance(value, list):
+        return 1
+    return sum(_leaves(v) if isinstance(v, dict | list) else 1 for v in value)
 
 
 def _shown(value: Any) -> str:

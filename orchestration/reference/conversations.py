@@ -17,16 +17,15 @@ def _utc_naive(ts):
 def conversations(w: World, s: Scope):
     days: dict[tuple, list[dict]] = defaultdict(list)  # (account, contact, day) -> messages
     latest_number: dict[tuple, str] = {}  # (account, contact) -> number most recently used
-    for (account_id, contact_id), messages in w.by_contact.items():  # canceled ones excluded
-        for m in messages:
+    for account_id, contact_id in w.contact_keys(s.account_ids):  # the scope's conversations
+        for m in w.by_contact[(account_id, contact_id)]:  # canceled ones excluded
             days[(account_id, contact_id, m["day"])].append(m)
             if m["phone_number_id"]:
                 latest_number[(account_id, contact_id)] = m["phone_number_id"]
     selected = {
         key: messages
         for key, messages in days.items()
-        if key[0] in s.account_ids
-        and s.dated(key[2])
+        if s.dated(key[2])
         and (s.tracker is None or any(m["phone_number_id"] == s.tracker for m in messages))
         and (s.contact_id is None or key[1] == s.contact_id)
     }
