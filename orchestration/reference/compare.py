@@ -93,9 +93,14 @@ def _list_differences(published: list, reference: list, path: str) -> list[Diffe
     ours = {tuple(r[k] for k in key): r for r in reference}
     theirs = {tuple(r[k] for k in key): r for r in published}
     out = []
-    for ident in sorted(set(ours) | set(theirs), key=str):
-        if ident in theirs and ident in ours and _plainly_equal(theirs[ident], ours[ident]):
-            continue  # most rows: nothing to name
+    unequal = [  # most rows are equal: only the others are named, in key order
+        ident
+        for ident in set(ours) | set(theirs)
+        if ident not in theirs
+        or ident not in ours
+        or not _plainly_equal(theirs[ident], ours[ident])
+    ]
+    for ident in sorted(unequal, key=str):
         where = f"{path}[{', '.join(f'{k}={v}' for k, v in zip(key, ident, strict=True))}]"
         if ident not in theirs:
             if not _empty(ours[ident], key):

@@ -92,8 +92,8 @@ class World:
         for e in self.rows["message_events"]:
             events[e["message_id"]].append(e)
         for m in self.rows["messages"]:
-            m["day"] = self.day(m["created_at"], m["account_id"])
-            m["hour"] = self.local(m["created_at"], m["account_id"]).hour
+            local = self.local(m["created_at"], m["account_id"])
+            m["day"], m["hour"] = local.date(), local.hour
             m["is_mms"] = (m["media_count"] or 0) > 0
             m["segments"] = self._segments(m)
             # kpi-spec "SMS segments and credits": SMS cost their segments, an MMS a flat cost.
