@@ -71,12 +71,17 @@ class Comparison:
         return "\n".join(lines)
 
 
+CONTAINERS = frozenset({dict, list})  # a report's JSON (reference_report's) has no others
+
+
 def _leaves(value: Any) -> int:
-    if isinstance(value, dict):
-        value = value.values()
-    elif not isinstance(value, list):
+    """The numbers (and other scalars) in a report's JSON: what a comparison compares."""
+    if type(value) is list:
+        return sum(map(_leaves, value))
+    if type(value) is not dict:
         return 1
-    return sum(_leaves(v) if isinstance(v, dict | list) else 1 for v in value)
+    nested = [v for v in value.values() if type(v) in CONTAINERS]
+    return len(value) - len(nested) + sum(map(_leaves, nested))
 
 
 def _shown(value: Any) -> str:

@@ -68,10 +68,13 @@ ROW_KEYS = (
 
 
 def _row_key(rows: list) -> tuple[str, ...] | None:
-    for key in ROW_KEYS:
-        if rows and all(isinstance(r, dict) and all(k in r for k in key) for r in rows):
-            return key
-    return None
+    """The first of ROW_KEYS whose columns every row has (rows are dicts), else None."""
+    if not rows or not all(isinstance(r, dict) for r in rows):
+        return None
+    common = set(rows[0])
+    for r in rows:
+        common &= r.keys()
+    return next((key for key in ROW_KEYS if common.issuperset(key)), None)
 
 
 def _empty(row: dict, key: tuple[str, ...]) -> bool:
