@@ -22,16 +22,23 @@ def _chosen(s: Scope, campaign_id, template_id) -> bool:
     return s.campaign_chosen(campaign_id) and s.template_chosen(template_id)
 
 
+def selected_messages(w: World, s: Scope) -> list[dict]:
+    """The scope's messages created in range that belong to the selection. An inbound message
+    counts for a campaign only as its reply ("What a reply is"): the keyword that opens an
+    enrollment is attributed to no campaign (facts._attribute)."""
+    messages = w.select("messages", s.account_ids, s.days)
+    if s.campaign_ids is None and s.template_ids is None:  # nothing chosen: all of them
+        return messages
+    return [
+        m for m in messages if _chosen(s, m["attributed_campaign_id"], m["attributed_template_id"])
+    ]
+
+
 def message_counts(w: World, s: Scope) -> dict[str, Any]:
     """sms_sent .. leads over the selected messages (kpi-spec "Messaging" table rows 2-6, 11)."""
     out: dict[str, Any] = dict.fromkeys((*PERIOD_COUNTS, "delivered_messages"), 0)
     reached, opted_out = set(), set()
-    messages = w.select("messages", s.account_ids, s.days)  # the scope's, created in range
-    for m in messages:
-        # An inbound message counts for a campaign only as its reply ("What a reply is"): the
-        # keyword that opens an enrollment is attributed to no campaign (facts._attribute).
-        if not _chosen(s, m["attributed_campaign_id"], m["attributed_template_id"]):
-            continue
+    for m in selected_messages(w, s):
         if m["direction"] == "outbound" and not m["is_canceled"]:
             # sms_sent: outbound created in range, MMS included, canceled excluded.
             out["sms_sent"] += 1
@@ -49,7 +56,7 @@ def message_counts(w: World, s: Scope) -> dict[str, Any]:
                 opted_out.add(m["contact_id"])
     # delivery_rate: the first outbound message of each enrollment; replies excluded.
     firsts = first_messages(w)
-    for m in messages:
+    for m in w.select("messages", s.account_ids, s.days):
         if firsts.get(m["enrollment_id"]) is m and _chosen(s, m["campaign_id"], m["template_id"]):
             out["first_messages_sent"] += 1
             out["delivered_first_messages"] += m["outcome"] == "delivered"
@@ -260,22 +267,14 @@ def messaging(w: World, s: Scope):
         "labels": labels(w, s),
         "reply_rate_by_step": steps,
         # every message of the selection, inbound (attributed) and outbound, canceled included
-        "spend_by_currency": spend_by_currency(
-            m
-            for m in w.select("messages", s.account_ids, s.days)
-            if _chosen(s, m["attributed_campaign_id"], m["attributed_template_id"])
-        ),
+        "spend_by_currency": spend_by_currency(selected_messages(w, s)),
     }
     return kpis, _period_rows(w, s, streaks), sections
 
 
 def _period_rows(w: World, s: Scope, streaks) -> list[dict[str, Any]]:
     """One row per period (bucket) holding any selected message, lead or response."""
-    periods = {
-        s.period(m["day"])
-        for m in w.select("messages", s.account_ids, s.days)
-        if _chosen(s, m["attributed_campaign_id"], m["attributed_template_id"])
-    }
+    periods = {s.period(m["day"]) for m in selected_messages(w, s)}
     periods |= {
         s.period(lead["day"])
         for lead in w.select("leads", s.account_ids, s.days)
