@@ -29,26 +29,18 @@
     clicks, calls): on an incremental run, the keys to stage again, each with all its versions
     so latest_valid_versions ranks them as a full build does; the model then merges on its key.
     A key is staged again when a raw row of it was loaded since incremental_reread_from(), or
-    when its validity may have moved: an owner row it is judged against (`owners`: its account,
-    campaign or enrollment, each in a column <owner>_id) was loaded since. The keys are read from
-    the raw table (`raw_relation`), whose ids the base model only trims to null when empty.
+    when its validity may have moved: an owner it is judged against (`owners`: its account,
+    campaign or enrollment, each in a column <owner>_id) changed since (changed_owner_ids).
+    The keys are read from the raw table (`raw_relation`), whose ids the base model only trims
+    to null when empty.
     Not caught here (the daily --full-refresh build is): a key whose every version turns invalid
     (an owner landed late on another account) keeps its old row, as a merge cannot delete it.
 -#}
 {% macro incremental_staging_filter(raw_relation, key, owners=[]) -%}
-    {%- set owner_models = {
-        'account': 'stg_platform__accounts',
-        'campaign': 'stg_platform__campaigns',
-        'enrollment': 'stg_platform__campaign_enrollments',
-    } -%}
-    {#- ref() before any early return, so the parse records the dependencies -#}
-    {%- set owner_relations = {} -%}
+    {#- every owner's relations are ref()'d before any early return, so the parse records them -#}
     {%- for owner in owners -%}
-        {%- do owner_relations.update({owner: ref(owner_models[owner])}) -%}
+        {%- do changed_owner_ids(owner, none) -%}
     {%- endfor -%}
-    {%- if 'enrollment' in owners -%}
-        {%- do owner_relations.update({'campaign': ref(owner_models['campaign'])}) -%}
-    {%- endif -%}
     {%- set reread_from = incremental_reread_from() -%}
     {%- if reread_from is not none %}
     where {{ key }} in (
@@ -56,18 +48,56 @@
         {%- for owner in owners %}
         union all
         select {{ key }} from {{ raw_relation }}
-        where {{ owner }}_id in (
-            select {{ owner }}_id from {{ owner_relations[owner] }}
-            where _loaded_at > {{ reread_from }}
-            {%- if owner == 'enrollment' %}
-                -- an enrollment's owner is its campaign's account
-                or campaign_id in (
-                    select campaign_id from {{ owner_relations['campaign'] }}
-                    where _loaded_at > {{ reread_from }}
-                )
-            {%- endif %}
-        )
+        where {{ owner }}_id in ({{ changed_owner_ids(owner, reread_from) }})
         {%- endfor %}
     )
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+    The ids of an owner whose kept row now is new or belongs elsewhere than the row kept from
+    the rows loaded up to reread_from: an account that became valid, a campaign that moved
+    account, an enrollment that moved campaign or whose campaign moved account (an enrollment's
+    owner is its campaign's account). Only an owner whose kept row was loaded since can differ.
+    An owner re-exported unchanged (a campaign's ended_at set) moves nothing.
+-#}
+{% macro changed_owner_ids(owner, reread_from) -%}
+    {%- set id, belongs_to, updated_at = {
+        'account': ('account_id', none, 'updated_at'),
+        'campaign': ('campaign_id', 'account_id', 'updated_at'),
+        'enrollment': ('enrollment_id', 'campaign_id', none),
+    }[owner] -%}
+    {%- set kept_now = ref('stg_platform__' ~ owner ~ 's' if owner != 'enrollment'
+        else 'stg_platform__campaign_enrollments') -%}
+    {%- set versions = ref('base_platform__' ~ owner ~ 's' if owner != 'enrollment'
+        else 'base_platform__campaign_enrollments') -%}
+    {%- if owner == 'enrollment' -%}
+        {%- do changed_owner_ids('campaign', none) -%}
+    {%- endif -%}
+    {%- if reread_from is not none -%}
+        {%- set loaded_before = '(select * from ' ~ versions ~ ' where _loaded_at <= '
+            ~ reread_from ~ ') as loaded_before' -%}
+        select kept_now.{{ id }}
+        from {{ kept_now }} as kept_now
+        left join (
+            select ranked.*
+            from ({{ latest_valid_versions(loaded_before, id, updated_at=updated_at) }}) as ranked
+            where ranked.version_rank = 1
+        ) as kept_before
+            on kept_now.{{ id }} = kept_before.{{ id }}
+        where
+            kept_now._loaded_at > {{ reread_from }}
+            and (
+                kept_before.{{ id }} is null
+                {%- if belongs_to %}
+                    or kept_before.{{ belongs_to }} <> kept_now.{{ belongs_to }}
+                {%- endif %}
+            )
+        {%- if owner == 'enrollment' %}
+        union all
+        select enrollment_id
+        from {{ kept_now }}
+        where campaign_id in ({{ changed_owner_ids('campaign', reread_from) }})
+        {%- endif %}
     {%- endif -%}
 {%- endmacro %}

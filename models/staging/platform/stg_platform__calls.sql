@@ -8,8 +8,8 @@
 
 {#-
     Incremental: stages again only the call_ids with a row loaded since the last build (less
-    incremental_load_margin_minutes) or an owner row loaded since, every version of each; see
-    incremental_staging_filter. An incremental build equals a full one
+    incremental_load_margin_minutes) or whose owner is new or moved since, every version of
+    each; see incremental_staging_filter. An incremental build equals a full one
     (orchestration_tests/test_incremental_equivalence.py).
 -#}
 
