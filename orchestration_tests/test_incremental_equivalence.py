@@ -5,7 +5,8 @@ Two warehouses are built from the same small generated landing data:
 * incremental: load every export day but the last, build, then load the last day plus a file
   of LATE delivery events for messages of earlier days (a delivered-after-soft-bounce retry,
   a late failure, an old out-of-order duplicate, and events far older than the lookback)
-  and build again incrementally;
+  and build again incrementally; a message of an earlier day names an account that only
+  lands on the last day (set aside first, modeled once its account lands);
 * full: load everything at once and build with --full-refresh.
 
 Every incremental model (read from dbt's manifest, so a new one is covered without editing
@@ -90,6 +91,28 @@ def _differences(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, int]:
         query = f"select {compared} from {left} except all select {compared} from {right}"
         counts.append(con.execute(f"select count(*) from ({query})").fetchone()[0])
     return counts[0], counts[1]
+
+
+def _account_landing_late(landing: Path, early_day: str, last_day: str) -> None:
+    """A message of an early day names an account that only lands on the last day: set aside
+    (unknown account) by the first build, staged and modeled once its account lands."""
+    account = {
+        "account_id": "acc_late",
+        "name": "Landed late",
+        "time_zone": "America/Chicago",
+        "created_at": f"{early_day}T00:00:00Z",
+    }
+    message = {
+        "message_id": "SMaccountlandslate",
+        "account_id": "acc_late",
+        "contact_id": "con_late",
+        "direction": "inbound",
+        "created_at": f"{early_day}T12:00:00Z",
+        "body": "Is this still available?",
+    }
+    (landing / "messages" / early_day / "late-account.jsonl").write_text(json.dumps(message))
+    (landing / "accounts" / last_day).mkdir(parents=True, exist_ok=True)
+    (landing / "accounts" / last_day / "late-account.jsonl").write_text(json.dumps(account))
 
 
 def _late_events(warehouse: str, last_day: str) -> list[dict]:
@@ -211,6 +234,7 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path) -> None:
 
     days = sorted({p.name for p in landing.glob("*/*") if p.is_dir()})
     last_day = days[-1]
+    _account_landing_late(landing, days[-2], last_day)
 
     # batch 1: every export day but the last
     first_batch = tmp_path / "landing_first"
@@ -260,7 +284,11 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path) -> None:
             f"{table}: {only_incremental} rows only in the incremental build, "
             f"{only_full} only in the full refresh"
         )
+    late_account = con.execute(
+        "select count(*) from marts.fct_messages where message_id = 'SMaccountlandslate'"
+    ).fetchone()[0]
     con.close()
+    assert late_account == 1, "a message whose account landed late must be modeled"
     # the late events changed rows the first build had already published
     after = _snapshot(incremental["COMMS_WAREHOUSE_PATH"], late_ids)
     assert before.keys() == after.keys() and before, "late events must target published messages"
