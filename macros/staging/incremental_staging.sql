@@ -75,8 +75,10 @@
         {%- do changed_owner_ids('campaign', none) -%}
     {%- endif -%}
     {%- if reread_from is not none -%}
+        {#- earlier versions of the owners kept from a row loaded since: only those can differ -#}
         {%- set loaded_before = '(select * from ' ~ versions ~ ' where _loaded_at <= '
-            ~ reread_from ~ ') as loaded_before' -%}
+            ~ reread_from ~ ' and ' ~ id ~ ' in (select ' ~ id ~ ' from ' ~ kept_now
+            ~ ' where _loaded_at > ' ~ reread_from ~ ')) as loaded_before' -%}
         select kept_now.{{ id }}
         from {{ kept_now }} as kept_now
         left join (
