@@ -33,8 +33,10 @@
     campaign or enrollment, each in a column <owner>_id) changed since (changed_owner_ids).
     The keys are read from the raw table (`raw_relation`), whose ids the base model only trims
     to null when empty.
-    Not caught here (the daily --full-refresh build is): a key whose every version turns invalid
-    (an owner landed late on another account) keeps its old row, as a merge cannot delete it.
+    Not handled here: a key whose every version turns invalid (an owner landed late on another
+    account) keeps its old row, as a merge cannot delete it. Not silent: its file no longer
+    reconciles (audit__load_reconciliation counts the row staged and set aside), which fails the
+    build until a --full-refresh build (the daily one) drops the row.
 -#}
 {% macro incremental_staging_filter(raw_relation, key, owners=[]) -%}
     {#- every owner's relations are ref()'d before any early return, so the parse records them -#}
