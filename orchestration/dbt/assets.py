@@ -76,7 +76,9 @@ class WarehouseDbtComponent(DbtProjectComponent):
         """
         # dbt dies with this process, even one killed outright (orchestration/dbt/guard.py).
         dbt = DbtCliResource(dbt_project, dbt_executable=dbt_executable(dbt_project.target_path))
-        args = ["build", *REFRESH_EXCLUDES]
+        # The target named here, not only through DBT_TARGET: a run the schedule starts sees
+        # COMMS_WAREHOUSE_TARGET alone (orchestration/targets).
+        args = ["build", "--target", target_name(), *REFRESH_EXCLUDES]
         if context.op_execution_context.op_config["full_refresh"]:
             args.append("--full-refresh")
         invocation = dbt.cli(args, context=context)
