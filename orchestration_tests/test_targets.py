@@ -1,0 +1,181 @@
+"""The README's "Running on Spark or PostgreSQL" section, followed as written, and its promise:
+on PostgreSQL the report and the exports give the same JSON and the same files as on DuckDB.
+
+The section's shell block runs as one script in a folder of its own (a fresh machine's clone:
+`scripts/` beside it), with its own server (`scripts/postgres.sh start`, data under a temporary
+folder) and its own warehouse (`COMMS_WAREHOUSE_PATH`). One substitution: `--scale demo` becomes
+the session landing's scale, seed and end day, so the landing it generates is the session's,
+file for file, and the session warehouse (built on DuckDB by the same `run_refresh`) is the
+other side of the comparison: every view for every top-level account with its sub-accounts
+over all time, the send-report contact lists, and each view's CSV export.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import END_DATE, LANDING_SCALE, LANDING_SEED
+
+from orchestration.kpi_registry import VIEWS
+from orchestration.publishing import published_path
+from orchestration.reporting.api import report
+from orchestration.reporting.exports import CONTACT_LISTS, contact_list, export_report
+from orchestration.reporting.source import ReportError
+from orchestration.targets import TARGET_ENV, target_name
+from orchestration.targets.duckdb_side import BUILT_ON
+from orchestration.targets.postgres import duckdb_type
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+SECTION = "## Running on Spark or PostgreSQL"
+
+pytestmark = pytest.mark.builds(1)
+
+
+def readme_block() -> str:
+    """The first ```sh block of the section."""
+    text = (REPO / "README.md").read_text()
+    section = text[text.index(SECTION) :]
+    return re.search(r"^```sh\n(.*?)^```", section, re.S | re.M).group(1)
+
+
+def _as_the_session_landing(block: str) -> str:
+    assert "--scale demo" in block, block
+    return block.replace(
+        "--scale demo", f"--scale {LANDING_SCALE} --seed {LANDING_SEED} --end-date {END_DATE}"
+    )
+
+
+@pytest.fixture(scope="module")
+def readme_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """The section's block run in a fresh folder; returns (folder, the run)."""
+    if not (shutil.which("initdb") or glob.glob("/usr/lib/postgresql/*/bin/initdb")):
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed: .ci/run installs it")
+        pytest.skip("PostgreSQL is not installed (scripts/postgres.sh start installs it)")
+    folder = tmp_path_factory.mktemp("readme_postgres")
+    (folder / "scripts").symlink_to(REPO / "scripts")
+    # Not under pytest's basetemp: a server started as root runs as `postgres`, which must
+    # reach its folder.
+    server = tempfile.mkdtemp(prefix="comms-postgres-readme-")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}  # the block's server
+    env.pop("DAGSTER_HOME", None)  # the warehouse's own Dagster home, as on a fresh machine
+    env.update(
+        PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+        COMMS_WAREHOUSE_PATH=str(folder / "warehouse" / "comms.duckdb"),
+        COMMS_POSTGRES_DIR=server,
+        DBT_TARGET_PATH=str(folder / "target"),
+        DBT_LOG_PATH=str(folder / "logs"),
+    )
+    try:
+        run = subprocess.run(
+            ["bash", "-e", "-o", "pipefail", "-c", _as_the_session_landing(readme_block())],
+            cwd=folder, env=env, capture_output=True, text=True, timeout=1800,
+        )  # fmt: skip
+    finally:  # the block stops its server; after a failure half-way, this does
+        subprocess.run([str(REPO / "scripts" / "postgres.sh"), "stop", server], check=False)
+    assert run.returncode == 0, f"exit {run.returncode}\n{run.stdout[-3000:]}{run.stderr[-4000:]}"
+    return folder, run
+
+
+def test_the_readme_block_builds_on_postgres_and_reports(readme_run):
+    folder, run = readme_run
+    with duckdb.connect(str(folder / "warehouse" / "comms.duckdb"), read_only=True) as con:
+        assert con.execute(f"select target from main.{BUILT_ON}").fetchone() == ("postgres",)
+    printed = json.loads(run.stdout)  # the one command printing to stdout: report --format json
+    assert printed["kpis"]["sms_sent"] > 0, printed["kpis"]
+    with (folder / "usage.csv").open(encoding="utf-8") as handle:
+        assert len(list(csv.reader(handle))) > 1
+
+
+def _top_accounts(published: Path) -> list[str]:
+    with duckdb.connect(str(published), read_only=True) as con:
+        return [
+            a
+            for (a,) in con.execute(
+                "select account_id from marts.dim_accounts where parent_account_id is null "
+                "order by 1"
+            ).fetchall()
+        ]
+
+
+def _view_json(published: Path, view: str, account: str) -> dict | str:
+    try:
+        rep = report(
+            view, warehouse=published, account_id=account, include_sub_accounts=True,
+            date_range="all_time", today=END_DATE, allowed_accounts=None,
+        )  # fmt: skip
+    except ReportError as error:  # a view that needs a filter says so alike on both engines
+        return f"ReportError: {error}"
+    return json.loads(json.dumps(rep.to_dict()))
+
+
+def test_every_view_gives_the_same_json_on_postgres_as_on_duckdb(built_warehouse, readme_run):
+    duck = published_path(built_warehouse.path)
+    postgres = published_path(readme_run[0] / "warehouse" / "comms.duckdb")
+    accounts = _top_accounts(duck)
+    assert accounts and accounts == _top_accounts(postgres)
+    differing, compared = [], 0
+    for view in VIEWS:
+        for account in accounts:
+            on_duckdb = _view_json(duck, view, account)
+            compared += isinstance(on_duckdb, dict) and bool(on_duckdb["kpis"])
+            if _view_json(postgres, view, account) != on_duckdb:
+                differing.append(f"{view} {account}")
+    assert compared >= len(accounts) * (len(VIEWS) - 2), "too few views answered"
+    assert not differing, differing
+
+
+def test_the_exports_are_the_same_files_on_postgres_as_on_duckdb(
+    built_warehouse, readme_run, tmp_path
+):
+    duck = published_path(built_warehouse.path)
+    postgres = published_path(readme_run[0] / "warehouse" / "comms.duckdb")
+    account = _top_accounts(duck)[0]
+    for name in CONTACT_LISTS:
+        lists = [
+            contact_list(name, warehouse=w, account_id=account, include_sub_accounts=True)
+            for w in (duck, postgres)
+        ]
+        assert lists[0] == lists[1], name
+    for view in VIEWS:
+        files = []
+        for engine, published in (("duckdb", duck), ("postgres", postgres)):
+            try:
+                rep = report(
+                    view, warehouse=published, account_id=account, include_sub_accounts=True,
+                    date_range="all_time", today=END_DATE, allowed_accounts=None,
+                )  # fmt: skip
+            except ReportError:
+                continue
+            written = export_report(rep, tmp_path / engine / f"{view}.csv")
+            files.append({p.name: p.read_bytes() for p in written})
+        assert len(files) in (0, 2) and (not files or files[0] == files[1]), view
+
+
+def test_a_target_outside_the_list_is_refused_by_name(monkeypatch):
+    monkeypatch.setenv(TARGET_ENV, "oracle")
+    with pytest.raises(ValueError, match="COMMS_WAREHOUSE_TARGET='oracle'"):
+        target_name()
+    monkeypatch.delenv(TARGET_ENV)
+    assert target_name() == "duckdb"
+
+
+def test_postgres_types_map_to_duckdb_types_that_hold_their_values():
+    assert duckdb_type("numeric", 12, 6) == "decimal(12,6)"
+    assert duckdb_type("numeric", None, None) == "decimal(38,9)"  # a view's cast loses it
+    assert duckdb_type("timestamp without time zone", None, None) == "timestamp"
+    assert duckdb_type("character varying", None, None) == "varchar"
+    with pytest.raises(ValueError, match="'jsonb'"):
+        duckdb_type("jsonb", None, None)
