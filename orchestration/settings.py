@@ -24,3 +24,11 @@ def use_warehouse(path: Path) -> None:
     """Point dbt's profile (which reads COMMS_WAREHOUSE_PATH) at this warehouse file."""
     os.environ["COMMS_WAREHOUSE_PATH"] = str(path)
     os.environ.setdefault("DBT_PROFILES_DIR", str(PROJECT_DIR))
+
+
+def project_vars() -> dict:
+    """dbt_project.yml's `vars`: the thresholds the models ran with (a refresh passes none)."""
+    import yaml  # dbt's dependency; imported here so path lookups stay light
+
+    with (PROJECT_DIR / "dbt_project.yml").open() as project:
+        return yaml.safe_load(project).get("vars") or {}

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from html import escape
 from typing import Any
 
+from orchestration import settings
 from orchestration.reporting.api import Report
 
 RULE_LABELS = {
@@ -48,7 +49,7 @@ def _anomalies(flagged: list[dict[str, Any]], account_names: dict[str, str]) -> 
     if not flagged:
         return (
             '<p class="lead">No template or tracking number is blocked far above its own '
-            "trailing 14-day rate.</p>"
+            f"trailing {settings.project_vars()['anomaly_baseline_days']}-day rate.</p>"
         )
     rows = []
     for r in flagged:
@@ -66,14 +67,17 @@ def _anomalies(flagged: list[dict[str, Any]], account_names: dict[str, str]) -> 
             f'<td class="num">{_pct(base_rate)} of {base}</td>'
             f'<td class="num">{r["z_score"]:.1f}</td></tr>'
         )
-    count = len(flagged)
+    count, rule = len(flagged), settings.project_vars()
     return (
         f'<p class="lead">{count} template{"s" if count != 1 else ""} or number'
         f"{'s' if count != 1 else ''} blocked far above their own baseline on the last day "
-        "(one-sided z-test, z ≥ 3, at least 20 messages that day and 100 in the baseline).</p>"
+        f"(one-sided z-test, z ≥ {rule['anomaly_z_threshold']:g}, at least "
+        f"{rule['anomaly_min_day_messages']} messages that day and "
+        f"{rule['anomaly_min_baseline_messages']} in the baseline).</p>"
         '<table class="templates anomalies"><thead><tr><th>Kind</th><th>Name</th>'
         '<th class="num">Blocked / sent</th><th class="num">Block rate</th>'
-        '<th class="num">Baseline (14 days)</th><th class="num">z</th></tr></thead>'
+        f'<th class="num">Baseline ({rule["anomaly_baseline_days"]} days)</th>'
+        '<th class="num">z</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
         f'<div class="advice"><b>What to do</b> {escape(ANOMALY_ADVICE)}</div>'
     )

@@ -30,16 +30,7 @@ campaign_contacts as (
 
 message_counts as (
 
-    select
-        account_id,
-        campaign_id,
-        sum(first_messages_sent) as first_messages_sent,
-        sum(delivered_first_messages) as delivered_first_messages,
-        sum(campaign_messages_sent) as campaign_messages_sent,
-        sum(carrier_blocked_messages) as carrier_blocked_messages
-    from messaging_kpis
-    where campaign_id is not null
-    group by account_id, campaign_id
+    {{ messaging_rate_message_counts('campaign_id') }}
 
 ),
 
@@ -62,12 +53,7 @@ counted as (
         campaigns.campaign_id,
         campaigns.account_id,
         campaigns.campaign_name,
-        coalesce(contact_counts.enrolled_contacts, 0) as enrolled_contacts,
-        coalesce(contact_counts.replied_contacts, 0) as replied_contacts,
-        coalesce(message_counts.first_messages_sent, 0) as first_messages_sent,
-        coalesce(message_counts.delivered_first_messages, 0) as delivered_first_messages,
-        coalesce(message_counts.campaign_messages_sent, 0) as campaign_messages_sent,
-        coalesce(message_counts.carrier_blocked_messages, 0) as carrier_blocked_messages
+        {{ messaging_rate_counts() }}
     from campaigns
     left join message_counts
         on
@@ -86,19 +72,7 @@ final as (
         campaign_id,
         account_id,
         campaign_name,
-        cast(replied_contacts as bigint) as replied_contacts,
-        cast(enrolled_contacts as bigint) as enrolled_contacts,
-        {{ rate_with_wilson_interval('replied_contacts', 'enrolled_contacts', 'reply_rate') }},
-        cast(delivered_first_messages as bigint) as delivered_first_messages,
-        cast(first_messages_sent as bigint) as first_messages_sent,
-        {{ rate_with_wilson_interval(
-            'delivered_first_messages', 'first_messages_sent', 'delivery_rate'
-        ) }},
-        cast(carrier_blocked_messages as bigint) as carrier_blocked_messages,
-        cast(campaign_messages_sent as bigint) as campaign_messages_sent,
-        {{ rate_with_wilson_interval(
-            'carrier_blocked_messages', 'campaign_messages_sent', 'carrier_block_rate'
-        ) }}
+        {{ messaging_rates_with_intervals() }}
     from counted
 
 )

@@ -38,16 +38,7 @@ contact_days as (
 
 message_counts as (
 
-    select
-        account_id,
-        template_id,
-        sum(first_messages_sent) as first_messages_sent,
-        sum(delivered_first_messages) as delivered_first_messages,
-        sum(campaign_messages_sent) as campaign_messages_sent,
-        sum(carrier_blocked_messages) as carrier_blocked_messages
-    from messaging_kpis
-    where template_id is not null
-    group by account_id, template_id
+    {{ messaging_rate_message_counts('template_id') }}
 
 ),
 
@@ -96,12 +87,7 @@ counted as (
         templates.template_id,
         templates.account_id,
         templates.template_name,
-        coalesce(contact_counts.enrolled_contacts, 0) as enrolled_contacts,
-        coalesce(contact_counts.replied_contacts, 0) as replied_contacts,
-        coalesce(message_counts.first_messages_sent, 0) as first_messages_sent,
-        coalesce(message_counts.delivered_first_messages, 0) as delivered_first_messages,
-        coalesce(message_counts.campaign_messages_sent, 0) as campaign_messages_sent,
-        coalesce(message_counts.carrier_blocked_messages, 0) as carrier_blocked_messages
+        {{ messaging_rate_counts() }}
     from templates
     left join message_counts
         on
@@ -120,19 +106,7 @@ final as (
         template_id,
         account_id,
         template_name,
-        cast(replied_contacts as bigint) as replied_contacts,
-        cast(enrolled_contacts as bigint) as enrolled_contacts,
-        {{ rate_with_wilson_interval('replied_contacts', 'enrolled_contacts', 'reply_rate') }},
-        cast(delivered_first_messages as bigint) as delivered_first_messages,
-        cast(first_messages_sent as bigint) as first_messages_sent,
-        {{ rate_with_wilson_interval(
-            'delivered_first_messages', 'first_messages_sent', 'delivery_rate'
-        ) }},
-        cast(carrier_blocked_messages as bigint) as carrier_blocked_messages,
-        cast(campaign_messages_sent as bigint) as campaign_messages_sent,
-        {{ rate_with_wilson_interval(
-            'carrier_blocked_messages', 'campaign_messages_sent', 'carrier_block_rate'
-        ) }}
+        {{ messaging_rates_with_intervals() }}
     from counted
 
 )
