@@ -7,7 +7,8 @@ folder) and its own warehouse (`COMMS_WAREHOUSE_PATH`). One substitution: `--sca
 the session landing's scale, seed and end day, so the landing it generates is the session's,
 file for file, and the session warehouse (built on DuckDB by the same `run_refresh`) is the
 other side of the comparison: every view for every top-level account with its sub-accounts
-over all time, the send-report contact lists, and each view's CSV export.
+over all time, the send-report contact lists, and each view's CSV export; text and whole
+numbers exactly, doubles to 1e-9 relative (`same`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import csv
 import glob
 import json
+import math
 import os
 import re
 import shutil
@@ -22,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -39,6 +42,7 @@ from orchestration.targets.postgres import duckdb_type
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SECTION = "## Running on Spark or PostgreSQL"
+RELATIVE = 1e-9
 
 pytestmark = pytest.mark.builds(1)
 
@@ -110,6 +114,32 @@ def _top_accounts(published: Path) -> list[str]:
         ]
 
 
+def same(a: Any, b: Any) -> bool:
+    """Equal, a float to 1e-9 relative: engines may sum or divide doubles in another order (the
+    issue's tolerance for marts; e.g. credits_projected 908.9103448275862 on DuckDB,
+    ...863 on PostgreSQL). Everything else, ints and text included, exactly."""
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=RELATIVE)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and a == b
+
+
+def _cell(text: str) -> Any:
+    """A CSV cell: a number with a decimal point or exponent as a float, else the text."""
+    try:
+        return float(text) if any(c in text for c in ".eE") else text
+    except ValueError:
+        return text
+
+
+def _csv(path: Path) -> list[list[Any]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [[_cell(cell) for cell in row] for row in csv.reader(handle)]
+
+
 def _view_json(published: Path, view: str, account: str) -> dict | str:
     try:
         rep = report(
@@ -131,7 +161,7 @@ def test_every_view_gives_the_same_json_on_postgres_as_on_duckdb(built_warehouse
         for account in accounts:
             on_duckdb = _view_json(duck, view, account)
             compared += isinstance(on_duckdb, dict) and bool(on_duckdb["kpis"])
-            if _view_json(postgres, view, account) != on_duckdb:
+            if not same(_view_json(postgres, view, account), on_duckdb):
                 differing.append(f"{view} {account}")
     assert compared >= len(accounts) * (len(VIEWS) - 2), "too few views answered"
     assert not differing, differing
@@ -148,7 +178,7 @@ def test_the_exports_are_the_same_files_on_postgres_as_on_duckdb(
             contact_list(name, warehouse=w, account_id=account, include_sub_accounts=True)
             for w in (duck, postgres)
         ]
-        assert lists[0] == lists[1], name
+        assert same(lists[0], lists[1]), name
     for view in VIEWS:
         files = []
         for engine, published in (("duckdb", duck), ("postgres", postgres)):
@@ -160,8 +190,8 @@ def test_the_exports_are_the_same_files_on_postgres_as_on_duckdb(
             except ReportError:
                 continue
             written = export_report(rep, tmp_path / engine / f"{view}.csv")
-            files.append({p.name: p.read_bytes() for p in written})
-        assert len(files) in (0, 2) and (not files or files[0] == files[1]), view
+            files.append({p.name: _csv(p) for p in written})
+        assert len(files) in (0, 2) and (not files or same(files[0], files[1])), view
 
 
 def test_a_target_outside_the_list_is_refused_by_name(monkeypatch):
