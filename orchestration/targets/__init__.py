@@ -1,4 +1,5 @@
-"""The engine a refresh builds on: DuckDB (the default), PostgreSQL or Spark.
+"""The engine a refresh builds on: DuckDB (the default) or PostgreSQL (Spark: not until the
+project builds there; README, "Running on Spark or PostgreSQL").
 
 `comms-warehouse refresh --target postgres` runs the same Dagster job as on DuckDB; only two
 steps learn the target, and the warehouse's DuckDB file stays the one place everything after the
@@ -8,7 +9,7 @@ build reads:
    rejected (orchestration/landing/loader.py); on another target the rows it accepted, and the
    ledger, are then carried to the target (`send_raw_rows`: PostgreSQL by COPY,
    orchestration/landing/postgres.py).
-2. **Build.** dbt builds every model and runs its data tests on the target (`DBT_TARGET`). Then
+2. **Build.** dbt builds every model and runs its data tests on the target (`--target`). Then
    the schemas read after the build (`MIRRORED_SCHEMAS`: the staged rows the reference reads,
    the audit tables the reconciliation reads, the marts and the seeds) are copied from the target
    into the DuckDB file, replacing what it held there in one transaction (`mirror_build`).
