@@ -62,7 +62,7 @@ ui: setup
 	COMMS_WAREHOUSE_LANDING=$(CURDIR)/$(LANDING) $(BIN)/dagster dev -m orchestration.definitions
 
 bench: setup
-	$(BIN)/python -m benchmarks.scale --scale $${SCALE:-demo}
+	$(BIN)/python -m benchmarks.scale --scale $${SCALE:-demo} --target $${TARGET:-duckdb}
 
 clean:
 	rm -rf target logs warehouse .dagster_home

@@ -1,6 +1,7 @@
 """Benchmark: a full refresh against the hand-written limit, then one more export day.
 
-`make bench SCALE=demo|M|L|<messages>` prints wall seconds and peak resident memory per phase:
+`make bench SCALE=demo|M|L|<messages> [TARGET=postgres]` prints wall seconds and peak resident
+memory per phase:
 
 1. generate the landing files (every export day but the last is the first landing);
 2. the limit (benchmarks/limit.py: the same files into DuckDB, the core KPIs in one query);
@@ -8,7 +9,9 @@
    (start-up, load, dbt build, checks, publish, report, summary);
 4. one more export day (the last generated day, ~1 % of the rows, plus late delivery events for
    messages of earlier days), refreshed incrementally;
-5. a --full-refresh rebuild of a copy of that warehouse, whose every mart must hash equal.
+5. a --full-refresh rebuild of a copy of that warehouse, whose every mart must hash equal;
+with TARGET=postgres, after step 3: the same full refresh on PostgreSQL, its phases printed
+beside DuckDB's, and its marts hashed against DuckDB's (benchmarks/engines.py).
 
 Figures, not assertions, except the equality of the marts. Peak memory is sampled four times a
 second over the process tree (the refresh and its dbt child).
@@ -102,20 +105,36 @@ def report(name: str, seconds: float, peak_mib: float) -> None:
 
 def refresh(name: str, landing: Path, warehouse: Path, env: dict, *flags: str) -> float:
     """One `comms-warehouse refresh`, its phases from the run's step events; return its seconds."""
+    phases = measure_refresh(name, landing, warehouse, env, *flags)
+    show(name, phases)
+    return phases["total"][0]
+
+
+def show(name: str, phases: dict[str, tuple[float, float]]) -> None:
+    print(f"{name}:")
+    for phase, (seconds, peak) in phases.items():
+        report(phase, seconds, peak)
+
+
+def measure_refresh(
+    name: str, landing: Path, warehouse: Path, env: dict, *flags: str
+) -> dict[str, tuple[float, float]]:
+    """One `comms-warehouse refresh`: phase -> (wall seconds, peak MiB), in PHASES order, then
+    "total"."""
     cli = [str(BIN / "comms-warehouse"), "refresh", "--landing", str(landing)]
     seconds, memory, started_at = run(name, [*cli, "--warehouse", str(warehouse), *flags], env)
-    print(f"{name}:")
     spans = _phase_spans(env["DAGSTER_HOME"])
     first = min((s for s, _ in spans.values()), default=started_at)
     last = max((e for _, e in spans.values()), default=started_at + seconds)
     spans["start-up"] = (started_at, first)
     spans["summary"] = (last, started_at + seconds)
-    for phase in PHASES:
-        if phase in spans:
-            start, end = spans[phase]
-            report(phase, end - start, memory.peak(start, end))
-    report("total", seconds, memory.peak())
-    return seconds
+    phases = {
+        phase: (spans[phase][1] - spans[phase][0], memory.peak(*spans[phase]))
+        for phase in PHASES
+        if phase in spans
+    }
+    phases["total"] = (seconds, memory.peak())
+    return phases
 
 
 def _phase_spans(dagster_home: str) -> dict[str, tuple[float, float]]:
@@ -190,6 +209,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--workdir", help="where to put the data (default: a temp folder)")
     parser.add_argument("--keep", action="store_true", help="keep the data afterwards")
+    parser.add_argument(
+        "--target",
+        choices=("duckdb", "postgres"),
+        default="duckdb",
+        help="also run the full refresh on this engine and print it beside DuckDB's",
+    )
     args = parser.parse_args()
 
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="comms-bench-"))
@@ -215,7 +240,13 @@ def main() -> None:
         limit_s, memory, _ = run("limit", limit_argv, env)
         report("hand-written limit", limit_s, memory.peak())
 
-        full_s = refresh("full refresh", landing, warehouse, env)
+        duckdb_phases = measure_refresh("full refresh", landing, warehouse, env)
+        show("full refresh", duckdb_phases)
+        full_s = duckdb_phases["total"][0]
+        if args.target != "duckdb":  # the same full refresh on another engine, side by side
+            from benchmarks.engines import compare_full_refresh
+
+            compare_full_refresh(args.target, duckdb_phases, landing, warehouse, workdir, env)
         late = add_export_day(landing, held_back, warehouse)
         day_s = refresh(f"one more day ({last_day}, {late} late events)", landing, warehouse, env)
 

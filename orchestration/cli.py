@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from orchestration import settings
+from orchestration.targets import DEFAULT_TARGET, TARGETS, send_raw_rows, use_target
 
 console = Console(stderr=True)
 
@@ -45,11 +46,9 @@ def cmd_load(args: argparse.Namespace) -> int:
             Path(args.landing), warehouse, progress=tick, load_id=f"cli-{uuid.uuid4()}"
         )
     _print_load_summary(results)
-    if args.target == "postgres":
-        from orchestration.landing.postgres import copy_raw_to_postgres
-
-        copied = copy_raw_to_postgres(warehouse)
-        console.print(f"PostgreSQL (PGHOST/PGDATABASE): {copied:,} new ledger rows copied")
+    if use_target(args.target) != DEFAULT_TARGET:
+        sent = send_raw_rows(warehouse)
+        console.print(f"{args.target}: {sent:,} new ledger rows copied, with their raw rows")
     return 0
 
 
@@ -99,6 +98,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
     warehouse = settings.warehouse_path(args.warehouse)
     landing = settings.landing_path(args.landing)
+    use_target(args.target)  # read by the load and dbt steps (orchestration/targets)
     if args.publish_full:  # read by the publish step (orchestration/publishing.py)
         os.environ["COMMS_WAREHOUSE_PUBLISH_FULL"] = "1"
     # dbt's own log goes to a file beside the warehouse; the terminal gets progress and a summary.
@@ -219,8 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("--warehouse", help="DuckDB file (default: warehouse/comms.duckdb)")
     load.add_argument(
         "--target",
-        choices=["duckdb", "postgres"],
-        default="duckdb",
+        choices=TARGETS,
+        default=DEFAULT_TARGET,
         help="postgres: also copy the raw rows PostgreSQL lacks there (libpq's PG* variables)",
     )
     load.set_defaults(func=cmd_load)
@@ -238,6 +238,13 @@ def main(argv: list[str] | None = None) -> int:
     refresh.add_argument("--landing", help="landing root (default: landing/ in the repo)")
     refresh.add_argument("--warehouse", help="DuckDB file (default: warehouse/comms.duckdb)")
     refresh.add_argument("--full-refresh", action="store_true", help="rebuild incrementals")
+    refresh.add_argument(
+        "--target",
+        choices=TARGETS,
+        default=None,
+        help="the engine dbt builds on (default: COMMS_WAREHOUSE_TARGET, else duckdb); the "
+        "checks, published copy and reports read its marts copied into the DuckDB file",
+    )
     refresh.add_argument(
         "--publish-full",
         action="store_true",

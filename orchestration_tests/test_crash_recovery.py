@@ -174,10 +174,16 @@ def test_a_dead_runs_pool_slot_is_freed_and_a_live_ones_kept(tmp_path, monkeypat
 
 
 @pytest.mark.builds(3)
-def test_a_refresh_killed_at_load_dbt_or_publish_never_wedges_the_next(request, landing, tmp_path):
+def test_a_refresh_killed_at_load_dbt_or_publish_never_wedges_the_next(
+    built_warehouse, landing, tmp_path
+):
     """SIGKILL a refresh while it loads, then the next while dbt builds, then the next while it
     publishes: each following refresh gets past the dead run's pool slot, no dbt child outlives
     its killed parent, and the refresh after the last kill ends equal to a clean build."""
+    # The clean build is the session warehouse, asked for first: `make test` starts this test
+    # and test_refresh.py's two refreshes (which asks for it at its end) on its two workers at
+    # once, so this worker builds it while the other runs. Asked for at the end by both, one
+    # worker built it there while the other sat waiting on its lock.
     warehouse = tmp_path / "warehouse.duckdb"
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}  # the warehouse's own home
     # Its own dbt target folder: another process parsing the project must not hand these
@@ -218,7 +224,6 @@ def test_a_refresh_killed_at_load_dbt_or_publish_never_wedges_the_next(request, 
     assert finished.returncode == 0, finished.stderr[-3000:]
     # The dead run that held the warehouse pool was failed and its slot freed, saying so.
     assert "freed the warehouse pool slot" in finished.stderr, finished.stderr[-3000:]
-    built_warehouse = request.getfixturevalue("built_warehouse")  # only now, as above
     assert _marts_fingerprint(warehouse) == _marts_fingerprint(built_warehouse.path)
     assert _state(warehouse) == _state(built_warehouse.path)
     published = _marts_fingerprint(published_path(warehouse))

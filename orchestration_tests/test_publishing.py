@@ -2,11 +2,14 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
@@ -19,6 +22,7 @@ from orchestration.publishing import (
     published_path,
 )
 from orchestration.refresh import prepare_dbt, run_refresh
+from orchestration.run_summary import RefreshSummary
 
 ROWS = 120_000  # big enough that a copy takes a while, small enough for a 2-core test machine
 
@@ -292,32 +296,6 @@ out.write_text(json.dumps(stats))
 """
 
 
-@pytest.mark.builds(1)
-def test_reader_in_a_loop_through_a_whole_refresh(built_warehouse, warehouse_copy):
-    """Issue 6's test: a BI reader querying in a loop while a refresh runs (load, dbt build,
-    checks, publish) never meets a lock error nor a half-updated state."""
-    assert built_warehouse.summary.ok, built_warehouse.summary.dbt_failures
-    target = publish(warehouse_copy).path
-    stop = warehouse_copy.parent / "stop"
-    out = warehouse_copy.parent / "marts_reader.json"
-    reader = subprocess.Popen(
-        [sys.executable, "-c", MARTS_READER, str(target), str(stop), str(out)]
-    )
-    try:
-        _wait_for_reads(reader, out, stop)
-        summary = run_refresh(built_warehouse.landing, warehouse_copy)
-        assert summary.ok, (summary.failure, summary.dbt_failures)
-        time.sleep(1.0)  # a few reads of the newly published copy
-    finally:
-        stop.touch()
-        reader.wait(timeout=120)
-    stats = json.loads(out.read_text())
-    print(f"reader: {stats['reads']} reads through the refresh, copies seen {stats['published']}")
-    assert stats["errors"] == []
-    assert stats["reads"] > 10
-    assert len(stats["published"]) == 2  # the copy before the refresh, then the refresh's own
-
-
 # --- PII masking (issue 10, finding 9) and accounts held back (finding 2) --------------------
 
 PEOPLE_PII = {("marts", "dim_people"): {"phone", "email"}}
@@ -437,28 +415,35 @@ def test_a_held_back_account_keeps_its_last_published_rows(tenants):
     assert [v for *_, v in _people(result.path)] == [2, 2, 2]
 
 
-@pytest.mark.builds(1)
-def test_one_bad_tenant_is_held_back_and_every_other_account_published(
-    built_warehouse, warehouse_copy, monkeypatch, capsys
-):
-    """A blocking check that fails for one account (and names it in failed_accounts) no longer
-    stops the publish: the other accounts get the new numbers, the named one keeps its last
-    published rows, the executive reports are written, and the summary says who and why."""
-    import dagster as dg
+@dataclass(frozen=True)
+class HeldBackRefresh:
+    warehouse: Path
+    published: Path  # the published copy, as the reader read it throughout
+    bad: str  # the account a blocking check named
+    summary: RefreshSummary
+    reader: dict  # what the BI reader in a loop saw (MARTS_READER's stats)
 
+
+@pytest.fixture(scope="module")
+def held_back_refresh(built_warehouse, tmp_path_factory) -> HeldBackRefresh:
+    """One whole refresh (load, dbt build, checks, publish) of a copy of the session warehouse,
+    while a BI reader queries the published copy in a loop, with a blocking check that fails
+    for one account. Two tests read it: the reader's (issue 6) and the held-back account's
+    (issue 10, finding 2). A refresh costs about a full dbt build, so they share one."""
     from orchestration import formula_checks
-    from orchestration.cli import _print_refresh_summary
-    from orchestration.executive_report.assets import reports_dir
 
-    with duckdb.connect(str(warehouse_copy), read_only=True) as con:
+    assert built_warehouse.summary.ok, built_warehouse.summary.dbt_failures
+    warehouse = tmp_path_factory.mktemp("held_back") / "warehouse.duckdb"
+    shutil.copy(built_warehouse.path, warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         accounts = [
             a for (a,) in con.execute("select account_id from marts.dim_accounts").fetchall()
         ]
     assert len(accounts) > 1
     bad = sorted(accounts)[-1]
     # The last good snapshot, marked so that its rows can be told from the new ones.
-    previous = publish(warehouse_copy).path
-    with duckdb.connect(str(previous)) as con:
+    published = publish(warehouse).path
+    with duckdb.connect(str(published)) as con:
         con.execute("update marts.dim_accounts set account_name = 'OLD ' || account_name")
 
     real = formula_checks.guarded
@@ -477,15 +462,49 @@ def test_one_bad_tenant_is_held_back_and_every_other_account_published(
             for r in real(database, specs, run)
         ]
 
-    monkeypatch.setattr(formula_checks, "guarded", with_a_finding_about_one_account)
-    summary = run_refresh(built_warehouse.landing, warehouse_copy)
+    stop, out = warehouse.parent / "stop", warehouse.parent / "marts_reader.json"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", MARTS_READER, str(published), str(stop), str(out)]
+    )
+    try:
+        _wait_for_reads(reader, out, stop)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(formula_checks, "guarded", with_a_finding_about_one_account)
+            summary = run_refresh(built_warehouse.landing, warehouse)
+        time.sleep(1.0)  # a few reads of the newly published copy
+    finally:
+        stop.touch()
+        reader.wait(timeout=120)
+    return HeldBackRefresh(warehouse, published, bad, summary, json.loads(out.read_text()))
 
+
+@pytest.mark.builds(1)
+def test_reader_in_a_loop_through_a_whole_refresh(held_back_refresh):
+    """Issue 6's test: a BI reader querying in a loop while a refresh runs (load, dbt build,
+    checks, publish) never meets a lock error nor a half-updated state."""
+    summary, stats = held_back_refresh.summary, held_back_refresh.reader
+    assert not summary.dbt_failures, summary.dbt_failures
+    assert summary.held_back, summary.failure  # it published, all but the named account
+    print(f"reader: {stats['reads']} reads through the refresh, copies seen {stats['published']}")
+    assert stats["errors"] == []
+    assert stats["reads"] > 10
+    assert len(stats["published"]) == 2  # the copy before the refresh, then the refresh's own
+
+
+def test_one_bad_tenant_is_held_back_and_every_other_account_published(held_back_refresh, capsys):
+    """A blocking check that fails for one account (and names it in failed_accounts) no longer
+    stops the publish: the other accounts get the new numbers, the named one keeps its last
+    published rows, the executive reports are written, and the summary says who and why."""
+    from orchestration.cli import _print_refresh_summary
+    from orchestration.executive_report.assets import reports_dir
+
+    summary, bad = held_back_refresh.summary, held_back_refresh.bad
     assert [c.name for c in summary.failed_blocking_checks] == ["credits_match_reference"]
     assert summary.held_back == {
         bad: f"credits_match_reference: credits_used for account {bad}: Python 5 vs mart 6"
     }
     assert not summary.ok  # the finding is still reported: exit code 1
-    with duckdb.connect(str(previous), read_only=True) as con:
+    with duckdb.connect(str(held_back_refresh.published), read_only=True) as con:
         names = dict(
             con.execute("select account_id, account_name from marts.dim_accounts").fetchall()
         )
@@ -493,7 +512,7 @@ def test_one_bad_tenant_is_held_back_and_every_other_account_published(
     assert held == [(bad,)]
     assert names[bad].startswith("OLD ")
     assert all(not name.startswith("OLD ") for account, name in names.items() if account != bad)
-    assert sorted(reports_dir(warehouse_copy).glob("*.html"))
-    _print_refresh_summary(summary, warehouse_copy)
+    assert sorted(reports_dir(held_back_refresh.warehouse).glob("*.html"))
+    _print_refresh_summary(summary, held_back_refresh.warehouse)
     printed = " ".join(capsys.readouterr().err.split())  # the console wraps long lines
     assert f"held back account {bad}" in printed and "credits_match_reference" in printed

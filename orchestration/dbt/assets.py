@@ -21,6 +21,7 @@ from dagster_dbt.components.dbt_component_utils import DagsterDbtComponentTransl
 from orchestration import settings
 from orchestration.dbt.guard import dbt_executable
 from orchestration.landing.assets import WAREHOUSE_POOL, raw_asset_key
+from orchestration.targets import mirror_build, target_name
 
 # The component runs the `dbt` on PATH; make that the one installed beside this Python, so
 # `.venv/bin/comms-warehouse` works without an activated venv.
@@ -75,12 +76,19 @@ class WarehouseDbtComponent(DbtProjectComponent):
         """
         # dbt dies with this process, even one killed outright (orchestration/dbt/guard.py).
         dbt = DbtCliResource(dbt_project, dbt_executable=dbt_executable(dbt_project.target_path))
-        args = ["build", *REFRESH_EXCLUDES]
+        # The target named here, not only through DBT_TARGET: a run the schedule starts sees
+        # COMMS_WAREHOUSE_TARGET alone (orchestration/targets).
+        args = ["build", "--target", target_name(), *REFRESH_EXCLUDES]
         if context.op_execution_context.op_config["full_refresh"]:
             args.append("--full-refresh")
         invocation = dbt.cli(args, context=context)
         try:
             yield from invocation.stream()
+            # Built on PostgreSQL or Spark: what the checks and the publish step read comes
+            # into the DuckDB file (orchestration/targets).
+            mirrored = mirror_build(settings.warehouse_path())
+            if mirrored:
+                context.log.info(f"copied {len(mirrored)} relations from {target_name()}")
         finally:
             # If the step dies mid-stream, dbt must not live on holding the warehouse file's lock.
             if invocation.process.poll() is None:

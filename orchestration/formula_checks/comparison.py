@@ -71,12 +71,17 @@ class Comparison:
         return "\n".join(lines)
 
 
+CONTAINERS = frozenset({dict, list})  # a report's JSON (reference_report's) has no others
+
+
 def _leaves(value: Any) -> int:
-    if isinstance(value, dict):
-        return sum(_leaves(v) for v in value.values())
-    if isinstance(value, list):
-        return sum(_leaves(v) for v in value)
-    return 1
+    """The numbers (and other scalars) in a report's JSON: what a comparison compares."""
+    if type(value) is list:
+        return sum(map(_leaves, value))
+    if type(value) is not dict:
+        return 1
+    nested = [v for v in value.values() if type(v) in CONTAINERS]
+    return len(value) - len(nested) + sum(map(_leaves, nested))
 
 
 def _shown(value: Any) -> str:

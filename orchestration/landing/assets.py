@@ -9,6 +9,7 @@ from orchestration.landing.contract import ENTITIES
 from orchestration.landing.discovery import LandingFile
 from orchestration.landing.loader import load_landing
 from orchestration.resources import Warehouse
+from orchestration.targets import send_raw_rows
 
 # Loads and dbt builds both write the one DuckDB file; one pool keeps them from overlapping.
 WAREHOUSE_POOL = "warehouse"
@@ -84,6 +85,8 @@ def load_landing_files(context: dg.AssetExecutionContext, config: LoadConfig, wa
         entities=entities,
         load_id=context.run.run_id,
     )
+    # On PostgreSQL or Spark, the rows the loader accepted go on to the engine dbt builds on.
+    send_raw_rows(warehouse.database)
     by_entity = defaultdict(list)
     for result in results:
         if result.status != "skipped":  # only what this run did

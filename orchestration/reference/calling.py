@@ -20,11 +20,11 @@ def _lead_campaign(w: World, lead) -> str | None:
     return lead["campaign_id"] or (call and call["campaign_id"])
 
 
-def call_counts(w: World, s: Scope, dated) -> dict[str, Any]:
+def call_counts(w: World, s: Scope) -> dict[str, Any]:
     out: dict[str, Any] = dict.fromkeys(COUNTS, 0)
     out["talk_seconds_answered"] = 0.0
-    for c in w.rows["calls"]:
-        if c["direction"] != "outbound" or c["is_leg"] or not (s.owns(c) and dated(c["day"])):
+    for c in w.select("calls", s.account_ids, s.days):
+        if c["direction"] != "outbound" or c["is_leg"]:
             continue
         if not s.campaign_chosen(c["campaign_id"]):
             continue
@@ -40,15 +40,15 @@ def call_counts(w: World, s: Scope, dated) -> dict[str, Any]:
             out["conversations"] += c["talk_seconds"] > CONVERSATION_MIN_SECONDS
     call_leads = {
         lead["lead_id"]
-        for lead in w.rows["leads"]
-        if lead["channel"] == "call" and s.owns(lead) and s.campaign_chosen(_lead_campaign(w, lead))
+        for lead in w.select("leads", s.account_ids)
+        if lead["channel"] == "call" and s.campaign_chosen(_lead_campaign(w, lead))
     }
-    out["call_leads"] = sum(dated(w.leads[i]["day"]) for i in call_leads)
-    for d in w.rows["deals"]:
-        if d["lead_id"] in call_leads:
+    out["call_leads"] = sum(s.dated(w.leads[i]["day"]) for i in call_leads)
+    for lead_id in call_leads:
+        for d in w.deals_by_lead.get(lead_id, ()):
             # deals_closed: closed in range, lead from a call; cohort: leads created in range.
-            out["deals_closed"] += bool(s.owns(d) and dated(d["day"]))
-            out["deals_closed_cohort"] += dated(w.leads[d["lead_id"]]["day"])
+            out["deals_closed"] += bool(s.owns(d) and s.dated(d["day"]))
+            out["deals_closed_cohort"] += s.dated(w.leads[d["lead_id"]]["day"])
     return out
 
 
@@ -67,8 +67,8 @@ def call_outcomes(w: World, s: Scope) -> list[dict[str, Any]]:
     """Per outcome: calls with that outcome and its share of all calls with an outcome."""
     calls: dict[str, int] = defaultdict(int)
     labels: dict[str, str] = {}
-    for c in w.rows["calls"]:
-        if c["outcome_key"] is None or c["is_leg"] or not (s.owns(c) and s.dated(c["day"])):
+    for c in w.select("calls", s.account_ids, s.days):
+        if c["outcome_key"] is None or c["is_leg"]:
             continue
         if s.campaign_chosen(c["campaign_id"]):
             calls[c["outcome_key"]] += 1
@@ -82,15 +82,12 @@ def call_outcomes(w: World, s: Scope) -> list[dict[str, Any]]:
 
 
 def calling(w: World, s: Scope):
-    kpis = call_rates(call_counts(w, s, s.dated))
-    days = {
-        c["day"] for c in w.rows["calls"] if s.owns(c) and s.dated(c["day"]) and not c["is_leg"]
-    }
-    days |= {x["day"] for x in w.rows["leads"] + w.rows["deals"] if s.owns(x) and s.dated(x["day"])}
+    kpis = call_rates(call_counts(w, s))
+    days = {c["day"] for c in w.select("calls", s.account_ids, s.days) if not c["is_leg"]}
+    days |= {x["day"] for e in ("leads", "deals") for x in w.select(e, s.account_ids, s.days)}
     rows = []
     for start in sorted({s.period(d) for d in days}):
-        in_period = lambda d, start=start: d is not None and s.dated(d) and s.period(d) == start  # noqa: E731
-        counts = call_counts(w, s, in_period)
+        counts = call_counts(w, s.in_period(start))
         if any(counts.values()):  # a period with outbound calls, call leads or their deals
             rows.append({"period_start": start, **call_rates(counts)})
     return kpis, rows, {"call_outcomes": call_outcomes(w, s)}

@@ -24,19 +24,22 @@ def _campaigns(w: World, s: Scope) -> list[dict]:
     )
 
 
-def _sent(w: World) -> list[dict]:
-    return [m for m in w.rows["messages"] if m["direction"] == "outbound" and not m["is_canceled"]]
+def _sent(w: World, s: Scope) -> list[dict]:
+    """The scope's outbound messages not canceled. Ground rule 2 keeps a message that names a
+    campaign or enrollment in that campaign's account, so these are all the scope's campaigns'."""
+    return [
+        m
+        for m in w.select("messages", s.account_ids)
+        if m["direction"] == "outbound" and not m["is_canceled"]
+    ]
 
 
 def campaign_box(w: World, s: Scope):
     steps: dict[str, list[int]] = defaultdict(list)
     for step in w.rows["campaign_steps"]:
         steps[step["campaign_id"]].append(step["step_number"])
-    enrollments: dict[str, set] = defaultdict(set)
-    for e in w.enrollments.values():
-        enrollments[e["campaign_id"]].add(e["enrollment_id"])
     initials, segments = defaultdict(set), defaultdict(int)
-    for m in _sent(w):
+    for m in _sent(w, s):
         # initials_sent: enrollments whose first step message was sent, "x of N": of the N
         # enrollments that landed, each under its own campaign and that campaign's first step.
         enrollment = w.enrollments.get(m["enrollment_id"]) if m["enrollment_id"] else None
@@ -47,14 +50,16 @@ def campaign_box(w: World, s: Scope):
         if m["campaign_id"] and not m["is_mms"]:  # segments of outbound SMS, not MMS
             segments[m["campaign_id"]] += m["segments"]
     replies = defaultdict(set)  # enrollments with >= 1 inbound reply, opted-out ones included
-    for m in w.rows["messages"]:
+    for m in w.select("messages", s.account_ids):  # a reply is in its campaign's account
         if m["direction"] == "inbound" and m["is_reply"] and m["attributed_enrollment_id"]:
             replies[m["attributed_campaign_id"]].add(m["attributed_enrollment_id"])
     # An enrollment is opted out once, by its first keyword / ai_filter / manual opt-out event
     # linked to the campaign (by campaign, enrollment or message); that event says how, so
     # total_opt_outs = auto + manual never counts an enrollment twice.
     first_opt_out: dict[tuple, dict] = {}
-    events = sorted(w.rows["opt_events"], key=lambda o: (o["occurred_at"], o["opt_event_id"]))
+    events = sorted(  # an event's linked campaigns are of its account (ground rule 2)
+        w.select("opt_events", s.account_ids), key=lambda o: (o["occurred_at"], o["opt_event_id"])
+    )
     for o in events:
         if o["direction"] != "opt_out" or o["method"] not in (*AUTO_METHODS, "manual"):
             continue
@@ -75,7 +80,8 @@ def campaign_box(w: World, s: Scope):
         row = {
             "campaign_id": cid, "account_id": c["account_id"], "campaign_name": c["campaign_name"],
             "campaign_type": c["campaign_type"], "status": c["status"],
-            "enrollments": len(enrollments[cid]), "initials_sent": len(initials[cid]),
+            "enrollments": len(w.enrollments_by_campaign.get(cid, ())),
+            "initials_sent": len(initials[cid]),
             "segments": segments[cid], "replies": len(replies[cid]),
             "active_senders": len(senders[cid]), "auto_opt_outs": len(auto[cid]),
             "manual_opt_outs": len(manual[cid]),
@@ -123,11 +129,9 @@ def send_report(w: World, s: Scope):
         (x["campaign_id"], x["step_number"]): x["template_id"] for x in w.rows["campaign_steps"]
     }
     sends = _sends(w, s)
-    clicks = defaultdict(list)
-    for click in w.rows["link_clicks"]:
-        clicks[click["message_id"]].append(click)
+    clicks = w.clicks_by_message
     unsubscribed = defaultdict(set)
-    for o in w.rows["opt_events"]:
+    for o in w.select("opt_events", s.account_ids):  # linked to the scope's campaigns only
         for send in _unsubscribed_sends(w, o) if o["direction"] == "opt_out" else ():
             unsubscribed[send].add(o["contact_id"])
     rows, links, contacts = [], defaultdict(lambda: ([], set())), defaultdict(set)
@@ -136,7 +140,7 @@ def send_report(w: World, s: Scope):
         by_outcome = defaultdict(set)
         for m in messages:
             by_outcome[m["outcome"]].add(m["contact_id"])
-        send_clicks = [(k, m) for m in messages for k in clicks[m["message_id"]]]
+        send_clicks = [(k, m) for m in messages for k in clicks.get(m["message_id"], ())]
         rows.append(
             _send_row(
                 w, key, step_template.get(key), messages, by_outcome, send_clicks,
@@ -180,7 +184,7 @@ def _sends(w: World, s: Scope) -> dict[tuple, list[dict]]:
     """(campaign, step) -> its messages sent, for the campaigns in scope."""
     chosen = {c["campaign_id"] for c in _campaigns(w, s)}
     sends: dict[tuple, list[dict]] = defaultdict(list)
-    for m in _sent(w):
+    for m in _sent(w, s):
         # Nothing lost: the sends of a campaign the export has not carried yet are listed
         # under the sending account, without a name.
         unlanded = m["campaign_id"] not in w.campaigns and s.owns(m)
@@ -228,10 +232,10 @@ def suppressions(w: World, s: Scope):
     """A contact whose messages hard-bounced 3 times is suppressed from that moment on; the
     list is filtered on the local day of that moment, and shows every hard bounce so far."""
     bounces = defaultdict(list)
-    for m in _sent(w):
+    for m in _sent(w, s):
         if m["outcome"] == "hard_bounce":
             bounces[(m["account_id"], m["contact_id"])].append(m)
-    contacts = {(c["account_id"], c["contact_id"]): c for c in w.rows["contacts"]}
+    contacts = w.contacts_by_key
     rows = []
     for (account_id, contact_id), bounced in sorted(bounces.items()):
         if len(bounced) < 3 or account_id not in s.account_ids:

@@ -68,10 +68,13 @@ ROW_KEYS = (
 
 
 def _row_key(rows: list) -> tuple[str, ...] | None:
-    for key in ROW_KEYS:
-        if rows and all(isinstance(r, dict) and all(k in r for k in key) for r in rows):
-            return key
-    return None
+    """The first of ROW_KEYS whose columns every row has (rows are dicts), else None."""
+    if not rows or not all(isinstance(r, dict) for r in rows):
+        return None
+    common = set(rows[0])
+    for r in rows:
+        common &= r.keys()
+    return next((key for key in ROW_KEYS if common.issuperset(key)), None)
 
 
 def _empty(row: dict, key: tuple[str, ...]) -> bool:
@@ -93,7 +96,14 @@ def _list_differences(published: list, reference: list, path: str) -> list[Diffe
     ours = {tuple(r[k] for k in key): r for r in reference}
     theirs = {tuple(r[k] for k in key): r for r in published}
     out = []
-    for ident in sorted(set(ours) | set(theirs), key=str):
+    unequal = [  # most rows are equal: only the others are named, in key order
+        ident
+        for ident in set(ours) | set(theirs)
+        if ident not in theirs
+        or ident not in ours
+        or not _plainly_equal(theirs[ident], ours[ident])
+    ]
+    for ident in sorted(unequal, key=str):
         where = f"{path}[{', '.join(f'{k}={v}' for k, v in zip(key, ident, strict=True))}]"
         if ident not in theirs:
             if not _empty(ours[ident], key):
@@ -110,11 +120,26 @@ def _list_differences(published: list, reference: list, path: str) -> list[Diffe
 SURROGATE_KEYS = frozenset({"conversation_id", "billing_period_id", "suppression_id"})
 
 
+def _without_surrogates(row: dict) -> dict:
+    if SURROGATE_KEYS.isdisjoint(row):
+        return row
+    return {k: v for k, v in row.items() if k not in SURROGATE_KEYS}
+
+
+def _plainly_equal(published: Any, reference: Any) -> bool:
+    """Equal as Python compares them (surrogate keys aside): then ``differences`` finds
+    nothing either, since it counts == values as equal; the key-by-key walk only names what
+    differs."""
+    if isinstance(published, dict):
+        published = _without_surrogates(published)
+    return published == reference
+
+
 def differences(published: Any, reference: Any, path: str = "") -> list[Difference]:
     """Every place the two differ (floats within 1e-9); rows are matched on their keys."""
     if isinstance(published, dict) and isinstance(reference, dict):
         out = []
-        published = {k: v for k, v in published.items() if k not in SURROGATE_KEYS}
+        published = _without_surrogates(published)
         for key in sorted(set(published) | set(reference), key=str):
             where = f"{path}.{key}" if path else str(key)
             if key not in published:

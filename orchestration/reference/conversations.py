@@ -14,48 +14,62 @@ def _utc_naive(ts):
     return ts.replace(tzinfo=None)  # the API reads timestamps in UTC without an offset
 
 
-def conversations(w: World, s: Scope):
-    days: dict[tuple, list[dict]] = defaultdict(list)  # (account, contact, day) -> messages
-    latest_number: dict[tuple, str] = {}  # (account, contact) -> number most recently used
-    for (account_id, contact_id), messages in w.by_contact.items():  # canceled ones excluded
-        for m in messages:
-            days[(account_id, contact_id, m["day"])].append(m)
-            if m["phone_number_id"]:
-                latest_number[(account_id, contact_id)] = m["phone_number_id"]
-    selected = {
-        key: messages
-        for key, messages in days.items()
-        if key[0] in s.account_ids
-        and s.dated(key[2])
-        and (s.tracker is None or any(m["phone_number_id"] == s.tracker for m in messages))
-        and (s.contact_id is None or key[1] == s.contact_id)
-    }
-    rows = []
-    for (account_id, contact_id, day), messages in selected.items():
-        inbound = sum(m["direction"] == "inbound" for m in messages)
-        numbers = [m["phone_number_id"] for m in messages if m["phone_number_id"]]
+def _conversation_days(w: World) -> dict[str, list[tuple[list[dict], dict]]]:
+    """Per account, each conversation (contact x local day) as (messages, row), built
+    once per world: a row does not depend on the request (the number name is as of the latest
+    data). Canceled messages are no part of a conversation (``by_contact`` leaves them out)."""
+    out: dict[str, list[tuple[list[dict], dict]]] = defaultdict(list)
+    for account_id, contact_id in w.by_contact:
+        days: dict[object, list[dict]] = defaultdict(list)
+        number = None  # the number most recently used with the contact
+        for m in w.by_contact[(account_id, contact_id)]:
+            days[m["day"]].append(m)
+            number = m["phone_number_id"] or number
+        for messages in days.values():
+            out[account_id].append((messages, _row(w, messages, number)))
+    return out
+
+
+def _row(w: World, messages: list[dict], number: str | None) -> dict[str, Any]:
+    first = messages[0]
+    inbound = sum(m["direction"] == "inbound" for m in messages)
+    numbers = [m["phone_number_id"] for m in messages if m["phone_number_id"]]
+    return {
+        "account_id": first["account_id"], "contact_id": first["contact_id"],
+        "date_day": first["day"],
+        "first_message_at": _utc_naive(first["created_at"]),
+        "last_message_at": _utc_naive(messages[-1]["created_at"]),
+        "inbound_messages": inbound, "outbound_messages": len(messages) - inbound,
+        "total_messages": len(messages),
+        "last_phone_number_id": numbers[-1] if numbers else None,
         # "number name": the number most recently used with the contact, as of the latest
         # data, the same on every one of the contact's rows whatever the filters.
-        number = latest_number.get((account_id, contact_id))
-        rows.append({
-            "account_id": account_id, "contact_id": contact_id, "date_day": day,
-            "first_message_at": _utc_naive(messages[0]["created_at"]),
-            "last_message_at": _utc_naive(messages[-1]["created_at"]),
-            "inbound_messages": inbound, "outbound_messages": len(messages) - inbound,
-            "total_messages": len(messages),
-            "last_phone_number_id": numbers[-1] if numbers else None,
-            "number_name_phone_number_id": number,
-            "number_name": w.phone_numbers[number]["friendly_name"]
-            if number in w.phone_numbers else None,
-            "phone_numbers_used": len(set(numbers)),
-        })  # fmt: skip
+        "number_name_phone_number_id": number,
+        "number_name": w.phone_numbers[number]["friendly_name"]
+        if number in w.phone_numbers else None,
+        "phone_numbers_used": len(set(numbers)),
+    }  # fmt: skip
+
+
+def conversations(w: World, s: Scope):
+    if "_conversation_days" not in w.__dict__:
+        w._conversation_days = _conversation_days(w)
+    selected = [  # the scope's conversations on days in range, through the filters
+        (messages, dict(row))
+        for account_id in dict.fromkeys(s.account_ids)
+        for messages, row in w._conversation_days.get(account_id, ())
+        if s.dated(row["date_day"])
+        and (s.tracker is None or any(m["phone_number_id"] == s.tracker for m in messages))
+        and (s.contact_id is None or row["contact_id"] == s.contact_id)
+    ]
+    rows = [row for _, row in selected]
     kpis = _totals(rows)
     periods = defaultdict(list)
     for row in rows:
         periods[s.period(row["date_day"])].append(row)
     volume = [{"period_start": p, **_totals(v)} for p, v in sorted(periods.items())]
     hours = {h: {"hour_of_day": h, "customer_messages": 0, "agent_messages": 0} for h in range(24)}
-    for messages in selected.values():
+    for messages, _ in selected:
         for m in messages:
             side = "customer_messages" if m["direction"] == "inbound" else "agent_messages"
             hours[m["hour"]][side] += 1

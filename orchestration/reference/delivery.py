@@ -10,7 +10,7 @@ message's own), one tracking number (the number the message went through).
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import Any
 
 from orchestration.reference.facts import World
@@ -20,10 +20,8 @@ from orchestration.reference.scope import Scope, rate
 def _selected(w: World, s: Scope) -> list[dict[str, Any]]:
     return [
         m
-        for m in w.rows["messages"]
+        for m in w.select("messages", s.account_ids, s.days)
         if m["direction"] == "outbound"
-        and s.owns(m)
-        and s.dated(m["day"])
         and s.campaign_chosen(m["campaign_id"])
         and s.template_chosen(m["template_id"])
         and (s.tracker is None or m["phone_number_id"] == s.tracker)
@@ -49,11 +47,10 @@ def _shares(rows: list[dict[str, Any]], key: str, share: str) -> list[dict[str, 
 
 def delivery_status(w: World, s: Scope):
     messages = _selected(w, s)
-    periods = sorted({s.period(m["day"]) for m in messages})
-    rows = [
-        {"period_start": p, **_counts([m for m in messages if s.period(m["day"]) == p])}
-        for p in periods
-    ]
+    by_period = defaultdict(list)
+    for m in messages:
+        by_period[s.period(m["day"])].append(m)
+    rows = [{"period_start": p, **_counts(by_period[p])} for p in sorted(by_period)]
     statuses = Counter(m["final_status"] for m in messages)
     by_status = [{"final_status": k, "status_messages": n} for k, n in statuses.items()]
     codes = Counter(

@@ -21,6 +21,10 @@ CONVERSATION_MIN_SECONDS = 90  # dbt var conversation_min_seconds (kpi-spec "Cal
 MMS_CREDIT_COST = 3  # dbt var mms_credit_cost (kpi-spec "SMS segments and credits")
 
 # kpi-spec "Message status": ties on occurred_at go to the most advanced status.
+# The entities a request selects by account and local day ("day"; those without one: None).
+INDEXED = ("messages", "calls", "opt_events", "leads", "deals", "contacts", "contact_labels",
+           "campaigns")  # fmt: skip
+
 STATUS_RANK = {
     "queued": 1, "sending": 2, "sent": 3, "canceled": 4, "undelivered": 5, "failed": 5,
     "received": 6, "delivered": 6, "read": 7,
@@ -60,6 +64,8 @@ class World:
         self._inbound_facts()
         self._opt_event_facts()
         self._call_facts()
+        self._other_days()
+        self._index()
 
     # ------------------------------------------------------------------ time (ground rule 1)
 
@@ -86,8 +92,8 @@ class World:
         for e in self.rows["message_events"]:
             events[e["message_id"]].append(e)
         for m in self.rows["messages"]:
-            m["day"] = self.day(m["created_at"], m["account_id"])
-            m["hour"] = self.local(m["created_at"], m["account_id"]).hour
+            local = self.local(m["created_at"], m["account_id"])
+            m["day"], m["hour"] = local.date(), local.hour
             m["is_mms"] = (m["media_count"] or 0) > 0
             m["segments"] = self._segments(m)
             # kpi-spec "SMS segments and credits": SMS cost their segments, an MMS a flat cost.
@@ -290,3 +296,77 @@ class World:
             lead["day"] = self.day(lead["created_at"], lead["account_id"])
         for d in self.rows["deals"]:
             d["day"] = self.day(d["closed_at"], d["account_id"])
+
+    def _other_days(self) -> None:
+        # Local days of the other dated rows, computed once (ground rule 1).
+        for c in self.rows["contacts"]:
+            c["day"] = self.day(c["created_at"], c["account_id"])
+        for c in self.rows["campaigns"]:
+            c["created_day"] = self.day(c["created_at"], c["account_id"])
+            c["launched_day"] = self.day(c["launched_at"], c["account_id"])
+        # kpi-spec "Labels": an assignment is a label going on a contact that does not have it
+        # (a repeated "added" is not a new one), in the order the events happened.
+        has: set[tuple[str, str]] = set()
+        labels = self.rows["contact_labels"]
+        history = sorted(labels, key=lambda e: (e["occurred_at"], e["event_id"]))
+        for e in history:
+            key = (e["contact_id"], e["label_id"])
+            e["is_assignment"] = e["action"] != "removed" and key not in has
+            if e["action"] == "removed":
+                has.discard(key)
+            else:
+                has.add(key)
+            e["day"] = self.day(e["occurred_at"], e["account_id"])
+
+    # ------------------------------------------------------------------ selection
+
+    def _index(self) -> None:
+        """Each account's rows by local day, as positions in the staged order, built once: a
+        request then reads only its accounts' rows of its days, not the whole world."""
+        self._positions: dict[str, dict[str, dict[date | None, list[int]]]] = {}
+        for entity in INDEXED:
+            index: dict[str, dict[date | None, list[int]]] = defaultdict(lambda: defaultdict(list))
+            for i, row in enumerate(self.rows[entity]):
+                index[row["account_id"]][row.get("day")].append(i)
+            self._positions[entity] = index
+        self.by_account_time: dict[str, list[Row]] = defaultdict(list)
+        for m in self.by_time:
+            self.by_account_time[m["account_id"]].append(m)
+        self.contacts_by_key = {
+            (c["account_id"], c["contact_id"]): c for c in self.rows["contacts"]
+        }
+        self.enrollments_by_campaign: dict[str, list[Row]] = defaultdict(list)
+        for e in self.enrollments.values():
+            self.enrollments_by_campaign[e["campaign_id"]].append(e)
+        self.clicks_by_message: dict[str, list[Row]] = defaultdict(list)
+        for click in self.rows["link_clicks"]:
+            self.clicks_by_message[click["message_id"]].append(click)
+        self.deals_by_lead: dict[str, list[Row]] = defaultdict(list)
+        for d in self.rows["deals"]:
+            self.deals_by_lead[d["lead_id"]].append(d)
+        self._contact_keys: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for key in self.by_contact:
+            self._contact_keys[key[0]].append(key)
+        self._contact_position = {key: i for i, key in enumerate(self.by_contact)}
+
+    def contact_keys(self, account_ids) -> list[tuple[str, str]]:
+        """The (account, contact) conversations of these accounts, in ``by_contact``'s order."""
+        keys = [k for a in dict.fromkeys(account_ids) for k in self._contact_keys.get(a, ())]
+        return sorted(keys, key=self._contact_position.__getitem__)
+
+    def select(self, entity: str, account_ids, days=None) -> list[Row]:
+        """The entity's rows of these accounts, in the staged order; with ``days`` (first, last:
+        inclusive, None open), only the rows whose local day is known and inside them."""
+        index = self._positions[entity]
+        first, last = days or (None, None)
+        positions = []
+        for account in dict.fromkeys(account_ids):
+            for day, found in index.get(account, {}).items():
+                if days is None or (
+                    day is not None
+                    and (first is None or day >= first)
+                    and (last is None or day <= last)
+                ):
+                    positions.extend(found)
+        rows = self.rows[entity]
+        return [rows[i] for i in sorted(positions)]

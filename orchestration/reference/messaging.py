@@ -22,18 +22,23 @@ def _chosen(s: Scope, campaign_id, template_id) -> bool:
     return s.campaign_chosen(campaign_id) and s.template_chosen(template_id)
 
 
-def message_counts(w: World, s: Scope, days=None) -> dict[str, Any]:
+def selected_messages(w: World, s: Scope) -> list[dict]:
+    """The scope's messages created in range that belong to the selection. An inbound message
+    counts for a campaign only as its reply ("What a reply is"): the keyword that opens an
+    enrollment is attributed to no campaign (facts._attribute)."""
+    messages = w.select("messages", s.account_ids, s.days)
+    if s.campaign_ids is None and s.template_ids is None:  # nothing chosen: all of them
+        return messages
+    return [
+        m for m in messages if _chosen(s, m["attributed_campaign_id"], m["attributed_template_id"])
+    ]
+
+
+def message_counts(w: World, s: Scope) -> dict[str, Any]:
     """sms_sent .. leads over the selected messages (kpi-spec "Messaging" table rows 2-6, 11)."""
-    dated = s.dated if days is None else days
     out: dict[str, Any] = dict.fromkeys((*PERIOD_COUNTS, "delivered_messages"), 0)
     reached, opted_out = set(), set()
-    for m in w.rows["messages"]:
-        if not (s.owns(m) and dated(m["day"])):
-            continue
-        # An inbound message counts for a campaign only as its reply ("What a reply is"): the
-        # keyword that opens an enrollment is attributed to no campaign (facts._attribute).
-        if not _chosen(s, m["attributed_campaign_id"], m["attributed_template_id"]):
-            continue
+    for m in selected_messages(w, s):
         if m["direction"] == "outbound" and not m["is_canceled"]:
             # sms_sent: outbound created in range, MMS included, canceled excluded.
             out["sms_sent"] += 1
@@ -50,13 +55,14 @@ def message_counts(w: World, s: Scope, days=None) -> dict[str, Any]:
             if m["is_opt_out_message"]:
                 opted_out.add(m["contact_id"])
     # delivery_rate: the first outbound message of each enrollment; replies excluded.
-    for m in first_messages(w).values():
-        if s.owns(m) and dated(m["day"]) and _chosen(s, m["campaign_id"], m["template_id"]):
+    firsts = first_messages(w)
+    for m in w.select("messages", s.account_ids, s.days):
+        if firsts.get(m["enrollment_id"]) is m and _chosen(s, m["campaign_id"], m["template_id"]):
             out["first_messages_sent"] += 1
             out["delivered_first_messages"] += m["outcome"] == "delivered"
-    for lead in w.rows["leads"]:
+    for lead in w.select("leads", s.account_ids, s.days):
         # leads: channel sms, created in range, attributed to the selected campaigns.
-        out["leads"] += _selected_sms_lead(w, s, lead) and dated(lead["day"])
+        out["leads"] += _selected_sms_lead(w, s, lead)
     out["contacts_reached"] = len(reached)
     out["opted_out_contacts"] = len(opted_out)
     return out
@@ -88,12 +94,8 @@ def first_messages(w: World) -> dict[str, dict]:
 def campaign_counters(w: World, s: Scope) -> dict[str, int]:
     """campaigns_created split standard / keyword: created_at in range (campaign filter only)."""
     out = {"campaigns_created": 0, "standard_campaigns_created": 0, "keyword_campaigns_created": 0}
-    for c in w.campaigns.values():
-        if (
-            s.owns(c)
-            and s.dated(w.day(c["created_at"], c["account_id"]))
-            and s.campaign_chosen(c["campaign_id"])
-        ):
+    for c in w.select("campaigns", s.account_ids):
+        if s.dated(c["created_day"]) and s.campaign_chosen(c["campaign_id"]):
             out["campaigns_created"] += 1
             out[f"{c['campaign_type']}_campaigns_created"] += 1
     return out
@@ -102,10 +104,8 @@ def campaign_counters(w: World, s: Scope) -> dict[str, int]:
 def ai_filtered_contacts(w: World, s: Scope) -> int:
     """Unique contacts with an ai_filter opt_event in range (in the selected campaigns)."""
     contacts = set()
-    for o in w.rows["opt_events"]:
+    for o in w.select("opt_events", s.account_ids, s.days):
         if o["method"] != "ai_filter" or o["direction"] != "opt_out":
-            continue
-        if not (s.owns(o) and s.dated(o["day"])):
             continue
         message = o["linked_message"]
         template = message and message["attributed_template_id"]
@@ -121,15 +121,16 @@ def reply_rate(w: World, s: Scope) -> tuple[dict[str, int], list[dict[str, Any]]
     no campaign chosen, the campaigns launched in range. A contact counts once, at the step of
     its first reply; the per-step rows add up to the headline."""
     campaigns = _reply_rate_campaigns(w, s)
+    # The campaigns are the scope's, and ground rule 2 keeps their messages in their account.
     sent: dict[tuple[str, str], list[dict]] = defaultdict(list)  # (campaign, contact) -> sent
-    for m in w.rows["messages"]:
+    for m in w.select("messages", s.account_ids):
         if m["direction"] == "outbound" and not m["is_canceled"] and m["campaign_id"] in campaigns:
             sent[(m["campaign_id"], m["contact_id"])].append(m)
     enrolled = {
         (e["campaign_id"], e["contact_id"])
-        for e in w.enrollments.values()
-        if e["campaign_id"] in campaigns
-        and (
+        for campaign in campaigns
+        for e in w.enrollments_by_campaign.get(campaign, ())
+        if (
             s.template_ids is None
             or any(
                 m["template_id"] in s.template_ids
@@ -137,10 +138,11 @@ def reply_rate(w: World, s: Scope) -> tuple[dict[str, int], list[dict[str, Any]]
             )
         )
     }
-    first_reply: dict[tuple[str, str], dict] = {}
-    for m in w.by_time:
-        if m["direction"] == "inbound" and m["is_reply"]:
-            first_reply.setdefault((m["attributed_campaign_id"], m["contact_id"]), m)
+    first_reply: dict[tuple[str, str], dict] = {}  # a reply is in its campaign's account
+    for account_id in s.account_ids:
+        for m in w.by_account_time.get(account_id, ()):
+            if m["direction"] == "inbound" and m["is_reply"]:
+                first_reply.setdefault((m["attributed_campaign_id"], m["contact_id"]), m)
     counted: dict[str, dict] = {}  # contact -> its earliest counted first reply
     for pair in sorted(enrolled, key=lambda p: (p[1], p[0])):
         reply = first_reply.get(pair)
@@ -163,9 +165,7 @@ def _reply_rate_campaigns(w: World, s: Scope) -> set[str]:
     if s.campaign_ids is not None:
         return {c for c in s.campaign_ids if c in w.campaigns and s.owns(w.campaigns[c])}
     return {
-        c["campaign_id"]
-        for c in w.campaigns.values()
-        if s.owns(c) and s.dated(w.day(c["launched_at"], c["account_id"]))
+        c["campaign_id"] for c in w.select("campaigns", s.account_ids) if s.dated(c["launched_day"])
     }
 
 
@@ -203,10 +203,8 @@ def response_streaks(w: World, s: Scope) -> list[tuple[Any, float | None]]:
     with the seconds until the next outbound message sent by a person (send_type manual), or
     None when the streak is never answered. Returns (local day of the streak, seconds)."""
     out = []
-    for (account_id, _contact), messages in w.by_contact.items():
-        if account_id not in s.account_ids:
-            continue
-        start = None
+    for key in w.contact_keys(s.account_ids):
+        messages, start = w.by_contact[key], None
         for m in messages:
             if m["direction"] == "inbound" and start is None:
                 start = m
@@ -222,18 +220,11 @@ def labels(w: World, s: Scope) -> list[dict[str, Any]]:
     """kpi-spec "Labels" (ignores campaign and template filters): per label, contacts with the
     label added in range and its share of all label assignments in range. An assignment is a
     label going on a contact that does not have it (a repeated "added" is not a new one)."""
-    history = sorted(w.rows["contact_labels"], key=lambda e: (e["occurred_at"], e["event_id"]))
-    has: set[tuple[str, str]] = set()
+    events = w.select("contact_labels", s.account_ids, s.days)  # facts: which are assignments
     assignments: dict[str, list[str]] = defaultdict(list)
-    for e in history:
-        key = (e["contact_id"], e["label_id"])
-        if e["action"] == "removed":
-            has.discard(key)
-        elif key not in has:
-            has.add(key)
-            day = w.day(e["occurred_at"], e["account_id"])
-            if s.owns(e) and s.dated(day):
-                assignments[e["label_id"]].append(e["contact_id"])
+    for e in sorted(events, key=lambda e: (e["occurred_at"], e["event_id"])):
+        if e["is_assignment"]:
+            assignments[e["label_id"]].append(e["contact_id"])
     total = sum(len(v) for v in assignments.values())
     rows = []
     for label_id, contacts in assignments.items():
@@ -276,45 +267,29 @@ def messaging(w: World, s: Scope):
         "labels": labels(w, s),
         "reply_rate_by_step": steps,
         # every message of the selection, inbound (attributed) and outbound, canceled included
-        "spend_by_currency": spend_by_currency(
-            m
-            for m in w.rows["messages"]
-            if s.owns(m)
-            and s.dated(m["day"])
-            and _chosen(s, m["attributed_campaign_id"], m["attributed_template_id"])
-        ),
+        "spend_by_currency": spend_by_currency(selected_messages(w, s)),
     }
     return kpis, _period_rows(w, s, streaks), sections
 
 
 def _period_rows(w: World, s: Scope, streaks) -> list[dict[str, Any]]:
     """One row per period (bucket) holding any selected message, lead or response."""
-    periods = {
-        s.period(m["day"])
-        for m in w.rows["messages"]
-        if s.owns(m)
-        and s.dated(m["day"])
-        and _chosen(s, m["attributed_campaign_id"], m["attributed_template_id"])
-    }
+    periods = {s.period(m["day"]) for m in selected_messages(w, s)}
     periods |= {
         s.period(lead["day"])
-        for lead in w.rows["leads"]
-        if _selected_sms_lead(w, s, lead) and s.dated(lead["day"])
+        for lead in w.select("leads", s.account_ids, s.days)
+        if _selected_sms_lead(w, s, lead)
     }
     periods |= {s.period(day) for day, _ in streaks}
     if s.template_ids is None:  # a campaign's creation day is a (zero) row of its own
         periods |= {
-            s.period(w.day(c["created_at"], c["account_id"]))
-            for c in w.campaigns.values()
-            if s.owns(c)
-            and s.campaign_chosen(c["campaign_id"])
-            and s.dated(w.day(c["created_at"], c["account_id"]))
+            s.period(c["created_day"])
+            for c in w.select("campaigns", s.account_ids)
+            if s.campaign_chosen(c["campaign_id"]) and s.dated(c["created_day"])
         }
     rows = []
     for start in sorted(periods):
-        counts = message_counts(
-            w, s, days=lambda d, start=start: d is not None and s.dated(d) and s.period(d) == start
-        )
+        counts = message_counts(w, s.in_period(start))
         answered = [sec for day, sec in streaks if sec is not None and s.period(day) == start]
         row = {"period_start": start, **{k: counts.get(k, 0) for k in PERIOD_COUNTS}}
         row["median_response_seconds"] = median(answered)

@@ -54,11 +54,14 @@ def _list(values: str | Iterable | None) -> list | None:
     return values or None
 
 
+PLAIN = frozenset({str, int, bool, type(None)})  # JSON as they are (most of a report's values)
+
+
 def jsonable(value: Any) -> Any:
     if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
+        return {str(k): v if type(v) in PLAIN else jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
+        return [v if type(v) in PLAIN else jsonable(v) for v in value]
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):

@@ -3,7 +3,7 @@ ground rules 1, 2 and 6), and the spec's ratio rule (ground rule 3)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -32,6 +32,22 @@ class Scope:
         return (self.date_from is None or day >= self.date_from) and (
             self.date_to is None or day <= self.date_to
         )
+
+    @property
+    def days(self) -> tuple[date | None, date | None]:
+        return self.date_from, self.date_to
+
+    def in_period(self, start: date) -> Scope:
+        """This request narrowed to the days of its bucket starting at ``start``."""
+        if self.bucket == "week":
+            end = start + timedelta(days=6)
+        elif self.bucket == "month":
+            end = (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        else:
+            end = start
+        first = start if self.date_from is None else max(start, self.date_from)
+        last = end if self.date_to is None else min(end, self.date_to)
+        return replace(self, date_from=first, date_to=last)
 
     def campaign_chosen(self, campaign_id: str | None) -> bool:
         return self.campaign_ids is None or campaign_id in self.campaign_ids

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -57,29 +58,52 @@ def read_staged(con, accounts: list[str] | None = None) -> dict[str, list[Row]]:
         params = {}
         if accounts is not None and entity != "accounts":  # every account: time zones, roll-ups
             sql, params = f"{sql} where {_only(entity)}", {"accounts": list(accounts)}
-        cursor = con.execute(sql, params)
-        names = [d[0] for d in cursor.description]
-        out[entity] = [
-            {k: _utc(v) for k, v in zip(names, row, strict=True) if not k.startswith("_")}
-            for row in cursor.fetchall()
-        ]
+        out[entity] = _rows(con.execute(sql, params))
     if accounts is not None:
-        out["_owners"] = {
-            "campaign_id": dict(con.execute(
-                "select campaign_id, account_id from staging.stg_platform__campaigns").fetchall()),
-            "enrollment_id": dict(con.execute(
-                "select e.enrollment_id, c.account_id "
-                "from staging.stg_platform__campaign_enrollments as e "
-                "inner join staging.stg_platform__campaigns as c on e.campaign_id = c.campaign_id"
-            ).fetchall()),
-            "message_id": dict(con.execute(
-                "select message_id, account_id from staging.stg_platform__messages "
-                "where message_id in (select message_id from staging.stg_platform__opt_events "
-                "where list_contains($accounts, account_id) union all select message_id "
-                "from staging.stg_platform__leads where list_contains($accounts, account_id))",
-                {"accounts": list(accounts)},
-            ).fetchall()),
-        }  # fmt: skip
+        out["_owners"] = _owners(con, list(accounts))
+    return out
+
+
+# The references ground rule 2 checks: column -> (entities naming it, the owner's account).
+REFERENCES = {
+    "campaign_id": (("messages", "calls", "opt_events", "leads"),
+                    "select campaign_id, account_id from staging.stg_platform__campaigns"),
+    "enrollment_id": (("messages", "opt_events"),
+                      "select e.enrollment_id, c.account_id "
+                      "from staging.stg_platform__campaign_enrollments as e "
+                      "inner join staging.stg_platform__campaigns as c "
+                      "on e.campaign_id = c.campaign_id"),
+    "message_id": (("opt_events", "leads"),
+                   "select message_id, account_id from staging.stg_platform__messages"),
+}  # fmt: skip
+
+
+def _owners(con, accounts: list[str]) -> dict[str, dict[str, str]]:
+    """The account of every campaign, enrollment and message the accounts' rows name (only
+    those: the other accounts' are never read)."""
+    out = {}
+    for column, (entities, owners) in REFERENCES.items():
+        named = " union all ".join(
+            f"select {column} from staging.stg_platform__{e} "
+            "where list_contains($accounts, account_id)"
+            for e in entities
+        )
+        sql = f"select * from ({owners}) where {column} in ({named})"
+        out[column] = dict(con.execute(sql, {"accounts": accounts}).fetchall())
+    return out
+
+
+def _rows(cursor) -> list[Row]:
+    """The cursor's rows as dicts without the lineage columns (``_file_id`` ...), timestamps
+    as aware UTC datetimes (only the timestamp columns are looked at: the rows are many)."""
+    columns = [(i, d[0]) for i, d in enumerate(cursor.description) if not d[0].startswith("_")]
+    names = [name for _, name in columns]
+    stamps = [name for i, name in columns if "TIMESTAMP" in str(cursor.description[i][1])]
+    picked = itemgetter(*(i for i, _ in columns))  # every entity has several columns
+    out = [dict(zip(names, picked(row), strict=True)) for row in cursor.fetchall()]
+    for row in out:
+        for name in stamps:
+            row[name] = _utc(row[name])
     return out
 
 

@@ -18,36 +18,32 @@ USAGE_COUNTS = (
 )  # fmt: skip
 
 
-def _billed(w: World):
-    """Messages that cost credits: every inbound one and every outbound one not canceled."""
-    return [m for m in w.rows["messages"] if m["direction"] == "inbound" or not m["is_canceled"]]
+def _billed(w: World, account_ids, days=None) -> list[dict]:
+    """Messages that cost credits: every inbound one and every outbound one not canceled (of
+    these accounts, created in ``days``)."""
+    return [
+        m
+        for m in w.select("messages", account_ids, days)
+        if m["direction"] == "inbound" or not m["is_canceled"]
+    ]
 
 
-def _usage_counts(w: World, s: Scope, dated) -> dict[str, Any]:
+def _usage_counts(w: World, s: Scope) -> dict[str, Any]:
     out = dict.fromkeys(USAGE_COUNTS, 0)
-    for m in _billed(w):
-        if s.owns(m) and dated(m["day"]):
-            segments = 0 if m["is_mms"] else m["segments"]
-            out["segments_sent" if m["direction"] == "outbound" else "segments_received"] += (
-                segments
-            )
-            out["segments_total"] += segments
-            out["credits_used"] += m["credits"]
-    for c in w.rows["calls"]:
-        if s.owns(c) and dated(c["day"]) and not c["is_leg"]:
+    for m in _billed(w, s.account_ids, s.days):
+        segments = 0 if m["is_mms"] else m["segments"]
+        out["segments_sent" if m["direction"] == "outbound" else "segments_received"] += segments
+        out["segments_total"] += segments
+        out["credits_used"] += m["credits"]
+    for c in w.select("calls", s.account_ids, s.days):
+        if not c["is_leg"]:
             out["calls_total"] += 1
             out[f"calls_{c['direction']}"] += 1
             out["calls_forwarded"] += c["direction"] == "inbound" and c["forwarded_to"] is not None
-    out["new_contacts"] = sum(
-        1
-        for c in w.rows["contacts"]
-        if s.owns(c) and dated(w.day(c["created_at"], c["account_id"]))
-    )
+    out["new_contacts"] = len(w.select("contacts", s.account_ids, s.days))  # created in range
+    opt_events = w.select("opt_events", s.account_ids, s.days)
     for key, direction in (("opted_in_contacts", "opt_in"), ("opted_out_contacts", "opt_out")):
-        out[key] = len(
-            {o["contact_id"] for o in w.rows["opt_events"]
-             if o["direction"] == direction and s.owns(o) and dated(o["day"])}
-        )  # fmt: skip
+        out[key] = len({o["contact_id"] for o in opt_events if o["direction"] == direction})
     return out
 
 
@@ -59,22 +55,20 @@ def _member(w: World, m: dict) -> str | None:
 
 
 def usage(w: World, s: Scope):
-    kpis = _usage_counts(w, s, s.dated)
-    days = {m["day"] for m in w.rows["messages"] if s.owns(m) and s.dated(m["day"])}
-    days |= {
-        x["day"] for x in w.rows["calls"] + w.rows["opt_events"] if s.owns(x) and s.dated(x["day"])
+    kpis = _usage_counts(w, s)
+    days = {
+        x["day"]
+        for entity in ("messages", "calls", "opt_events", "contacts")
+        for x in w.select(entity, s.account_ids, s.days)
     }
-    days |= {w.day(c["created_at"], c["account_id"]) for c in w.rows["contacts"] if s.owns(c)}
     rows = []
-    for start in sorted({s.period(d) for d in days if s.dated(d)}):
-        row = _usage_counts(w, s, lambda d, start=start: s.dated(d) and s.period(d) == start)
+    for start in sorted({s.period(d) for d in days}):
+        row = _usage_counts(w, s.in_period(start))
         if any(row.values()):
             rows.append({"period_start": start, **row})
     members: dict[str, dict[str, Any]] = defaultdict(lambda: defaultdict(int))
     inboxes: dict[str, dict[str, Any]] = defaultdict(lambda: defaultdict(int))
-    for m in _billed(w):
-        if not (s.owns(m) and s.dated(m["day"])):
-            continue
+    for m in _billed(w, s.account_ids, s.days):
         segments = 0 if m["is_mms"] else m["segments"]
         kind = "segments_sent" if m["direction"] == "outbound" else "segments_received"
         targets = []
@@ -89,8 +83,8 @@ def usage(w: World, s: Scope):
             t[kind] += segments
             t["segments_total"] += segments
             t["credits_used"] += m["credits"]
-    for c in w.rows["calls"]:
-        if c["user_id"] and s.owns(c) and s.dated(c["day"]) and not c["is_leg"]:
+    for c in w.select("calls", s.account_ids, s.days):
+        if c["user_id"] and not c["is_leg"]:
             members[c["user_id"]]["calls_total"] += 1
             members[c["user_id"]][f"calls_{c['direction']}"] += 1
     member_keys = ("segments_total", "segments_sent", "segments_received", "messages_sent",
@@ -107,7 +101,7 @@ def usage(w: World, s: Scope):
          **{k: v.get(k, 0) for k in inbox_keys}}
         for i, v in inboxes.items()
     ]  # fmt: skip
-    spend = spend_by_currency(m for m in w.rows["messages"] if s.owns(m) and s.dated(m["day"]))
+    spend = spend_by_currency(w.select("messages", s.account_ids, s.days))
     return kpis, rows, {"by_member": by_member, "by_shared_inbox": by_inbox,
                         "spend_by_currency": spend}  # fmt: skip
 
@@ -128,9 +122,8 @@ def billing_periods(w: World, account_id: str, as_of: date) -> list[dict[str, An
     created = w.day(account["created_at"], account_id)
     anchor = account["billing_cycle_anchor_day"] or created.day
     credits = defaultdict(int)
-    for m in _billed(w):
-        if m["account_id"] == account_id:
-            credits[m["day"]] += m["credits"]
+    for m in _billed(w, [account_id]):
+        credits[m["day"]] += m["credits"]
     first = min([created, *credits])
     year, month = first.year, first.month
     if first < _period_start(anchor, year, month):  # first falls in the previous month's period

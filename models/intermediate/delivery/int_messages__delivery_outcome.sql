@@ -15,9 +15,9 @@
     delivery_error_codes (unknown codes: other_failure). Order of arrival never matters: every
     message is recomputed from all of its events.
 
-    Incremental: recomputes every message that has an event (or its own row) loaded within
-    incremental_lookback_hours of the newest load already processed, or that is not in the table
-    yet, from ALL of its events, so the result equals a full build.
+    Incremental: recomputes every message that has an event (or its own row) loaded since the
+    newest load already processed (less incremental_load_margin_minutes), or that is not in the
+    table yet, from ALL of its events, so the result equals a full build.
 -#}
 
 with
@@ -61,7 +61,7 @@ outbound_messages as (
 
         select
             {{ dbt.dateadd(
-                'hour', -1 * var('incremental_lookback_hours'), 'max(processed._loaded_at)'
+                'minute', -1 * var('incremental_load_margin_minutes'), 'max(processed._loaded_at)'
             ) }} as loaded_after
         from {{ this }} as processed
 

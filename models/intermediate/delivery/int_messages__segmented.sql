@@ -9,9 +9,9 @@
 {#-
     Encoding, segments and credits per message (kpi-spec "SMS segments and credits").
     Segments are computed once per distinct body (bodies repeat: templates, canned replies) and
-    joined back. Incremental: re-reads messages loaded within incremental_lookback_hours of the
-    newest load already processed, plus any message id not yet in the table; a message's row
-    depends only on that message, so the result equals a full build.
+    joined back. Incremental: re-reads messages loaded since the newest load already processed
+    (less incremental_load_margin_minutes), plus any message id not yet in the table; a
+    message's row depends only on that message, so the result equals a full build.
 -#}
 
 with
@@ -31,7 +31,9 @@ changed_messages as (
             messages._loaded_at > (
                 select
                     {{ dbt.dateadd(
-                        'hour', -1 * var('incremental_lookback_hours'), 'max(processed._loaded_at)'
+                        'minute',
+                        -1 * var('incremental_load_margin_minutes'),
+                        'max(processed._loaded_at)'
                     ) }}
                 from {{ this }} as processed
             )

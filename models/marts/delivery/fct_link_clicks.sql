@@ -12,16 +12,17 @@
     account x contact x link, so count(*) gives clicks and a sum of the flag (or a
     count(distinct contact_id)) gives unique clickers for any filter.
     Clicks whose message is unknown are left out (they cannot be placed in an account).
-    Incremental: every account x contact x link with a click (or a message) loaded within
-    incremental_lookback_hours of the newest load already processed is recomputed from all of its
-    clicks, so a late, earlier click moves the first-click flag exactly as a full build would.
+    Incremental: every account x contact x link with a click (or a message) loaded since the
+    newest load already processed (less incremental_load_margin_minutes) is recomputed from all
+    of its clicks, so a late, earlier click moves the first-click flag exactly as a full build
+    would.
 -#}
 
 {%- set reread_from -%}
     (
         select
             {{ dbt.dateadd(
-                'hour', -1 * var('incremental_lookback_hours'), 'max(this_clicks._loaded_at)'
+                'minute', -1 * var('incremental_load_margin_minutes'), 'max(this_clicks._loaded_at)'
             ) }}
         from {{ this }} as this_clicks
     )

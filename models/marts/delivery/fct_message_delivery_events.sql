@@ -10,16 +10,16 @@
     One row per delivery event (deduplicated by event id in staging), with the account, contact
     and campaign of its message for filtering, and the outcome its error code maps to.
     Events whose message is unknown are left out (they cannot be placed in an account).
-    Incremental: re-reads events, and events of messages, loaded within incremental_lookback_hours
-    of the newest load already processed; every row depends only on its event and its message,
-    so the result equals a full build.
+    Incremental: re-reads events, and events of messages, loaded since the newest load already
+    processed (less incremental_load_margin_minutes); every row depends only on its event and its
+    message, so the result equals a full build.
 -#}
 
 {%- set reread_from -%}
     (
         select
             {{ dbt.dateadd(
-                'hour', -1 * var('incremental_lookback_hours'), 'max(this_events._loaded_at)'
+                'minute', -1 * var('incremental_load_margin_minutes'), 'max(this_events._loaded_at)'
             ) }}
         from {{ this }} as this_events
     )

@@ -1,10 +1,24 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        unique_key='click_id',
+        on_schema_change='fail',
+    )
+}}
+
+{#-
+    Incremental: stages again only the click_ids with a row loaded since the last build (less
+    incremental_load_margin_minutes), every version of each; see
+    incremental_staging_filter. An incremental build equals a full one
+    (orchestration_tests/test_incremental_equivalence.py).
+-#}
 
 with
 
 base as (
 
     select * from {{ ref('base_platform__link_clicks') }}
+    {{ incremental_staging_filter(source('platform', 'link_clicks'), 'click_id') }}
 
 ),
 

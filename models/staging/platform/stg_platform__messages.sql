@@ -1,10 +1,26 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        unique_key='message_id',
+        on_schema_change='fail',
+    )
+}}
+
+{#-
+    Incremental: stages again only the message_ids with a row loaded since the last build (less
+    incremental_load_margin_minutes) or whose owner is new or moved since, every version of
+    each; see incremental_staging_filter. An incremental build equals a full one
+    (orchestration_tests/test_incremental_equivalence.py).
+-#}
 
 with
 
 base as (
 
     select * from {{ ref('base_platform__messages') }}
+    {{ incremental_staging_filter(
+        source('platform', 'messages'), 'message_id', owners=['account', 'campaign', 'enrollment']
+    ) }}
 
 ),
 

@@ -167,7 +167,7 @@ def _labels(s: Scope) -> list[dict[str, Any]]:
             assigned.label_assignments
         from assigned
         left join marts.dim_labels as labels on assigned.label_id = labels.label_id
-        order by assigned.label_contacts desc, label
+        order by assigned.label_contacts desc, label, assigned.label_id
         """,
         wl.params,
     )

@@ -1,0 +1,107 @@
+{#-
+    Incremental re-reading, written once for the models watermarked on load time.
+
+    incremental_reread_from(): the load time an incremental run re-reads its inputs from: the
+    newest `_loaded_at` already in the model's table, less var('incremental_load_margin_minutes').
+    Load time, not event time: a late event lands with a new load time however old it is, so
+    the margin covers clock skew only (a lookback of event hours here would re-read days of
+    loads every hour). A literal read before the run, not a scalar subquery, so the engine prunes
+    the raw tables on it instead of computing a whole staging view and filtering after. none on
+    a full build, on an empty table and at parse time: then the model reads everything.
+-#}
+{% macro incremental_reread_from(loaded_at='_loaded_at') -%}
+    {%- if not execute or not is_incremental() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set newest_query = 'select max(' ~ loaded_at ~ ') from ' ~ this -%}
+    {%- set newest = run_query(newest_query).columns[0].values()[0] -%}
+    {%- if newest is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set newest_literal = "cast('" ~ newest ~ "' as " ~ dbt.type_timestamp() ~ ")" -%}
+    {{ return(dbt.dateadd(
+        'minute', -1 * var('incremental_load_margin_minutes'), newest_literal
+    )) }}
+{%- endmacro %}
+
+{#-
+    The where clause of an incremental staging model's `base` CTE (messages, delivery events,
+    clicks, calls): on an incremental run, the keys to stage again, each with all its versions
+    so latest_valid_versions ranks them as a full build does; the model then merges on its key.
+    A key is staged again when a raw row of it was loaded since incremental_reread_from(), or
+    when its validity may have moved: an owner it is judged against (`owners`: its account,
+    campaign or enrollment, each in a column <owner>_id) changed since (changed_owner_ids).
+    The keys are read from the raw table (`raw_relation`), whose ids the base model only trims
+    to null when empty.
+    Not handled here: a key whose every version turns invalid (an owner landed late on another
+    account) keeps its old row, as a merge cannot delete it. Not silent: its file no longer
+    reconciles (audit__load_reconciliation counts the row staged and set aside), which fails the
+    build until a --full-refresh build (the daily one) drops the row.
+-#}
+{% macro incremental_staging_filter(raw_relation, key, owners=[]) -%}
+    {#- every owner's relations are ref()'d before any early return, so the parse records them -#}
+    {%- for owner in owners -%}
+        {%- do changed_owner_ids(owner, none) -%}
+    {%- endfor -%}
+    {%- set reread_from = incremental_reread_from() -%}
+    {%- if reread_from is not none %}
+    where {{ key }} in (
+        select {{ key }} from {{ raw_relation }} where _loaded_at > {{ reread_from }}
+        {%- for owner in owners %}
+        union all
+        select {{ key }} from {{ raw_relation }}
+        where {{ owner }}_id in ({{ changed_owner_ids(owner, reread_from) }})
+        {%- endfor %}
+    )
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+    The ids of an owner whose kept row now is new or belongs elsewhere than the row kept from
+    the rows loaded up to reread_from: an account that became valid, a campaign that moved
+    account, an enrollment that moved campaign or whose campaign moved account (an enrollment's
+    owner is its campaign's account). Only an owner whose kept row was loaded since can differ.
+    An owner re-exported unchanged (a campaign's ended_at set) moves nothing.
+-#}
+{% macro changed_owner_ids(owner, reread_from) -%}
+    {%- set id, belongs_to, updated_at = {
+        'account': ('account_id', none, 'updated_at'),
+        'campaign': ('campaign_id', 'account_id', 'updated_at'),
+        'enrollment': ('enrollment_id', 'campaign_id', none),
+    }[owner] -%}
+    {%- set kept_now = ref('stg_platform__' ~ owner ~ 's' if owner != 'enrollment'
+        else 'stg_platform__campaign_enrollments') -%}
+    {%- set versions = ref('base_platform__' ~ owner ~ 's' if owner != 'enrollment'
+        else 'base_platform__campaign_enrollments') -%}
+    {%- if owner == 'enrollment' -%}
+        {%- do changed_owner_ids('campaign', none) -%}
+    {%- endif -%}
+    {%- if reread_from is not none -%}
+        {#- earlier versions of the owners kept from a row loaded since: only those can differ -#}
+        {%- set loaded_before = '(select * from ' ~ versions ~ ' where _loaded_at <= '
+            ~ reread_from ~ ' and ' ~ id ~ ' in (select ' ~ id ~ ' from ' ~ kept_now
+            ~ ' where _loaded_at > ' ~ reread_from ~ ')) as loaded_before' -%}
+        select kept_now.{{ id }}
+        from {{ kept_now }} as kept_now
+        left join (
+            select ranked.*
+            from ({{ latest_valid_versions(loaded_before, id, updated_at=updated_at) }}) as ranked
+            where ranked.version_rank = 1
+        ) as kept_before
+            on kept_now.{{ id }} = kept_before.{{ id }}
+        where
+            kept_now._loaded_at > {{ reread_from }}
+            and (
+                kept_before.{{ id }} is null
+                {%- if belongs_to %}
+                    or kept_before.{{ belongs_to }} <> kept_now.{{ belongs_to }}
+                {%- endif %}
+            )
+        {%- if owner == 'enrollment' %}
+        union all
+        select enrollment_id
+        from {{ kept_now }}
+        where campaign_id in ({{ changed_owner_ids('campaign', reread_from) }})
+        {%- endif %}
+    {%- endif -%}
+{%- endmacro %}
