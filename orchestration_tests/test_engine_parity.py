@@ -72,7 +72,11 @@ def postgres_server() -> Iterator[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def postgres_database(postgres_server: dict[str, str]) -> Iterator[dict[str, str]]:
-    """A database of this test's own on the server, dropped afterwards."""
+    """A database of this module's own on the server, dropped afterwards."""
+    yield from _own_database(postgres_server)
+
+
+def _own_database(postgres_server: dict[str, str]) -> Iterator[dict[str, str]]:
     import psycopg2
 
     name = f"comms_parity_{uuid.uuid4().hex[:8]}"
@@ -275,3 +279,38 @@ def _rounded(name: str) -> str:
         f" else round({column}, {SIGNIFICANT_DIGITS} - cast(ceil(log10(abs({column}))) as integer))"
         f" end as {column}"
     )
+
+
+@pytest.fixture
+def empty_postgres_database(postgres_server: dict[str, str]) -> Iterator[dict[str, str]]:
+    yield from _own_database(postgres_server)
+
+
+def test_a_second_copy_to_postgres_carries_only_the_new_files(empty_postgres_database, tmp_path):
+    """Two loads, each copied on: PostgreSQL ends with every ledger and raw row once. (The
+    ledger's new-file filter once compared known_files' file_id with itself, so after the first
+    copy no ledger row went across.)"""
+    import psycopg2
+
+    from orchestration.landing.contract import ENTITIES
+    from orchestration.landing.loader import load_landing
+
+    examples = REPO.parent / "shared" / "examples" / "landing"
+    landing, warehouse = tmp_path / "landing", tmp_path / "wh.duckdb"
+    shutil.copytree(examples, landing)
+    dsn = _dsn(empty_postgres_database, empty_postgres_database["PGDATABASE"])
+    first = load_landing(landing, warehouse, entities=["accounts", "messages"])
+    assert copy_raw_to_postgres(warehouse, dsn) == len(first)
+    rest = [f for f in load_landing(landing, warehouse) if f.status != "skipped"]
+    assert copy_raw_to_postgres(warehouse, dsn) == len(rest) > 0
+    assert copy_raw_to_postgres(warehouse, dsn) == 0  # nothing new: nothing copied
+
+    counted = ["raw._load_ledger", *(f"raw.{entity}" for entity in ENTITIES)]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        expected = {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in counted}
+    with psycopg2.connect(dsn) as pg, pg.cursor() as cursor:
+        copied = {}
+        for table in counted:
+            cursor.execute(f"select count(*) from {table}")
+            copied[table] = cursor.fetchone()[0]
+    assert copied == expected

@@ -40,9 +40,11 @@ def copy_raw_to_postgres(warehouse: Path, dsn: str = "") -> int:
 
 
 # Rows of files PostgreSQL's ledger does not hold (raw tables' columns carry a leading '_').
+# The copied table is aliased `t`: the ledger's unqualified `file_id` would name known_files'
+# own column inside the subquery, and after the first copy no ledger row would go across.
 _NEW_FILES = (
     "not exists (select 1 from known_files k"
-    " where k.file_id = {prefix}file_id and k.file_path = {prefix}file_path)"
+    " where k.file_id = t.{prefix}file_id and k.file_path = t.{prefix}file_path)"
 )
 
 
@@ -56,7 +58,7 @@ def _copy(source: duckdb.DuckDBPyConnection, cursor, table: str, where: str) -> 
     column_list = ", ".join(f'"{c}"' for c in columns)
     with tempfile.NamedTemporaryFile(suffix=".csv") as csv_file:
         rows = source.execute(
-            f"copy (select {column_list} from {table} where {where})"
+            f"copy (select {column_list} from {table} as t where {where})"
             f" to '{csv_file.name}' (format csv, header false)"
         ).fetchone()[0]
         if rows:

@@ -23,7 +23,7 @@
     config(
         materialized='incremental',
         unique_key='message_id',
-        on_schema_change='fail',
+        on_schema_change='append_new_columns',
     )
 }}
 
