@@ -514,13 +514,30 @@ def initial_of_enrollment_not_landed() -> Case:
     )  # fmt: skip
 
 
+def reply_of_enrollment_not_landed() -> Case:
+    """Replies are enrollments with an inbound reply, "x of N" like initials: a reply to a
+    message naming an enrollment whose row has not landed yet is no reply of the campaign (found
+    by make bench's first landing: published 20,625 vs reference 20,629 replies)."""
+    case = initial_of_enrollment_not_landed()
+    case.rows["messages"] += [
+        _msg("m2", "inbound", 3, body="yes"),  # c0 replies to e0's initial
+        _msg("m3", "inbound", 4, contact_id="c1", body="yes"),  # c1 replies to e9's
+    ]
+    return Case(
+        "reply_of_enrollment_not_landed",
+        'kpi-spec "Campaign box": replies, enrollments with >= 1 inbound reply',
+        case.request,
+        case.rows,
+    )
+
+
 ALL_MAKERS = (
     keyword_opener, reply_to_older_campaign, withheld_and_empty_bodies, fractional_talk_time,
     fractional_response_time, cross_account_campaign, labels_removed_and_readded, dst_day,
     call_outcome_free_text, deactivated_sender, number_name_latest, member_usage,
     deals_from_leads_in_range, campaign_never_launched, lead_from_message_before_campaign,
     ai_filter_by_enrollment, unsubscribe_through_stepless_reply,
-    initial_of_enrollment_not_landed,
+    initial_of_enrollment_not_landed, reply_of_enrollment_not_landed,
 )  # fmt: skip
 
 
