@@ -49,14 +49,7 @@ def campaign_box(w: World, s: Scope):
                 initials[campaign].add(m["enrollment_id"])
         if m["campaign_id"] and not m["is_mms"]:  # segments of outbound SMS, not MMS
             segments[m["campaign_id"]] += m["segments"]
-    # replies: enrollments with >= 1 inbound reply, opted-out ones included; "x of N" like
-    # initials, so only enrollments that landed, each under its own campaign.
-    replies = defaultdict(set)
-    for m in w.select("messages", s.account_ids):  # a reply is in its campaign's account
-        if m["direction"] == "inbound" and m["is_reply"] and m["attributed_enrollment_id"]:
-            enrollment = w.enrollments.get(m["attributed_enrollment_id"])
-            if enrollment:
-                replies[enrollment["campaign_id"]].add(m["attributed_enrollment_id"])
+    replies = _replied_enrollments(w, s)
     # An enrollment is opted out once, by its first keyword / ai_filter / manual opt-out event
     # linked to the campaign (by campaign, enrollment or message); that event says how, so
     # total_opt_outs = auto + manual never counts an enrollment twice.
@@ -259,3 +252,15 @@ def suppressions(w: World, s: Scope):
             "last_error_code": bounced[-1]["final_error_code"],
         })  # fmt: skip
     return {"suppressed_contacts": len(rows)}, rows, {}
+
+
+def _replied_enrollments(w, s) -> dict[str, set]:
+    """Campaign -> enrollments with >= 1 inbound reply, opted-out ones included; "x of N" like
+    initials, so only enrollments that landed, each under its own campaign."""
+    replies = defaultdict(set)
+    for m in w.select("messages", s.account_ids):  # a reply is in its campaign's account
+        if m["direction"] == "inbound" and m["is_reply"] and m["attributed_enrollment_id"]:
+            enrollment = w.enrollments.get(m["attributed_enrollment_id"])
+            if enrollment:
+                replies[enrollment["campaign_id"]].add(m["attributed_enrollment_id"])
+    return replies
