@@ -10,15 +10,12 @@ DuckDB file (orchestration/targets), so the phases cover the same work on both e
 from __future__ import annotations
 
 import contextlib
-import subprocess
 import tempfile
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 from benchmarks.scale import PHASES, mart_hashes, measure_refresh
-
-REPO = Path(__file__).resolve().parents[1]
+from orchestration.targets.postgres_server import fresh_database, throwaway_server
 
 Phases = dict[str, tuple[float, float]]  # phase -> (wall seconds, peak MiB)
 
@@ -53,33 +50,10 @@ def compare_full_refresh(
 def _postgres_database(env: dict[str, str]) -> Iterator[dict[str, str]]:
     """libpq variables naming a fresh database: on the server PGHOST names, else on a
     throwaway server of scripts/postgres.sh."""
-    if env.get("PGHOST"):
-        server = {k: v for k, v in env.items() if k.startswith("PG") and k != "PGDATABASE"}
-        yield from _fresh_database(server)
-        return
-    folder = tempfile.mkdtemp(prefix="comms-bench-postgres-")
-    script = str(REPO / "scripts" / "postgres.sh")
-    started = subprocess.run([script, "start", folder], capture_output=True, text=True, check=True)
-    # One line: export PGHOST=... PGPORT=... PGUSER=... PGDATABASE=...
-    server = dict(pair.split("=", 1) for pair in started.stdout.split()[1:])
-    server.pop("PGDATABASE")
-    try:
-        yield from _fresh_database(server)
-    finally:
-        subprocess.run([script, "stop", folder], capture_output=True, check=False)
-
-
-def _fresh_database(server: dict[str, str]) -> Iterator[dict[str, str]]:
-    import psycopg2
-
-    name = f"comms_bench_{uuid.uuid4().hex[:8]}"
-    keys = {"PGHOST": "host", "PGPORT": "port", "PGUSER": "user", "PGPASSWORD": "password"}
-    dsn = " ".join(f"{keys[k]}={v}" for k, v in server.items() if k in keys and v)
-    admin = psycopg2.connect(f"{dsn} dbname=postgres")
-    admin.autocommit = True
-    admin.cursor().execute(f"create database {name}")
-    try:
-        yield {**server, "PGDATABASE": name}
-    finally:
-        admin.cursor().execute(f"drop database if exists {name} with (force)")
-        admin.close()
+    with contextlib.ExitStack() as stack:
+        if env.get("PGHOST"):
+            server = {k: v for k, v in env.items() if k.startswith("PG")}
+        else:
+            folder = Path(tempfile.mkdtemp(prefix="comms-bench-postgres-"))
+            server = stack.enter_context(throwaway_server(folder))
+        yield stack.enter_context(fresh_database(server, "comms_bench"))

@@ -27,7 +27,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,6 +35,8 @@ import pytest
 
 from orchestration.landing.postgres import copy_raw_to_postgres
 from orchestration.landing.spark import SPARK_DIR_VARIABLE, copy_raw_to_spark
+from orchestration.targets.postgres_server import dsn as libpq_dsn
+from orchestration.targets.postgres_server import fresh_database, throwaway_server
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -58,50 +59,22 @@ def postgres_server() -> Iterator[dict[str, str]]:
         pytest.skip("PostgreSQL is not installed (scripts/postgres.sh start installs it)")
     # Not under pytest's basetemp: its folders are private to this user, and a server started
     # as root runs as the `postgres` user, which must reach the folder.
-    folder = tempfile.mkdtemp(prefix="comms-postgres-")
-    script = str(REPO / "scripts" / "postgres.sh")
-    started = subprocess.run([script, "start", folder], capture_output=True, text=True, check=False)
-    assert started.returncode == 0, started.stderr
-    # The script prints one line: export PGHOST=... PGPORT=... PGUSER=... PGDATABASE=...
-    variables = dict(pair.split("=", 1) for pair in started.stdout.split()[1:])
-    try:
+    with throwaway_server(Path(tempfile.mkdtemp(prefix="comms-postgres-"))) as variables:
         yield variables
-    finally:
-        subprocess.run([script, "stop", folder], capture_output=True, check=False)
 
 
 @pytest.fixture(scope="module")
 def postgres_database(postgres_server: dict[str, str]) -> Iterator[dict[str, str]]:
     """A database of this module's own on the server, dropped afterwards."""
-    yield from _own_database(postgres_server)
-
-
-def _own_database(postgres_server: dict[str, str]) -> Iterator[dict[str, str]]:
-    import psycopg2
-
-    name = f"comms_parity_{uuid.uuid4().hex[:8]}"
-    server = {k: v for k, v in postgres_server.items() if k != "PGDATABASE"}
-    admin = psycopg2.connect(_dsn(server, "postgres"))
-    admin.autocommit = True
-    admin.cursor().execute(f"create database {name}")
-    try:
-        yield {**server, "PGDATABASE": name}
-    finally:
-        admin.cursor().execute(f"drop database if exists {name} with (force)")
-        admin.close()
-
-
-def _dsn(variables: dict[str, str], database: str) -> str:
-    keys = {"PGHOST": "host", "PGPORT": "port", "PGUSER": "user", "PGPASSWORD": "password"}
-    pairs = [f"{keys[k]}={v}" for k, v in variables.items() if k in keys and v]
-    return " ".join([*pairs, f"dbname={database}"])
+    with fresh_database(postgres_server, "comms_parity") as database:
+        yield database
 
 
 @pytest.fixture(scope="module")
 def postgres_warehouse(built_warehouse, postgres_database, tmp_path_factory) -> dict[str, str]:
     """The session world's raw schema on PostgreSQL, and every dbt node built there."""
     copy_raw_to_postgres(
-        built_warehouse.path, _dsn(postgres_database, postgres_database["PGDATABASE"])
+        built_warehouse.path, libpq_dsn(postgres_database, postgres_database["PGDATABASE"])
     )
     _build_every_node("postgres", postgres_database, tmp_path_factory.mktemp("postgres_dbt"))
     return postgres_database
@@ -136,7 +109,7 @@ def _build_every_node(target: str, variables: dict[str, str], tmp: Path) -> None
 def test_postgres_builds_the_same_marts_as_duckdb(built_warehouse, postgres_warehouse, tmp_path):
     import psycopg2
 
-    dsn = _dsn(postgres_warehouse, postgres_warehouse["PGDATABASE"])
+    dsn = libpq_dsn(postgres_warehouse, postgres_warehouse["PGDATABASE"])
     with psycopg2.connect(dsn) as pg, duckdb.connect() as con, pg.cursor() as cursor:
         duck_tables = _attach_duckdb(con, built_warehouse.path)
         cursor.execute(_TABLES.format(catalog=pg.info.dbname))
@@ -283,7 +256,8 @@ def _rounded(name: str) -> str:
 
 @pytest.fixture
 def empty_postgres_database(postgres_server: dict[str, str]) -> Iterator[dict[str, str]]:
-    yield from _own_database(postgres_server)
+    with fresh_database(postgres_server, "comms_parity") as database:
+        yield database
 
 
 def test_a_second_copy_to_postgres_carries_only_the_new_files(empty_postgres_database, tmp_path):
@@ -298,7 +272,7 @@ def test_a_second_copy_to_postgres_carries_only_the_new_files(empty_postgres_dat
     examples = REPO.parent / "shared" / "examples" / "landing"
     landing, warehouse = tmp_path / "landing", tmp_path / "wh.duckdb"
     shutil.copytree(examples, landing)
-    dsn = _dsn(empty_postgres_database, empty_postgres_database["PGDATABASE"])
+    dsn = libpq_dsn(empty_postgres_database, empty_postgres_database["PGDATABASE"])
     first = load_landing(landing, warehouse, entities=["accounts", "messages"])
     assert copy_raw_to_postgres(warehouse, dsn) == len(first)
     rest = [f for f in load_landing(landing, warehouse) if f.status != "skipped"]
