@@ -7,7 +7,7 @@
     - The empty table is made by `create table ... as select` (no rows), not a column list: the
       catalog is in memory (profiles.yml), so a later build finds the seed's folder from the
       last one without its table, and Spark refuses a plain create over a non-empty folder
-      (LOCATION_ALREADY_EXISTS) but lets a CTAS replace it (allowNonEmptyLocationInCTAS).
+      (LOCATION_ALREADY_EXISTS) but lets a CTAS naming the folder (spark_location.sql) replace it.
 -#}
 {% macro spark__create_csv_table(model, agate_table) %}
   {%- set column_override = model['config'].get('column_types', {}) -%}
