@@ -61,7 +61,7 @@ def _failures(warehouse: Path, target: Path, loaded_after: str | None) -> dict[s
 def test_the_refresh_records_a_watermark_after_every_row_it_tested(built_warehouse):
     watermark = test_scope.tested_through(built_warehouse.path, _fingerprint())
     with duckdb.connect(str(built_warehouse.path), read_only=True) as con:
-        (newest,) = con.execute("select max(_loaded_at) from raw._load_ledger").fetchone()
+        (newest,) = con.execute("select max(loaded_at) from raw._load_ledger").fetchone()
     assert watermark is not None and watermark >= newest
     # Another project (a model, test, macro or variable changed): every row is tested again.
     assert test_scope.tested_through(built_warehouse.path, "another project") is None
