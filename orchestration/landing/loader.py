@@ -213,14 +213,22 @@ class _Load:
                     done.append(_Decided(f.landing_file, f.file_id, f.size, "loaded", count, None))
             self._record(done)
             self.con.execute("commit")
-        except duckdb.Error:
+        except duckdb.Error as error:
             self.con.execute("rollback")
+            # DuckDB's error usually names the file it could not read: that one is read alone
+            # and the rest again together; otherwise halves, down to single files.
             if len(files) == 1:
                 self._load_alone(entity, files[0])
                 return
-            half = len(files) // 2
-            self._load_batch(entity, suffix, files[:half])
-            self._load_batch(entity, suffix, files[half:])
+            named = [f for f in files if f'"{f.path}"' in str(error)]
+            if len(named) == 1:
+                self._load_alone(entity, named[0])
+                parts = [[f for f in files if f is not named[0]]]
+            else:
+                half = len(files) // 2
+                parts = [files[:half], files[half:]]
+            for part in parts:
+                self._load_batch(entity, suffix, part)
             return
         for f in found.alone:
             self._load_alone(entity, f)
