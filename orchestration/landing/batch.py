@@ -50,6 +50,37 @@ class BatchFile:
         return str(self.landing_file.path)
 
 
+# A batch's files are read together and its rows inserted before the commit: bounding its bytes
+# bounds the memory a batch needs (its text rows are numbered in one window).
+BATCH_BYTES = 64 * 1024 * 1024
+BATCH_FILES = 500
+
+
+def batches(files: list[BatchFile]):
+    """The files in order, in batches of at most BATCH_BYTES and BATCH_FILES."""
+    chunk, size = [], 0
+    for f in files:
+        if chunk and (size + f.size > BATCH_BYTES or len(chunk) == BATCH_FILES):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(f)
+        size += f.size
+    if chunk:
+        yield chunk
+
+
+def rows_by_path(con, table: str, files: list[BatchFile], loaded_at) -> dict[str, int]:
+    """Rows each file of a batch inserted (its content is new, so its id names only them)."""
+    return dict(
+        con.execute(
+            f"""select _file_path, count(*) from {table}
+                where _loaded_at = ? and _file_id in (select unnest(?::varchar[]))
+                group by _file_path""",
+            [loaded_at, [f.file_id for f in files]],
+        ).fetchall()
+    )
+
+
 @dataclass
 class Layouts:
     """A batch's files by layout, and the files that are not read in a batch."""

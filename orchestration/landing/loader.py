@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.landing.batch import BatchFile, insert_group, layouts
+from orchestration.landing.batch import BatchFile, batches, insert_group, layouts, rows_by_path
 from orchestration.landing.contract import ENTITIES, Entity
 from orchestration.landing.discovery import LandingFile, discover
 from orchestration.landing.reading import Rejected, check_required, read_source, row_selects
@@ -109,6 +109,8 @@ def load_landing(
     Path(warehouse).parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(warehouse)) as con:
         con.execute("set TimeZone = 'UTC'")
+        # A batch can take seconds; DuckDB's own bar would draw over the caller's progress.
+        con.execute("set enable_progress_bar = false")
         ensure_raw_schema(con)
         return _Load(con, load_id, len(files), progress).run(files)
 
@@ -143,7 +145,7 @@ class _Load:
         decided, to_read = self._decide(files)
         self._record(decided)
         for (entity, suffix), batch_files in to_read.items():
-            for chunk in _chunks(batch_files):
+            for chunk in batches(batch_files):
                 self._load_batch(ENTITIES[entity], suffix, chunk)
         return [self.results[f.relative_path] for f in files]
 
@@ -202,7 +204,7 @@ class _Load:
             table = f"{RAW_SCHEMA}.{entity.name}"
             for layout, group in found.groups.items():
                 insert_group(self.con, table, entity, suffix, layout, group, self.loaded_at)
-            rows = _rows_by_path(self.con, table, files, self.loaded_at)
+            rows = rows_by_path(self.con, table, files, self.loaded_at)
             done = []
             for f in files:
                 if f.path in found.rejected:
@@ -297,36 +299,6 @@ def _ledger_state(con: duckdb.DuckDBPyConnection) -> tuple[set, dict[str, list[s
     for path, _size, file_id in rows:
         paths_by_id.setdefault(file_id, []).append(path)
     return {(path, size) for path, size, _ in rows}, paths_by_id
-
-
-# A batch's files are read together and its rows inserted before the commit: bounding its bytes
-# bounds the memory a batch needs (its text rows are numbered in one window).
-BATCH_BYTES = 64 * 1024 * 1024
-BATCH_FILES = 500
-
-
-def _chunks(files: list[BatchFile]):
-    chunk, size = [], 0
-    for f in files:
-        if chunk and (size + f.size > BATCH_BYTES or len(chunk) == BATCH_FILES):
-            yield chunk
-            chunk, size = [], 0
-        chunk.append(f)
-        size += f.size
-    if chunk:
-        yield chunk
-
-
-def _rows_by_path(con, table: str, files: list[BatchFile], loaded_at) -> dict[str, int]:
-    """Rows each file of a batch inserted (its content is new, so its id names only them)."""
-    return dict(
-        con.execute(
-            f"""select _file_path, count(*) from {table}
-                where _loaded_at = ? and _file_id in (select unnest(?::varchar[]))
-                group by _file_path""",
-            [loaded_at, [f.file_id for f in files]],
-        ).fetchall()
-    )
 
 
 def _file_format(landing_file: LandingFile) -> str | None:
