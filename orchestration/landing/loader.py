@@ -166,20 +166,12 @@ class _Load:
             # Landed files are immutable, so a path already in the ledger with the same size is
             # done; this spares hashing every file again on every hourly refresh.
             if (path, size) in known_sizes:
-                self._done(
-                    FileLoad(
-                        path, landing_file.entity, landing_file.export_date, "skipped", 0, None
-                    )
-                )
+                self._skip(landing_file)
                 continue
             file_id = _sha256(landing_file.path) if landing_file.readable else _unread_id(path)
             same_content = paths_by_id.setdefault(file_id, [])
             if path in same_content:
-                self._done(
-                    FileLoad(
-                        path, landing_file.entity, landing_file.export_date, "skipped", 0, None
-                    )
-                )
+                self._skip(landing_file)
                 continue
             same_content.append(path)
             if len(same_content) > 1:
@@ -283,6 +275,11 @@ class _Load:
             self._done(
                 FileLoad(f.relative_path, f.entity, f.export_date, d.status, d.rows, d.reason)
             )
+
+    def _skip(self, landing_file: LandingFile) -> None:
+        """Already in the ledger: nothing to record."""
+        f = landing_file
+        self._done(FileLoad(f.relative_path, f.entity, f.export_date, "skipped", 0, None))
 
     def _done(self, result: FileLoad) -> None:
         self.results[result.file_path] = result
