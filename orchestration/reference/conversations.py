@@ -54,8 +54,9 @@ def _row(w: World, messages: list[dict], number: str | None) -> dict[str, Any]:
 def conversations(w: World, s: Scope):
     if "_conversation_days" not in w.__dict__:
         w._conversation_days = _conversation_days(w)
-    selected = [  # the scope's conversations on days in range, through the filters
-        (messages, dict(row))
+    selected = [  # the scope's conversations on days in range, through the filters (the
+        # rows are shared by the requests: nothing below changes them, jsonable copies them)
+        (messages, row)
         for account_id in dict.fromkeys(s.account_ids)
         for messages, row in w._conversation_days.get(account_id, ())
         if s.dated(row["date_day"])

@@ -348,6 +348,7 @@ class World:
         for key in self.by_contact:
             self._contact_keys[key[0]].append(key)
         self._contact_position = {key: i for i, key in enumerate(self.by_contact)}
+        self._selections: dict[tuple, list[Row]] = {}  # select()'s answers, built once each
 
     def contact_keys(self, account_ids) -> list[tuple[str, str]]:
         """The (account, contact) conversations of these accounts, in ``by_contact``'s order."""
@@ -356,11 +357,20 @@ class World:
 
     def select(self, entity: str, account_ids, days=None) -> list[Row]:
         """The entity's rows of these accounts, in the staged order; with ``days`` (first, last:
-        inclusive, None open), only the rows whose local day is known and inside them."""
+        inclusive, None open), only the rows whose local day is known and inside them. A view
+        asks for the same selection many times (per request, per period, per KPI group), so
+        each is built once per world; callers get their own copy of the list."""
+        accounts = tuple(dict.fromkeys(account_ids))
+        key = (entity, accounts, None if days is None else tuple(days))
+        if key not in self._selections:
+            self._selections[key] = self._select(entity, accounts, days)
+        return list(self._selections[key])
+
+    def _select(self, entity: str, accounts: tuple[str, ...], days) -> list[Row]:
         index = self._positions[entity]
         first, last = days or (None, None)
         positions = []
-        for account in dict.fromkeys(account_ids):
+        for account in accounts:
             for day, found in index.get(account, {}).items():
                 if days is None or (
                     day is not None

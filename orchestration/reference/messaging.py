@@ -202,18 +202,30 @@ def response_streaks(w: World, s: Scope) -> list[tuple[Any, float | None]]:
     conversation (contact x account), each inbound message that starts an unanswered streak,
     with the seconds until the next outbound message sent by a person (send_type manual), or
     None when the streak is never answered. Returns (local day of the streak, seconds)."""
-    out = []
-    for key in w.contact_keys(s.account_ids):
-        messages, start = w.by_contact[key], None
-        for m in messages:
-            if m["direction"] == "inbound" and start is None:
-                start = m
-            elif m["direction"] == "outbound" and m["send_type"] == "manual" and start:
-                out.append((start["day"], (m["created_at"] - start["created_at"]).total_seconds()))
-                start = None
-        if start is not None:
-            out.append((start["day"], None))
-    return [(day, seconds) for day, seconds in out if s.dated(day)]
+    if "_streaks" not in w.__dict__:  # a conversation's streaks do not depend on the request
+        w._streaks = {
+            key: _conversation_streaks(messages) for key, messages in w.by_contact.items()
+        }
+    return [
+        (day, seconds)
+        for key in w.contact_keys(s.account_ids)
+        for day, seconds in w._streaks[key]
+        if s.dated(day)
+    ]
+
+
+def _conversation_streaks(messages: list[dict]) -> list[tuple[Any, float | None]]:
+    """One conversation's streaks in time order: (local day of the streak, seconds or None)."""
+    out, start = [], None
+    for m in messages:
+        if m["direction"] == "inbound" and start is None:
+            start = m
+        elif m["direction"] == "outbound" and m["send_type"] == "manual" and start:
+            out.append((start["day"], (m["created_at"] - start["created_at"]).total_seconds()))
+            start = None
+    if start is not None:
+        out.append((start["day"], None))
+    return out
 
 
 def labels(w: World, s: Scope) -> list[dict[str, Any]]:
