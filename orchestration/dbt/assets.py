@@ -19,6 +19,7 @@ from dagster_dbt import DbtCliResource, DbtProject, DbtProjectComponent
 from dagster_dbt.components.dbt_component_utils import DagsterDbtComponentTranslatorSettings
 
 from orchestration import settings
+from orchestration.dbt import test_scope
 from orchestration.dbt.guard import dbt_executable
 from orchestration.landing.assets import WAREHOUSE_POOL, raw_asset_key
 from orchestration.targets import mirror_build, target_name
@@ -79,17 +80,21 @@ class WarehouseDbtComponent(DbtProjectComponent):
         # The target named here, not only through DBT_TARGET: a run the schedule starts sees
         # COMMS_WAREHOUSE_TARGET alone (orchestration/targets).
         args = ["build", "--target", target_name(), *REFRESH_EXCLUDES]
-        if context.op_execution_context.op_config["full_refresh"]:
+        full_refresh = context.op_execution_context.op_config["full_refresh"]
+        if full_refresh:
             args.append("--full-refresh")
+        scope = _TestScope(context, full_refresh)
         invocation = dbt.cli(args, context=context)
         try:
             yield from invocation.stream()
+            scope.passed()
             # Built on PostgreSQL or Spark: what the checks and the publish step read comes
             # into the DuckDB file (orchestration/targets).
             mirrored = mirror_build(settings.warehouse_path())
             if mirrored:
                 context.log.info(f"copied {len(mirrored)} relations from {target_name()}")
         finally:
+            os.environ.pop(test_scope.ENV_VAR, None)
             # If the step dies mid-stream, dbt must not live on holding the warehouse file's lock.
             if invocation.process.poll() is None:
                 invocation.process.terminate()
@@ -99,6 +104,34 @@ class WarehouseDbtComponent(DbtProjectComponent):
 
 # What a refresh's `dbt build` leaves out (see `execute`).
 REFRESH_EXCLUDES = ("--exclude-resource-type", "unit_test")
+
+
+class _TestScope:
+    """An incremental build's data tests read the rows loaded since the last build that passed
+    (orchestration/dbt/test_scope.py); a full build, a first one, a UI subset or another target
+    tests every row. Says which in the run's log."""
+
+    def __init__(self, context: dg.AssetExecutionContext, full_refresh: bool):
+        self.warehouse = settings.warehouse_path()
+        self.started_at = test_scope.utc_now()
+        # A subset runs some tests only: it neither uses nor moves the watermark.
+        self.whole = target_name() == "duckdb" and not context.is_subset
+        self.fingerprint = test_scope.project_fingerprint(
+            dbt_project.manifest_path, dbt_project.project_dir
+        )
+        after = None
+        if self.whole and not full_refresh:
+            after = test_scope.tested_through(self.warehouse, self.fingerprint)
+        os.environ.pop(test_scope.ENV_VAR, None)
+        if after is not None:
+            os.environ[test_scope.ENV_VAR] = after.isoformat(sep=" ")
+            context.log.info(f"row-by-row data tests read rows loaded after {after} (UTC)")
+        else:
+            context.log.info("data tests read every row")
+
+    def passed(self) -> None:
+        if self.whole:
+            test_scope.record_passed_build(self.warehouse, self.started_at, self.fingerprint)
 
 
 def _prune_run_folders(keep: int) -> None:
