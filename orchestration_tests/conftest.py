@@ -87,17 +87,30 @@ def _xdist_workers(config: pytest.Config) -> int:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Schedule for two workers: the tests that build their own warehouse (marked `builds`)
-    first, longest first, so the long builds overlap rather than leave one worker idle at the
-    end. `make test` hands out whole modules (`--dist loadscope`), so a module-scoped fixture
-    is made once; xdist's finer `loadgroup` marks do not take under pytest 9 (it renames a
-    test's `_nodeid`, which pytest 9 no longer reads)."""
-    items.sort(key=lambda item: -_builds(item))  # stable: the others keep their order
+    """Schedule for two workers: whole modules, those that build warehouses of their own
+    (marked `builds`) first, the most builds first, so the long builds overlap rather than
+    leave one worker idle at the end, and the short modules fill in last. `make test` hands out
+    whole modules (`--dist loadscope`), in the order of their first test here, so a
+    module-scoped fixture is made once; xdist's finer `loadgroup` marks do not take under
+    pytest 9 (it renames a test's `_nodeid`, which pytest 9 no longer reads)."""
+    weights: dict[pytest.Module, float] = {}
+    for item in items:
+        module = item.getparent(pytest.Module)
+        weights[module] = weights.get(module, _builds(module)) + _builds(item)
+    order = {module: rank for rank, module in enumerate(weights)}  # collection order
+    items.sort(key=lambda item: _module_rank(item, weights, order))
 
 
-def _builds(item: pytest.Item) -> float:
-    mark = item.get_closest_marker("builds")
-    return float(mark.args[0]) if mark and mark.args else 0.0
+def _module_rank(item: pytest.Item, weights: dict, order: dict) -> tuple[float, int]:
+    module = item.getparent(pytest.Module)
+    return -weights[module], order[module]  # a stable sort keeps a module's tests in order
+
+
+def _builds(node: pytest.Item | pytest.Module) -> float:
+    """The builds its own mark names: a module's mark counts once for the module (its tests
+    share the module's fixture), a test's once per test (e.g. per parametrized case)."""
+    marks = [m for m in node.own_markers if m.name == "builds"]
+    return sum(float(m.args[0]) for m in marks if m.args)
 
 
 def _run_root(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -288,3 +288,67 @@ def test_a_linked_day_folder_is_rejected_with_a_ledger_row(landing: Path, tmp_pa
     assert _query(warehouse, "select count(*) from raw.leads where lead_id = 'l1'") == [(0,)]
     assert _query(warehouse, "select status from raw._load_ledger where file_path = ?",
                   ["leads/2026-03-02"]) == [("rejected",)]  # fmt: skip
+
+
+def _event(event_id: str, **extra) -> dict:
+    return {"event_id": event_id, "message_id": "SM9f1c", "status": "sent",
+            "occurred_at": "2026-03-03T10:00:00Z", **extra}  # fmt: skip
+
+
+def test_files_loaded_in_one_call_keep_their_own_rows_numbers_and_ledger_rows(
+    landing: Path, tmp_path: Path
+):
+    """Many new files of one entity land in one call (the loader reads them together): each
+    keeps its own row numbers, its own extra keys and its ledger row; a malformed one among them
+    is rejected alone, and a copy of another is that file's duplicate."""
+    events = landing / "message_events"
+    _write_jsonl(events / "2026-03-03/a.jsonl", [_event(f"a{i}") for i in range(1, 4)])
+    _write_jsonl(events / "2026-03-04/b.jsonl", [_event("b1"), _event("b2", carrier="att")])
+    (events / "2026-03-05").mkdir()
+    (events / "2026-03-05/c.jsonl").write_text('{"event_id": "c1"}\n{"event_id": \n')
+    _write_jsonl(events / "2026-03-06/d.jsonl", [_event("d1"), _event("d2")])
+    (events / "2026-03-07").mkdir()
+    shutil.copy(events / "2026-03-03/a.jsonl", events / "2026-03-07/e.jsonl")
+    warehouse = tmp_path / "wh.duckdb"
+    results = {r.file_path: r for r in load_landing(landing, warehouse)}
+
+    mine = {f"{name}.jsonl" for name in "abcde"}
+    status = {
+        p.split("/")[-1]: (r.status, r.rows_loaded)
+        for p, r in results.items()
+        if p.startswith("message_events/") and p.split("/")[-1] in mine
+    }
+    assert status == {
+        "a.jsonl": ("loaded", 3),
+        "b.jsonl": ("loaded", 2),
+        "c.jsonl": ("rejected", 0),
+        "d.jsonl": ("loaded", 2),
+        "e.jsonl": ("duplicate", 0),
+    }
+    assert results["message_events/2026-03-05/c.jsonl"].reason.startswith(
+        "message_events/2026-03-05/c.jsonl: cannot be parsed"
+    )
+    assert results["message_events/2026-03-07/e.jsonl"].reason == (
+        "same content as message_events/2026-03-03/a.jsonl, already loaded"
+    )
+    rows = _query(
+        warehouse,
+        "select event_id, _row_number, json_extract_string(_extra, '$.carrier'), _extra is null,"
+        " _export_date::varchar from raw.message_events where _file_path similar to"
+        " 'message_events/2026-03-0[3-7]/.*' order by event_id",
+    )
+    assert rows == [
+        ("a1", 1, None, True, "2026-03-03"),
+        ("a2", 2, None, True, "2026-03-03"),
+        ("a3", 3, None, True, "2026-03-03"),
+        ("b1", 1, None, False, "2026-03-04"),  # b's own extra key, absent on this line
+        ("b2", 2, "att", False, "2026-03-04"),
+        ("d1", 1, None, True, "2026-03-06"),
+        ("d2", 2, None, True, "2026-03-06"),
+    ]
+    ledger = _query(
+        warehouse,
+        "select count(*), count(distinct file_path) from raw._load_ledger"
+        " where file_path similar to 'message_events/2026-03-0[3-7]/.*'",
+    )
+    assert ledger == [(5, 5)]

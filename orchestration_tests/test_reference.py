@@ -152,6 +152,27 @@ def test_credits_without_allowance_leave_remaining_null() -> None:
     assert [(p["period_start"], p["period_end"]) for p in current] == [("2026-09-30", "2026-10-30")]
 
 
+def test_each_account_bills_through_its_own_local_today() -> None:
+    """A sub-account east of its parent is already a day ahead: its billing period runs through
+    its own local today (periods are in local time), not the viewer's. At 02:00 UTC Chicago is on
+    9 Oct and London on 10 Oct, so London's period has 10 elapsed days and Chicago's 9."""
+    now = datetime(2026, 10, 10, 2, 0, tzinfo=UTC)
+    w = world(
+        accounts=[account("America/Chicago", billing_cycle_anchor_day=1, monthly_credit_allowance=100),
+                  account("Europe/London", account_id="a1", parent_account_id="a0",
+                          billing_cycle_anchor_day=1, monthly_credit_allowance=100)],
+        messages=[message("m0", "outbound", -840, account_id="a1", num_segments=1, body="x" * 170)],
+    )  # fmt: skip
+    report = reference_report(
+        w, "credits", "a0", include_sub_accounts=True, date_range="all_time", now=now
+    )
+    assert report["today"] == "2026-10-09"
+    current = {p["account_id"]: p for p in report["rows"] if p["is_current_period"]}
+    assert {a: p["elapsed_days"] for a, p in current.items()} == {"a0": 9, "a1": 10}
+    assert current["a1"]["credits_projected"] == 2 / 10 * 31  # 170 GSM-7 characters: 2 segments
+    assert report["kpis"]["credits_projected"] == 2 / 10 * 31
+
+
 # Newcombe (1998), "Two-sided confidence intervals for the single proportion: comparison of
 # seven methods", Statistics in Medicine 17:857-872, Table I, method 3 (Wilson score interval
 # without continuity correction), to the 4 decimals published there.

@@ -16,6 +16,19 @@
     timezone({{ time_zone }}, timezone('UTC', {{ timestamp_utc }}))
 {%- endmacro %}
 
+{#-
+    Java's zone database (Spark's) rejects two names the iana_time_zones seed lists, and the query
+    fails (INVALID_TIMEZONE) instead of giving null: `ROC`, an IANA link to Asia/Taipei that Java
+    leaves out, and America/Coyhaique, a zone newer (tzdata 2025b) than Debian's Java 17. Both get
+    the same wall-clock times from names Java knows: the link's target; and for Coyhaique its
+    rules, which were America/Santiago's until 2025-03-20 00:00 local (03:00 UTC) and fixed -03
+    since (both zones were at -03 that day and until 2025-04-06, so the switch is exact).
+-#}
 {% macro spark__to_local_timestamp(timestamp_utc, time_zone) -%}
-    from_utc_timestamp({{ timestamp_utc }}, {{ time_zone }})
+    from_utc_timestamp({{ timestamp_utc }}, case ({{ time_zone }})
+        when 'ROC' then 'Asia/Taipei'
+        when 'America/Coyhaique' then
+            case when ({{ timestamp_utc }}) < timestamp'2025-03-20 03:00:00' then 'America/Santiago' else '-03:00' end
+        else ({{ time_zone }})
+    end)
 {%- endmacro %}

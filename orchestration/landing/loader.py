@@ -1,4 +1,4 @@
-"""Load landing files into the raw schema, one file at a time, idempotently.
+"""Load landing files into the raw schema, idempotently.
 
 Every file found under `<landing>/<entity>/<YYYY-MM-DD>/` gets a row in `raw._load_ledger`:
 loaded (with its row count), rejected (with a reason naming the file and what is wrong) or
@@ -8,7 +8,8 @@ loaded is skipped, so loading the same landing folder twice changes nothing.
 Raw tables keep every contract column as text (dbt's staging does the typing, so a bad value is
 set aside with a reason instead of failing the load), keep columns outside the contract in
 `_extra` as a JSON object, and record where each row came from. Finding the files is
-`discovery`'s job and reading each format `reading`'s; this module keeps the ledger and inserts.
+`discovery`'s job, reading one file `reading`'s and many at once `batch`'s; this module keeps
+the ledger and decides what is read, together or alone.
 """
 
 from __future__ import annotations
@@ -22,15 +23,10 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.landing.batch import BatchFile, batches, insert_group, layouts, rows_by_path
 from orchestration.landing.contract import ENTITIES, Entity
 from orchestration.landing.discovery import LandingFile, discover
-from orchestration.landing.reading import (
-    Rejected,
-    contract_columns,
-    quoted,
-    read_source,
-    sql_string,
-)
+from orchestration.landing.reading import Rejected, check_required, read_source, row_selects
 
 RAW_SCHEMA = "raw"
 LEDGER = f"{RAW_SCHEMA}._load_ledger"
@@ -111,107 +107,212 @@ def load_landing(
         files = [f for f in files if f.entity in wanted_entities or f.entity not in ENTITIES]
 
     Path(warehouse).parent.mkdir(parents=True, exist_ok=True)
-    results = []
     with duckdb.connect(str(warehouse)) as con:
         con.execute("set TimeZone = 'UTC'")
+        # A batch can take seconds; DuckDB's own bar would draw over the caller's progress.
+        con.execute("set enable_progress_bar = false")
         ensure_raw_schema(con)
-        for done, landing_file in enumerate(files, start=1):
-            result = _load_file(con, landing_file, load_id)
-            results.append(result)
-            if progress:
-                progress(result, done, len(files))
-    return results
+        return _Load(con, load_id, len(files), progress).run(files)
 
 
-def _load_file(
-    con: duckdb.DuckDBPyConnection, landing_file: LandingFile, load_id: str | None
-) -> FileLoad:
-    path = landing_file.relative_path
-    # An entry that must not be opened is measured by its own link, and named by its path.
-    size = (
-        landing_file.path.stat() if landing_file.readable else landing_file.path.lstat()
-    ).st_size
-    # Landed files are immutable, so a path already in the ledger with the same size is done;
-    # this spares hashing every file again on every hourly refresh.
-    if con.execute(
-        f"select 1 from {LEDGER} where file_path = ? and file_bytes = ?", [path, size]
-    ).fetchone():
-        return FileLoad(path, landing_file.entity, landing_file.export_date, "skipped", 0, None)
-    file_id = _sha256(landing_file.path) if landing_file.readable else _unread_id(path)
-    already = con.execute(
-        f"select file_path from {LEDGER} where file_id = ? order by loaded_at, file_path", [file_id]
-    ).fetchall()
-    if path in {row[0] for row in already}:
-        return FileLoad(path, landing_file.entity, landing_file.export_date, "skipped", 0, None)
+@dataclass(frozen=True)
+class _Decided:
+    """A file's ledger row, decided without reading its rows."""
 
-    def record(status: str, rows: int, reason: str | None) -> FileLoad:
-        con.execute(
-            f"""insert into {LEDGER} (file_id, file_path, entity, export_date, file_format,
-                file_bytes, rows_loaded, status, reason, loaded_at, load_id)
-                values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [
-                file_id,
-                path,
-                landing_file.entity or None,
-                landing_file.export_date,
-                landing_file.path.suffix.lower().lstrip(".") or None,
-                size,
-                rows,
-                status,
-                reason,
-                _utc_now(),
-                load_id,
-            ],
+    landing_file: LandingFile
+    file_id: str
+    size: int
+    status: str
+    rows: int
+    reason: str | None
+
+
+class _Load:
+    """One call's load: decide what each file is from the ledger (one read of it), then read
+    the new files of each entity and format in batches, one transaction per batch.
+
+    Every ledger row and raw row of a call carries the call's time, so "the first file with this
+    content" (ledger order: loaded_at, then path) is the first in landing order, as when files
+    were loaded one at a time in that order.
+    """
+
+    def __init__(self, con, load_id: str | None, total: int, progress) -> None:
+        self.con, self.load_id, self.total, self.progress = con, load_id, total, progress
+        self.loaded_at = _utc_now()
+        self.results: dict[str, FileLoad] = {}
+
+    def run(self, files: list[LandingFile]) -> list[FileLoad]:
+        decided, to_read = self._decide(files)
+        self._record(decided)
+        for (entity, suffix), batch_files in to_read.items():
+            for chunk in batches(batch_files):
+                self._load_batch(ENTITIES[entity], suffix, chunk)
+        return [self.results[f.relative_path] for f in files]
+
+    def _decide(self, files: list[LandingFile]):
+        """Skipped, duplicate, misplaced and empty files, and the files to read by entity and
+        format, with the rules of a file-at-a-time load: a path already in the ledger with the
+        same size is done; the same bytes as a file already recorded (in the ledger or earlier
+        in this call) are a duplicate of the first of them."""
+        known_sizes, paths_by_id = _ledger_state(self.con)
+        decided: list[_Decided] = []
+        to_read: dict[tuple[str, str], list[BatchFile]] = {}
+        for landing_file in files:
+            path = landing_file.relative_path
+            # An entry that must not be opened is measured by its own link, and named by path.
+            size = (
+                landing_file.path.stat() if landing_file.readable else landing_file.path.lstat()
+            ).st_size
+            # Landed files are immutable, so a path already in the ledger with the same size is
+            # done; this spares hashing every file again on every hourly refresh.
+            if (path, size) in known_sizes:
+                self._skip(landing_file)
+                continue
+            file_id = _sha256(landing_file.path) if landing_file.readable else _unread_id(path)
+            same_content = paths_by_id.setdefault(file_id, [])
+            if path in same_content:
+                self._skip(landing_file)
+                continue
+            same_content.append(path)
+            if len(same_content) > 1:
+                reason = f"same content as {same_content[0]}, already loaded"
+                decided.append(_Decided(landing_file, file_id, size, "duplicate", 0, reason))
+            elif landing_file.problem:
+                reason = f"{path}: {landing_file.problem}"
+                decided.append(_Decided(landing_file, file_id, size, "rejected", 0, reason))
+            elif size == 0:
+                decided.append(_Decided(landing_file, file_id, size, "loaded", 0, None))
+            else:
+                key = (landing_file.entity, landing_file.path.suffix.lower())
+                to_read.setdefault(key, []).append(BatchFile(landing_file, file_id, size))
+        return decided, to_read
+
+    def _load_batch(self, entity: Entity, suffix: str, files: list[BatchFile]) -> None:
+        """Load files in one transaction; when DuckDB cannot read them together, split them,
+        down to one file read alone, whose rejection names what is wrong with it."""
+        self.con.execute("begin transaction")
+        try:
+            found = layouts(self.con, entity, suffix, files)
+            table = f"{RAW_SCHEMA}.{entity.name}"
+            for layout, group in found.groups.items():
+                insert_group(self.con, table, entity, suffix, layout, group, self.loaded_at)
+            rows = rows_by_path(self.con, table, files, self.loaded_at)
+            done = []
+            for f in files:
+                if f.path in found.rejected:
+                    reason = f"{f.landing_file.relative_path}: {found.rejected[f.path]}"
+                    done.append(_Decided(f.landing_file, f.file_id, f.size, "rejected", 0, reason))
+                elif f not in found.alone:
+                    count = rows.get(f.landing_file.relative_path, 0)
+                    done.append(_Decided(f.landing_file, f.file_id, f.size, "loaded", count, None))
+            self._record(done)
+            self.con.execute("commit")
+        except duckdb.Error as error:
+            self.con.execute("rollback")
+            # DuckDB's error usually names the file it could not read: that one is read alone
+            # and the rest again together; otherwise halves, down to single files.
+            if len(files) == 1:
+                self._load_alone(entity, files[0])
+                return
+            named = [f for f in files if f'"{f.path}"' in str(error)]
+            if len(named) == 1:
+                self._load_alone(entity, named[0])
+                parts = [[f for f in files if f is not named[0]]]
+            else:
+                half = len(files) // 2
+                parts = [files[:half], files[half:]]
+            for part in parts:
+                self._load_batch(entity, suffix, part)
+            return
+        for f in found.alone:
+            self._load_alone(entity, f)
+
+    def _load_alone(self, entity: Entity, batch_file: BatchFile) -> None:
+        """One file read on its own, as every file was before batches: a file that cannot be
+        read is rejected with DuckDB's reason for it."""
+        landing_file, path = batch_file.landing_file, batch_file.landing_file.relative_path
+
+        def record(status: str, rows: int, reason: str | None) -> None:
+            self._record(
+                [_Decided(landing_file, batch_file.file_id, batch_file.size, status, rows, reason)]
+            )
+
+        self.con.execute("begin transaction")
+        try:
+            rows = _insert_rows(self.con, landing_file, entity, batch_file.file_id, self.loaded_at)
+            record("loaded", rows, None)
+            self.con.execute("commit")
+        except Rejected as rejection:
+            self.con.execute("rollback")
+            record("rejected", 0, f"{path}: {rejection}")
+        except duckdb.Error as error:
+            self.con.execute("rollback")
+            record("rejected", 0, f"{path}: cannot be parsed: {_parse_error(error)}")
+
+    def _record(self, decided: list[_Decided]) -> None:
+        """Ledger rows for `decided`, in one statement."""
+        if not decided:
+            return
+        columns = {
+            "file_id": ("varchar", [d.file_id for d in decided]),
+            "file_path": ("varchar", [d.landing_file.relative_path for d in decided]),
+            "entity": ("varchar", [d.landing_file.entity or None for d in decided]),
+            "export_date": ("date", [d.landing_file.export_date for d in decided]),
+            "file_format": ("varchar", [_file_format(d.landing_file) for d in decided]),
+            "file_bytes": ("bigint", [d.size for d in decided]),
+            "rows_loaded": ("bigint", [d.rows for d in decided]),
+            "status": ("varchar", [d.status for d in decided]),
+            "reason": ("varchar", [d.reason for d in decided]),
+        }
+        self.con.execute(
+            f"""insert into {LEDGER} ({", ".join(columns)}, loaded_at, load_id)
+                select {", ".join(f"unnest(?::{kind}[])" for kind, _ in columns.values())},
+                    cast(? as timestamp), ?""",
+            [values for _, values in columns.values()] + [self.loaded_at, self.load_id],
         )
-        return FileLoad(path, landing_file.entity, landing_file.export_date, status, rows, reason)
+        for d in decided:
+            f = d.landing_file
+            self._done(
+                FileLoad(f.relative_path, f.entity, f.export_date, d.status, d.rows, d.reason)
+            )
 
-    if already:
-        return record("duplicate", 0, f"same content as {already[0][0]}, already loaded")
-    if landing_file.problem:
-        return record("rejected", 0, f"{path}: {landing_file.problem}")
+    def _skip(self, landing_file: LandingFile) -> None:
+        """Already in the ledger: nothing to record."""
+        f = landing_file
+        self._done(FileLoad(f.relative_path, f.entity, f.export_date, "skipped", 0, None))
 
-    entity = ENTITIES[landing_file.entity]
-    con.execute("begin transaction")
-    try:
-        rows = _insert_rows(con, landing_file, entity, file_id)
-        result = record("loaded", rows, None)
-        con.execute("commit")
-    except Rejected as rejection:
-        con.execute("rollback")
-        result = record("rejected", 0, f"{path}: {rejection}")
-    except duckdb.Error as error:
-        con.execute("rollback")
-        result = record("rejected", 0, f"{path}: cannot be parsed: {_parse_error(error)}")
-    return result
+    def _done(self, result: FileLoad) -> None:
+        self.results[result.file_path] = result
+        if self.progress:
+            self.progress(result, len(self.results), self.total)
+
+
+def _ledger_state(con: duckdb.DuckDBPyConnection) -> tuple[set, dict[str, list[str]]]:
+    """(path, size) of every ledger row, and each content's paths, first recorded first."""
+    rows = con.execute(
+        f"select file_path, file_bytes, file_id from {LEDGER} order by loaded_at, file_path"
+    ).fetchall()
+    paths_by_id: dict[str, list[str]] = {}
+    for path, _size, file_id in rows:
+        paths_by_id.setdefault(file_id, []).append(path)
+    return {(path, size) for path, size, _ in rows}, paths_by_id
+
+
+def _file_format(landing_file: LandingFile) -> str | None:
+    return landing_file.path.suffix.lower().lstrip(".") or None
 
 
 def _insert_rows(
-    con: duckdb.DuckDBPyConnection, landing_file: LandingFile, entity: Entity, file_id: str
+    con: duckdb.DuckDBPyConnection,
+    landing_file: LandingFile,
+    entity: Entity,
+    file_id: str,
+    loaded_at: datetime,
 ) -> int:
-    if landing_file.path.stat().st_size == 0:
-        return 0
+    """Insert one file's rows, read on its own."""
     source = read_source(con, landing_file)
-    columns = contract_columns(source.names, entity)
-    missing = sorted(c for c in entity.required if c not in columns)
-    if missing:
-        raise Rejected(f"missing required column(s): {', '.join(missing)}")
-
-    selects = [
-        f"{source.values[columns[c]]} as {quoted(c)}"
-        if c in columns
-        else f"cast(null as varchar) as {quoted(c)}"
-        for c in entity.columns
-    ]
-    # Columns outside the contract keep their names exactly as written (JSON keys are case
-    # sensitive, so `Message_ID` beside `message_id` is a key of its own).
-    extras = [i for i in range(len(source.names)) if i not in columns.values()]
-    extra_json = (
-        "json_object("
-        + ", ".join(f"{sql_string(source.names[i])}, {source.values[i]}" for i in extras)
-        + ")::varchar"
-        if extras
-        else "cast(null as varchar)"
-    )
+    check_required(source.names, entity)
+    selects, extra_json = row_selects(source.names, source.values, entity)
     # Parquet numbers its rows itself, so its scan may run out of order in parallel; text
     # formats are numbered by row_number() over the scan, which needs the file's order kept.
     con.execute(f"set preserve_insertion_order = {str(not source.numbers_rows).lower()}")
@@ -229,7 +330,7 @@ def _insert_rows(
             cast(? as timestamp) as _loaded_at
         from {source.relation}
         """,
-        [file_id, landing_file.relative_path, landing_file.export_date, _utc_now()],
+        [file_id, landing_file.relative_path, landing_file.export_date, loaded_at],
     )
     return inserted.fetchone()[0]
 

@@ -57,7 +57,7 @@ def read_source(con: duckdb.DuckDBPyConnection, landing_file: LandingFile) -> So
     if suffix == ".jsonl":
         return _jsonl_source(con, path)
     if suffix == ".csv":
-        names = _csv_header(landing_file.path)
+        names = csv_header(landing_file.path)
         positional = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names)))
         # No sniffing: the contract fixes the dialect, and a row that breaks it is reported
         # with its line instead of as a dialect the sniffer could not guess.
@@ -104,7 +104,38 @@ def _jsonl_source(con: duckdb.DuckDBPyConnection, path: str) -> Source:
     return Source(keys, values, relation, False)
 
 
-def _csv_header(path: Path) -> list[str]:
+def check_required(names: list[str], entity: Entity) -> None:
+    """Reject a file whose columns lack a required contract column."""
+    columns = contract_columns(names, entity)
+    missing = sorted(c for c in entity.required if c not in columns)
+    if missing:
+        raise Rejected(f"missing required column(s): {', '.join(missing)}")
+
+
+def row_selects(names: list[str], values: list[str], entity: Entity) -> tuple[list[str], str]:
+    """The select list of a raw row (every contract column as text, in contract order) and the
+    expression of its `_extra` JSON (the other columns), from a file's names and their values."""
+    columns = contract_columns(names, entity)
+    selects = [
+        f"{values[columns[c]]} as {quoted(c)}"
+        if c in columns
+        else f"cast(null as varchar) as {quoted(c)}"
+        for c in entity.columns
+    ]
+    # Columns outside the contract keep their names exactly as written (JSON keys are case
+    # sensitive, so `Message_ID` beside `message_id` is a key of its own).
+    extras = [i for i in range(len(names)) if i not in columns.values()]
+    extra_json = (
+        "json_object("
+        + ", ".join(f"{sql_string(names[i])}, {values[i]}" for i in extras)
+        + ")::varchar"
+        if extras
+        else "cast(null as varchar)"
+    )
+    return selects, extra_json
+
+
+def csv_header(path: Path) -> list[str]:
     """The header row as written (RFC 4180 quoting), read before DuckDB sees the file."""
     with path.open(newline="", encoding="utf-8-sig") as handle:
         try:

@@ -76,6 +76,7 @@ def reference_report(
     include_sub_accounts: bool = False,
     date_range: Any = "last_7_days",
     today: date | None = None,
+    now: datetime | None = None,
     campaign_ids=None,
     template_ids=None,
     step_numbers=None,
@@ -84,11 +85,13 @@ def reference_report(
     bucket: str = "day",
 ) -> dict[str, Any]:
     """One view for one request, as the API's ``Report.to_dict()`` shapes it. ``today`` is the
-    local day in the account's time zone the presets resolve from (ground rule 1)."""
+    local day in the account's time zone the presets resolve from (ground rule 1); ``now`` the
+    instant it stands for, from which each account's billing periods run (default: now)."""
     account = w.accounts[account_id]
     account_ids = _account_ids(w, account_id, include_sub_accounts)
     if today is None:
-        today = w.local(datetime.now().astimezone(), account_id).date()
+        now = now or datetime.now().astimezone()
+        today = w.local(now, account_id).date()
     start, end = (None, None) if view in UNDATED_VIEWS else resolve_preset(date_range, today)
     campaigns, templates, steps = _list(campaign_ids), _list(template_ids), _list(step_numbers)
     scope = Scope(
@@ -103,6 +106,7 @@ def reference_report(
         contact_id=contact_id,
         bucket=bucket,
         today=today,
+        now=now,
     )
     kpis, rows, sections = VIEWS[view](w, scope)
     filters = _shown_filters(

@@ -4,7 +4,7 @@ ground rules 1, 2 and 6), and the spec's ratio rule (ground rule 3)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 
@@ -21,6 +21,7 @@ class Scope:
     contact_id: str | None = None
     bucket: str = "day"
     today: date | None = None
+    now: datetime | None = None  # the instant ``today`` stands for, when the caller knows it
 
     def owns(self, row: dict[str, Any]) -> bool:
         return row["account_id"] in self.account_ids

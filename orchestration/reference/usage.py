@@ -154,8 +154,14 @@ def _sum(values: list) -> Any:
     return sum(known) if known else None
 
 
+def _own_today(w: World, account_id: str, s: Scope) -> date:
+    """Each account's billing periods run through its own local today (periods are local time):
+    a sub-account east of the viewer may already be a day ahead at the same instant."""
+    return s.today if s.now is None else w.day(s.now, account_id)
+
+
 def credits(w: World, s: Scope):
-    periods = [p for a in s.account_ids for p in billing_periods(w, a, s.today)]
+    periods = [p for a in s.account_ids for p in billing_periods(w, a, _own_today(w, a, s))]
     rows = [
         p for p in periods
         if (s.date_to is None or p["period_start"] <= s.date_to)

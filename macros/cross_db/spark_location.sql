@@ -1,0 +1,19 @@
+{#-
+    Where a table's files go on the local Spark: the folder Spark would choose for a managed table
+    (<warehouse dir>/<schema>.db/<name>), but named in the DDL. Spark's catalog lives in memory
+    (profiles.yml), so a later build finds each folder from the last one without its table;
+    Spark refuses to create a managed table over a non-empty folder (LOCATION_ALREADY_EXISTS) but
+    lets `create table ... location ... as select` replace it (allowNonEmptyLocationInCTAS).
+    Only for profiles.yml's `spark` target (the local session; dbt's target context does not show
+    the method); another Spark target, e.g. a cluster's, keeps dbt-spark's behaviour, and a
+    model's own `location_root` still wins.
+-#}
+{% macro spark__location_clause() %}
+  {%- set location_root = config.get('location_root', validator=validation.any[basestring]) -%}
+  {%- set identifier = model['alias'] -%}
+  {%- if location_root is not none %}
+    location '{{ location_root }}/{{ identifier }}'
+  {%- elif target.name == 'spark' %}
+    location '{{ env_var('COMMS_SPARK_DIR', env_var('DBT_PROFILES_DIR', '.') ~ '/warehouse/spark') }}/tables/{{ model['schema'] }}.db/{{ identifier }}'
+  {%- endif %}
+{%- endmacro %}
