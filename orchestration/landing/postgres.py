@@ -35,7 +35,9 @@ def copy_raw_to_postgres(warehouse: Path, dsn: str = "") -> int:
             if known:
                 source.executemany("insert into known_files values (?, ?)", known)
             for entity in ENTITIES:
-                _copy(source, cursor, f"{RAW_SCHEMA}.{entity}", _NEW_FILES.format(prefix="_"))
+                if _copy(source, cursor, f"{RAW_SCHEMA}.{entity}", _NEW_FILES.format(prefix="_")):
+                    # statistics for dbt's plans now, not when autovacuum gets round to it
+                    cursor.execute(f"analyze {RAW_SCHEMA}.{entity}")
             return _copy(source, cursor, LEDGER, _NEW_FILES.format(prefix=""))
 
 

@@ -10,8 +10,8 @@
     unanswered_streaks, never in the median.
 
     Canceled outbound messages were never sent and answer nothing (int_messages__sent_or_received).
-    Numbering manual replies with a running count lets the streak find its answer with an
-    equality join (no range join). Ties on created_at put inbound first ('inbound' sorts before
+    Numbering manual replies with a running count cuts the conversation; a streak finds its
+    size and answer among the rows of its cut by window functions (no range join, no join). Ties on created_at put inbound first ('inbound' sorts before
     'outbound'), so an answer at the same instant answers in 0 seconds.
 #}
 
@@ -61,73 +61,54 @@ counted as (
 
 ),
 
-streak_sizes as (
+cuts as (
 
+    -- the inbound messages after manual reply k share cut k with the reply that closes them,
+    -- reply k + 1 (its running count, less itself, is k): so each streak finds its size and
+    -- its answer among the rows of its own cut, with no join (a self-join of `counted` was
+    -- planned by PostgreSQL on guessed row counts as a nested loop: over 5 min at demo scale)
     select
-        account_id,
-        contact_id,
-        manual_replies_so_far,
-        count(*) as streak_inbound_messages
+        *,
+        manual_replies_so_far - is_manual_reply as cut_number
     from counted
-    where direction = 'inbound'
-    group by account_id, contact_id, manual_replies_so_far
-
-),
-
-streak_starts as (
-
-    select
-        counted.account_id,
-        counted.contact_id,
-        counted.message_id,
-        counted.created_at,
-        counted.date_day,
-        counted.manual_replies_so_far,
-        streak_sizes.streak_inbound_messages
-    from counted
-    inner join streak_sizes
-        on
-            counted.account_id = streak_sizes.account_id
-            and counted.contact_id = streak_sizes.contact_id
-            and counted.manual_replies_so_far = streak_sizes.manual_replies_so_far
-    where
-        counted.direction = 'inbound'
-        and (counted.previous_direction is null or counted.previous_direction = 'outbound')
-
-),
-
-manual_replies as (
-
-    select
-        account_id,
-        contact_id,
-        manual_replies_so_far as reply_number,
-        message_id,
-        created_at,
-        user_id
-    from counted
-    where is_manual_reply = 1
 
 ),
 
 answered as (
 
     select
-        streak_starts.account_id,
-        streak_starts.contact_id,
-        streak_starts.message_id as streak_start_message_id,
-        streak_starts.created_at as streak_started_at,
-        streak_starts.date_day,
-        streak_starts.streak_inbound_messages,
-        manual_replies.message_id as response_message_id,
-        manual_replies.created_at as responded_at,
-        manual_replies.user_id as responder_user_id
-    from streak_starts
-    left join manual_replies
-        on
-            streak_starts.account_id = manual_replies.account_id
-            and streak_starts.contact_id = manual_replies.contact_id
-            and streak_starts.manual_replies_so_far + 1 = manual_replies.reply_number
+        account_id,
+        contact_id,
+        message_id,
+        direction,
+        previous_direction,
+        created_at,
+        date_day,
+        count(case when direction = 'inbound' then 1 end) over cut as streak_inbound_messages,
+        max(case when is_manual_reply = 1 then message_id end) over cut as response_message_id,
+        max(case when is_manual_reply = 1 then created_at end) over cut as responded_at,
+        max(case when is_manual_reply = 1 then user_id end) over cut as responder_user_id
+    from cuts
+    window cut as (partition by account_id, contact_id, cut_number)
+
+),
+
+streak_starts as (
+
+    select
+        account_id,
+        contact_id,
+        message_id as streak_start_message_id,
+        created_at as streak_started_at,
+        date_day,
+        streak_inbound_messages,
+        response_message_id,
+        responded_at,
+        responder_user_id
+    from answered
+    where
+        direction = 'inbound'
+        and (previous_direction is null or previous_direction = 'outbound')
 
 ),
 
@@ -146,7 +127,7 @@ final as (
         -- exact seconds, fractions kept (kpi-spec: durations keep fractional seconds)
         {{ seconds_between('streak_started_at', 'responded_at') }} as response_seconds,
         responded_at is not null as is_answered
-    from answered
+    from streak_starts
 
 )
 

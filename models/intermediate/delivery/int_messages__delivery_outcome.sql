@@ -78,19 +78,19 @@ outbound_messages as (
 
     changed_messages as (
 
+        -- not yet processed: a left join (one row per message_id in this), not an `or not
+        -- exists`, which PostgreSQL runs as a scan of this per message (hours at demo scale)
         select outbound_messages.message_id
         from outbound_messages
         cross join reread_from
         left join recently_loaded_events
             on outbound_messages.message_id = recently_loaded_events.message_id
+        left join {{ this }} as processed
+            on outbound_messages.message_id = processed.message_id
         where
             outbound_messages._loaded_at > reread_from.loaded_after
             or recently_loaded_events.message_id is not null
-            or not exists (
-                select processed.message_id
-                from {{ this }} as processed
-                where processed.message_id = outbound_messages.message_id
-            )
+            or processed.message_id is null
 
     ),
 {% else %}

@@ -27,21 +27,21 @@ changed_messages as (
     select messages.*
     from messages
     {% if is_incremental() %}
+        -- not yet processed: a left join (one row per message_id in this), not an `or not
+        -- exists`, which PostgreSQL runs as a scan of this per message (hours at demo scale)
+        left join {{ this }} as processed
+            on messages.message_id = processed.message_id
         where
             messages._loaded_at > (
                 select
                     {{ dbt.dateadd(
                         'minute',
                         -1 * var('incremental_load_margin_minutes'),
-                        'max(processed._loaded_at)'
+                        'max(newest._loaded_at)'
                     ) }}
-                from {{ this }} as processed
+                from {{ this }} as newest
             )
-            or not exists (
-                select processed.message_id
-                from {{ this }} as processed
-                where processed.message_id = messages.message_id
-            )
+            or processed.message_id is null
     {% endif %}
 
 ),

@@ -12,7 +12,7 @@ time_zones as (
 
 ),
 
-typed as (
+typed as {{ materialized_cte() }} (
 
     select
         nullif(account_id, '') as account_id,

@@ -14,7 +14,7 @@ valid_accounts as (
 
 {{ cross_account_owner_ctes(['campaign']) }}
 
-typed as (
+typed as {{ materialized_cte() }} (
 
     select
         nullif(call_id, '') as call_id,

@@ -6,7 +6,7 @@ source as (
 
 ),
 
-typed as (
+typed as {{ materialized_cte() }} (
 
     select
         nullif(enrollment_id, '') as enrollment_id,

@@ -6,7 +6,7 @@ source as (
 
 ),
 
-typed as (
+typed as {{ materialized_cte() }} (
 
     select
         nullif(campaign_id, '') as campaign_id,

@@ -12,7 +12,7 @@ valid_accounts as (
 
 ),
 
-typed as (
+typed as {{ materialized_cte() }} (
 
     select
         nullif(event_id, '') as event_id,

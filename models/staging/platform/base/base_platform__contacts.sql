@@ -12,7 +12,7 @@ valid_accounts as (
 
 ),
 
-typed as (
+typed as {{ materialized_cte() }} (
 
     select
         nullif(contact_id, '') as contact_id,

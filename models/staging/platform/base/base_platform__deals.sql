@@ -12,7 +12,7 @@ valid_accounts as (
 
 ),
 
-typed as (
+typed as {{ materialized_cte() }} (
 
     select
         nullif(deal_id, '') as deal_id,

@@ -12,7 +12,7 @@ valid_accounts as (
 
 ),
 
-typed as (
+typed as {{ materialized_cte() }} (
 
     select
         nullif(label_id, '') as label_id,

@@ -14,7 +14,7 @@ valid_accounts as (
 
 {{ cross_account_owner_ctes(['campaign', 'message']) }}
 
-typed as (
+typed as {{ materialized_cte() }} (
 
     select
         nullif(lead_id, '') as lead_id,

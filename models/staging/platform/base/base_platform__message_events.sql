@@ -6,7 +6,7 @@ source as (
 
 ),
 
-typed as (
+typed as {{ materialized_cte() }} (
 
     select
         nullif(event_id, '') as event_id,

@@ -14,7 +14,7 @@ valid_accounts as (
 
 {{ cross_account_owner_ctes(['campaign', 'enrollment']) }}
 
-typed as (
+typed as {{ materialized_cte() }} (
 
     select
         nullif(message_id, '') as message_id,

@@ -14,7 +14,7 @@ valid_accounts as (
 
 {{ cross_account_owner_ctes(['campaign', 'enrollment', 'message']) }}
 
-typed as (
+typed as {{ materialized_cte() }} (
 
     select
         nullif(opt_event_id, '') as opt_event_id,

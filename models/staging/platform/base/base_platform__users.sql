@@ -12,7 +12,7 @@ valid_accounts as (
 
 ),
 
-typed as (
+typed as {{ materialized_cte() }} (
 
     select
         nullif(user_id, '') as user_id,
