@@ -158,9 +158,9 @@ def test_each_account_bills_through_its_own_local_today() -> None:
     9 Oct and London on 10 Oct, so London's period has 10 elapsed days and Chicago's 9."""
     now = datetime(2026, 10, 10, 2, 0, tzinfo=UTC)
     w = world(
-        accounts=[account("America/Chicago", billing_cycle_anchor_day=1, monthly_credit_allowance=100),
+        accounts=[account("America/Chicago", billing_cycle_anchor_day=1),
                   account("Europe/London", account_id="a1", parent_account_id="a0",
-                          billing_cycle_anchor_day=1, monthly_credit_allowance=100)],
+                          billing_cycle_anchor_day=1)],
         messages=[message("m0", "outbound", -840, account_id="a1", num_segments=1, body="x" * 170)],
     )  # fmt: skip
     report = reference_report(
