@@ -1,13 +1,19 @@
-"""Crash safety (issue 10, finding 1): a refresh killed with SIGKILL never wedges the next one.
+"""Crash safety (issue 10, finding 1): a refresh killed with SIGKILL never wedges the next one;
+and two refreshes started together end as one.
 
-Apart from test_refresh.py so that `make test`, which hands out whole modules to its two workers,
-runs this long test beside the two-refreshes one rather than after it."""
+Both are proven on one warehouse, since each needs whole refreshes (a full dbt build apiece): the
+refreshes killed build from the session landing less its last export day, and the two started
+together after the last kill bring that day in, so one of them loads it while the other waits
+for it and finds nothing new. Before, the two refreshes had a test of their own and built the
+whole landing twice more."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import dagster as dg
@@ -173,26 +179,78 @@ def test_a_dead_runs_pool_slot_is_freed_and_a_live_ones_kept(tmp_path, monkeypat
         instance.dispose()
 
 
-@pytest.mark.builds(3)
-def test_a_refresh_killed_at_load_dbt_or_publish_never_wedges_the_next(
+def _all_but_the_last_day(landing: Path, into: Path) -> list[tuple[Path, Path]]:
+    """Copy `landing` into `into` less its last export day; returns (source, destination) of
+    that day's folders, to bring in later."""
+    folders = [d for d in landing.glob("*/*") if d.is_dir()]
+    last_day = max(d.name for d in folders)
+    held_back = []
+    for folder in folders:
+        destination = into / folder.parent.name / folder.name
+        if folder.name == last_day:
+            held_back.append((folder, destination))
+        else:
+            shutil.copytree(folder, destination)
+    assert held_back, "the landing has no export day to hold back"
+    return held_back
+
+
+@pytest.mark.builds(4)
+def test_refreshes_killed_at_load_dbt_or_publish_never_wedge_two_started_together(
     built_warehouse, landing, tmp_path
 ):
     """SIGKILL a refresh while it loads, then the next while dbt builds, then the next while it
-    publishes: each following refresh gets past the dead run's pool slot, no dbt child outlives
-    its killed parent, and the refresh after the last kill ends equal to a clean build."""
-    # The clean build is the session warehouse, asked for first: `make test` starts this test
-    # and test_refresh.py's two refreshes (which asks for it at its end) on its two workers at
-    # once, so this worker builds it while the other runs. Asked for at the end by both, one
-    # worker built it there while the other sat waiting on its lock.
+    publishes: each following refresh gets past the dead run's pool slot and no dbt child
+    outlives its killed parent. Then a new export day lands and two refreshes start together:
+    one loads it, the other waits for it and finds nothing new, no file is recorded twice, and
+    the warehouse ends equal to a clean build of the whole landing (the session warehouse)."""
+    # The clean build is the session warehouse, asked for first: `make test` starts this long
+    # test first, and the session build on this worker overlaps the other worker's builds.
+    partial = tmp_path / "landing"
+    last_day = _all_but_the_last_day(landing, partial)
     warehouse = tmp_path / "warehouse.duckdb"
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}  # the warehouse's own home
     # Its own dbt target folder: another process parsing the project must not hand these
     # refreshes a half-written manifest.
     env["DBT_TARGET_PATH"] = str(tmp_path / "target")
-    command = [sys.executable, "-m", "orchestration.cli", "refresh", "--landing", str(landing),
+    command = [sys.executable, "-m", "orchestration.cli", "refresh", "--landing", str(partial),
                "--warehouse", str(warehouse)]  # fmt: skip
-    home = dagster_home_for(warehouse)
-    steps = _Steps(home)
+    _kill_at_load_dbt_and_publish(command, env, warehouse)
+
+    for source, destination in last_day:
+        shutil.copytree(source, destination)
+    with ThreadPoolExecutor(2) as pool:
+        results = list(
+            pool.map(
+                lambda _: subprocess.run(
+                    command, env=env, capture_output=True, text=True, timeout=1800
+                ),
+                range(2),
+            )
+        )
+    for result in results:
+        assert result.returncode == 0, result.stderr[-3000:]
+    # The dead run that held the warehouse pool was failed and its slot freed, saying so.
+    assert any("freed the warehouse pool slot" in r.stderr for r in results), [
+        r.stderr[-3000:] for r in results
+    ]
+    # One loaded the new day; the other waited for it, then found nothing new to load.
+    assert sorted("files: 0 loaded" in r.stderr for r in results) == [False, True]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        statuses = con.execute(
+            "select count(*), count(distinct file_path) from raw._load_ledger"
+        ).fetchone()
+    assert statuses[0] == statuses[1], "a file was recorded twice"
+    assert _marts_fingerprint(warehouse) == _marts_fingerprint(built_warehouse.path)
+    assert _state(warehouse) == _state(built_warehouse.path)
+    published = _marts_fingerprint(published_path(warehouse))
+    assert published == _marts_fingerprint(published_path(built_warehouse.path))
+
+
+def _kill_at_load_dbt_and_publish(command: list[str], env: dict[str, str], warehouse: Path):
+    """Run `command` (a refresh of `warehouse`) three times, each SIGKILLed at its moment, and
+    check that no dbt child outlives its killed parent."""
+    steps = _Steps(dagster_home_for(warehouse))
     # dbt is killed once it holds the warehouse open (the moment a lock could outlive it).
     moments = {
         "load": lambda p: steps.started("load_landing_files"),
@@ -219,12 +277,3 @@ def test_a_refresh_killed_at_load_dbt_or_publish_never_wedges_the_next(
             time.sleep(0.2)
         assert not any(_alive(c) for c in orphans), f"dbt outlived the refresh killed at {moment}"
     steps.close()
-
-    finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1200)
-    assert finished.returncode == 0, finished.stderr[-3000:]
-    # The dead run that held the warehouse pool was failed and its slot freed, saying so.
-    assert "freed the warehouse pool slot" in finished.stderr, finished.stderr[-3000:]
-    assert _marts_fingerprint(warehouse) == _marts_fingerprint(built_warehouse.path)
-    assert _state(warehouse) == _state(built_warehouse.path)
-    published = _marts_fingerprint(published_path(warehouse))
-    assert published == _marts_fingerprint(published_path(built_warehouse.path))
