@@ -22,6 +22,7 @@ from orchestration import settings
 from orchestration.dbt import test_scope
 from orchestration.dbt.guard import dbt_executable
 from orchestration.landing.assets import WAREHOUSE_POOL, raw_asset_key
+from orchestration.landing.loader import utc_now
 from orchestration.targets import mirror_build, target_name
 
 # The component runs the `dbt` on PATH; make that the one installed beside this Python, so
@@ -113,7 +114,7 @@ class _TestScope:
 
     def __init__(self, context: dg.AssetExecutionContext, full_refresh: bool):
         self.warehouse = settings.warehouse_path()
-        self.started_at = test_scope.utc_now()
+        self.started_at = utc_now()
         # A subset runs some tests only: it neither uses nor moves the watermark.
         self.whole = target_name() == "duckdb" and not context.is_subset
         self.fingerprint = test_scope.project_fingerprint(

@@ -70,8 +70,3 @@ def record_passed_build(warehouse: Path, started_at: dt.datetime, fingerprint: s
         con.execute(f"delete from {WATERMARK_TABLE}")
         con.execute(f"insert into {WATERMARK_TABLE} values (?, ?)", [started_at, fingerprint])
         con.execute("commit")
-
-
-def utc_now() -> dt.datetime:
-    """Now as the loader stamps `_loaded_at`: UTC, without a zone."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)

@@ -138,7 +138,7 @@ class _Load:
 
     def __init__(self, con, load_id: str | None, total: int, progress) -> None:
         self.con, self.load_id, self.total, self.progress = con, load_id, total, progress
-        self.loaded_at = _utc_now()
+        self.loaded_at = utc_now()
         self.results: dict[str, FileLoad] = {}
 
     def run(self, files: list[LandingFile]) -> list[FileLoad]:
@@ -362,5 +362,7 @@ def _first_line(error: Exception) -> str:
     return str(error).strip().splitlines()[0][:500]
 
 
-def _utc_now() -> datetime:
+def utc_now() -> datetime:
+    """The clock `_loaded_at` is stamped with: UTC, without a zone. The data tests' watermark
+    (orchestration/dbt/test_scope.py) is read from it too, so the two compare."""
     return datetime.now(UTC).replace(tzinfo=None)
