@@ -3,21 +3,26 @@
 Each report view gets one blocking check on the mart it reads most. The check runs the public
 reporting API (over the marts) and orchestration.reference (over the staged rows only) for a
 sample of accounts and ranges, a DST week included (sampling.py), and fails when any number
-differs; its metadata holds both numbers of each difference and names the accounts concerned
-under ``failed_accounts`` (the publish step holds back only those). The landing checks
-(reconciliation, freshness) live in landing.py. All checks only read: they open the warehouse
-read-only and run in the warehouse pool, so they never overlap a load or a dbt build.
+differs. A refresh that only added rows since the checks last passed (changes.py) checks, for the
+same accounts, the days that changed plus a fixed random sample of the rest
+(sampling.changed_requests); the --full-refresh build checks the whole sample again. The result
+says which rule applied; its metadata holds both numbers of each difference and names the
+accounts concerned under ``failed_accounts`` (the publish step holds back only those). The
+landing checks (reconciliation, freshness) live in landing.py. All checks read on a read-only
+connection in the warehouse pool, so they never overlap a load or a dbt build; only a passing
+reference run then records its watermark (changes.record_passed).
 """
 
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
-from orchestration.formula_checks import compliance
+from orchestration.formula_checks import changes, compliance, sampling
 from orchestration.formula_checks.comparison import Comparison, compare_view
 from orchestration.formula_checks.landing import (
     DEFAULT_FRESHNESS_HOURS,
@@ -26,7 +31,7 @@ from orchestration.formula_checks.landing import (
     check_freshness,
     check_reconciliation,
 )
-from orchestration.formula_checks.sampling import sample_requests
+from orchestration.formula_checks.sampling import changed_requests, sample_requests
 from orchestration.kpi_registry import VIEWS
 from orchestration.landing.assets import WAREHOUSE_POOL
 from orchestration.reference.facts import World
@@ -67,8 +72,9 @@ def connect(database: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _result(name: str, comparison: Comparison) -> dg.AssetCheckResult:
+def _result(name: str, comparison: Comparison, rule: str) -> dg.AssetCheckResult:
     metadata = {
+        "rule": rule,
         "requests": comparison.requests,
         "comparisons": comparison.compared,
         "mismatches": len(comparison.rows),
@@ -84,7 +90,7 @@ def _result(name: str, comparison: Comparison) -> dg.AssetCheckResult:
         asset_key=mart_key(VIEW_CHECKS[name][1]),
         passed=comparison.passed,
         metadata=metadata,
-        description=comparison.description(),
+        description=f"{comparison.description()} ({rule})",
     )
 
 
@@ -103,13 +109,28 @@ def _collection_paused() -> Iterator[None]:
         gc.collect()
 
 
-def run_reference_checks(con) -> list[dg.AssetCheckResult]:
+def run_reference_checks(con, after: datetime | None = None) -> list[dg.AssetCheckResult]:
+    """Every view's check on the sampled requests; with ``after``, only those an incremental
+    refresh checks: the days changed by the rows staged after it, plus a fixed sample."""
     with _collection_paused():
-        return _compare_views(con)
+        return _compare_views(con, after)
 
 
-def _compare_views(con) -> list[dg.AssetCheckResult]:
-    requests = sample_requests(con)
+FULL_RULE = "every sampled request: the full check"
+CHANGED_RULE = (
+    "rows staged after {after} UTC: per sampled account scope its newest changed days, up to "
+    "{older} older changed days and {rest} unchanged day drawn with a fixed seed, all its "
+    "requests when a row without a local day changed"
+)
+
+
+def _compare_views(con, after: datetime | None) -> list[dg.AssetCheckResult]:
+    requests, rule = sample_requests(con), FULL_RULE
+    if after is not None:
+        requests = changed_requests(con, requests, changes.changed_days(con, after))
+        rule = CHANGED_RULE.format(
+            after=after, older=sampling.OLDER_CHANGED_DAYS, rest=sampling.UNCHANGED_DAYS
+        )
     parents = dict(
         con.execute(
             "select account_id, parent_account_id from staging.stg_platform__accounts"
@@ -126,7 +147,7 @@ def _compare_views(con) -> list[dg.AssetCheckResult]:
 
     world = World(read_staged(con, accounts=sorted(a for a in parents if in_scope(a))))
     return [
-        _result(name, compare_view(con, world, view, requests))
+        _result(name, compare_view(con, world, view, requests), rule)
         for name, (view, _) in VIEW_CHECKS.items()
     ]
 
@@ -137,7 +158,12 @@ REFERENCE_SPECS = [
         asset=mart_key(mart),
         blocking=True,
         description=f"The {view} report (API over the marts) equals the reference "
-        "implementation (staged rows, kpi-spec) for sampled accounts and ranges.",
+        "implementation (staged rows, kpi-spec) for sampled accounts and ranges. A refresh "
+        "that added rows since the checks last passed checks, per sampled account scope, the "
+        "local days its new rows fall on (the newest run of days and up to "
+        f"{sampling.OLDER_CHANGED_DAYS} older ones) plus {sampling.UNCHANGED_DAYS} unchanged "
+        "day, drawn with a fixed seed; the --full-refresh build, a first check or a changed "
+        "project checks every sampled request.",
     )
     for name, (view, mart) in VIEW_CHECKS.items()
 ]
@@ -193,7 +219,23 @@ def guarded(database: Path, specs: list[dg.AssetCheckSpec], run) -> list[dg.Asse
 def reference_checks(
     context: dg.AssetCheckExecutionContext, warehouse: Warehouse
 ) -> Iterator[dg.AssetCheckResult]:
-    yield from guarded(warehouse.database, REFERENCE_SPECS, run_reference_checks)
+    seen: dict = {}
+
+    def run(con) -> list[dg.AssetCheckResult]:
+        # What this run proves: the rows loaded so far, under the project as it is now.
+        seen["through"], seen["fingerprint"] = changes.newest_load(con), changes.fingerprint(con)
+        return run_reference_checks(con, changes.since(con, _full_refresh(context)))
+
+    results = guarded(warehouse.database, REFERENCE_SPECS, run)
+    if all(r.passed for r in results) and seen.get("through") and seen.get("fingerprint"):
+        changes.record_passed(warehouse.database, seen["through"], seen["fingerprint"])
+    yield from results
+
+
+def _full_refresh(context: dg.AssetCheckExecutionContext) -> bool:
+    """Whether this run is a --full-refresh build (refresh.py's run config for the dbt step)."""
+    ops = (context.run.run_config or {}).get("ops", {})
+    return bool(ops.get("warehouse_dbt_assets", {}).get("config", {}).get("full_refresh"))
 
 
 @dg.multi_asset_check(name="landing_checks", specs=LANDING_SPECS, pool=WAREHOUSE_POOL)

@@ -89,3 +89,74 @@ def first_offset_change(first: date, last: date, zone: ZoneInfo) -> date | None:
             return day
         day += timedelta(days=1)
     return None
+
+
+OLDER_CHANGED_DAYS = 2  # per account scope, besides its newest changed days
+UNCHANGED_DAYS = 1  # per account scope: the fixed random sample of the rest
+
+
+def changed_requests(
+    con, full: list[Request], changed: dict[str, set[date | None]], seed: int = 9
+) -> list[Request]:
+    """The requests an incremental refresh checks, for the account scopes ``full`` samples.
+
+    ``changed``: account -> the local days of its rows staged since the last passing check
+    (None: a change without a day, changes.UNDATED). Per scope (the account, with its
+    sub-accounts when rolled up): a change without a day checks its requests of ``full``;
+    otherwise its newest changed days (the run of consecutive days ending at the newest) as one
+    range, up to OLDER_CHANGED_DAYS older changed days (late events) and UNCHANGED_DAYS
+    unchanged days of the data's span, each as a one-day range, drawn with a fixed seed. The
+    undated views answer once per scope whatever the range (compare_view)."""
+    children: dict[str, list[str]] = {}
+    for account, parent in con.execute(
+        "select account_id, parent_account_id from staging.stg_platform__accounts "
+        "order by account_id"
+    ).fetchall():
+        children.setdefault(parent, []).append(account)
+    (first,) = con.execute("select min(created_at) from staging.stg_platform__messages").fetchone()
+    draw = random.Random(seed)
+    out = []
+    for (account_id, roll_up), requests in _by_scope(full).items():
+        accounts = _descendants(account_id, children) if roll_up else [account_id]
+        days = set().union(*(changed.get(a, set()) for a in accounts))
+        if None in days:
+            out += requests
+            continue
+        today = requests[0].today
+        out += [Request(account_id, roll_up, name, r, today) for name, r in _ranges(days, draw)]
+        if today is not None and first is not None:  # the data's span, its UTC first day on
+            start = _aware(first).date()
+            span = (start + timedelta(days=i) for i in range((today - start).days + 1))
+            rest = [d for d in span if d not in days]
+            for day in sorted(draw.sample(rest, min(UNCHANGED_DAYS, len(rest)))):
+                out.append(Request(account_id, roll_up, f"unchanged_{day}", (str(day),) * 2, today))
+    return out
+
+
+def _by_scope(full: list[Request]) -> dict[tuple[str, bool], list[Request]]:
+    scopes: dict[tuple[str, bool], list[Request]] = {}
+    for request in full:
+        scopes.setdefault((request.account_id, request.include_sub_accounts), []).append(request)
+    return scopes
+
+
+def _descendants(account_id: str, children: dict[str, list[str]]) -> list[str]:
+    out, todo = [], [account_id]
+    while todo:
+        out.append(todo.pop())
+        todo.extend(children.get(out[-1], []))
+    return out
+
+
+def _ranges(days: set[date], draw: random.Random) -> list[tuple[str, tuple[str, str]]]:
+    """The newest run of consecutive changed days as one range, then older changed days drawn."""
+    if not days:
+        return []
+    newest = first = max(days)
+    while first - timedelta(days=1) in days:
+        first -= timedelta(days=1)
+    out = [(f"changed_{first}_to_{newest}", (str(first), str(newest)))]
+    older = sorted(d for d in days if d < first)
+    for day in sorted(draw.sample(older, min(OLDER_CHANGED_DAYS, len(older)))):
+        out.append((f"changed_{day}", (str(day), str(day))))
+    return out
