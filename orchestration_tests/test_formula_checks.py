@@ -5,17 +5,18 @@ works on its own copy (``warehouse_copy``).
 """
 
 import os
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 import duckdb
 import pytest
 
 from orchestration import formula_checks as fc
-from orchestration.formula_checks import compliance
+from orchestration.formula_checks import changes, compliance, sampling
 from orchestration.formula_checks.comparison import compare_view
-from orchestration.formula_checks.sampling import sample_requests
+from orchestration.formula_checks.sampling import changed_requests, sample_requests
 from orchestration.reference.facts import World
 from orchestration.reference.report import reference_report
 from orchestration.reference.staged import read_staged
@@ -216,3 +217,115 @@ def test_checks_run_in_dagster_on_the_mart_assets(warehouse: Path) -> None:
     messaging = evaluations["messaging_matches_reference"]
     assert messaging.asset_key == dg.AssetKey(["marts", "mart_messaging_kpis"])
     assert succeeded, {n: e.description for n, e in evaluations.items() if not e.passed}
+
+
+# ------------------------------------------------------------------ a refresh that added rows
+
+
+def _mark_loaded_later(con, day: str, account_id: str) -> datetime:
+    """Stamp the account's messages of one UTC day (and their events) as loaded after every
+    other row, as a refresh that added them would; return the instant before them."""
+    (newest,) = con.execute("select max(_loaded_at) from staging.stg_platform__messages").fetchone()
+    later = newest + timedelta(hours=1)
+    ids = "select message_id from staging.stg_platform__messages where account_id = $a " \
+        "and created_at::date = $d"  # fmt: skip
+    for table in ("stg_platform__messages", "stg_platform__message_events"):
+        con.execute(
+            f"update staging.{table} set _loaded_at = $t where message_id in ({ids})",
+            {"t": later, "a": account_id, "d": day},
+        )
+    return newest
+
+
+def test_changed_days_are_the_local_days_of_the_rows_staged_since(warehouse_copy: Path) -> None:
+    with duckdb.connect(str(warehouse_copy)) as con:
+        account_id, day, zone = con.execute(
+            "select m.account_id, min(m.created_at)::date, any_value(a.time_zone) "
+            "from staging.stg_platform__messages as m "
+            "inner join staging.stg_platform__accounts as a using (account_id) "
+            "group by m.account_id order by m.account_id limit 1"
+        ).fetchone()
+        after = _mark_loaded_later(con, str(day), account_id)
+        stamps = [t for (t,) in con.execute(
+            "select created_at from staging.stg_platform__messages where _loaded_at > $1", [after]
+        ).fetchall()]  # fmt: skip
+        found = changes.changed_days(con, after)
+        assert set(found) == {account_id}
+        local = {t.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).date() for t in stamps}
+        assert found[account_id] == local and stamps
+        # A row without a local day (a template) may move any day of its account (its staged
+        # model is a view of the landed rows).
+        con.execute(
+            "update raw.templates set _loaded_at = $1 where template_id = "
+            "(select min(template_id) from staging.stg_platform__templates)",
+            [after + timedelta(hours=2)],
+        )
+        assert changes.UNDATED in set().union(*changes.changed_days(con, after).values())
+
+
+def test_changed_requests_hold_the_changed_days_and_a_fixed_sample(warehouse: Path) -> None:
+    with fc.connect(warehouse) as con:
+        full = sample_requests(con)
+        alone = next(r for r in full if not r.include_sub_accounts)
+        last = alone.today
+        changed = {alone.account_id: {last, last - timedelta(days=1), last - timedelta(days=20)}}
+        picked = changed_requests(con, full, changed)
+        assert picked == changed_requests(con, full, changed)  # reproducible
+        undated = changed_requests(con, full, {alone.account_id: {changes.UNDATED}})
+    mine = [
+        r for r in picked if (r.account_id, r.include_sub_accounts) == (alone.account_id, False)
+    ]
+    ranges = {r.date_range for r in mine}
+    assert (str(last - timedelta(days=1)), str(last)) in ranges  # the newest run, as one range
+    assert (str(last - timedelta(days=20)),) * 2 in ranges  # an older changed day (late events)
+    assert sum(r.range_name.startswith("unchanged_") for r in mine) == sampling.UNCHANGED_DAYS
+    # Every sampled scope is still checked (its sample of unchanged days) ...
+    scopes = {(r.account_id, r.include_sub_accounts) for r in full}
+    assert {(r.account_id, r.include_sub_accounts) for r in picked} == scopes
+    # ... and a change without a day checks the scope's full-sample requests.
+    assert set(full) & set(undated) >= {r for r in full if r.account_id == alone.account_id}
+
+
+def test_the_watermark_scopes_only_a_refresh_of_the_same_project(warehouse_copy: Path) -> None:
+    with fc.connect(warehouse_copy) as con:
+        through, current = changes.newest_load(con), changes.fingerprint(con)
+        # The refresh that built the warehouse passed its checks, so it recorded its watermark.
+        assert through is not None and changes.since(con, full_refresh=False) == through
+        assert changes.since(con, full_refresh=True) is None  # the daily full build: all
+    with duckdb.connect(str(warehouse_copy)) as con:
+        con.execute(f"drop table {changes.WATERMARK_TABLE}")
+    with fc.connect(warehouse_copy) as con:
+        assert changes.since(con, full_refresh=False) is None  # never recorded: check all
+    changes.record_passed(warehouse_copy, through, "another project")
+    with fc.connect(warehouse_copy) as con:
+        assert changes.since(con, full_refresh=False) is None  # the project changed: all
+    changes.record_passed(warehouse_copy, through, current)
+    with fc.connect(warehouse_copy) as con:
+        assert changes.since(con, full_refresh=False) == through
+
+
+def test_a_corrupted_row_on_a_changed_day_fails_the_incremental_check(warehouse_copy) -> None:
+    """After a refresh that added rows, the checks read the changed days: a wrong number there
+    fails, and the result states the rule it applied."""
+    with fc.connect(warehouse_copy) as con:
+        alone = next(r for r in sample_requests(con) if not r.include_sub_accounts)
+    with duckdb.connect(str(warehouse_copy)) as con:
+        day = con.execute(
+            "select max(date_day) from marts.mart_messaging_kpis where account_id = ? "
+            "and sms_sent > 0",
+            [alone.account_id],
+        ).fetchone()[0]
+        con.execute(
+            "update marts.mart_messaging_kpis set sms_sent = sms_sent + 5 where account_id = ? "
+            "and date_day = ? and rowid = (select min(rowid) from marts.mart_messaging_kpis "
+            "where account_id = ? and date_day = ? and sms_sent > 0)",
+            [alone.account_id, day, alone.account_id, day],
+        )
+        after = _mark_loaded_later(con, str(day), alone.account_id)
+    with fc.connect(warehouse_copy) as con:
+        results = {r.check_name: r for r in fc.run_reference_checks(con, after)}
+    messaging = results["messaging_matches_reference"]
+    assert not messaging.passed and alone.account_id in _value(messaging, "failed_accounts")
+    assert "kpis.sms_sent" in _value(messaging, "details")
+    assert _value(messaging, "rule").startswith(f"rows staged after {after}")
+    assert results["calling_matches_reference"].passed

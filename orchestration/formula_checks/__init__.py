@@ -118,9 +118,9 @@ def run_reference_checks(con, after: datetime | None = None) -> list[dg.AssetChe
 
 FULL_RULE = "every sampled request: the full check"
 CHANGED_RULE = (
-    "rows staged after {after} UTC: per sampled account scope its newest changed days, up to "
-    "{older} older changed days and {rest} unchanged day drawn with a fixed seed, all its "
-    "requests when a row without a local day changed"
+    "rows staged after {after} UTC: per sampled account scope, its changed local days of the "
+    "newest {newest} as one range, up to {older} older changed days and {rest} unchanged day "
+    "drawn with a fixed seed; all its sampled requests when a row without a local day changed"
 )
 
 
@@ -129,7 +129,10 @@ def _compare_views(con, after: datetime | None) -> list[dg.AssetCheckResult]:
     if after is not None:
         requests = changed_requests(con, requests, changes.changed_days(con, after))
         rule = CHANGED_RULE.format(
-            after=after, older=sampling.OLDER_CHANGED_DAYS, rest=sampling.UNCHANGED_DAYS
+            after=after,
+            newest=sampling.NEWEST_DAYS,
+            older=sampling.OLDER_CHANGED_DAYS,
+            rest=sampling.UNCHANGED_DAYS,
         )
     parents = dict(
         con.execute(
@@ -160,10 +163,11 @@ REFERENCE_SPECS = [
         description=f"The {view} report (API over the marts) equals the reference "
         "implementation (staged rows, kpi-spec) for sampled accounts and ranges. A refresh "
         "that added rows since the checks last passed checks, per sampled account scope, the "
-        "local days its new rows fall on (the newest run of days and up to "
-        f"{sampling.OLDER_CHANGED_DAYS} older ones) plus {sampling.UNCHANGED_DAYS} unchanged "
-        "day, drawn with a fixed seed; the --full-refresh build, a first check or a changed "
-        "project checks every sampled request.",
+        f"local days its new rows fall on (those of the newest {sampling.NEWEST_DAYS} days and "
+        f"up to {sampling.OLDER_CHANGED_DAYS} older ones) plus {sampling.UNCHANGED_DAYS} "
+        "unchanged day, drawn with a fixed seed (all its sampled requests when a row without a "
+        "local day changed); the --full-refresh build, a first check or a changed project "
+        "checks every sampled request.",
     )
     for name, (view, mart) in VIEW_CHECKS.items()
 ]

@@ -91,6 +91,7 @@ def first_offset_change(first: date, last: date, zone: ZoneInfo) -> date | None:
     return None
 
 
+NEWEST_DAYS = 2  # the newest changed day and the one before (an export day spans two local days)
 OLDER_CHANGED_DAYS = 2  # per account scope, besides its newest changed days
 UNCHANGED_DAYS = 1  # per account scope: the fixed random sample of the rest
 
@@ -103,9 +104,10 @@ def changed_requests(
     ``changed``: account -> the local days of its rows staged since the last passing check
     (None: a change without a day, changes.UNDATED). Per scope (the account, with its
     sub-accounts when rolled up): a change without a day checks its requests of ``full``;
-    otherwise its newest changed days (the run of consecutive days ending at the newest) as one
-    range, up to OLDER_CHANGED_DAYS older changed days (late events) and UNCHANGED_DAYS
-    unchanged days of the data's span, each as a one-day range, drawn with a fixed seed. The
+    otherwise its changed days of the newest NEWEST_DAYS (an export day's rows fall on two
+    local days in most zones) as one range, up to OLDER_CHANGED_DAYS older changed days (late
+    events) and UNCHANGED_DAYS unchanged days of the data's span, each as a one-day range,
+    drawn with a fixed seed. The
     undated views answer once per scope whatever the range (compare_view)."""
     children: dict[str, list[str]] = {}
     for account, parent in con.execute(
@@ -149,12 +151,11 @@ def _descendants(account_id: str, children: dict[str, list[str]]) -> list[str]:
 
 
 def _ranges(days: set[date], draw: random.Random) -> list[tuple[str, tuple[str, str]]]:
-    """The newest run of consecutive changed days as one range, then older changed days drawn."""
+    """The newest changed days as one range, then older changed days drawn."""
     if not days:
         return []
-    newest = first = max(days)
-    while first - timedelta(days=1) in days:
-        first -= timedelta(days=1)
+    newest = max(days)
+    first = min(d for d in days if d > newest - timedelta(days=NEWEST_DAYS))
     out = [(f"changed_{first}_to_{newest}", (str(first), str(newest)))]
     older = sorted(d for d in days if d < first)
     for day in sorted(draw.sample(older, min(OLDER_CHANGED_DAYS, len(older)))):

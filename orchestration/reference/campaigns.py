@@ -228,21 +228,33 @@ def _send_row(
 def suppressions(w: World, s: Scope):
     """A contact whose messages hard-bounced 3 times is suppressed from that moment on; the
     list is filtered on the local day of that moment, and shows every hard bounce so far."""
+    rows = [
+        row
+        for account_id in sorted(set(s.account_ids))
+        for day, row in _suppressed(w, account_id)
+        if s.dated(day)
+    ]
+    return {"suppressed_contacts": len(rows)}, rows, {}
+
+
+def _suppressed(w: World, account_id: str) -> list[tuple[Any, dict]]:
+    """The account's suppressed contacts by contact id, each with the local day of its third
+    hard bounce (worked once per world: a request only filters on that day)."""
+    cache = w.__dict__.setdefault("_suppressed", {})
+    if account_id in cache:
+        return cache[account_id]
     bounces = defaultdict(list)
-    for m in _sent(w, s):
-        if m["outcome"] == "hard_bounce":
-            bounces[(m["account_id"], m["contact_id"])].append(m)
-    contacts = w.contacts_by_key
-    rows = []
-    for (account_id, contact_id), bounced in sorted(bounces.items()):
-        if len(bounced) < 3 or account_id not in s.account_ids:
+    for m in w.select("messages", [account_id]):
+        if m["direction"] == "outbound" and not m["is_canceled"] and m["outcome"] == "hard_bounce":
+            bounces[m["contact_id"]].append(m)
+    out = []
+    for contact_id, bounced in sorted(bounces.items()):
+        if len(bounced) < 3:
             continue
         bounced.sort(key=lambda m: (m["final_status_at"], m["message_id"]))
         third = bounced[2]["final_status_at"]
-        if not s.dated(w.day(third, account_id)):
-            continue
-        contact = contacts.get((account_id, contact_id))
-        rows.append({
+        contact = w.contacts_by_key.get((account_id, contact_id))
+        out.append((w.day(third, account_id), {
             "account_id": account_id, "contact_id": contact_id,
             "phone": contact and contact["phone"],
             # the moment of the third hard bounce, UTC as the API reads timestamps
@@ -250,8 +262,9 @@ def suppressions(w: World, s: Scope):
             "reason": "hard_bounce_3x",
             "hard_bounce_count": len(bounced),
             "last_error_code": bounced[-1]["final_error_code"],
-        })  # fmt: skip
-    return {"suppressed_contacts": len(rows)}, rows, {}
+        }))  # fmt: skip
+    cache[account_id] = out
+    return out
 
 
 def _replied_enrollments(w, s) -> dict[str, set]:

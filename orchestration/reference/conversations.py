@@ -4,6 +4,7 @@ account on one local calendar day."""
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import timedelta
 from typing import Any
 
 from orchestration.reference.facts import World
@@ -58,9 +59,8 @@ def conversations(w: World, s: Scope):
         # rows are shared by the requests: nothing below changes them, jsonable copies them)
         (messages, row)
         for account_id in dict.fromkeys(s.account_ids)
-        for messages, row in w._conversation_days.get(account_id, ())
-        if s.dated(row["date_day"])
-        and (s.tracker is None or any(m["phone_number_id"] == s.tracker for m in messages))
+        for messages, row in _in_range(w, account_id, s)
+        if (s.tracker is None or any(m["phone_number_id"] == s.tracker for m in messages))
         and (s.contact_id is None or row["contact_id"] == s.contact_id)
     ]
     rows = [row for _, row in selected]
@@ -75,6 +75,24 @@ def conversations(w: World, s: Scope):
             side = "customer_messages" if m["direction"] == "inbound" else "agent_messages"
             hours[m["hour"]][side] += 1
     return kpis, rows, {"volume": volume, "frequency_by_hour": list(hours.values())}
+
+
+def _in_range(w: World, account_id: str, s: Scope) -> list[tuple[list[dict], dict]]:
+    """The account's conversations on the request's days, in ``_conversation_days``' order; a
+    closed range reads only its days' (positions indexed once per world)."""
+    conversations = w._conversation_days.get(account_id, [])
+    if s.date_from is None or s.date_to is None:
+        return [c for c in conversations if s.dated(c[1]["date_day"])]
+    index = w.__dict__.setdefault("_conversations_by_day", {})
+    if account_id not in index:
+        index[account_id] = by_day = defaultdict(list)
+        for position, (_, row) in enumerate(conversations):
+            by_day[row["date_day"]].append(position)
+    by_day, day, positions = index[account_id], s.date_from, []
+    while day <= s.date_to:
+        positions += by_day.get(day, ())
+        day += timedelta(days=1)
+    return [conversations[p] for p in sorted(positions)]
 
 
 def _totals(rows: list[dict[str, Any]]) -> dict[str, int]:

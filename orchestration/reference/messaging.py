@@ -121,11 +121,14 @@ def reply_rate(w: World, s: Scope) -> tuple[dict[str, int], list[dict[str, Any]]
     no campaign chosen, the campaigns launched in range. A contact counts once, at the step of
     its first reply; the per-step rows add up to the headline."""
     campaigns = _reply_rate_campaigns(w, s)
+    accounts = list(dict.fromkeys(s.account_ids))
     # The campaigns are the scope's, and ground rule 2 keeps their messages in their account.
     sent: dict[tuple[str, str], list[dict]] = defaultdict(list)  # (campaign, contact) -> sent
-    for m in w.select("messages", s.account_ids):
-        if m["direction"] == "outbound" and not m["is_canceled"] and m["campaign_id"] in campaigns:
-            sent[(m["campaign_id"], m["contact_id"])].append(m)
+    for account_id in accounts:
+        by_campaign = _sent_by_campaign(w, account_id)
+        for campaign in campaigns:
+            for m in by_campaign.get(campaign, ()):
+                sent[(campaign, m["contact_id"])].append(m)
     enrolled = {
         (e["campaign_id"], e["contact_id"])
         for campaign in campaigns
@@ -139,10 +142,9 @@ def reply_rate(w: World, s: Scope) -> tuple[dict[str, int], list[dict[str, Any]]
         )
     }
     first_reply: dict[tuple[str, str], dict] = {}  # a reply is in its campaign's account
-    for account_id in s.account_ids:
-        for m in w.by_account_time.get(account_id, ()):
-            if m["direction"] == "inbound" and m["is_reply"]:
-                first_reply.setdefault((m["attributed_campaign_id"], m["contact_id"]), m)
+    for account_id in accounts:
+        for pair, m in _first_replies(w, account_id).items():
+            first_reply.setdefault(pair, m)
     counted: dict[str, dict] = {}  # contact -> its earliest counted first reply
     for pair in sorted(enrolled, key=lambda p: (p[1], p[0])):
         reply = first_reply.get(pair)
@@ -158,6 +160,32 @@ def reply_rate(w: World, s: Scope) -> tuple[dict[str, int], list[dict[str, Any]]
         "enrolled_contacts": len({contact for _, contact in enrolled}),
     }
     return totals, _reply_steps(s, enrolled, sent, counted)
+
+
+def _sent_by_campaign(w: World, account_id: str) -> dict[str, list[dict]]:
+    """The account's outbound messages not canceled, per campaign, in time order (worked once
+    per world: they do not depend on the request)."""
+    cache = w.__dict__.setdefault("_sent_by_campaign", {})
+    if account_id not in cache:
+        found: dict[str, list[dict]] = defaultdict(list)
+        for m in w.by_account_time.get(account_id, ()):
+            if m["direction"] == "outbound" and not m["is_canceled"]:
+                found[m["campaign_id"]].append(m)
+        cache[account_id] = found
+    return cache[account_id]
+
+
+def _first_replies(w: World, account_id: str) -> dict[tuple[str, str], dict]:
+    """(campaign, contact) -> the first reply of the contact to the campaign, in the account's
+    time order (worked once per world)."""
+    cache = w.__dict__.setdefault("_first_replies", {})
+    if account_id not in cache:
+        found: dict[tuple[str, str], dict] = {}
+        for m in w.by_account_time.get(account_id, ()):
+            if m["direction"] == "inbound" and m["is_reply"]:
+                found.setdefault((m["attributed_campaign_id"], m["contact_id"]), m)
+        cache[account_id] = found
+    return cache[account_id]
 
 
 def _reply_rate_campaigns(w: World, s: Scope) -> set[str]:

@@ -114,6 +114,17 @@ def _period_start(anchor: int, year: int, month: int) -> date:
     return date(year, month, min(anchor, calendar.monthrange(year, month)[1]))
 
 
+def _credits_by_day(w: World, account_id: str) -> dict[date, int]:
+    """The account's credits used per local day (worked once per world: as of no request)."""
+    cache = w.__dict__.setdefault("_credits_by_day", {})
+    if account_id not in cache:
+        credits: dict[date, int] = defaultdict(int)
+        for m in _billed(w, [account_id]):
+            credits[m["day"]] += m["credits"]
+        cache[account_id] = dict(credits)
+    return cache[account_id]
+
+
 def billing_periods(w: World, account_id: str, as_of: date) -> list[dict[str, Any]]:
     """Billing periods from the one holding the account's first day (creation or first
     message) through the one holding ``as_of``, with credits used, allowance, remaining,
@@ -121,9 +132,7 @@ def billing_periods(w: World, account_id: str, as_of: date) -> list[dict[str, An
     account = w.accounts[account_id]
     created = w.day(account["created_at"], account_id)
     anchor = account["billing_cycle_anchor_day"] or created.day
-    credits = defaultdict(int)
-    for m in _billed(w, [account_id]):
-        credits[m["day"]] += m["credits"]
+    credits = _credits_by_day(w, account_id)
     first = min([created, *credits])
     year, month = first.year, first.month
     if first < _period_start(anchor, year, month):  # first falls in the previous month's period
