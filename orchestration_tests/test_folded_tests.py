@@ -147,7 +147,7 @@ def _check_results(warehouse: Path, target: Path, names: list[str], monkeypatch)
     monkeypatch.delenv(test_scope.ENV_VAR, raising=False)
     dbt = DbtCliResource(project_dir=os.fspath(settings.PROJECT_DIR))
     invocation = dbt.cli(
-        ["test", "--select", *names],
+        ["test", "--select", " ".join(names)],
         manifest=dbt_project.manifest_path,
         dagster_dbt_translator=dbt_component.translator,
         target_path=target,

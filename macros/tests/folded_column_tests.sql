@@ -19,7 +19,7 @@
 -#}
 
 {% test not_null_columns(model, columns) %}
-    {{ config(fail_calc='coalesce(sum(failures), 0)') }}
+    {{ config(fail_calc=folded_test_fail_calc()) }}
     {%- set entries = folded_test_entries(columns) %}
     {#- One scan of the model counts every column's nulls. #}
     with counted as (
@@ -34,7 +34,7 @@
 {% endtest %}
 
 {% test accepted_values_columns(model, columns) %}
-    {{ config(fail_calc='coalesce(sum(failures), 0)') }}
+    {{ config(fail_calc=folded_test_fail_calc()) }}
     {%- set entries = folded_test_entries(columns) %}
     {#- dbt's accepted_values counts the distinct values outside the list (a null is accepted). #}
     with counted as (
@@ -55,7 +55,7 @@
 {% endtest %}
 
 {% test unique_columns(model, columns) %}
-    {{ config(fail_calc='coalesce(sum(failures), 0)') }}
+    {{ config(fail_calc=folded_test_fail_calc()) }}
     {%- set entries = folded_test_entries(columns) %}
     {#- dbt's unique counts the non-null values that occur more than once. #}
     with counted as (
@@ -77,7 +77,7 @@
 {% endtest %}
 
 {% test relationships_columns(model, columns) %}
-    {{ config(fail_calc='coalesce(sum(failures), 0)') }}
+    {{ config(fail_calc=folded_test_fail_calc()) }}
     {%- set entries = folded_test_entries(columns) %}
     {#- dbt's relationships counts the child rows whose non-null value the parent lacks. #}
     with counted as (
@@ -105,6 +105,12 @@
     {%- endfor %}
     {{ folded_test_rows(entries, 'counted', rules, long=true) }}
 {% endtest %}
+
+{#- A folded test's failures: the sum of its rows' (a bigint, which dbt reads as an integer on
+    every engine; PostgreSQL's sum of bigints is numeric). -#}
+{% macro folded_test_fail_calc() -%}
+    cast(coalesce(sum(failures), 0) as bigint)
+{%- endmacro %}
 
 {#- The entries of a folded test's `columns`, each a mapping with `name` (a bare name becomes
     one). -#}

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 
 import dagster as dg
 from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
+from dagster_shared.record import copy, is_record
 
 # Written by log_folded_test_failures in macros/tests/test_materialization.sql.
 LOG_PREFIX = "folded test failures: "
@@ -58,6 +59,10 @@ def _with_failing_columns(event, failing: dict[str, str]):
     if text is None:
         return event
     event = event.with_metadata({**event.metadata, "failing_columns": failures_by_rule(text)})
+    # An AssetCheckResult (in the refresh's asset step) is a NamedTuple, an
+    # AssetCheckEvaluation (dbt run outside an asset) a Dagster record.
+    if is_record(event):
+        return copy(event, description=text)
     return event._replace(description=text)
 
 
