@@ -7,7 +7,8 @@ test per kind and severity, every primary key is tested unique and not null, and
 test is a Dagster asset check on its model. On a copy of the session warehouse: one bad row
 planted for each kind fails its test through the Dagster stream the refresh uses, and the check
 names the column, the rule and the count (orchestration/dbt/folded_tests.py); a row outside a
-column's `where:` is not counted.
+column's `where:` is not counted. The refresh summary groups warn relationships by the parents
+those descriptions name.
 """
 
 from __future__ import annotations
@@ -208,3 +209,25 @@ def _asset_key(test_name: str) -> dg.AssetKey:
         manifest, f"model.comms_warehouse.{model}", dbt_project
     )
     return spec.key
+
+
+def test_the_summary_groups_warn_relationships_by_the_parent_the_check_names(capsys):
+    from orchestration import cli
+    from orchestration.run_summary import CheckOutcome
+
+    def warning(model: str, description: str) -> CheckOutcome:
+        rows = sum(failures_by_rule(description).values())
+        name = f"relationships_{model}__warn"
+        return CheckOutcome(name, f"marts/{model}", False, False, description, failed_rows=rows)
+
+    cli._print_warnings([
+        warning("fct_messages", "contact_id is not in dim_contacts.contact_id: 12; "
+                "user_id is not in dim_users.user_id: 3"),
+        warning("fct_calls", "contact_id is not in dim_contacts.contact_id: 1000"),
+        CheckOutcome("landed_data_is_fresh", "raw/messages", False, False, "3 days old"),
+    ])  # fmt: skip
+    out = capsys.readouterr().err  # the console writes to stderr
+    # By parent: 12 + 1,000 rows in two columns of two models; 3 in one; the rest as it is.
+    assert "not in dim_contacts: 1,012 rows, 2 columns: fct_calls, fct_messages" in out
+    assert "not in dim_users: 3 rows, 1 column: fct_messages" in out
+    assert "raw/messages :: landed_data_is_fresh 3 days old" in out
