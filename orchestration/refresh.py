@@ -18,7 +18,7 @@ import duckdb
 
 from orchestration import settings
 from orchestration.crash_recovery import release_dead_runs, run_process_tags
-from orchestration.dagster_storage import storage_config
+from orchestration.dagster_storage import enable_event_batches, storage_config
 from orchestration.dbt.parse import prepare_dbt
 from orchestration.landing.discovery import discover
 from orchestration.landing.loader import LEDGER
@@ -114,6 +114,7 @@ def _run_refresh(
     from orchestration.definitions import defs
 
     instance = dg.DagsterInstance.get()
+    enable_event_batches()  # the run's ~930 planned events in one commit (dagster_storage.py)
     recovered = release_dead_runs(instance)
     for note in recovered:
         report(note)
