@@ -113,26 +113,27 @@ def _run_refresh(
 
     from orchestration.definitions import defs
 
-    instance = dg.DagsterInstance.get()
     enable_event_batches()  # the run's ~930 planned events in one commit (dagster_storage.py)
-    recovered = release_dead_runs(instance)
-    for note in recovered:
-        report(note)
-    job = defs.resolve_job_def("refresh")
-    run_id = str(uuid.uuid4())
-    run_config = _run_config(landing, warehouse, full_refresh)
-    with _watched(instance, run_id, on_progress):
-        result = job.execute_in_process(
-            run_config=run_config,
-            instance=instance,
-            tags=run_process_tags(),
-            run_id=run_id,
-            raise_on_error=False,
-            asset_selection=_selection(job, landing),
-        )
-    summary = summarize_run(result, warehouse, run_id, recovered)
-    if not result.success:
-        publish_all_but_held_back(job, instance, result, summary, run_config)
+    # Disposed at the end: its SQLite connections are closed before the command ends.
+    with dg.DagsterInstance.get() as instance:
+        recovered = release_dead_runs(instance)
+        for note in recovered:
+            report(note)
+        job = defs.resolve_job_def("refresh")
+        run_id = str(uuid.uuid4())
+        run_config = _run_config(landing, warehouse, full_refresh)
+        with _watched(instance, run_id, on_progress):
+            result = job.execute_in_process(
+                run_config=run_config,
+                instance=instance,
+                tags=run_process_tags(),
+                run_id=run_id,
+                raise_on_error=False,
+                asset_selection=_selection(job, landing),
+            )
+        summary = summarize_run(result, warehouse, run_id, recovered)
+        if not result.success:
+            publish_all_but_held_back(job, instance, result, summary, run_config)
     return summary
 
 
