@@ -38,6 +38,28 @@ def test_a_first_load_writes_one_materialization_per_raw_asset(built_warehouse):
     assert len(raw) == len(ENTITIES) + 1
 
 
+def test_the_refresh_planned_every_check_it_evaluated(built_warehouse):
+    """The run's planned events, stored as one batch (dagster_storage.py), are all there: every
+    asset check evaluated and every asset materialized had been planned."""
+    evaluated = _check_keys(
+        _run_records(built_warehouse, dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+    )
+    planned = dg.DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED
+    assert len(evaluated) > 100
+    assert evaluated <= _check_keys(_run_records(built_warehouse, planned))
+    done = _asset_keys(_run_records(built_warehouse, dg.DagsterEventType.ASSET_MATERIALIZATION))
+    planned = dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED
+    assert done <= _asset_keys(_run_records(built_warehouse, planned))
+
+
+def _check_keys(records) -> set:
+    return {r.event_log_entry.dagster_event.event_specific_data.asset_check_key for r in records}
+
+
+def _asset_keys(records) -> set:
+    return {r.event_log_entry.dagster_event.asset_key for r in records}
+
+
 def test_progress_reaches_every_dbt_node_of_a_full_build(built_warehouse):
     """Replayed over the session's refresh, the display counts every dbt node it announced."""
     reports: list[str] = []
