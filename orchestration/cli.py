@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import logging
 import os
@@ -10,6 +11,7 @@ import sys
 import uuid
 from collections import Counter
 from pathlib import Path
+from typing import NoReturn
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -254,7 +256,23 @@ def main(argv: list[str] | None = None) -> int:
     register_reporting(sub)  # `report` and `export` (orchestration/reporting/cli_commands.py)
 
     args = parser.parse_args(argv)
-    return args.func(args)
+    code = args.func(args)
+    if argv is None and args.command == "refresh":
+        _end_process(code)  # run as the command; a caller passing argv keeps its process
+    return code
+
+
+def _end_process(code: int) -> NoReturn:
+    """End the process without tearing the interpreter down. A refresh leaves dbt's parsed
+    project, Dagster's definitions and their caches in memory, millions of objects that an
+    ordinary exit frees one at a time: ~1 s of CPU (7 s under load) after the summary is out.
+    Every file and database is closed by now (the refresh disposes its Dagster instance); the
+    exit handlers still run (logging's flush, multiprocessing's semaphore clean-up, which else
+    warns of leaked semaphores), then the buffered output is written."""
+    atexit._run_exitfuncs()  # what an ordinary exit runs first, before the teardown skipped
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -12,13 +12,23 @@ files and schema are Dagster's own, so `dagster dev` and older homes read them a
 It also answers "does the index have table X?" from that engine, remembering a yes. Dagster asks
 before storing every asset check event (`supports_asset_checks`), ~1,700 times a refresh, and
 built a new engine and SQLite connection for each answer.
+
+And it stores a batch of events in one transaction per database file. Creating a run logs a
+"planned" event per asset and asset check it will execute (~930 a refresh), each a commit to the
+run's file and one or two to the index, before the first step starts. Dagster sends them as one
+batch when DAGSTER_EVENT_BATCH_SIZE is set (`BATCH_SIZE_ENV`, which `enable_event_batches` sets)
+and hands the batch to `store_event_batch`, which its SQLite storage answers one event at a time.
+Here the batch is the same statements through the same code, one commit per file: a failure rolls
+the whole batch back, and Dagster then stores the events one by one as without batches.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import threading
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import sqlalchemy
@@ -29,6 +39,9 @@ from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
 )
 from dagster._core.storage.sql import create_engine
 
+# Dagster batches the planned events of a new run when this is above 0, flushing every that many.
+BATCH_SIZE_ENV = "DAGSTER_EVENT_BATCH_SIZE"
+
 
 class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     """The run-sharded SQLite event log, keeping an engine per shard (run or index)."""
@@ -37,16 +50,36 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         self._engines: dict = {}
         self._engines_lock = threading.Lock()
         self._index_tables: set[str] = set()  # tables the index is known to have
+        self._local = threading.local()  # .batch: the _Batch this thread is storing, if any
         super().__init__(base_dir, inst_data)
 
     @contextmanager
     def _connect(self, shard: str):
         # Same shape as Dagster's own `_connect`, holding the same lock, but the engine outlives
         # the connection. SQLAlchemy pools a file database's connections (QueuePool).
+        batch = getattr(self._local, "batch", None)
+        if batch is not None:  # inside store_event_batch: the lock is held, one transaction a file
+            if shard not in batch.connections:
+                conn = batch.stack.enter_context(self._engine(shard).connect())
+                batch.stack.enter_context(conn.begin())
+                batch.connections[shard] = conn
+            yield batch.connections[shard]
+            return
         with self._db_lock:
             engine = self._engine(shard)
             with engine.connect() as conn, conn.begin():
                 yield conn
+
+    def store_event_batch(self, events: Sequence) -> None:
+        """Dagster's `store_event` for each event, every write to a file in one transaction,
+        committed at the end (all or nothing)."""
+        with self._db_lock, ExitStack() as stack:
+            self._local.batch = _Batch(stack)
+            try:
+                for event in events:
+                    self.store_event(event)
+            finally:
+                self._local.batch = None
 
     def _engine(self, shard: str):
         with self._engines_lock:
@@ -93,6 +126,20 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     @classmethod
     def from_config_value(cls, inst_data, config_value) -> PooledSqliteEventLogStorage:
         return cls(inst_data=inst_data, **config_value)
+
+
+class _Batch:
+    """The connections a batch opened, one per file (shard), each in a transaction that its
+    stack commits at the batch's end, or rolls back on an error."""
+
+    def __init__(self, stack: ExitStack):
+        self.stack, self.connections = stack, {}
+
+
+def enable_event_batches() -> None:
+    """Let Dagster hand a new run's planned events to `store_event_batch` as one batch (more
+    than a refresh plans: one flush at the batch's end). A value the user set is kept."""
+    os.environ.setdefault(BATCH_SIZE_ENV, "100000")
 
 
 def _sync_at_checkpoints(dbapi_connection, _record) -> None:

@@ -18,7 +18,7 @@ import duckdb
 
 from orchestration import settings
 from orchestration.crash_recovery import release_dead_runs, run_process_tags
-from orchestration.dagster_storage import storage_config
+from orchestration.dagster_storage import enable_event_batches, storage_config
 from orchestration.dbt.parse import prepare_dbt
 from orchestration.landing.discovery import discover
 from orchestration.landing.loader import LEDGER
@@ -113,25 +113,27 @@ def _run_refresh(
 
     from orchestration.definitions import defs
 
-    instance = dg.DagsterInstance.get()
-    recovered = release_dead_runs(instance)
-    for note in recovered:
-        report(note)
-    job = defs.resolve_job_def("refresh")
-    run_id = str(uuid.uuid4())
-    run_config = _run_config(landing, warehouse, full_refresh)
-    with _watched(instance, run_id, on_progress):
-        result = job.execute_in_process(
-            run_config=run_config,
-            instance=instance,
-            tags=run_process_tags(),
-            run_id=run_id,
-            raise_on_error=False,
-            asset_selection=_selection(job, landing),
-        )
-    summary = summarize_run(result, warehouse, run_id, recovered)
-    if not result.success:
-        publish_all_but_held_back(job, instance, result, summary, run_config)
+    enable_event_batches()  # the run's ~930 planned events in one commit (dagster_storage.py)
+    # Disposed at the end: its SQLite connections are closed before the command ends.
+    with dg.DagsterInstance.get() as instance:
+        recovered = release_dead_runs(instance)
+        for note in recovered:
+            report(note)
+        job = defs.resolve_job_def("refresh")
+        run_id = str(uuid.uuid4())
+        run_config = _run_config(landing, warehouse, full_refresh)
+        with _watched(instance, run_id, on_progress):
+            result = job.execute_in_process(
+                run_config=run_config,
+                instance=instance,
+                tags=run_process_tags(),
+                run_id=run_id,
+                raise_on_error=False,
+                asset_selection=_selection(job, landing),
+            )
+        summary = summarize_run(result, warehouse, run_id, recovered)
+        if not result.success:
+            publish_all_but_held_back(job, instance, result, summary, run_config)
     return summary
 
 

@@ -21,6 +21,12 @@ import pprint
 from pathlib import Path
 
 from orchestration import settings
+from orchestration.dbt.parse_state import (
+    parse_is_current,
+    project_fingerprint,
+    record_parse,
+    target_folder,
+)
 
 # Beside partial_parse.msgpack: profile hash -> the profile it hashes, its warehouse folder left
 # out.
@@ -29,7 +35,11 @@ PROFILES_FILE = "partial_parse.profiles.json"
 
 def prepare_dbt() -> None:
     """Parse the dbt project so the Dagster definitions see the current models (and the build
-    that follows finds a parse made for this warehouse)."""
+    that follows finds a parse made for this warehouse); nothing to do when the last parse is
+    still the project's (parse_state.py)."""
+    target, fingerprint = target_folder(), project_fingerprint()
+    if parse_is_current(target, fingerprint):
+        return
     from dbt.cli.main import dbtRunner
 
     with _reusing_parses_across_folders() as reused:
@@ -43,6 +53,7 @@ def prepare_dbt() -> None:
             loader.write_manifest_for_partial_parse()
     if not result.success:
         raise RuntimeError(f"dbt parse failed: {result.exception}")
+    record_parse(target, fingerprint)
 
 
 @contextlib.contextmanager

@@ -1,0 +1,104 @@
+"""A refresh re-uses the last dbt parse only while everything it was made from is unchanged."""
+
+import shutil
+
+import pytest
+
+from orchestration import settings
+from orchestration.dbt import parse_state
+from orchestration.dbt.parse import prepare_dbt
+from orchestration.dbt.parse_state import parse_is_current, project_fingerprint, record_parse
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A copy of the dbt project's files, as the project folder, and a target folder holding a
+    parse (its two artifacts) stamped as made from the copy."""
+    for name in ("dbt_project.yml", "profiles.yml"):
+        shutil.copy(settings.PROJECT_DIR / name, tmp_path / name)
+    for folder in ("models", "macros", "seeds", "tests"):
+        shutil.copytree(settings.PROJECT_DIR / folder, tmp_path / folder)
+    monkeypatch.setattr(settings, "PROJECT_DIR", tmp_path)
+    target = tmp_path / "target"
+    target.mkdir()
+    for artifact in parse_state.ARTIFACTS:
+        (target / artifact).write_text("{}")
+    record_parse(target, project_fingerprint())
+    return target
+
+
+def test_an_unchanged_project_keeps_its_parse(project):
+    assert parse_is_current(project, project_fingerprint())
+
+
+def _edit_model(root):
+    model = next((root / "models").rglob("*.sql"))
+    model.write_text(model.read_text() + "\n-- edited\n")
+
+
+def _add_macro(root):
+    (root / "macros" / "new_macro.sql").write_text("{% macro m() %}1{% endmacro %}")
+
+
+def _edit_profile(root):
+    (root / "profiles.yml").write_text((root / "profiles.yml").read_text().replace("2", "1"))
+
+
+@pytest.mark.parametrize("change", [_edit_model, _add_macro, _edit_profile])
+def test_a_changed_project_file_parses_again(project, change):
+    change(project.parent)
+    assert not parse_is_current(project, project_fingerprint())
+
+
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "COMMS_WAREHOUSE_PATH",  # named in profiles.yml: another warehouse's profile
+        "COMMS_WAREHOUSE_MEMORY_LIMIT",  # named in profiles.yml too
+        "DBT_TARGET",  # one of dbt's own flags
+    ],
+)
+def test_a_variable_dbt_reads_parses_again_when_it_changes(project, monkeypatch, variable):
+    monkeypatch.setenv(variable, "/elsewhere/other.duckdb")
+    assert not parse_is_current(project, project_fingerprint())
+
+
+def test_a_variable_no_project_file_reads_keeps_the_parse(project, monkeypatch):
+    monkeypatch.setenv("COMMS_WAREHOUSE_LANDING", "/elsewhere/landing")
+    assert parse_is_current(project, project_fingerprint())
+
+
+def test_a_parse_written_by_another_dbt_command_is_not_trusted(project):
+    """A plain `dbt build` or `dbt docs generate` into the same folder rewrites the manifest,
+    maybe for another profile: the stamp no longer vouches for it."""
+    (project / "manifest.json").write_text('{"other": 1}')
+    assert not parse_is_current(project, project_fingerprint())
+
+
+def test_a_missing_or_broken_stamp_parses_again(project):
+    stamp = project / parse_state.STAMP_FILE
+    stamp.write_text("not json")
+    assert not parse_is_current(project, project_fingerprint())
+    stamp.unlink()
+    assert not parse_is_current(project, project_fingerprint())
+
+
+def test_prepare_dbt_skips_dbt_only_while_the_parse_is_current(monkeypatch):
+    """On the real project: after a parse, the next prepare never starts dbt; without the
+    stamp (or with anything above changed), it does again."""
+    import dbt.cli.main
+
+    prepare_dbt()
+    started = []
+
+    class Runner(dbt.cli.main.dbtRunner):
+        def invoke(self, args, **kwargs):
+            started.append(args[0])
+            return super().invoke(args, **kwargs)
+
+    monkeypatch.setattr(dbt.cli.main, "dbtRunner", Runner)
+    prepare_dbt()
+    assert started == []
+    (parse_state.target_folder() / parse_state.STAMP_FILE).unlink()
+    prepare_dbt()
+    assert started == ["parse"]
