@@ -33,6 +33,7 @@ refresh: setup
 # memory where /dev/shm exists: Dagster's SQLite event log and DuckDB sync each commit to disk,
 # which throwaway test warehouses do not need and which made up much of a test refresh's time.
 TEST_TMPDIR ?= $(shell test -d /dev/shm -a -w /dev/shm && echo /dev/shm || echo "$${TMPDIR:-/tmp}")
+test: DOCS_NO_COMPILE := --no-compile
 test: setup browser lint docs
 	TMPDIR=$(TEST_TMPDIR) $(BIN)/pytest -n 2 --dist loadscope --no-loadscope-reorder --durations=30
 
@@ -52,9 +53,15 @@ lint: setup
 	$(BIN)/ruff format --check orchestration datagen orchestration_tests benchmarks
 	COMMS_WAREHOUSE_PATH=$(PARSE_WAREHOUSE) $(BIN)/sqlfluff lint models tests --processes 2
 
-# `docs generate` parses the project itself; a `dbt parse` before it parsed everything twice.
+# `make docs`: the docs site, every node compiled for its SQL pages; docs generate parses the
+# project itself (a `dbt parse` before it parsed everything twice). Under `make test` the suite
+# builds every node, so a node that does not compile fails it anyway: there docs generate skips
+# compiling, and as it then writes no manifest.json (the tests' Dagster assets read it), a
+# `dbt parse` writes that first and docs generate re-uses its parse: 4.5 + 3.8 s of CPU against
+# 14.7 s (measured twice each).
 docs: setup
-	COMMS_WAREHOUSE_PATH=$(PARSE_WAREHOUSE) $(BIN)/dbt docs generate --empty-catalog --quiet
+	$(if $(DOCS_NO_COMPILE),COMMS_WAREHOUSE_PATH=$(PARSE_WAREHOUSE) $(BIN)/dbt parse --quiet)
+	COMMS_WAREHOUSE_PATH=$(PARSE_WAREHOUSE) $(BIN)/dbt docs generate --empty-catalog $(DOCS_NO_COMPILE) --quiet
 
 ui: setup
 	$(BIN)/dbt parse --quiet

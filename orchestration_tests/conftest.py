@@ -61,9 +61,7 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("DBT_PROFILES_DIR", str(settings.PROJECT_DIR))
     parsed = settings.PROJECT_DIR / "target" / "manifest.json"
     if _parsed_after_every_change(parsed):
-        for name in ("manifest.json", "partial_parse.msgpack", PROFILES_FILE):
-            if (settings.PROJECT_DIR / "target" / name).exists():
-                shutil.copy(settings.PROJECT_DIR / "target" / name, target / name)
+        copy_dbt_parse(settings.PROJECT_DIR / "target", target)
     else:
         # No parse, or one older than a model, macro, seed or test (a rename after the last
         # `make docs`): the Dagster assets would name models that no longer exist.
@@ -71,6 +69,16 @@ def pytest_configure(config: pytest.Config) -> None:
         from orchestration.refresh import prepare_dbt
 
         prepare_dbt()
+
+
+def copy_dbt_parse(source: Path, target: Path) -> None:
+    """The dbt parse in the target folder `source` (manifest, partial parse, and the profiles
+    `prepare_dbt` may re-use it for) copied into the target folder `target`, so that a refresh
+    there re-uses it instead of parsing the project anew (~15 s of CPU against ~5)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("manifest.json", "partial_parse.msgpack", PROFILES_FILE):
+        if (source / name).exists():
+            shutil.copy(source / name, target / name)
 
 
 def _parsed_after_every_change(manifest: Path) -> bool:

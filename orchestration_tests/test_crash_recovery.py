@@ -19,6 +19,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+from conftest import copy_dbt_parse
 from test_refresh import _state
 
 from orchestration.crash_recovery import (
@@ -211,8 +212,11 @@ def test_refreshes_killed_at_load_dbt_or_publish_never_wedge_two_started_togethe
     warehouse = tmp_path / "warehouse.duckdb"
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}  # the warehouse's own home
     # Its own dbt target folder: another process parsing the project must not hand these
-    # refreshes a half-written manifest.
+    # refreshes a half-written manifest. It starts from this worker's parse, which the session
+    # build made for a warehouse of the same name when it ran here: the first refresh re-uses it
+    # rather than parse the whole project before the load it is killed in.
     env["DBT_TARGET_PATH"] = str(tmp_path / "target")
+    copy_dbt_parse(Path(os.environ["DBT_TARGET_PATH"]), tmp_path / "target")
     command = [sys.executable, "-m", "orchestration.cli", "refresh", "--landing", str(partial),
                "--warehouse", str(warehouse)]  # fmt: skip
     _kill_at_load_dbt_and_publish(command, env, warehouse)
