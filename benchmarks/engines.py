@@ -1,10 +1,16 @@
-"""`make bench TARGET=postgres`: the benchmark's full refresh again on another engine, its phases
-printed beside DuckDB's, and its marts hashed against DuckDB's.
+"""`make bench TARGET=postgres|spark`: the benchmark's full refresh again on another engine, its
+phases printed beside DuckDB's (wall and CPU seconds), and its marts compared with DuckDB's.
 
-The server is the one the libpq variables name (PGHOST set), with a database of the benchmark's
-own, dropped afterwards; else a throwaway one from scripts/postgres.sh, stopped afterwards. On
-PostgreSQL the "dbt build" phase includes copying the built schemas back into the warehouse's
-DuckDB file (orchestration/targets), so the phases cover the same work on both engines.
+PostgreSQL: the server the libpq variables name (PGHOST set), with a database of the
+benchmark's own, dropped afterwards; else a throwaway one from scripts/postgres.sh, stopped
+afterwards. Spark: a local Spark inside dbt's process, its files beside the benchmark's
+warehouse (`<warehouse>.spark`). On both, the "load" phase includes handing the accepted rows
+to the engine, and the "dbt build" phase includes copying the built schemas back into the
+warehouse's DuckDB file (orchestration/targets), so the phases cover the same work as on DuckDB.
+
+The marts are compared as the engine comparison test does: EXCEPT ALL both ways, the other
+engine's columns read in DuckDB's types, doubles to 9 significant digits (engines may sum floats
+in another order), and the load times left out (each refresh loaded the landing itself).
 """
 
 from __future__ import annotations
@@ -14,10 +20,14 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from benchmarks.scale import PHASES, mart_hashes, measure_refresh
+import duckdb
+
+from benchmarks.scale import PHASES, measure_refresh
 from orchestration.targets.postgres_server import fresh_database, throwaway_server
 
-Phases = dict[str, tuple[float, float]]  # phase -> (wall seconds, peak MiB)
+Phases = dict[str, tuple[float, float, float]]  # phase -> (wall s, peak MiB, CPU s)
+SIGNIFICANT_DIGITS = 9
+LOAD_TIMES = {"_loaded_at", "loaded_at"}  # when each refresh loaded a row: theirs differ
 
 
 def compare_full_refresh(
@@ -25,25 +35,72 @@ def compare_full_refresh(
     env: dict[str, str],
 ) -> None:  # fmt: skip
     warehouse = workdir / target / "comms.duckdb"
-    with _postgres_database(env) as variables:
+    engine_env = {**env, "DAGSTER_HOME": str(workdir / target / "dagster_home")}
+    engine_env.pop("COMMS_SPARK_DIR", None)  # Spark's files beside this warehouse
+    with _postgres_database(env) if target == "postgres" else contextlib.nullcontext({}) as pg:
         phases = measure_refresh(
-            f"full refresh on {target}", landing, warehouse,
-            {**env, **variables, "DAGSTER_HOME": str(workdir / target / "dagster_home")},
+            f"full refresh on {target}", landing, warehouse, {**engine_env, **pg},
             "--target", target,
         )  # fmt: skip
-    print(f"full refresh, DuckDB beside {target}:")
-    print(f"  {'phase':<26} {'duckdb':>9}   {target:>9}   {'ratio':>6}")
+    print(f"full refresh, DuckDB beside {target} (wall, then CPU of the process tree):")
+    header = f"  {'phase':<14} {'duckdb':>9}   {target:>9}   {'ratio':>6}"
+    print(f"{header}   CPU {'duckdb':>8} {target:>9}")
     for phase in (*PHASES, "total"):
         if phase in duckdb_phases and phase in phases:
-            ours, theirs = duckdb_phases[phase][0], phases[phase][0]
+            (ours, _, our_cpu), (theirs, _, their_cpu) = duckdb_phases[phase], phases[phase]
             ratio = f"{theirs / ours:5.1f}x" if ours > 0.05 else ""
-            print(f"  {phase:<26} {ours:>7.1f} s   {theirs:>7.1f} s   {ratio:>6}")
+            print(f"  {phase:<14} {ours:>7.1f} s   {theirs:>7.1f} s   {ratio:>6}"
+                  f"   {our_cpu:>10.1f} s {their_cpu:>7.1f} s")  # fmt: skip
     peaks = f"{duckdb_phases['total'][1]:.0f} MiB, {phases['total'][1]:.0f} MiB"
     print(f"  {'peak memory (this machine)':<26} {peaks}")
-    on_duckdb, on_target = mart_hashes(duckdb_warehouse), mart_hashes(warehouse)
-    differ = sorted(t for t in on_duckdb if on_target.get(t) != on_duckdb[t])
-    print(f"marts on {target} = on DuckDB (exact hashes): {len(on_duckdb)} tables, "
-          f"{len(differ)} differ{': ' + ', '.join(differ) if differ else ''}")  # fmt: skip
+    compared, differ = differing_marts(duckdb_warehouse, warehouse)
+    named = ": " + ", ".join(differ) if differ else ""
+    print(f"marts on {target} = on DuckDB (EXCEPT ALL both ways, doubles to 1e-9): "
+          f"{compared} tables, {len(differ)} differ{named}")  # fmt: skip
+
+
+def differing_marts(duckdb_warehouse: Path, other_warehouse: Path) -> tuple[int, list[str]]:
+    """(tables compared, the mart tables whose rows differ, or which one side lacks)."""
+    with duckdb.connect() as con:
+        con.execute(f"attach '{duckdb_warehouse}' as duck (read_only)")
+        con.execute(f"attach '{other_warehouse}' as other (read_only)")
+        listing = (
+            "select table_name from information_schema.tables where table_catalog = ?"
+            " and table_schema = 'marts' and table_type = 'BASE TABLE'"
+        )
+        ours = {t for (t,) in con.execute(listing, ["duck"]).fetchall()}
+        theirs = {t for (t,) in con.execute(listing, ["other"]).fetchall()}
+        differ = sorted(ours ^ theirs)
+        for table in sorted(ours & theirs):
+            columns = [
+                column
+                for column in con.execute(f'describe duck.marts."{table}"').fetchall()
+                if column[0] not in LOAD_TIMES
+            ]
+            duck = ", ".join(_comparable(name, kind, kind) for name, kind, *_ in columns)
+            other = ", ".join(_comparable(name, kind, None) for name, kind, *_ in columns)
+            a, b = (
+                f'select {duck} from duck.marts."{table}"',
+                f'select {other} from other.marts."{table}"',
+            )
+            only = con.execute(
+                f"select (select count(*) from ({a} except all {b})),"
+                f" (select count(*) from ({b} except all {a}))"
+            ).fetchone()
+            if any(only):
+                differ.append(table)
+    return len(ours | theirs), differ
+
+
+def _comparable(name: str, kind: str, own_kind: str | None) -> str:
+    """A column in DuckDB's type (`own_kind` None: cast to it), a double rounded."""
+    column = f'"{name}"' if own_kind else f'cast("{name}" as {kind})'
+    if kind not in ("DOUBLE", "FLOAT"):
+        return f'{column} as "{name}"'
+    return (
+        f"case when {column} = 0 or not isfinite({column}) then {column} else round({column},"
+        f' {SIGNIFICANT_DIGITS} - cast(ceil(log10(abs({column}))) as integer)) end as "{name}"'
+    )
 
 
 @contextlib.contextmanager

@@ -1,7 +1,8 @@
 """Benchmark: a full refresh against the hand-written limit, then one more export day.
 
-`make bench SCALE=demo|M|L|<messages> [TARGET=postgres]` prints wall seconds and peak resident
-memory per phase:
+`make bench SCALE=demo|M|L|<messages> [TARGET=postgres|spark]` prints wall seconds, CPU seconds
+(the process tree's user + system time: on a shared machine wall time follows the load, CPU time
+much less) and peak resident memory per phase:
 
 1. generate the landing files (every export day but the last is the first landing);
 2. the limit (benchmarks/limit.py: the same files into DuckDB, the core KPIs in one query);
@@ -10,11 +11,12 @@ memory per phase:
 4. one more export day (the last generated day, ~1 % of the rows, plus late delivery events for
    messages of earlier days), refreshed incrementally;
 5. a --full-refresh rebuild of a copy of that warehouse, whose every mart must hash equal;
-with TARGET=postgres, after step 3: the same full refresh on PostgreSQL, its phases printed
-beside DuckDB's, and its marts hashed against DuckDB's (benchmarks/engines.py).
+with TARGET=postgres or spark, after step 3: the same full refresh on that engine, its phases
+printed beside DuckDB's, and its marts compared with DuckDB's (benchmarks/engines.py).
 
-Figures, not assertions, except the equality of the marts. Peak memory is sampled four times a
-second over the process tree (the refresh and its dbt child).
+Figures, not assertions, except the equality of the marts. Peak memory and CPU time are sampled
+four times a second over the process tree (the refresh, its dbt child, Spark's JVM), so a process
+that ends between samples loses at most its last quarter second of CPU.
 """
 
 from __future__ import annotations
@@ -44,17 +46,22 @@ PHASES = ("start-up", "load", "dbt build", "checks", "publish", "report", "summa
 
 
 class TreeMemory:
-    """Samples the resident memory of a process and its descendants in a background thread."""
+    """Samples the resident memory and CPU time of a process and its descendants in a
+    background thread."""
 
     def __init__(self, pid: int):
         self.pid, self.samples = pid, []  # (time, MiB)
+        self.cpu_samples: list[tuple[float, dict[int, float]]] = []  # (time, pid -> CPU s)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while not self._stop.wait(0.25):
-            self.samples.append((time.time(), _tree_rss_kib(self.pid) / 1024))
+            rss_kib, cpu = _tree_usage(self.pid)
+            now = time.time()
+            self.samples.append((now, rss_kib / 1024))
+            self.cpu_samples.append((now, cpu))
 
     def stop(self) -> None:
         self._stop.set()
@@ -63,10 +70,27 @@ class TreeMemory:
     def peak(self, start: float = 0.0, end: float = float("inf")) -> float:
         return max((mib for t, mib in self.samples if start <= t <= end), default=0.0)
 
+    def cpu(self, start: float = 0.0, end: float = float("inf")) -> float:
+        """CPU seconds the tree spent between `start` and `end`: per process, its last sample
+        up to `end` minus its last sample before `start` (0 for one started since)."""
+        before: dict[int, float] = {}
+        until: dict[int, float] = {}
+        for at, usage in self.cpu_samples:
+            if at < start:
+                before.update(usage)
+            if at <= end:
+                until.update(usage)
+        return sum(seconds - before.get(pid, 0.0) for pid, seconds in until.items())
 
-def _tree_rss_kib(root: int) -> float:
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _tree_usage(root: int) -> tuple[float, dict[int, float]]:
+    """(resident KiB, pid -> user + system CPU seconds) of `root` and its descendants."""
     children: dict[int, list[int]] = {}
     rss: dict[int, float] = {}
+    cpu: dict[int, float] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -77,12 +101,15 @@ def _tree_rss_kib(root: int) -> float:
         pid, ppid = int(entry), int(fields[1])
         children.setdefault(ppid, []).append(pid)
         rss[pid] = int(fields[21]) * PAGE_KIB
-    total, todo = 0.0, [root]
+        cpu[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+    total, tree, todo = 0.0, {}, [root]
     while todo:
         pid = todo.pop()
         total += rss.get(pid, 0.0)
+        if pid in cpu:
+            tree[pid] = cpu[pid]
         todo.extend(children.get(pid, []))
-    return total
+    return total, tree
 
 
 def run(name: str, argv: list[str], env: dict[str, str]) -> tuple[float, TreeMemory, float]:
@@ -99,8 +126,9 @@ def run(name: str, argv: list[str], env: dict[str, str]) -> tuple[float, TreeMem
     return seconds, memory, started_at
 
 
-def report(name: str, seconds: float, peak_mib: float) -> None:
-    print(f"  {name:<26} {seconds:>9.1f} s   peak {peak_mib:>7.0f} MiB", flush=True)
+def report(name: str, seconds: float, peak_mib: float, cpu: float | None = None) -> None:
+    cpu_text = f"   CPU {cpu:>8.1f} s" if cpu is not None else ""
+    print(f"  {name:<26} {seconds:>9.1f} s{cpu_text}   peak {peak_mib:>7.0f} MiB", flush=True)
 
 
 def refresh(name: str, landing: Path, warehouse: Path, env: dict, *flags: str) -> float:
@@ -112,15 +140,15 @@ def refresh(name: str, landing: Path, warehouse: Path, env: dict, *flags: str) -
 
 def show(name: str, phases: dict[str, tuple[float, float]]) -> None:
     print(f"{name}:")
-    for phase, (seconds, peak) in phases.items():
-        report(phase, seconds, peak)
+    for phase, (seconds, peak, cpu) in phases.items():
+        report(phase, seconds, peak, cpu)
 
 
 def measure_refresh(
     name: str, landing: Path, warehouse: Path, env: dict, *flags: str
-) -> dict[str, tuple[float, float]]:
-    """One `comms-warehouse refresh`: phase -> (wall seconds, peak MiB), in PHASES order, then
-    "total"."""
+) -> dict[str, tuple[float, float, float]]:
+    """One `comms-warehouse refresh`: phase -> (wall seconds, peak MiB, CPU seconds), in PHASES
+    order, then "total"."""
     cli = [str(BIN / "comms-warehouse"), "refresh", "--landing", str(landing)]
     seconds, memory, started_at = run(name, [*cli, "--warehouse", str(warehouse), *flags], env)
     spans = _phase_spans(env["DAGSTER_HOME"])
@@ -129,11 +157,15 @@ def measure_refresh(
     spans["start-up"] = (started_at, first)
     spans["summary"] = (last, started_at + seconds)
     phases = {
-        phase: (spans[phase][1] - spans[phase][0], memory.peak(*spans[phase]))
+        phase: (
+            spans[phase][1] - spans[phase][0],
+            memory.peak(*spans[phase]),
+            memory.cpu(*spans[phase]),
+        )
         for phase in PHASES
         if phase in spans
     }
-    phases["total"] = (seconds, memory.peak())
+    phases["total"] = (seconds, memory.peak(), memory.cpu())
     return phases
 
 
@@ -211,7 +243,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the data afterwards")
     parser.add_argument(
         "--target",
-        choices=("duckdb", "postgres"),
+        choices=("duckdb", "postgres", "spark"),
         default="duckdb",
         help="also run the full refresh on this engine and print it beside DuckDB's",
     )
@@ -227,7 +259,7 @@ def main() -> None:
         seconds, memory, _ = run(
             "generate", [*cli, "--seed", str(args.seed), "--out", str(generated)], env
         )
-        report("generate", seconds, memory.peak())
+        report("generate", seconds, memory.peak(), memory.cpu())
         # The first landing is every export day but the last; the last is the day added later.
         last_day = max(p.name for p in generated.glob("*/*") if p.is_dir())
         held_back = sorted(generated.glob(f"*/{last_day}"))
@@ -238,7 +270,7 @@ def main() -> None:
         limit_db = workdir / "limit.duckdb"
         limit_argv = [sys.executable, "-m", "benchmarks.limit", str(landing), "--db", str(limit_db)]
         limit_s, memory, _ = run("limit", limit_argv, env)
-        report("hand-written limit", limit_s, memory.peak())
+        report("hand-written limit", limit_s, memory.peak(), memory.cpu())
 
         duckdb_phases = measure_refresh("full refresh", landing, warehouse, env)
         show("full refresh", duckdb_phases)

@@ -220,7 +220,8 @@ def main(argv: list[str] | None = None) -> int:
         "--target",
         choices=TARGETS,
         default=DEFAULT_TARGET,
-        help="postgres: also copy the raw rows PostgreSQL lacks there (libpq's PG* variables)",
+        help="postgres or spark: also hand the raw rows the engine lacks to it (PostgreSQL: "
+        "libpq's PG* variables; Spark: COMMS_SPARK_DIR, else <warehouse>.spark)",
     )
     load.set_defaults(func=cmd_load)
 

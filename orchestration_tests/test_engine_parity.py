@@ -19,7 +19,8 @@ Spark's side is a local Spark in dbt's process (the `spark` target, session meth
 rows the loader accepted are handed over as Parquet (orchestration/landing/spark.py), dbt builds
 every seed, model and data test there, then every unit test. Its tables are Parquet folders, so
 DuckDB reads them straight from disk for the same comparison. It needs the `spark` extra and
-Java 17, and skips without them.
+Java 17, and skips without them. So does the test of `comms-warehouse refresh --target spark`
+over the same landing, which compares what the refresh copied back into its DuckDB file.
 """
 
 from __future__ import annotations
@@ -191,6 +192,65 @@ def test_spark_builds_the_same_marts_as_duckdb(built_warehouse, spark_warehouse)
     _assert_identical(report, "Spark")
 
 
+# What a refresh copies back from its target and the rest of the refresh reads
+# (orchestration/targets MIRRORED_SCHEMAS), listed here from the DuckDB build's side, where the
+# stg_ models are views or tables (the copy back holds tables only).
+_READ_AFTER_THE_BUILD = (
+    "select table_schema || '.' || table_name from information_schema.tables"
+    " where table_catalog = 'duck' and (table_schema in"
+    " ('marts', 'audit', 'reference') or table_schema = 'staging' and table_name like 'stg%')"
+)
+
+
+@pytest.fixture(scope="module")
+def spark_refresh(built_warehouse, tmp_path_factory) -> Path:
+    """`comms-warehouse refresh --target spark` of the session landing into a warehouse of its
+    own (and its own Dagster home); returns the warehouse file."""
+    missing = _spark_missing()
+    if missing:
+        pytest.skip(missing)
+    folder = tmp_path_factory.mktemp("spark_refresh")
+    warehouse = folder / "comms.duckdb"
+    env = {k: v for k, v in os.environ.items() if k != SPARK_DIR_VARIABLE}
+    env["DAGSTER_HOME"] = str(folder / "dagster_home")
+    cli = [str(Path(sys.executable).parent / "comms-warehouse"), "refresh", "--target", "spark"]
+    run = subprocess.run(
+        [*cli, "--landing", str(built_warehouse.landing), "--warehouse", str(warehouse)],
+        cwd=folder, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    return warehouse
+
+
+def test_a_refresh_on_spark_reads_back_what_duckdb_built(built_warehouse, spark_refresh):
+    """The whole job on Spark (the loader's rows handed over, dbt on Spark, the built schemas
+    copied back from the Parquet folders, every blocking check passed on them): the warehouse
+    file then holds every table the rest of the refresh reads, with DuckDB's column names and
+    types and DuckDB's rows (but for when each row was loaded: this refresh loaded its own)."""
+    with duckdb.connect() as con:
+        _attach_duckdb(con, built_warehouse.path)
+        con.execute(f"attach '{spark_refresh}' as spark (read_only)")
+        assert con.execute("select target from spark.main._built_on").fetchone() == ("spark",)
+        tables = _tables(con.execute(_READ_AFTER_THE_BUILD).fetchall())
+        mirrored = _tables(
+            con.execute(_READ_AFTER_THE_BUILD.replace("'duck'", "'spark'")).fetchall()
+        )
+        assert mirrored == tables
+        report = []
+        for table in sorted(tables):
+            columns = _duck_columns(con, table)
+            described = con.execute(f"describe spark.{table}").fetchall()
+            mirrored_columns = [(name, kind) for name, kind, *_ in described]
+            assert mirrored_columns == columns, f"{table}: columns or types differ"
+            report.append(_compare(con, table, f"spark.{table}", skip=_LOAD_TIMES))
+    _assert_identical(report, "Spark (refreshed)")
+
+
+# When the refresh loaded each row (its own load, not the session warehouse's): the one thing
+# that differs by construction.
+_LOAD_TIMES = {"_loaded_at", "loaded_at"}
+
+
 def _attach_duckdb(con: duckdb.DuckDBPyConnection, path: Path) -> set[str]:
     """Attach the DuckDB warehouse as `duck`; returns its compared tables."""
     con.execute("set TimeZone = 'UTC'")
@@ -270,13 +330,20 @@ def _spark_side(con: duckdb.DuckDBPyConnection, tables: Path, table: str) -> Non
     )
 
 
-def _compare(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, int, int, int]:
-    """(table, DuckDB's rows, rows only on DuckDB, rows only on the other engine)."""
+def _compare(
+    con: duckdb.DuckDBPyConnection, table: str, other_table: str = "other_side", skip=frozenset()
+) -> tuple[str, int, int, int]:
+    """(table, DuckDB's rows, rows only on DuckDB, rows only on the other engine), the columns
+    in `skip` left out."""
     comparable = ", ".join(
         _rounded(name) if data_type in FLOAT_TYPES else f'"{name}"'
         for name, data_type in _duck_columns(con, table)
+        if name not in skip
     )
-    duck, other = f"select {comparable} from duck.{table}", f"select {comparable} from other_side"
+    duck, other = (
+        f"select {comparable} from duck.{table}",
+        f"select {comparable} from {other_table}",
+    )
     only_duck = con.execute(f"select count(*) from ({duck} except all {other})").fetchone()[0]
     only_other = con.execute(f"select count(*) from ({other} except all {duck})").fetchone()[0]
     rows = con.execute(f"select count(*) from duck.{table}").fetchone()[0]

@@ -38,6 +38,7 @@ from orchestration.reporting.source import ReportError
 from orchestration.targets import TARGET_ENV, target_name
 from orchestration.targets.duckdb_side import BUILT_ON
 from orchestration.targets.postgres import duckdb_type
+from orchestration.targets.spark import mirror_from_spark
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -207,3 +208,55 @@ def test_postgres_types_map_to_duckdb_types_that_hold_their_values():
     assert duckdb_type("character varying", None, None) == "varchar"
     with pytest.raises(ValueError, match="'jsonb'"):
         duckdb_type("jsonb", None, None)
+
+
+def test_spark_tables_come_back_from_their_parquet_folders_with_descriptions(tmp_path):
+    """The copy back from Spark, without Spark: folders laid out as the local Spark leaves them
+    (`tables/<schema>.db/<name>/part-*.parquet`, instants written UTC-adjusted), and a manifest
+    naming the relations. An instant comes back as the same UTC wall time in a plain
+    `timestamp`; descriptions come from the manifest; an unlisted folder is left out; a listed
+    relation without files is refused by name."""
+    tables, manifest = tmp_path / "spark" / "tables", tmp_path / "manifest.json"
+    folder = tables / "marts.db" / "fct_example"
+    folder.mkdir(parents=True)
+    (tables / "marts.db" / "removed_model").mkdir()
+    with duckdb.connect() as con:
+        con.execute("set TimeZone = 'America/Chicago'")  # not UTC: the instant must not move
+        for where in (
+            folder / "part-00000-a.snappy.parquet",
+            tables / "marts.db" / "removed_model" / "p.parquet",
+        ):
+            con.execute(
+                "copy (select 'm1' as message_id, timestamptz '2026-11-01 06:30:00+00' as sent_at,"
+                f" 2.5::double as credits) to '{where}' (format parquet)"
+            )
+    (folder / "_SUCCESS").write_text("")
+    node = {
+        "resource_type": "model", "schema": "marts", "alias": "fct_example",
+        "description": "One row per message.",
+        "columns": {"sent_at": {"name": "sent_at", "description": "When it was sent (UTC)."}},
+    }  # fmt: skip
+    manifest.write_text(json.dumps({"nodes": {"model.x.fct_example": node}}))
+    warehouse = tmp_path / "wh.duckdb"
+    assert mirror_from_spark(warehouse, {"marts": ""}, tmp_path / "spark", manifest) == {
+        "marts.fct_example": 1
+    }
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("describe marts.fct_example").fetchall()[1][:2] == (
+            "sent_at",
+            "TIMESTAMP",
+        )
+        assert con.execute(
+            "select sent_at::varchar, credits from marts.fct_example"
+        ).fetchall() == [("2026-11-01 06:30:00", 2.5)]
+        assert con.execute(
+            "select comment from duckdb_tables() where table_name = 'fct_example'"
+        ).fetchone() == ("One row per message.",)
+        assert con.execute(
+            "select comment from duckdb_columns() where column_name = 'sent_at'"
+        ).fetchone() == ("When it was sent (UTC).",)
+        assert con.execute(f"select target from main.{BUILT_ON}").fetchone() == ("spark",)
+    node_without_files = {**node, "alias": "fct_never_built"}
+    manifest.write_text(json.dumps({"nodes": {"a": node, "b": node_without_files}}))
+    with pytest.raises(FileNotFoundError, match=r"marts\.db/fct_never_built"):
+        mirror_from_spark(warehouse, {"marts": ""}, tmp_path / "spark", manifest)

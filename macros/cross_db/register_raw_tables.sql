@@ -16,7 +16,7 @@
 
 {% macro spark__register_raw_tables() -%}
     {%- if execute -%}
-        {%- set folder = env_var('COMMS_SPARK_DIR', env_var('DBT_PROFILES_DIR', '.') ~ '/warehouse/spark') ~ '/raw' -%}
+        {%- set folder = spark_dir() ~ '/raw' -%}
         {%- for source in graph.sources.values() if source.source_name == 'platform' -%}
             {%- if loop.first -%}
                 {%- do run_query('create database if not exists ' ~ source.schema) -%}

@@ -14,6 +14,15 @@
   {%- if location_root is not none %}
     location '{{ location_root }}/{{ identifier }}'
   {%- elif target.name == 'spark' %}
-    location '{{ env_var('COMMS_SPARK_DIR', env_var('DBT_PROFILES_DIR', '.') ~ '/warehouse/spark') }}/tables/{{ model['schema'] }}.db/{{ identifier }}'
+    location '{{ spark_dir() }}/tables/{{ model['schema'] }}.db/{{ identifier }}'
   {%- endif %}
+{%- endmacro %}
+
+{#-
+    The local Spark's folder (raw/ and tables/): COMMS_SPARK_DIR, else the warehouse file's path
+    + ".spark", as profiles.yml's spark.sql.warehouse.dir and orchestration/landing/spark.py's
+    spark_dir (Python) resolve it.
+-#}
+{% macro spark_dir() -%}
+    {{ return(env_var('COMMS_SPARK_DIR', env_var('COMMS_WAREHOUSE_PATH', env_var('DBT_PROFILES_DIR', '.') ~ '/warehouse/comms.duckdb') ~ '.spark')) }}
 {%- endmacro %}

@@ -27,8 +27,16 @@ import duckdb
 from orchestration.landing.contract import ENTITIES
 from orchestration.landing.loader import LEDGER, RAW_SCHEMA
 
-# The folder of Spark's tables and metastore; profiles.yml's `spark` target reads the same.
+# The folder of Spark's raw files and tables; profiles.yml's `spark` target reads the same.
 SPARK_DIR_VARIABLE = "COMMS_SPARK_DIR"
+
+
+def spark_dir(warehouse: Path) -> Path:
+    """The local Spark's folder of a warehouse: COMMS_SPARK_DIR, else the DuckDB file's path +
+    ".spark" (profiles.yml and macros/cross_db/spark_location.sql resolve it alike from
+    COMMS_WAREHOUSE_PATH, which a refresh sets to the warehouse)."""
+    explicit = os.environ.get(SPARK_DIR_VARIABLE)
+    return Path(explicit) if explicit else Path(f"{warehouse}.spark")
 
 
 def raw_table_folder(spark_dir: Path, table: str) -> Path:

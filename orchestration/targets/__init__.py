@@ -1,18 +1,19 @@
-"""The engine a refresh builds on: DuckDB (the default) or PostgreSQL (Spark: not until the
-project builds there; README, "Running on Spark or PostgreSQL").
+"""The engine a refresh builds on: DuckDB (the default), PostgreSQL or a local Spark (README,
+"Running on Spark or PostgreSQL").
 
-`comms-warehouse refresh --target postgres` runs the same Dagster job as on DuckDB; only two
+`comms-warehouse refresh --target postgres|spark` runs the same Dagster job as on DuckDB; only two
 steps learn the target, and the warehouse's DuckDB file stays the one place everything after the
 build reads:
 
 1. **Load.** The loader alone decides, on DuckDB, what each landing file is and why it is
    rejected (orchestration/landing/loader.py); on another target the rows it accepted, and the
    ledger, are then carried to the target (`send_raw_rows`: PostgreSQL by COPY,
-   orchestration/landing/postgres.py).
+   orchestration/landing/postgres.py; Spark as Parquet files, orchestration/landing/spark.py).
 2. **Build.** dbt builds every model and runs its data tests on the target (`--target`). Then
    the schemas read after the build (`MIRRORED_SCHEMAS`: the staged rows the reference reads,
    the audit tables the reconciliation reads, the marts and the seeds) are copied from the target
-   into the DuckDB file, replacing what it held there in one transaction (`mirror_build`).
+   into the DuckDB file, replacing what it held there in one transaction (`mirror_build`; from
+   Spark, its tables' Parquet folders: its catalog ends with dbt's process).
 
 So the formula checks, the published copy for BI tools, the executive report and the exports
 run the same code on every engine, and they read the target's own rows: what they prove and
@@ -29,7 +30,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-TARGETS = ("duckdb", "postgres")
+TARGETS = ("duckdb", "postgres", "spark")
 DEFAULT_TARGET = "duckdb"
 TARGET_ENV = "COMMS_WAREHOUSE_TARGET"
 # What the refresh reads after the build, schema -> the names copied: the staged rows (formula
@@ -64,6 +65,10 @@ def send_raw_rows(warehouse: Path) -> int:
         from orchestration.landing.postgres import copy_raw_to_postgres
 
         return copy_raw_to_postgres(warehouse)
+    if target == "spark":
+        from orchestration.landing.spark import copy_raw_to_spark, spark_dir
+
+        return copy_raw_to_spark(warehouse, spark_dir(warehouse))
     return 0
 
 
@@ -75,4 +80,19 @@ def mirror_build(warehouse: Path) -> dict[str, int]:
         from orchestration.targets.postgres import mirror_from_postgres
 
         return mirror_from_postgres(warehouse, MIRRORED_SCHEMAS)
+    if target == "spark":
+        from orchestration.landing.spark import spark_dir
+        from orchestration.targets.spark import mirror_from_spark
+
+        return mirror_from_spark(
+            warehouse, MIRRORED_SCHEMAS, spark_dir(warehouse), _manifest_path()
+        )
     return {}
+
+
+def _manifest_path() -> Path:
+    """The project's parsed manifest (the dbt step's, DBT_TARGET_PATH honoured as dbt does):
+    which models and seeds exist, and their descriptions."""
+    from orchestration import settings
+
+    return settings.PROJECT_DIR / os.environ.get("DBT_TARGET_PATH", "target") / "manifest.json"
