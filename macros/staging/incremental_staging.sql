@@ -45,22 +45,15 @@
     {%- endfor -%}
     {%- set reread_from = incremental_reread_from() -%}
     {%- if reread_from is not none %}
-    where {{ key }} in ({{ restaged_keys(raw_relation, key, owners, reread_from) }})
+    where {{ key }} in (
+        select {{ key }} from {{ raw_relation }} where _loaded_at > {{ reread_from }}
+        {%- for owner in owners %}
+        union all
+        select {{ key }} from {{ raw_relation }}
+        where {{ owner }}_id in ({{ changed_owner_ids(owner, reread_from) }})
+        {%- endfor %}
+    )
     {%- endif -%}
-{%- endmacro %}
-
-{#-
-    The keys of a raw entity that a staging model stages again after reread_from (see
-    incremental_staging_filter): a raw row of the key loaded since, or an owner of it new or
-    moved since (changed_owner_ids). Models downstream of staging read it to find what changed.
--#}
-{% macro restaged_keys(raw_relation, key, owners, reread_from) -%}
-    select {{ key }} from {{ raw_relation }} where _loaded_at > {{ reread_from }}
-    {%- for owner in owners %}
-    union all
-    select {{ key }} from {{ raw_relation }}
-    where {{ owner }}_id in ({{ changed_owner_ids(owner, reread_from) }})
-    {%- endfor %}
 {%- endmacro %}
 
 {#-
