@@ -71,7 +71,12 @@ counted as (
             partition by account_id, contact_id
             order by created_at asc, direction asc, message_id asc
         ) as previous_direction,
-        max(_loaded_at) over (partition by account_id, contact_id) as contact_loaded_at
+        -- the same window as above, framed whole: one sort serves all three
+        max(_loaded_at) over (
+            partition by account_id, contact_id
+            order by created_at asc, direction asc, message_id asc
+            rows between unbounded preceding and unbounded following
+        ) as contact_loaded_at
     from conversation_messages
 
 ),

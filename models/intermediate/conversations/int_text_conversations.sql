@@ -123,8 +123,11 @@ carried as (
             order by daily.conversation_date
             rows between unbounded preceding and current row
         ) as last_number_date,
+        -- the window of last_number_date, framed whole: one sort serves both
         max(daily.day_loaded_at) over (
             partition by daily.account_id, daily.contact_id
+            order by daily.conversation_date
+            rows between unbounded preceding and unbounded following
         ) as contact_loaded_at
     from daily
     left join day_last_numbers

@@ -34,9 +34,7 @@ conversation_messages as (
         messages.phone_number_id,
         messages.created_at,
         messages.date_day as conversation_date,
-        max(messages._loaded_at) over (
-            partition by messages.account_id, messages.contact_id
-        ) as contact_loaded_at
+        messages._loaded_at
     from messages
     where messages.phone_number_id is not null
 
@@ -52,7 +50,7 @@ per_number as (
         count(*) as messages,
         min(created_at) as first_message_at,
         max(created_at) as last_message_at,
-        max(contact_loaded_at) as contact_loaded_at
+        max(_loaded_at) as number_loaded_at
     from conversation_messages
     group by account_id, contact_id, conversation_date, phone_number_id
 
@@ -69,7 +67,8 @@ final as (
         messages,
         first_message_at,
         last_message_at,
-        contact_loaded_at as _loaded_at
+        -- over the aggregated rows: a far smaller window than over the messages
+        max(number_loaded_at) over (partition by account_id, contact_id) as _loaded_at
     from per_number
 
 )
