@@ -6,7 +6,6 @@ import argparse
 import contextlib
 import logging
 import os
-import re
 import sys
 import uuid
 from collections import Counter
@@ -178,21 +177,19 @@ def _print_refresh_summary(summary, warehouse: Path) -> None:
         console.print(f"executive reports: {', '.join(str(r) for r in reports)}")
 
 
-# A relationships test's name ends with the model it points to: ..._ref_dim_contacts_.
-_RELATIONSHIP_TO = re.compile(r"^relationships_.*__ref_(\w+?)_$")
-
-
 def _print_warnings(warnings) -> None:
     """Warn-level findings, one line per kind rather than one per test. The warn-level
     relationships tests (a row naming a contact, campaign, ... that the landing never carried or
     that staging set aside) are grouped by the model they point to, with their rows: a demo has
-    ~20 of them, all saying the same thing. Any other warning is printed as it is."""
-    by_parent: dict[str, list] = {}
+    ~20 such columns, all saying the same thing. Any other warning is printed as it is."""
+    from orchestration.dbt.folded_tests import rows_not_in_parents
+
+    by_parent: dict[str, list[tuple[str, int]]] = {}  # parent -> (model, rows) per column
     for check in warnings:
-        parent = _RELATIONSHIP_TO.match(check.name)
-        if parent:
-            by_parent.setdefault(parent.group(1), []).append(check)
-        else:
+        parents = rows_not_in_parents(check.description)
+        for parent, rows in parents.items():
+            by_parent.setdefault(parent, []).append((check.asset.split("/")[-1], rows))
+        if not parents:
             console.print(
                 f"  [yellow]warning[/yellow] {check.asset} :: {check.name} "
                 f"{check.description}".rstrip()
@@ -202,12 +199,12 @@ def _print_warnings(warnings) -> None:
             "  [yellow]warning[/yellow] rows kept that name a record the landing never carried "
             "or staging set aside (relationships tests at severity warn):"
         )
-    for parent, checks in sorted(by_parent.items()):
-        rows = sum(c.failed_rows for c in checks)
-        models = Counter(c.asset.split("/")[-1] for c in checks)
+    for parent, found in sorted(by_parent.items()):
+        rows = sum(n for _, n in found)
+        models = Counter(model for model, _ in found)
         where = ", ".join(f"{m} ({n})" if n > 1 else m for m, n in sorted(models.items()))
-        tests = f"{len(checks)} test{'s' if len(checks) > 1 else ''}"
-        console.print(f"    not in {parent}: {rows:,} rows, {tests}: {where}")
+        columns = f"{len(found)} column{'s' if len(found) > 1 else ''}"
+        console.print(f"    not in {parent}: {rows:,} rows, {columns}: {where}")
 
 
 def main(argv: list[str] | None = None) -> int:

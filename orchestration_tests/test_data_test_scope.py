@@ -4,7 +4,8 @@ macros/tests/get_where_subquery.sql).
 
 On a copy of the session warehouse, bad staged rows are planted on both sides of the watermark
 its refresh recorded: two new rows sharing a key and a new row without a key, and an old row
-without a key. The same two tests (unique and not_null on stg_platform__messages.message_id) are
+without a key. The same two tests (the model's folded unique and not_null tests, which check
+message_id among its columns; the planted rows are copies of a good row but for message_id) are
 run scoped to the watermark and in full, counting the failing rows dbt reports.
 """
 
@@ -24,7 +25,7 @@ from orchestration.dbt import test_scope
 from orchestration.dbt.assets import dbt_project
 
 TABLE = "staging.stg_platform__messages"
-TESTS = ["unique_stg_platform__messages_message_id", "not_null_stg_platform__messages_message_id"]
+TESTS = ["unique_stg_platform__messages", "not_null_stg_platform__messages"]
 
 
 def _fingerprint() -> str:

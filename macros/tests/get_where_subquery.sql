@@ -10,10 +10,10 @@
     refresh: then every test reads every row.
 
     Scoped: not_null, unique, accepted_values and relationships (its child side; the parent it
-    looks up stays whole) at severity error on models with a `_loaded_at` column. A row-by-row
-    rule holds for the old rows as it did when they were tested; a unique key duplicated across
-    an old and a new row, or an old row restaged without a new load (its owner changed), is
-    caught by the daily full build. Every other test reads every row: totals_match compares two
+    looks up stays whole), dbt's own or folded per model (folded_column_tests.sql), at severity
+    error on models with a `_loaded_at` column. A row-by-row rule holds for the old rows as it
+    did when they were tested; a unique key duplicated across an old and a new row, or an old
+    row restaged without a new load (its owner changed), is caught by the daily full build. Every other test reads every row: totals_match compares two
     whole models, singular tests span models, and a warn test's count is the number the refresh
     summary reports. Read at execution only: at parse time the environment
     variable would be recorded and every change of it would re-parse every test.
@@ -34,7 +34,8 @@
 
 {#- The watermark a test is scoped to, or none when it reads every row (see above). -#}
 {% macro test_rows_loaded_after() -%}
-    {%- set scoped_tests = ['not_null', 'unique', 'accepted_values', 'relationships'] -%}
+    {%- set scoped_tests = ['not_null', 'unique', 'accepted_values', 'relationships']
+        + folded_test_names() -%}
     {%- if not execute or model.resource_type != 'test' -%}
         {%- do return(none) -%}
     {%- endif -%}

@@ -20,6 +20,7 @@ from dagster_dbt.components.dbt_component_utils import DagsterDbtComponentTransl
 
 from orchestration import settings
 from orchestration.dbt import test_scope
+from orchestration.dbt.folded_tests import stream_with_failing_columns
 from orchestration.dbt.guard import dbt_executable
 from orchestration.landing.assets import WAREHOUSE_POOL, raw_asset_key
 from orchestration.landing.loader import utc_now
@@ -87,7 +88,8 @@ class WarehouseDbtComponent(DbtProjectComponent):
         scope = _TestScope(context, full_refresh)
         invocation = dbt.cli(args, context=context)
         try:
-            yield from invocation.stream()
+            # dagster-dbt's stream, plus the failing columns of a folded test on its check.
+            yield from stream_with_failing_columns(invocation)
             scope.passed()
             # Built on PostgreSQL or Spark: what the checks and the publish step read comes
             # into the DuckDB file (orchestration/targets).

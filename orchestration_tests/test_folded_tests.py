@@ -1,0 +1,233 @@
+"""The folded column tests (macros/tests/folded_column_tests.sql): one dbt node per model and
+kind (not_null, unique, accepted_values, relationships) and severity, each column's rule
+intact.
+
+From the manifest: no model or seed keeps dbt's per-column tests, each has at most one folded
+test per kind and severity, every primary key is tested unique and not null, and each folded
+test is a Dagster asset check on its model. On a copy of the session warehouse: one bad row
+planted for each kind fails its test through the Dagster stream the refresh uses, and the check
+names the column, the rule and the count (orchestration/dbt/folded_tests.py); a row outside a
+column's `where:` is not counted. The refresh summary groups warn relationships by the parents
+those descriptions name.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+from dagster_dbt import DbtCliResource
+
+from orchestration import settings
+from orchestration.dbt import test_scope
+from orchestration.dbt.assets import dbt_component, dbt_project, warehouse_dbt_assets
+from orchestration.dbt.folded_tests import failures_by_rule, stream_with_failing_columns
+
+FOLDED = ("not_null", "unique", "accepted_values", "relationships")
+# Models without a row key: one row per entity and landed file, a view over the load ledger.
+WITHOUT_KEY = {"audit__load_reconciliation"}
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict:
+    return json.loads(dbt_project.manifest_path.read_text())
+
+
+def _tests(manifest: dict) -> list[dict]:
+    return [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
+
+
+def _kind(test: dict) -> str | None:
+    return (test.get("test_metadata") or {}).get("name")
+
+
+def _columns(test: dict) -> list[str]:
+    columns = test["test_metadata"]["kwargs"]["columns"]
+    return [c if isinstance(c, str) else c["name"] for c in columns]
+
+
+def test_models_and_seeds_have_one_folded_test_per_kind_and_severity(manifest):
+    tests = _tests(manifest)
+    # dbt's own per-column tests are left on sources only (one column each).
+    unfolded = [
+        t["name"]
+        for t in tests
+        if _kind(t) in FOLDED
+        and not all(node.startswith("source.") for node in t["depends_on"]["nodes"])
+    ]
+    assert not unfolded, f"fold these into the model's <kind>_columns test: {unfolded}"
+    folded = [t for t in tests if _kind(t) in {f"{k}_columns" for k in FOLDED}]
+    per_node = Counter((t["attached_node"], _kind(t), t["config"]["severity"]) for t in folded)
+    assert [k for k, n in per_node.items() if n > 1] == []
+    for test in folded:
+        # The name says kind, model and (warn) severity: the refresh summary groups by it.
+        model = test["attached_node"].split(".")[-1]
+        suffix = "__warn" if test["config"]["severity"].lower() == "warn" else ""
+        assert test["name"] == f"{_kind(test).removesuffix('_columns')}_{model}{suffix}"
+
+
+def test_every_primary_key_is_tested_unique_and_not_null(manifest):
+    tested: dict[tuple[str, str], set[str]] = {}
+    for test in _tests(manifest):
+        if _kind(test) in ("unique_columns", "not_null_columns"):
+            key = (test["attached_node"], _kind(test))
+            tested.setdefault(key, set()).update(_columns(test))
+    keyed = [n for n in manifest["nodes"].values() if n["resource_type"] in ("model", "seed")]
+    for node in keyed:
+        uid = node["unique_id"]
+        if node["name"] not in WITHOUT_KEY:
+            assert tested.get((uid, "unique_columns")), f"{node['name']} has no unique key test"
+        for column, spec in node["columns"].items():
+            if "primary key" in (spec.get("description") or "").lower():
+                assert column in tested.get((uid, "unique_columns"), ()), (uid, column)
+                assert column in tested.get((uid, "not_null_columns"), ()), (uid, column)
+
+
+def test_each_folded_test_is_an_asset_check_on_its_model(manifest):
+    checks = {(key.asset_key, key.name) for key in warehouse_dbt_assets.check_keys}
+    for test in _tests(manifest):
+        if _kind(test) in {f"{k}_columns" for k in FOLDED}:
+            model = manifest["nodes"].get(test["attached_node"])
+            if model is None:  # a source's test: a check on the raw asset
+                continue
+            key = dbt_component.translator.get_asset_spec(
+                manifest, test["attached_node"], dbt_project
+            ).key
+            assert (key, test["name"]) in checks, test["name"]
+
+
+# The planted rows: one per folded kind on fct_messages (copies of one of its rows), and two
+# compliance violations with a null opt-out: one under its rule's `where:`, one outside it.
+PLANTED = {
+    "planted_null_account": {"account_id": None},
+    "planted_bad_direction": {"direction": "sideways"},
+    "planted_unknown_account": {"account_id": "no_such_account"},
+    "planted_unknown_contact": {"contact_id": "no_such_contact"},
+}
+
+
+def _plant(warehouse: Path) -> int:
+    """Plants the bad rows; returns the fct_messages rows naming an unknown contact before."""
+    with duckdb.connect(str(warehouse)) as con:
+        (orphans,) = con.execute(
+            "select count(*) from marts.fct_messages where contact_id is not null "
+            "and contact_id not in (select contact_id from marts.dim_contacts)"
+        ).fetchone()
+        # Copies of a good row (a known contact), each with one fault; and the row again.
+        good = (
+            "from marts.fct_messages where direction = 'outbound' "
+            "and contact_id in (select contact_id from marts.dim_contacts) limit 1"
+        )
+        for message_id, changes in PLANTED.items():
+            replace = ", ".join(f"? as {column}" for column in ["message_id", *changes])
+            con.execute(
+                f"insert into marts.fct_messages select * replace ({replace}) {good}",
+                [message_id, *changes.values()],
+            )
+        con.execute(f"insert into marts.fct_messages select * {good}")
+        # A null opt-out on a violation of each rule: only sent_after_opt_out needs one.
+        for violation_id, rule in [("planted_in_rule", "sent_after_opt_out"),
+                                   ("planted_other_rule", "sent_in_quiet_hours")]:  # fmt: skip
+            con.execute(
+                "insert into marts.fct_compliance_violations select * replace (? as violation_id,"
+                " null as opt_out_event_row_id) from marts.fct_compliance_violations "
+                "where rule = ? limit 1",
+                [violation_id, rule],
+            )
+    return orphans
+
+
+def _check_results(warehouse: Path, target: Path, names: list[str], monkeypatch) -> dict:
+    """The asset check evaluations of a `dbt test` of `names`, through the refresh's stream."""
+    monkeypatch.setenv("COMMS_WAREHOUSE_PATH", str(warehouse))
+    monkeypatch.delenv(test_scope.ENV_VAR, raising=False)
+    dbt = DbtCliResource(project_dir=os.fspath(settings.PROJECT_DIR))
+    invocation = dbt.cli(
+        ["test", "--select", " ".join(names)],
+        manifest=dbt_project.manifest_path,
+        dagster_dbt_translator=dbt_component.translator,
+        target_path=target,
+        raise_on_error=False,
+    )
+    return {
+        e.check_name: e
+        for e in stream_with_failing_columns(invocation)
+        if isinstance(e, dg.AssetCheckEvaluation)
+    }
+
+
+def test_a_planted_bad_row_fails_each_kind_naming_the_column(warehouse_copy, tmp_path, monkeypatch):
+    orphans = _plant(warehouse_copy)
+    names = ["not_null_fct_messages", "unique_fct_messages", "accepted_values_fct_messages",
+             "relationships_fct_messages", "relationships_fct_messages__warn",
+             "not_null_fct_compliance_violations"]  # fmt: skip
+    checks = _check_results(warehouse_copy, tmp_path / "target", names, monkeypatch)
+
+    # Worked from the planted rows: one null account, one repeated message_id, one value outside
+    # inbound/outbound, one unknown account (error), one more unknown contact (warn), and one
+    # null opt-out under the rule that needs it (the other rule's row is not counted).
+    expected = {
+        "not_null_fct_messages": {"account_id is null": 1},
+        "unique_fct_messages": {"message_id is not unique": 1},
+        "accepted_values_fct_messages": {"direction is not an accepted value": 1},
+        "relationships_fct_messages": {"account_id is not in dim_accounts.account_id": 1},
+        "relationships_fct_messages__warn": {
+            "contact_id is not in dim_contacts.contact_id": orphans + 1
+        },
+        "not_null_fct_compliance_violations": {"opt_out_event_row_id is null": 1},
+    }
+    assert set(checks) == set(expected)
+    for name, failing in expected.items():
+        check = checks[name]
+        assert check.asset_key == _asset_key(name), name
+        assert check.passed is False, name
+        found = failures_by_rule(check.description or "")
+        warn = name.endswith("__warn")
+        if warn:  # its other columns fail on the landing's own dirt (rows kept on purpose)
+            assert {rule: found.get(rule) for rule in failing} == failing, (name, found)
+        else:
+            assert found == failing, name
+        assert check.metadata["failing_columns"].value == found
+        rows = check.metadata["dagster_dbt/failed_row_count"].value
+        assert rows == sum(found.values()), name
+        assert check.severity == (
+            dg.AssetCheckSeverity.WARN if warn else dg.AssetCheckSeverity.ERROR
+        )
+
+
+def _asset_key(test_name: str) -> dg.AssetKey:
+    """The asset of the model a folded test is named after."""
+    kind = next(k for k in FOLDED if test_name.startswith(f"{k}_"))
+    model = test_name.removeprefix(f"{kind}_").removesuffix("__warn")
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    spec = dbt_component.translator.get_asset_spec(
+        manifest, f"model.comms_warehouse.{model}", dbt_project
+    )
+    return spec.key
+
+
+def test_the_summary_groups_warn_relationships_by_the_parent_the_check_names(capsys):
+    from orchestration import cli
+    from orchestration.run_summary import CheckOutcome
+
+    def warning(model: str, description: str) -> CheckOutcome:
+        rows = sum(failures_by_rule(description).values())
+        name = f"relationships_{model}__warn"
+        return CheckOutcome(name, f"marts/{model}", False, False, description, failed_rows=rows)
+
+    cli._print_warnings([
+        warning("fct_messages", "contact_id is not in dim_contacts.contact_id: 12; "
+                "user_id is not in dim_users.user_id: 3"),
+        warning("fct_calls", "contact_id is not in dim_contacts.contact_id: 1000"),
+        CheckOutcome("landed_data_is_fresh", "raw/messages", False, False, "3 days old"),
+    ])  # fmt: skip
+    out = capsys.readouterr().err  # the console writes to stderr
+    # By parent: 12 + 1,000 rows in two columns of two models; 3 in one; the rest as it is.
+    assert "not in dim_contacts: 1,012 rows, 2 columns: fct_calls, fct_messages" in out
+    assert "not in dim_users: 3 rows, 1 column: fct_messages" in out
+    assert "raw/messages :: landed_data_is_fresh 3 days old" in out
