@@ -6,11 +6,12 @@ Two warehouses are built from the same small generated landing data:
   of LATE delivery events for messages of earlier days (a delivered-after-soft-bounce retry,
   a late failure, an old out-of-order duplicate, and events far older than the lookback)
   and build again incrementally; a message of an earlier day names an account that only
-  lands on the last day (set aside first, modeled once its account lands);
+  lands on the last day (set aside first, modeled once its account lands); the only message
+  to a contact is canceled by an event of the last day (its conversation must go);
 * full: load everything at once and build with --full-refresh.
 
 Every incremental model (read from dbt's manifest, so a new one is covered without editing
-this test), and mart_messaging_kpis downstream of fct_messages, must be identical: EXCEPT ALL in
+this test), and the marts built on them (ALSO_COMPARED), must be identical: EXCEPT ALL in
 both directions returns no row. `_loaded_at` is left out of the comparison: it is when this
 warehouse loaded the row, which differs between the two warehouses by construction.
 """
@@ -29,8 +30,14 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-SELECT = "+config.materialized:incremental +mart_messaging_kpis"
-ALSO_COMPARED = ["marts.mart_messaging_kpis"]
+ALSO_COMPARED = [
+    "marts.mart_messaging_kpis",
+    "marts.fct_text_conversations",
+    "marts.fct_responses",
+]
+SELECT = " ".join(
+    ["+config.materialized:incremental", *(f"+{t.split('.')[1]}" for t in ALSO_COMPARED)]
+)
 LOAD_TIME = "_loaded_at"
 
 
@@ -113,6 +120,41 @@ def _account_landing_late(landing: Path, early_day: str, last_day: str) -> None:
     (landing / "messages" / early_day / "late-account.jsonl").write_text(json.dumps(message))
     (landing / "accounts" / last_day).mkdir(parents=True, exist_ok=True)
     (landing / "accounts" / last_day / "late-account.jsonl").write_text(json.dumps(account))
+
+
+def _contact_canceled_late(landing: Path, early_day: str, last_day: str) -> None:
+    """The only message to a contact, sent on an early day, is canceled by an event of the last
+    day: its conversation exists after the first build and must be gone after the second."""
+    accounts = sorted((landing / "accounts").glob("*/*.jsonl"))
+    account_id = json.loads(accounts[0].read_text().splitlines()[0])["account_id"]
+    message = {
+        "message_id": "SMcanceledlate",
+        "account_id": account_id,
+        "contact_id": "con_canceled_late",
+        "direction": "outbound",
+        "created_at": f"{early_day}T15:00:00Z",
+        "send_type": "manual",
+        "body": "See you tomorrow",
+    }
+    canceled = {
+        "event_id": "late_cancel_only_message",
+        "message_id": "SMcanceledlate",
+        "status": "canceled",
+        "occurred_at": f"{last_day}T09:00:00Z",
+        "attempt": 0,
+    }
+    (landing / "messages" / early_day).mkdir(parents=True, exist_ok=True)
+    (landing / "messages" / early_day / "canceled-late.jsonl").write_text(json.dumps(message))
+    (landing / "message_events" / last_day).mkdir(parents=True, exist_ok=True)
+    (landing / "message_events" / last_day / "cancel.jsonl").write_text(json.dumps(canceled))
+
+
+def _conversations_of(warehouse: str, contact_id: str) -> int:
+    con = duckdb.connect(warehouse, read_only=True)
+    query = "select count(*) from marts.fct_text_conversations where contact_id = ?"
+    count = con.execute(query, [contact_id]).fetchone()[0]
+    con.close()
+    return count
 
 
 def _late_events(warehouse: str, last_day: str) -> list[dict]:
@@ -235,6 +277,7 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path) -> None:
     days = sorted({p.name for p in landing.glob("*/*") if p.is_dir()})
     last_day = days[-1]
     _account_landing_late(landing, days[-2], last_day)
+    _contact_canceled_late(landing, days[-3], last_day)
 
     # batch 1: every export day but the last
     first_batch = tmp_path / "landing_first"
@@ -255,6 +298,7 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path) -> None:
             handle.write(json.dumps(event) + "\n")
     late_ids = sorted({event["message_id"] for event in late_events})
     before = _snapshot(incremental["COMMS_WAREHOUSE_PATH"], late_ids)
+    assert _conversations_of(incremental["COMMS_WAREHOUSE_PATH"], "con_canceled_late") == 1
 
     _load(landing, incremental)  # already-loaded files are skipped: only the last day lands
     _dbt(["build", "--select", SELECT, "--exclude-resource-type", "test", "unit_test"], incremental)
@@ -289,6 +333,9 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path) -> None:
     ).fetchone()[0]
     con.close()
     assert late_account == 1, "a message whose account landed late must be modeled"
+    assert _conversations_of(incremental["COMMS_WAREHOUSE_PATH"], "con_canceled_late") == 0, (
+        "a conversation whose only message was canceled late must be gone"
+    )
     # the late events changed rows the first build had already published
     after = _snapshot(incremental["COMMS_WAREHOUSE_PATH"], late_ids)
     assert before.keys() == after.keys() and before, "late events must target published messages"

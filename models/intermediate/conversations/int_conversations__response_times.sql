@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['account_id', 'contact_id'],
+        on_schema_change='append_new_columns',
+        pre_hook="{{ delete_changed_groups(['account_id', 'contact_id']) }}",
+    )
+}}
+
 {#
     One row per unanswered streak of a conversation (account x contact).
 
@@ -13,6 +22,9 @@
     Numbering manual replies with a running count cuts the conversation; a streak finds its
     size and answer among the rows of its cut by window functions (no range join, no join). Ties on created_at put inbound first ('inbound' sorts before
     'outbound'), so an answer at the same instant answers in 0 seconds.
+    Incremental: streaks span days, so a run rebuilds every account x contact with a message
+    touched since the newest load it holds, whole (incremental_rebuild_filter); _loaded_at is
+    the contact's newest load.
 #}
 
 with
@@ -20,6 +32,7 @@ with
 messages as (
 
     select * from {{ ref('int_messages__sent_or_received') }}
+    {{ incremental_rebuild_filter(['account_id', 'contact_id']) }}
 
 ),
 
@@ -34,6 +47,7 @@ conversation_messages as (
         created_at,
         date_day,
         user_id,
+        _loaded_at,
         case when direction = 'outbound' then 1 else 0 end as is_manual_reply
     from messages
     where
@@ -56,7 +70,13 @@ counted as (
         lag(direction) over (
             partition by account_id, contact_id
             order by created_at asc, direction asc, message_id asc
-        ) as previous_direction
+        ) as previous_direction,
+        -- the same window as above, framed whole: one sort serves all three
+        max(_loaded_at) over (
+            partition by account_id, contact_id
+            order by created_at asc, direction asc, message_id asc
+            rows between unbounded preceding and unbounded following
+        ) as contact_loaded_at
     from conversation_messages
 
 ),
@@ -87,7 +107,8 @@ answered as (
         count(case when direction = 'inbound' then 1 end) over cut as streak_inbound_messages,
         max(case when is_manual_reply = 1 then message_id end) over cut as response_message_id,
         max(case when is_manual_reply = 1 then created_at end) over cut as responded_at,
-        max(case when is_manual_reply = 1 then user_id end) over cut as responder_user_id
+        max(case when is_manual_reply = 1 then user_id end) over cut as responder_user_id,
+        contact_loaded_at
     from cuts
     window cut as (partition by account_id, contact_id, cut_number)
 
@@ -104,7 +125,8 @@ streak_starts as (
         streak_inbound_messages,
         response_message_id,
         responded_at,
-        responder_user_id
+        responder_user_id,
+        contact_loaded_at
     from answered
     where
         direction = 'inbound'
@@ -126,7 +148,8 @@ final as (
         responder_user_id,
         -- exact seconds, fractions kept (kpi-spec: durations keep fractional seconds)
         {{ seconds_between('streak_started_at', 'responded_at') }} as response_seconds,
-        responded_at is not null as is_answered
+        responded_at is not null as is_answered,
+        contact_loaded_at as _loaded_at
     from streak_starts
 
 )

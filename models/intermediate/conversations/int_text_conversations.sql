@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['account_id', 'contact_id'],
+        on_schema_change='append_new_columns',
+        pre_hook="{{ delete_changed_groups(['account_id', 'contact_id']) }}",
+    )
+}}
+
 {#
     One row per text conversation: one contact with one account on one account-local calendar
     day (CallRail: each day's conversation is separate; a DST day has 23 or 25 hours).
@@ -7,6 +16,9 @@
     latest earlier day that had one (running max of the day, then an equality join back).
     number_name_phone_number_id is the CallRail "number name": the number most recently used
     with the contact as of the latest data, the same on every day of the contact.
+    Incremental: so every row of a contact depends on all its days, a run rebuilds every
+    account x contact with a message touched since the newest load it holds, whole
+    (incremental_rebuild_filter); _loaded_at is the contact's newest load.
 #}
 
 with
@@ -14,6 +26,7 @@ with
 messages as (
 
     select * from {{ ref('int_messages__sent_or_received') }}
+    {{ incremental_rebuild_filter(['account_id', 'contact_id']) }}
 
 ),
 
@@ -26,7 +39,8 @@ conversation_messages as (
         messages.direction,
         messages.created_at,
         messages.phone_number_id,
-        messages.date_day as conversation_date
+        messages.date_day as conversation_date,
+        messages._loaded_at
     from messages
 
 ),
@@ -41,7 +55,8 @@ daily as (
         max(created_at) as last_message_at,
         sum(case when direction = 'inbound' then 1 else 0 end) as inbound_messages,
         sum(case when direction = 'outbound' then 1 else 0 end) as outbound_messages,
-        count(*) as total_messages
+        count(*) as total_messages,
+        max(_loaded_at) as day_loaded_at
     from conversation_messages
     group by account_id, contact_id, conversation_date
 
@@ -107,7 +122,13 @@ carried as (
             partition by daily.account_id, daily.contact_id
             order by daily.conversation_date
             rows between unbounded preceding and current row
-        ) as last_number_date
+        ) as last_number_date,
+        -- the window of last_number_date, framed whole: one sort serves both
+        max(daily.day_loaded_at) over (
+            partition by daily.account_id, daily.contact_id
+            order by daily.conversation_date
+            rows between unbounded preceding and unbounded following
+        ) as contact_loaded_at
     from daily
     left join day_last_numbers
         on
@@ -131,7 +152,8 @@ final as (
         carried.outbound_messages,
         carried.total_messages,
         day_last_numbers.phone_number_id as last_phone_number_id,
-        number_names.number_name_phone_number_id
+        number_names.number_name_phone_number_id,
+        carried.contact_loaded_at as _loaded_at
     from carried
     left join day_last_numbers
         on

@@ -1,9 +1,20 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['account_id', 'contact_id'],
+        on_schema_change='append_new_columns',
+        pre_hook="{{ delete_changed_groups(['account_id', 'contact_id']) }}",
+    )
+}}
+
 {#
     Bridge from a text conversation (contact x account x local day, see int_text_conversations)
     to the business numbers ("trackers") its messages went through, with the message count per
     number. A conversation with messages through two numbers has two rows; the tracker filter
     ("conversations with at least one message through the selected number") is a semi-join
     on this bridge. conversation_id is built exactly as in int_text_conversations.
+    Incremental by account x contact, as int_text_conversations (incremental_rebuild_filter);
+    _loaded_at is the contact's newest load.
 #}
 
 with
@@ -11,6 +22,7 @@ with
 messages as (
 
     select * from {{ ref('int_messages__sent_or_received') }}
+    {{ incremental_rebuild_filter(['account_id', 'contact_id']) }}
 
 ),
 
@@ -21,7 +33,8 @@ conversation_messages as (
         messages.contact_id,
         messages.phone_number_id,
         messages.created_at,
-        messages.date_day as conversation_date
+        messages.date_day as conversation_date,
+        messages._loaded_at
     from messages
     where messages.phone_number_id is not null
 
@@ -36,7 +49,8 @@ per_number as (
         phone_number_id,
         count(*) as messages,
         min(created_at) as first_message_at,
-        max(created_at) as last_message_at
+        max(created_at) as last_message_at,
+        max(_loaded_at) as number_loaded_at
     from conversation_messages
     group by account_id, contact_id, conversation_date, phone_number_id
 
@@ -52,7 +66,9 @@ final as (
         conversation_date,
         messages,
         first_message_at,
-        last_message_at
+        last_message_at,
+        -- over the aggregated rows: a far smaller window than over the messages
+        max(number_loaded_at) over (partition by account_id, contact_id) as _loaded_at
     from per_number
 
 )

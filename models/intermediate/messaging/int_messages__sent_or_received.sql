@@ -1,4 +1,11 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        unique_key='message_id',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ delete_changed_groups(['message_id']) }}",
+    )
+}}
 
 {#
     The messages sent to or received from a contact (not canceled): every inbound message, and
@@ -7,6 +14,9 @@
     contact, so it cannot be replied to, cannot answer a streak, is not an initial and is not
     part of a text conversation.
     Adds the account-local timestamp, day and hour used by the conversation models.
+    Incremental: rebuilds every message staged again or with a delivery event loaded since the
+    newest load it holds (incremental_rebuild_filter), and deletes their old rows first, so a
+    message canceled late leaves; the result equals a full build.
 #}
 
 with
@@ -14,6 +24,7 @@ with
 messages as (
 
     select * from {{ ref('stg_platform__messages') }}
+    {{ incremental_rebuild_filter(['message_id']) }}
 
 ),
 
@@ -26,13 +37,6 @@ accounts as (
 delivery_outcomes as (
 
     select * from {{ ref('int_messages__delivery_outcome') }}
-
-),
-
-canceled as (
-
-    select message_id from delivery_outcomes
-    where final_status = 'canceled'
 
 ),
 
@@ -53,13 +57,15 @@ localized as (
         messages.template_id,
         messages.step_number,
         messages.send_type,
-        messages.media_count
+        messages.media_count,
+        -- an outbound message's outcome was loaded with or after the message (its newest event)
+        coalesce(delivery_outcomes._loaded_at, messages._loaded_at) as _loaded_at
     from messages
     left join accounts
         on messages.account_id = accounts.account_id
-    left join canceled
-        on messages.message_id = canceled.message_id
-    where canceled.message_id is null
+    left join delivery_outcomes
+        on messages.message_id = delivery_outcomes.message_id
+    where delivery_outcomes.final_status is null or delivery_outcomes.final_status <> 'canceled'
 
 ),
 
@@ -82,7 +88,8 @@ final as (
         template_id,
         step_number,
         send_type,
-        media_count
+        media_count,
+        _loaded_at
     from localized
 
 )
