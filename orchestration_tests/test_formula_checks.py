@@ -293,7 +293,7 @@ def test_the_watermark_scopes_only_a_refresh_of_the_same_project(warehouse_copy:
         assert through is not None and changes.since(con, full_refresh=False) == through
         assert changes.since(con, full_refresh=True) is None  # the daily full build: all
     with duckdb.connect(str(warehouse_copy)) as con:
-        con.execute(f"drop table {changes.WATERMARK_TABLE}")
+        con.execute(f"drop table {changes.WATERMARK.table}")
     with fc.connect(warehouse_copy) as con:
         assert changes.since(con, full_refresh=False) is None  # never recorded: check all
     changes.record_passed(warehouse_copy, through, "another project")

@@ -7,7 +7,7 @@ one) tests every row. The watermark is when the last build that tested this ware
 and passed started: every row loaded before it was tested then, and loads and builds take turns
 on the warehouse (the warehouse pool), so every row loaded since carries a later `_loaded_at`.
 
-It is kept in the warehouse itself (`WATERMARK_TABLE`), so a copied or restored warehouse
+It is kept in the warehouse itself (`WATERMARK`), so a copied or restored warehouse
 carries the watermark of its own rows, together with a fingerprint of the dbt project: when a
 model, test, macro or variable changed, the next build tests every row again, since the old
 rows were tested by other rules. Only a build that ran every data test (not a subset chosen in
@@ -24,9 +24,11 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.watermark import Watermark
+
 # Read by macros/tests/get_where_subquery.sql in the dbt process.
 ENV_VAR = "COMMS_WAREHOUSE_TEST_ROWS_LOADED_AFTER"
-WATERMARK_TABLE = "main._data_tests_watermark"
+WATERMARK = Watermark("main._data_tests_watermark", "tested_through")
 
 
 def project_fingerprint(manifest_path: Path, project_dir: Path) -> str:
@@ -49,24 +51,9 @@ def tested_through(warehouse: Path, fingerprint: str) -> dt.datetime | None:
     if not warehouse.exists():
         return None
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        known = con.execute(
-            "select 1 from information_schema.tables "
-            "where table_schema = 'main' and table_name = '_data_tests_watermark'"
-        ).fetchone()
-        if not known:
-            return None
-        row = con.execute(f"select tested_through, fingerprint from {WATERMARK_TABLE}").fetchone()
-    return row[0] if row and row[1] == fingerprint else None
+        return WATERMARK.read(con, fingerprint)
 
 
 def record_passed_build(warehouse: Path, started_at: dt.datetime, fingerprint: str) -> None:
     """A build that started at `started_at` ran every data test and passed."""
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute(
-            f"create table if not exists {WATERMARK_TABLE} "
-            "(tested_through timestamp not null, fingerprint varchar not null)"
-        )
-        con.execute("begin")
-        con.execute(f"delete from {WATERMARK_TABLE}")
-        con.execute(f"insert into {WATERMARK_TABLE} values (?, ?)", [started_at, fingerprint])
-        con.execute("commit")
+    WATERMARK.record(warehouse, started_at, fingerprint)

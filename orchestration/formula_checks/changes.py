@@ -2,7 +2,7 @@
 
 An hourly refresh adds about a day of rows; proving every sampled request again would recompute
 the whole history each hour. So the reference checks keep a watermark in the warehouse
-(``WATERMARK_TABLE``): the newest load their last passing run had seen, and the fingerprint of
+(``WATERMARK``): the newest load their last passing run had seen, and the fingerprint of
 what decided the numbers then (the dbt project's, as the data tests record it, and this
 package's, the reference's and the reporting API's code). Rows staged since then are the change.
 
@@ -24,8 +24,10 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-WATERMARK_TABLE = "main._reference_checks_watermark"
-DATA_TESTS_WATERMARK = "main._data_tests_watermark"  # orchestration/dbt/test_scope.py
+from orchestration.dbt import test_scope
+from orchestration.watermark import Watermark
+
+WATERMARK = Watermark("main._reference_checks_watermark", "checked_through")
 UNDATED = None  # the "day" of a change that may move every day of its account
 
 _ORCHESTRATION = Path(__file__).resolve().parents[1]
@@ -68,7 +70,7 @@ def fingerprint(con) -> str | None:
     """The project's fingerprint (the data tests' watermark carries the dbt project's) with
     this code's; None when no passing dbt build recorded one (another target, a first build)."""
     try:
-        row = con.execute(f"select fingerprint from {DATA_TESTS_WATERMARK}").fetchone()
+        row = con.execute(f"select fingerprint from {test_scope.WATERMARK.table}").fetchone()
     except duckdb.CatalogException:
         return None
     return None if row is None else f"{row[0]}:{code_fingerprint()}"
@@ -86,24 +88,12 @@ def since(con, full_refresh: bool) -> datetime | None:
     current = fingerprint(con)
     if full_refresh or current is None:
         return None
-    try:
-        row = con.execute(f"select checked_through, fingerprint from {WATERMARK_TABLE}").fetchone()
-    except duckdb.CatalogException:
-        return None
-    return row[0] if row and row[1] == current else None
+    return WATERMARK.read(con, current)
 
 
 def record_passed(database: Path, through: datetime, fingerprint: str) -> None:
     """Every reference check passed on the rows loaded through ``through``."""
-    with duckdb.connect(str(database)) as con:
-        con.execute(
-            f"create table if not exists {WATERMARK_TABLE} "
-            "(checked_through timestamp not null, fingerprint varchar not null)"
-        )
-        con.execute("begin")
-        con.execute(f"delete from {WATERMARK_TABLE}")
-        con.execute(f"insert into {WATERMARK_TABLE} values (?, ?)", [through, fingerprint])
-        con.execute("commit")
+    WATERMARK.record(database, through, fingerprint)
 
 
 def changed_days(con, after: datetime) -> dict[str, set[date | None]]:
