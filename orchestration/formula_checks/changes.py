@@ -16,6 +16,7 @@ changed project check everything (``since`` returns None).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import defaultdict
 from datetime import UTC, date, datetime
@@ -53,9 +54,11 @@ UNDATED_ENTITIES = (
 )  # fmt: skip
 
 
+@functools.cache
 def code_fingerprint() -> str:
     """A hash of the Python that computes either side of a check (this package, the reference,
-    the reporting API and the KPI registry)."""
+    the reporting API and the KPI registry). Once per process: the code that runs is the code
+    imported when it started, and a check run asks twice (what it proves, what it may skip)."""
     digest = hashlib.sha256()
     for name in CODE:
         root = _ORCHESTRATION / name
