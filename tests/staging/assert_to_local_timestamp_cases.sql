@@ -8,49 +8,28 @@
 --   -04, Coyhaique at -03).
 -- Returns the cases that come out wrong, and one row per zone missing from the time zone seed
 -- (the test reads its zones there, so Dagster reports it as a check on that seed).
+{%- set cases = [
+    ('America/Chicago', '2026-11-01 06:30:00', '2026-11-01 01:30:00'),
+    ('America/Chicago', '2026-11-01 07:30:00', '2026-11-01 01:30:00'),
+    ('America/Chicago', '2026-03-08 07:59:00', '2026-03-08 01:59:00'),
+    ('America/Chicago', '2026-03-08 08:00:00', '2026-03-08 03:00:00'),
+    ('ROC', '2026-07-01 12:00:00', '2026-07-01 20:00:00'),
+    ('America/Coyhaique', '2024-07-01 12:00:00', '2024-07-01 08:00:00'),
+    ('America/Coyhaique', '2025-01-15 12:00:00', '2025-01-15 09:00:00'),
+    ('America/Coyhaique', '2025-07-01 12:00:00', '2025-07-01 09:00:00'),
+] %}
+
 with
 
 cases as (
 
-    select
-        'America/Chicago' as time_zone,
-        cast('2026-11-01 06:30:00' as {{ dbt.type_timestamp() }}) as utc_at,
-        cast('2026-11-01 01:30:00' as {{ dbt.type_timestamp() }}) as expected_local_at
-    union all
-    select
-        'America/Chicago' as time_zone,
-        cast('2026-11-01 07:30:00' as {{ dbt.type_timestamp() }}) as utc_at,
-        cast('2026-11-01 01:30:00' as {{ dbt.type_timestamp() }}) as expected_local_at
-    union all
-    select
-        'America/Chicago' as time_zone,
-        cast('2026-03-08 07:59:00' as {{ dbt.type_timestamp() }}) as utc_at,
-        cast('2026-03-08 01:59:00' as {{ dbt.type_timestamp() }}) as expected_local_at
-    union all
-    select
-        'America/Chicago' as time_zone,
-        cast('2026-03-08 08:00:00' as {{ dbt.type_timestamp() }}) as utc_at,
-        cast('2026-03-08 03:00:00' as {{ dbt.type_timestamp() }}) as expected_local_at
-    union all
-    select
-        'ROC' as time_zone,
-        cast('2026-07-01 12:00:00' as {{ dbt.type_timestamp() }}) as utc_at,
-        cast('2026-07-01 20:00:00' as {{ dbt.type_timestamp() }}) as expected_local_at
-    union all
-    select
-        'America/Coyhaique' as time_zone,
-        cast('2024-07-01 12:00:00' as {{ dbt.type_timestamp() }}) as utc_at,
-        cast('2024-07-01 08:00:00' as {{ dbt.type_timestamp() }}) as expected_local_at
-    union all
-    select
-        'America/Coyhaique' as time_zone,
-        cast('2025-01-15 12:00:00' as {{ dbt.type_timestamp() }}) as utc_at,
-        cast('2025-01-15 09:00:00' as {{ dbt.type_timestamp() }}) as expected_local_at
-    union all
-    select
-        'America/Coyhaique' as time_zone,
-        cast('2025-07-01 12:00:00' as {{ dbt.type_timestamp() }}) as utc_at,
-        cast('2025-07-01 09:00:00' as {{ dbt.type_timestamp() }}) as expected_local_at
+    {%- for time_zone, utc_at, expected_local_at in cases %}
+        select
+            '{{ time_zone }}' as time_zone,
+            cast('{{ utc_at }}' as {{ dbt.type_timestamp() }}) as utc_at,
+            cast('{{ expected_local_at }}' as {{ dbt.type_timestamp() }}) as expected_local_at
+        {{ 'union all' if not loop.last }}  -- noqa: LT02
+    {%- endfor %}
 
 ),
 
