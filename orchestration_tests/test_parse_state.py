@@ -1,12 +1,13 @@
 """A refresh re-uses the last dbt parse only while everything it was made from is unchanged."""
 
 import shutil
+from pathlib import Path
 
 import pytest
 
 from orchestration import settings
 from orchestration.dbt import parse_state
-from orchestration.dbt.parse import prepare_dbt
+from orchestration.dbt.parse import PARSE_FOLDER_ENV, prepare_dbt, run_dbt
 from orchestration.dbt.parse_state import parse_is_current, project_fingerprint, record_parse
 
 
@@ -53,13 +54,24 @@ def test_a_changed_project_file_parses_again(project, change):
 @pytest.mark.parametrize(
     "variable",
     [
-        "COMMS_WAREHOUSE_PATH",  # named in profiles.yml: another warehouse's profile
+        "COMMS_WAREHOUSE_PATH",  # named in profiles.yml: another warehouse file's name
         "COMMS_WAREHOUSE_MEMORY_LIMIT",  # named in profiles.yml too
         "DBT_TARGET",  # one of dbt's own flags
     ],
 )
 def test_a_variable_dbt_reads_parses_again_when_it_changes(project, monkeypatch, variable):
     monkeypatch.setenv(variable, "/elsewhere/other.duckdb")
+    assert not parse_is_current(project, project_fingerprint())
+
+
+def test_a_warehouse_in_another_folder_keeps_the_parse(project, monkeypatch, tmp_path):
+    """Only the folder of the warehouse's path changed: the parse is this warehouse's too (the
+    dbt command accepts it as such: test_dbt_reuses_a_parse_made_for_another_folder)."""
+    monkeypatch.setenv("COMMS_WAREHOUSE_PATH", str(tmp_path / "a" / "comms.duckdb"))
+    record_parse(project, project_fingerprint())
+    monkeypatch.setenv("COMMS_WAREHOUSE_PATH", str(tmp_path / "b" / "comms.duckdb"))
+    assert parse_is_current(project, project_fingerprint())
+    monkeypatch.setenv("COMMS_WAREHOUSE_PATH", str(tmp_path / "b" / "other.duckdb"))
     assert not parse_is_current(project, project_fingerprint())
 
 
@@ -102,3 +114,33 @@ def test_prepare_dbt_skips_dbt_only_while_the_parse_is_current(monkeypatch):
     (parse_state.target_folder() / parse_state.STAMP_FILE).unlink()
     prepare_dbt()
     assert started == ["parse"]
+
+
+def test_dbt_reuses_a_parse_made_for_another_folder(tmp_path, monkeypatch):
+    """The dbt command a refresh runs (`run_dbt`, in the run's own target folder holding a copy
+    of the partial parse, as dagster-dbt starts it) for a warehouse in a new folder: dbt's own
+    check refuses the parse (the profile names the path), and it is read partially anyway,
+    nothing changed; without the recorded profiles, dbt parses every node again."""
+    monkeypatch.setenv("COMMS_WAREHOUSE_PATH", str(tmp_path / "old_folder" / "comms.duckdb"))
+    prepare_dbt()
+    parse_folder = parse_state.target_folder()
+    monkeypatch.setenv("COMMS_WAREHOUSE_PATH", str(tmp_path / "new_folder" / "comms.duckdb"))
+    assert parse_is_current(parse_folder, project_fingerprint())  # so no `dbt parse` first
+
+    def dbt_log(profiles_from: Path) -> str:
+        run = tmp_path / f"run_{profiles_from.name}"
+        run.mkdir()
+        shutil.copy(parse_folder / "partial_parse.msgpack", run)
+        monkeypatch.setenv("DBT_TARGET_PATH", str(run))
+        monkeypatch.setenv("DBT_LOG_PATH", str(run))
+        monkeypatch.setenv(PARSE_FOLDER_ENV, str(profiles_from))
+        assert run_dbt(["ls", "--resource-type", "seed", "--quiet"]) == 0
+        return (run / "dbt.log").read_text()
+
+    reused = dbt_log(parse_folder)
+    assert "Unable to do partial parsing because profile has changed" in reused
+    assert "Nothing changed, skipping partial parsing" in reused
+    (tmp_path / "no_profiles").mkdir()
+    parsed_again = dbt_log(tmp_path / "no_profiles")
+    assert "Unable to do partial parsing because profile has changed" in parsed_again
+    assert "Nothing changed, skipping partial parsing" not in parsed_again

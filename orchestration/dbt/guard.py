@@ -4,13 +4,16 @@ dagster-dbt runs dbt as a subprocess and offers no hook into how it is started. 
 is killed outright (``kill -9``, the OOM killer), nothing in it runs to stop that child, and an
 orphaned dbt would keep the DuckDB file locked until it finished. On Linux, dbt is started
 through a small launcher that asks the kernel to send it SIGTERM when its parent dies
-(``PR_SET_PDEATHSIG``, kept across ``exec``) and then becomes dbt.
+(``PR_SET_PDEATHSIG``) and then runs dbt's command line in the same process, re-using a parse
+made for a warehouse in another folder (orchestration/dbt/parse.py, ``run_dbt``).
 """
 
 import os
 import shutil
 import sys
 from pathlib import Path
+
+from orchestration.dbt.parse import PARSE_FOLDER_ENV
 
 PARENT_ENV = "COMMS_WAREHOUSE_DBT_PARENT"
 
@@ -23,7 +26,9 @@ ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHS
 # The parent may have died before the line above: then nobody would end this process.
 if os.environ.get("{parent_env}", str(os.getppid())) != str(os.getppid()):
     sys.exit("dbt not started: the process that asked for it has ended")
-os.execv({dbt!r}, [{dbt!r}, *sys.argv[1:]])
+from orchestration.dbt.parse import run_dbt  # dbt, re-using a parse made for another folder
+
+sys.exit(run_dbt(sys.argv[1:]))
 """
 
 
@@ -33,7 +38,7 @@ def dbt_executable(folder: Path) -> str:
     if dbt is None or not sys.platform.startswith("linux"):
         return dbt or "dbt"
     launcher = folder / "dbt-guarded"
-    text = LAUNCHER.format(python=sys.executable, dbt=dbt, parent_env=PARENT_ENV)
+    text = LAUNCHER.format(python=sys.executable, parent_env=PARENT_ENV)
     if not launcher.exists() or launcher.read_text() != text:
         folder.mkdir(parents=True, exist_ok=True)
         temp = launcher.with_name(f".{launcher.name}.{os.getpid()}.tmp")
@@ -41,4 +46,5 @@ def dbt_executable(folder: Path) -> str:
         temp.chmod(0o755)
         os.replace(temp, launcher)  # another refresh may be writing the same launcher
     os.environ[PARENT_ENV] = str(os.getpid())  # dbt inherits the environment of this process
+    os.environ[PARSE_FOLDER_ENV] = str(folder)  # the parse dbt starts from (parse.run_dbt)
     return str(launcher)

@@ -3,13 +3,20 @@ folder.
 
 dbt keeps a parse (target/partial_parse.msgpack) only for the profile it was made with, and the
 warehouse's path is part of the profile: every new warehouse folder (each test's, a second
-checkout's) threw the parse away and parsed all ~800 nodes again, ~12 s of CPU against ~4 s for a
-partial parse, and a third of a small refresh's own time. Nothing in the project reads the path
-(models see `target.type` and `target.schema`; the database name comes from the file's name), so
-a parse made for `a/warehouse.duckdb` is the parse for `b/warehouse.duckdb`. `prepare_dbt`
-records, beside the parse, the profile it was made with up to the folder, and lets dbt re-use it
-when that is all that changed. Any other change (a file, a variable, the file name, dbt's version)
-parses as dbt decides.
+checkout's, each benchmark's) threw the parse away and parsed all ~800 nodes again, ~12 s of CPU
+against ~4 s for a partial parse. Nothing in the project reads the path (models see
+`target.type` and `target.schema`; the database name comes from the file's name), so a parse
+made for `a/warehouse.duckdb` is the parse for `b/warehouse.duckdb`. Beside each parse this
+module records the profile it was made with up to the folder (PROFILES_FILE), and lets dbt's
+state check accept the parse when that is all that changed, in two places:
+
+- `prepare_dbt`, in this process, when the parse is not current for other reasons too (a file
+  changed: dbt parses the change, and the parse it writes is then this profile's);
+- `run_dbt`, the dbt command the refresh's `dbt build` runs as (orchestration/dbt/guard.py),
+  so that a parse current but for the warehouse's folder (parse_state.py leaves the folder out)
+  needs no `dbt parse` here first: the build's own partial parse accepts it.
+
+Any other change (a file, a variable, the file name, dbt's version) parses as dbt decides.
 """
 
 from __future__ import annotations
@@ -31,6 +38,9 @@ from orchestration.dbt.parse_state import (
 # Beside partial_parse.msgpack: profile hash -> the profile it hashes, its warehouse folder left
 # out.
 PROFILES_FILE = "partial_parse.profiles.json"
+# The target folder whose PROFILES_FILE the dbt command reads: dagster-dbt runs dbt in a target
+# folder of its own per run, holding a copy of partial_parse.msgpack only.
+PARSE_FOLDER_ENV = "COMMS_WAREHOUSE_DBT_PARSE_FOLDER"
 
 
 def prepare_dbt() -> None:
@@ -42,7 +52,7 @@ def prepare_dbt() -> None:
         return
     from dbt.cli.main import dbtRunner
 
-    with _reusing_parses_across_folders() as reused:
+    with _reusing_parses_across_folders(target) as reused:
         result = dbtRunner().invoke(
             ["parse", "--quiet", "--project-dir", str(settings.PROJECT_DIR),
              "--profiles-dir", str(settings.PROJECT_DIR)]
@@ -56,10 +66,25 @@ def prepare_dbt() -> None:
     record_parse(target, fingerprint)
 
 
+def run_dbt(argv: list[str]) -> int:
+    """dbt's command line (`dbt <argv>`) in this process, re-using a parse made for a warehouse
+    in another folder (the parse in PARSE_FOLDER_ENV's folder, as `prepare_dbt` does)."""
+    from dbt.cli.main import cli
+
+    folder = os.environ.get(PARSE_FOLDER_ENV)
+    with _reusing_parses_across_folders(Path(folder)) if folder else contextlib.nullcontext():
+        try:
+            cli.main(argv, prog_name="dbt")  # click's standalone mode: ends with SystemExit
+        except SystemExit as end:
+            return end.code if isinstance(end.code, int) else (0 if end.code is None else 1)
+    return 0
+
+
 @contextlib.contextmanager
-def _reusing_parses_across_folders():
+def _reusing_parses_across_folders(parse_folder: Path):
     """dbt's parse-state check, told that a profile differing only in the warehouse's folder is
-    the same profile, for the duration of one in-process `dbt parse`."""
+    the same profile (by the profiles `parse_folder` records), for the duration of one
+    in-process dbt command."""
     from dbt.parser.manifest import ManifestLoader
 
     check = ManifestLoader.is_partial_parsable
@@ -69,7 +94,7 @@ def _reusing_parses_across_folders():
 
     def is_partial_parsable(loader, saved):
         valid, reason = check(loader, saved)
-        if not valid and _same_but_the_folder(loader, saved):
+        if not valid and _same_but_the_folder(loader, saved, parse_folder):
             saved.state_check = loader.manifest.state_check  # the parse is this profile's now
             reused.append(loader)
             return True, None
@@ -77,7 +102,7 @@ def _reusing_parses_across_folders():
 
     def write_manifest_for_partial_parse(loader):
         write(loader)
-        _remember_profile(loader)
+        _remember_profile(loader, parse_folder)
 
     ManifestLoader.is_partial_parsable = is_partial_parsable
     ManifestLoader.write_manifest_for_partial_parse = write_manifest_for_partial_parse
@@ -88,7 +113,7 @@ def _reusing_parses_across_folders():
         ManifestLoader.write_manifest_for_partial_parse = write
 
 
-def _same_but_the_folder(loader, saved) -> bool:
+def _same_but_the_folder(loader, saved, parse_folder: Path) -> bool:
     from dbt.version import __version__
 
     now, then = loader.manifest.state_check, saved.state_check
@@ -99,7 +124,7 @@ def _same_but_the_folder(loader, saved) -> bool:
         or now.project_hashes != then.project_hashes
     ):
         return False
-    known = _known_profiles(loader)
+    known = _known_profiles(parse_folder)
     return known.get(then.profile_hash.checksum) == _profile_but_the_folder(loader)
 
 
@@ -110,21 +135,21 @@ def _profile_but_the_folder(loader) -> str:
     return pprint.pformat(sorted(info.items()))
 
 
-def _profiles_file(loader) -> Path:
-    return Path(loader.root_project.project_target_path) / PROFILES_FILE
-
-
-def _known_profiles(loader) -> dict[str, str]:
+def _known_profiles(parse_folder: Path) -> dict[str, str]:
     try:
-        return json.loads(_profiles_file(loader).read_text())
+        return json.loads((parse_folder / PROFILES_FILE).read_text())
     except (OSError, ValueError):
         return {}
 
 
-def _remember_profile(loader) -> None:
-    known = _known_profiles(loader)
+def _remember_profile(loader, parse_folder: Path) -> None:
+    """Record the profile of the parse dbt wrote, if it wrote it into `parse_folder` (a dbt
+    command in a run's own target folder writes its parse there, which nothing reads again)."""
+    if Path(loader.root_project.project_target_path).resolve() != parse_folder.resolve():
+        return
+    known = _known_profiles(parse_folder)
     known[loader.manifest.state_check.profile_hash.checksum] = _profile_but_the_folder(loader)
-    path = _profiles_file(loader)
+    path = parse_folder / PROFILES_FILE
     temp = path.with_name(f".{path.name}.{os.getpid()}")
     temp.write_text(json.dumps(dict(list(known.items())[-20:]), indent=1))
     os.replace(temp, path)

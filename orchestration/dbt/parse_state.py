@@ -10,8 +10,9 @@ parse was made from, and the next refresh skips the parse when all of it is unch
   snapshot folders), by content;
 - the versions of dbt and its adapters (their macros are part of the manifest);
 - every `DBT_*` variable (dbt's flags, the target) and every variable a project file names in
-  `env_var(...)` (the warehouse path among them, so the parse is the one this warehouse's
-  profile made, which the `dbt build` that follows re-uses);
+  `env_var(...)`; of the warehouse's path (FOLDER_FREE), its file name only: a parse made for a
+  warehouse in another folder is this one's (parse.py), and the `dbt build` that follows
+  accepts it as such (parse.run_dbt), so a new warehouse needs no parse here;
 - manifest.json and partial_parse.msgpack themselves, as the parse left them (any other writer,
   a plain `dbt build` or `dbt docs generate` in the same folder, makes the next refresh parse).
 
@@ -40,6 +41,8 @@ FOLDERS = {"model-paths": "models", "seed-paths": "seeds", "macro-paths": "macro
 DISTRIBUTIONS = ("dbt-core", "dbt-adapters", "dbt-common", "dbt-duckdb", "dbt-postgres",
                  "dbt-spark")  # fmt: skip
 _ENV_VAR = re.compile(r"""env_var\(\s*['"]([^'"]+)['"]""")
+# Variables naming the warehouse's file, whose folder no parse depends on (parse.py).
+FOLDER_FREE = frozenset({"COMMS_WAREHOUSE_PATH"})
 
 
 def target_folder() -> Path:
@@ -60,7 +63,10 @@ def project_fingerprint() -> str:
         digest.update(f"{name}={_version(name)}\0".encode())
     names.update(n for n in os.environ if n.startswith("DBT_"))
     for name in sorted(names):
-        digest.update(f"{name}={os.environ.get(name)}\0".encode())
+        value = os.environ.get(name)
+        if name in FOLDER_FREE and value:
+            value = Path(value).name
+        digest.update(f"{name}={value}\0".encode())
     return digest.hexdigest()
 
 
