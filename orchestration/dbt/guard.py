@@ -37,7 +37,8 @@ def dbt_executable(folder: Path) -> str:
     dbt = shutil.which("dbt", path=str(Path(sys.executable).parent)) or shutil.which("dbt")
     if dbt is None or not sys.platform.startswith("linux"):
         return dbt or "dbt"
-    launcher = folder / "dbt-guarded"
+    # A name ending in "dbt", as the command it replaces (`ps`, and the kill test, look for it).
+    launcher = folder / "guarded-dbt"
     text = LAUNCHER.format(python=sys.executable, parent_env=PARENT_ENV)
     if not launcher.exists() or launcher.read_text() != text:
         folder.mkdir(parents=True, exist_ok=True)
