@@ -1,12 +1,14 @@
 """A refresh re-uses the last dbt parse only while everything it was made from is unchanged."""
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from orchestration import settings
 from orchestration.dbt import parse_state
+from orchestration.dbt.guard import PARENT_ENV, dbt_executable
 from orchestration.dbt.parse import PARSE_FOLDER_ENV, prepare_dbt, run_dbt
 from orchestration.dbt.parse_state import parse_is_current, project_fingerprint, record_parse
 
@@ -144,3 +146,18 @@ def test_dbt_reuses_a_parse_made_for_another_folder(tmp_path, monkeypatch):
     parsed_again = dbt_log(tmp_path / "no_profiles")
     assert "Unable to do partial parsing because profile has changed" in parsed_again
     assert "Nothing changed, skipping partial parsing" not in parsed_again
+
+
+def test_the_dbt_launcher_runs_dbt_and_passes_on_its_exit_code(tmp_path, monkeypatch):
+    """The launcher dagster-dbt starts (guard.py) runs dbt's command line through `run_dbt`:
+    dbt's output, and its exit code, which is how a failed build reaches Dagster."""
+    for name in (PARENT_ENV, PARSE_FOLDER_ENV):
+        monkeypatch.delenv(name, raising=False)  # dbt_executable sets them for its children
+    launcher = dbt_executable(tmp_path)
+    assert Path(launcher).name.endswith("dbt")
+    version = subprocess.run([launcher, "--version"], capture_output=True, text=True)
+    assert version.returncode == 0, version.stderr
+    assert "installed" in version.stdout.lower()
+    unknown = subprocess.run([launcher, "no-such-command"], capture_output=True, text=True)
+    assert unknown.returncode == 2  # click's usage error
+    assert "no-such-command" in unknown.stderr
