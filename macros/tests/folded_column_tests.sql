@@ -33,7 +33,8 @@
         {%- endif %}
     {%- endfor %}
     {%- if not kinds %}
-        {{ exceptions.raise_compiler_error(model.name ~ ': column_rules names no rule') }}
+        {{ exceptions.raise_compiler_error('column_rules on ' ~ model ~ ' lists no rule: give at least one of'
+            ~ ' not_null, unique, accepted_values, relationships') }}
     {%- endif %}
     {#- A view is computed once for every rule: a common table expression read by several
         rules is materialized (DuckDB and PostgreSQL do so by themselves). A table is read as it
