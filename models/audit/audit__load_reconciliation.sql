@@ -8,24 +8,27 @@
     id, or another version of a versioned record). A valid row whose record is not staged at
     all is neither, so a staging model that loses a row cannot reconcile.
 -#}
-{#- The record identity of each entity (raw-contract.md: one row per id; the latest version
-    wins). A check, so written from the contract, not read from the stg models it checks. -#}
-{%- set record_keys = {
-    'accounts': ['account_id'], 'users': ['user_id'], 'inboxes': ['inbox_id'],
-    'phone_numbers': ['phone_number_id'], 'contacts': ['contact_id'], 'labels': ['label_id'],
-    'contact_labels': ['event_id'], 'templates': ['template_id'], 'campaigns': ['campaign_id'],
-    'campaign_steps': ['campaign_id', 'step_number'],
-    'campaign_senders': ['campaign_id', 'user_id', 'added_at'],
-    'campaign_enrollments': ['enrollment_id'], 'messages': ['message_id'],
-    'message_events': ['event_id'], 'link_clicks': ['click_id'], 'calls': ['call_id'],
-    'opt_events': ['opt_event_id'], 'leads': ['lead_id'], 'deals': ['deal_id'],
-} -%}
+{%- set record_keys = reconciled_record_keys() -%}
+
+{#- Incremental by file: a run recounts the files a row loaded since may count differently
+    (changed_files), deleting their rows first, and keeps the others. _loaded_at is the file's
+    load time. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['entity', 'file_id', 'file_path'],
+        on_schema_change='append_new_columns',
+        pre_hook="{{ delete_changed_groups(
+            ['entity', 'file_id', 'file_path'], record_keys=reconciled_record_keys()) }}",
+    )
+}}
 
 with
 
 ledger as (
 
     select * from {{ source('platform', '_load_ledger') }}
+    where {{ in_rebuilt_files('entity', 'file_id') }}
 
 ),
 
@@ -36,8 +39,10 @@ landed as (
             '{{ entity }}' as entity,
             _file_id as file_id,
             _file_path as file_path,
-            count(*) as landed_rows
+            count(*) as landed_rows,
+            max(_loaded_at) as loaded_at
         from {{ source('platform', entity) }}
+        where {{ in_rebuilt_files("'" ~ entity ~ "'") }}
         group by _file_id, _file_path
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -53,6 +58,7 @@ checked as (
             _file_path as file_path,
             count(reject_reason) as quarantined_rows
         from {{ ref('base_platform__' ~ entity) }}
+        where {{ in_rebuilt_files("'" ~ entity ~ "'") }}
         group by _file_id, _file_path
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -67,6 +73,7 @@ staged as (
             _file_id as file_id,
             count(*) as staged_rows
         from {{ ref('stg_platform__' ~ entity) }}
+        where {{ in_rebuilt_files("'" ~ entity ~ "'") }}
         group by _file_id
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -90,6 +97,7 @@ duplicates as (
                 {% endfor %}
         where
             checked_row.reject_reason is null
+            and {{ in_rebuilt_files("'" ~ entity ~ "'", 'checked_row._file_id') }}
             and not (
                 checked_row._file_id = staged_row._file_id
                 and checked_row._row_number = staged_row._row_number
@@ -107,7 +115,8 @@ loaded_files as (
         file_id,
         file_path,
         export_date,
-        rows_loaded as ledger_rows
+        rows_loaded as ledger_rows,
+        loaded_at
     from ledger
     where status = 'loaded'
 
@@ -140,7 +149,8 @@ joined as (
         coalesce(landed.landed_rows, 0) as landed_rows,
         coalesce(staged.staged_rows, 0) as staged_rows,
         coalesce(checked.quarantined_rows, 0) as quarantined_rows,
-        coalesce(duplicates.duplicate_rows, 0) as duplicate_rows
+        coalesce(duplicates.duplicate_rows, 0) as duplicate_rows,
+        coalesce(loaded_files.loaded_at, landed.loaded_at) as _loaded_at
     from files
     left join loaded_files
         on
