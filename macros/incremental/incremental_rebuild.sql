@@ -127,7 +127,7 @@
     (the model's select reads it: dbt builds the model on the hook's connection) and delete
     their rows; delete every row while the table holds no load time, as the model then selects
     everything. -#}
-{% macro delete_changed_groups(key, also=[], record_keys=none) -%}
+{% macro delete_changed_groups(key, also=[]) -%}
     {%- if not execute or not is_incremental() -%}
         {{ return('') }}
     {%- endif -%}
@@ -136,10 +136,7 @@
         delete from {{ this }}
     {%- else -%}
         drop table if exists {{ rebuilt_groups() }};
-        create temporary table {{ rebuilt_groups() }} as
-        {%- if record_keys is none %} {{ changed_groups(key, reread_from, also) }};
-        {%- else %} {{ changed_files(record_keys, reread_from) }};
-        {%- endif %}
+        create temporary table {{ rebuilt_groups() }} as {{ changed_groups(key, reread_from, also) }};
         delete from {{ this }}
         where ({{ key | join(', ') }}) in (select {{ key | join(', ') }} from {{ rebuilt_groups() }})
     {%- endif -%}

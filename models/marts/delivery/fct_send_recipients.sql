@@ -13,7 +13,7 @@
     touched since the newest load it holds. An opt-out may name another contact's message, so
     the opt-outs of the rebuilt contacts and those naming their messages are attributed against
     every send and reply message they name, rebuilt or not. _loaded_at is the contact's newest
-    staged message.
+    load among its staged messages, their delivery events and its clicks.
 -#}
 
 {%- set contact = ['account_id', 'contact_id'] -%}
@@ -138,13 +138,32 @@ rebuilt_send_messages as (
 
 ),
 
+-- the contact's newest load: its staged messages, their delivery events, its clicks
 contact_loads as (
 
     select
         account_id,
         contact_id,
         max(_loaded_at) as _loaded_at
-    from messages
+    from (
+        select
+            messages.account_id,
+            messages.contact_id,
+            case
+                when delivery_outcomes._loaded_at > messages._loaded_at
+                    then delivery_outcomes._loaded_at
+                else messages._loaded_at
+            end as _loaded_at
+        from messages
+        left join delivery_outcomes
+            on messages.message_id = delivery_outcomes.message_id
+        union all
+        select
+            account_id,
+            contact_id,
+            _loaded_at
+        from link_clicks
+    ) as loads
     group by account_id, contact_id
 
 ),

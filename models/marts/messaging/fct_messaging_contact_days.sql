@@ -10,7 +10,8 @@
     Incremental by account x contact (incremental_rebuild_filter, with the opt events and leads
     beside the messages): a run rebuilds every day of each contact touched since the newest
     load it holds, so a late event or a reply attributed anew rebuilds its old day;
-    _loaded_at is the contact's newest load among its staged messages, opt events and leads.
+    _loaded_at is the contact's newest load among its staged messages, their delivery events,
+    its opt events and leads.
 #}
 
 {%- set contact = ['account_id', 'contact_id'] -%}
@@ -59,6 +60,12 @@ opt_events as (
 
 ),
 
+delivery_outcomes as (
+
+    select * from {{ ref('int_messages__delivery_outcome') }}
+
+),
+
 staged_opt_events as (
 
     select * from {{ ref('stg_platform__opt_events') }}
@@ -75,13 +82,34 @@ leads as (
 
 contact_loads as (
 
-    select account_id, contact_id, max(_loaded_at) as _loaded_at
+    select
+        account_id,
+        contact_id,
+        max(_loaded_at) as _loaded_at
     from (
-        select account_id, contact_id, _loaded_at from staged_messages
+        select
+            staged_messages.account_id,
+            staged_messages.contact_id,
+            case
+                when delivery_outcomes._loaded_at > staged_messages._loaded_at
+                    then delivery_outcomes._loaded_at
+                else staged_messages._loaded_at
+            end as _loaded_at
+        from staged_messages
+        left join delivery_outcomes
+            on staged_messages.message_id = delivery_outcomes.message_id
         union all
-        select account_id, contact_id, _loaded_at from staged_opt_events
+        select
+            account_id,
+            contact_id,
+            _loaded_at
+        from staged_opt_events
         union all
-        select account_id, contact_id, _loaded_at from leads
+        select
+            account_id,
+            contact_id,
+            _loaded_at
+        from leads
     ) as loads
     group by account_id, contact_id
 
