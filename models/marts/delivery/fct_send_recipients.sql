@@ -55,7 +55,9 @@ opt_events as (
     select * from {{ ref('int_opt_events__linked') }}
     where
         {{ in_rebuilt_groups(contact, also) }}
-        or message_id in (select messages.message_id from messages)
+        {%- if is_incremental() %}
+            or message_id in (select messages.message_id from messages)
+        {%- endif %}
 
 ),
 
@@ -80,7 +82,9 @@ inbound_attributed as (
     from {{ ref('int_messages__inbound_attributed') }}
     where
         {{ in_rebuilt_groups(contact, also) }}
-        or message_id in (select opt_events.message_id from opt_events)
+        {%- if is_incremental() %}
+            or message_id in (select opt_events.message_id from opt_events)
+        {%- endif %}
 
 ),
 
@@ -100,7 +104,9 @@ candidate_messages as (
     from all_messages
     where
         {{ in_rebuilt_groups(contact, also) }}
-        or message_id in (select opt_events.message_id from opt_events)
+        {%- if is_incremental() %}
+            or message_id in (select opt_events.message_id from opt_events)
+        {%- endif %}
 
 ),
 
