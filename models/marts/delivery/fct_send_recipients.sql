@@ -55,9 +55,9 @@ opt_events as (
     select * from {{ ref('int_opt_events__linked') }}
     where
         {{ in_rebuilt_groups(contact, also) }}
-        {%- if is_incremental() %}
-            or message_id in (select messages.message_id from messages)
-        {%- endif %}
+    {% if is_incremental() %}
+        or message_id in (select messages.message_id from messages)
+    {% endif %}
 
 ),
 
@@ -82,9 +82,9 @@ inbound_attributed as (
     from {{ ref('int_messages__inbound_attributed') }}
     where
         {{ in_rebuilt_groups(contact, also) }}
-        {%- if is_incremental() %}
-            or message_id in (select opt_events.message_id from opt_events)
-        {%- endif %}
+    {% if is_incremental() %}
+        or message_id in (select opt_events.message_id from opt_events)
+    {% endif %}
 
 ),
 
@@ -104,9 +104,9 @@ candidate_messages as (
     from all_messages
     where
         {{ in_rebuilt_groups(contact, also) }}
-        {%- if is_incremental() %}
-            or message_id in (select opt_events.message_id from opt_events)
-        {%- endif %}
+    {% if is_incremental() %}
+        or message_id in (select opt_events.message_id from opt_events)
+    {% endif %}
 
 ),
 
