@@ -12,10 +12,13 @@ export DBT_PROFILES_DIR := $(CURDIR)
 setup: $(BIN)/comms-warehouse
 
 # Reproducible install: versions come from constraints.txt (the lock), not from the resolver.
+# pip brings in uv (locked too), and uv installs the project: it downloads in parallel and
+# compiles no bytecode up front, 14 s of CPU against pip's 41 for the same 145 packages at the
+# same versions (measured on a fresh venv each); the first import of a module compiles it.
 $(BIN)/comms-warehouse: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet --constraint constraints.txt --editable '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check --constraint constraints.txt uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --constraint constraints.txt --editable '.[dev]'
 	@touch $@
 
 ## Generate the demo data (once), load it, build every model, run every check.
@@ -46,8 +49,13 @@ browser:
 # sqlfluff's dbt templater and `make docs` parse the project with one and the same (empty)
 # warehouse path: dbt keeps its parse only for the profile it was made with (the path is part of
 # it), so with one path the second of them re-reads the first one's parse instead of parsing anew.
-PARSE_WAREHOUSE := $(CURDIR)/target/parse.duckdb
+# Its file is named like every test warehouse (conftest.py): a refresh re-uses a parse made for a
+# warehouse of the same name in another folder (orchestration/dbt/parse.py).
+PARSE_WAREHOUSE := $(CURDIR)/target/warehouse.duckdb
 
+# sqlfluff parses with its Rust lexer and parser (the `rs` extra, sqlfluffrs: used when installed)
+# and checks the same rules in Python: on 20 rendered models holding 1,975 violations both
+# parsers report the same violations, fixes and segment counts, in 11.3 s of CPU against 14.6.
 lint: setup
 	$(BIN)/ruff check orchestration datagen orchestration_tests benchmarks
 	$(BIN)/ruff format --check orchestration datagen orchestration_tests benchmarks
@@ -56,11 +64,14 @@ lint: setup
 # `make docs`: the docs site, every node compiled for its SQL pages; docs generate parses the
 # project itself (a `dbt parse` before it parsed everything twice). Under `make test` the suite
 # builds every node, so a node that does not compile fails it anyway: there docs generate skips
-# compiling, and as it then writes no manifest.json (the tests' Dagster assets read it), a
-# `dbt parse` writes that first and docs generate re-uses its parse: 4.5 + 3.8 s of CPU against
-# 14.7 s (measured twice each).
+# compiling, and as it then writes no manifest.json (the tests' Dagster assets read it), the
+# refresh's own parse (`prepare_dbt`) writes that first and docs generate re-uses its parse:
+# 4.5 + 3.8 s of CPU against 14.7 s (measured twice each). `prepare_dbt` also records the
+# profile the parse was made for, so each test worker's first refresh, starting from this parse,
+# re-uses it (a partial parse) instead of parsing the whole project again.
 docs: setup
-	$(if $(DOCS_NO_COMPILE),COMMS_WAREHOUSE_PATH=$(PARSE_WAREHOUSE) $(BIN)/dbt parse --quiet)
+	$(if $(DOCS_NO_COMPILE),COMMS_WAREHOUSE_PATH=$(PARSE_WAREHOUSE) $(BIN)/python -c \
+		'from orchestration.dbt.parse import prepare_dbt; prepare_dbt()')
 	COMMS_WAREHOUSE_PATH=$(PARSE_WAREHOUSE) $(BIN)/dbt docs generate --empty-catalog $(DOCS_NO_COMPILE) --quiet
 
 ui: setup

@@ -4,9 +4,10 @@ macros/tests/get_where_subquery.sql).
 
 On a copy of the session warehouse, bad staged rows are planted on both sides of the watermark
 its refresh recorded: two new rows sharing a key and a new row without a key, and an old row
-without a key. The same two tests (the model's folded unique and not_null tests, which check
-message_id among its columns; the planted rows are copies of a good row but for message_id) are
-run scoped to the watermark and in full, counting the failing rows dbt reports.
+without a key. The model's folded test (column_rules, whose unique and not_null rules check
+message_id among its columns; the planted rows are copies of a good row but for message_id) is
+run scoped to the watermark and in full, counting the failures dbt reports and those its log
+line names per rule.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ import duckdb
 from orchestration import settings
 from orchestration.dbt import test_scope
 from orchestration.dbt.assets import dbt_project
+from orchestration.dbt.folded_tests import failing_rules_logged, failures_by_rule
 
 TABLE = "staging.stg_platform__messages"
-TESTS = ["unique_stg_platform__messages", "not_null_stg_platform__messages"]
+TEST = "column_rules_stg_platform__messages"
+UNIQUE, NOT_NULL = "message_id is not unique", "message_id is null"
 
 
 def _fingerprint() -> str:
@@ -44,21 +47,26 @@ def _plant(warehouse: Path, loaded_at: dt.datetime, *message_ids: str | None) ->
 
 
 def _failures(warehouse: Path, target: Path, loaded_after: str | None) -> dict[str, int]:
-    """Failing rows per test of a `dbt test` of TESTS, scoped to `loaded_after` if given."""
+    """Failures per rule of a `dbt test` of TEST, scoped to `loaded_after` if given: from the
+    failure line the test logs, checked against the total dbt reports."""
     env = dict(os.environ, COMMS_WAREHOUSE_PATH=str(warehouse), DBT_TARGET_PATH=str(target))
     env.pop(test_scope.ENV_VAR, None)
     if loaded_after:
         env[test_scope.ENV_VAR] = loaded_after
     project = str(settings.PROJECT_DIR)
-    subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "test", "--select", *TESTS, "--quiet",
+    run = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "test", "--select", TEST,
          "--project-dir", project, "--profiles-dir", project],
-        env=env, check=False,
+        env=env, check=False, capture_output=True, text=True,
     )  # fmt: skip
     results = json.loads((target / "run_results.json").read_text())["results"]
     # The run also reports dbt's on-run-start hook (register_raw_tables), which is no test.
-    tests = [r for r in results if r["unique_id"].startswith("test.")]
-    return {r["unique_id"].split(".")[2]: r["failures"] for r in tests}
+    (total,) = [r["failures"] for r in results if r["unique_id"].startswith("test.")]
+    logged = [failing_rules_logged(line.split("  ", 1)[-1]) for line in run.stdout.splitlines()]
+    failing = [failures_by_rule(text) for text in logged if text]
+    by_rule = failing[0] if failing else {}
+    assert len(failing) <= 1 and sum(by_rule.values()) == total, (total, run.stdout[-2000:])
+    return by_rule
 
 
 def test_the_refresh_records_a_watermark_after_every_row_it_tested(built_warehouse):
@@ -78,8 +86,8 @@ def test_scoped_tests_read_new_rows_and_full_tests_every_row(warehouse_copy, tmp
 
     scoped = _failures(warehouse_copy, target, watermark.isoformat(sep=" "))
     # The new rows only: one key twice, one row without a key (the old one is not read).
-    assert scoped == {TESTS[0]: 1, TESTS[1]: 1}
+    assert scoped == {UNIQUE: 1, NOT_NULL: 1}
 
     full = _failures(warehouse_copy, target, None)
     # Every row: the same key twice, and both rows without a key.
-    assert full == {TESTS[0]: 1, TESTS[1]: 2}
+    assert full == {UNIQUE: 1, NOT_NULL: 2}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from orchestration import settings
 from orchestration.dbt.assets import dbt_project
+from orchestration.dbt.parse import prepare_dbt
 
 
 def test_every_dbt_unit_test_passes(warehouse_copy, monkeypatch):
@@ -15,6 +16,10 @@ def test_every_dbt_unit_test_passes(warehouse_copy, monkeypatch):
     # table's columns), but dbt-duckdb opens it read-write, which would lock out the other test
     # worker's readers of the session warehouse: so a copy.
     monkeypatch.setenv("COMMS_WAREHOUSE_PATH", str(warehouse_copy))
+    # The worker's parse, made for a warehouse of the same name in another folder, re-used for
+    # this one (orchestration/dbt/parse.py): the dbt below then parses only what changed instead
+    # of the whole project.
+    prepare_dbt()
     project = str(settings.PROJECT_DIR)
     # In a child process: dbt-duckdb keeps its read-write connection open for the life of the
     # process, and the tests after this one open the same file read-only.

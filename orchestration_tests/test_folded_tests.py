@@ -1,20 +1,22 @@
-"""The folded column tests (macros/tests/folded_column_tests.sql): one dbt node per model and
-kind (not_null, unique, accepted_values, relationships) and severity, each column's rule
-intact.
+"""The folded column tests (macros/tests/folded_column_tests.sql): one dbt node, column_rules,
+per model and severity for every not_null, unique, accepted_values and relationships rule, each
+column's rule intact.
 
 From the manifest: no model or seed keeps dbt's per-column tests, each has at most one folded
-test per kind and severity, every primary key is tested unique and not null, and each folded
-test is a Dagster asset check on its model. On a copy of the session warehouse: one bad row
-planted for each kind fails its test through the Dagster stream the refresh uses, and the check
-names the column, the rule and the count (orchestration/dbt/folded_tests.py); a row outside a
-column's `where:` is not counted. The refresh summary groups warn relationships by the parents
-those descriptions name.
+test per severity, every primary key is tested unique and not null, and each folded test is a
+Dagster asset check on its model. On a copy of the session warehouse: one bad row planted for
+each kind fails its model's test through the Dagster stream the refresh uses (and a view's
+folded test, run beside them, reads the view once), and the check names the model (its
+asset), and per column the rule, whose text names the kind, and the count
+(orchestration/dbt/folded_tests.py); a row outside a column's `where:` is not counted. The
+refresh summary groups warn relationships by the parents those descriptions name.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -29,6 +31,7 @@ from orchestration.dbt.assets import dbt_component, dbt_project, warehouse_dbt_a
 from orchestration.dbt.folded_tests import failures_by_rule, stream_with_failing_columns
 
 FOLDED = ("not_null", "unique", "accepted_values", "relationships")
+RULES = "column_rules"
 # Models without a row key: one row per entity and landed file, a view over the load ledger.
 WITHOUT_KEY = {"audit__load_reconciliation"}
 
@@ -46,52 +49,55 @@ def _kind(test: dict) -> str | None:
     return (test.get("test_metadata") or {}).get("name")
 
 
-def _columns(test: dict) -> list[str]:
-    columns = test["test_metadata"]["kwargs"]["columns"]
+def _columns(test: dict, kind: str) -> list[str]:
+    columns = test["test_metadata"]["kwargs"].get(kind) or []
     return [c if isinstance(c, str) else c["name"] for c in columns]
 
 
-def test_models_and_seeds_have_one_folded_test_per_kind_and_severity(manifest):
+def test_models_and_seeds_have_one_folded_test_per_severity(manifest):
     tests = _tests(manifest)
     # dbt's own per-column tests are left on sources only (one column each).
     unfolded = [
         t["name"]
         for t in tests
-        if _kind(t) in FOLDED
-        and not all(node.startswith("source.") for node in t["depends_on"]["nodes"])
+        if _kind(t) in FOLDED or (_kind(t) or "").removesuffix("_columns") in FOLDED
+        if not all(node.startswith("source.") for node in t["depends_on"]["nodes"])
     ]
-    assert not unfolded, f"fold these into the model's <kind>_columns test: {unfolded}"
-    folded = [t for t in tests if _kind(t) in {f"{k}_columns" for k in FOLDED}]
-    per_node = Counter((t["attached_node"], _kind(t), t["config"]["severity"]) for t in folded)
+    assert not unfolded, f"fold these into the model's column_rules test: {unfolded}"
+    folded = [t for t in tests if _kind(t) == RULES]
+    per_node = Counter((t["attached_node"], t["config"]["severity"]) for t in folded)
     assert [k for k, n in per_node.items() if n > 1] == []
     for test in folded:
-        # The name says kind, model and (warn) severity: the refresh summary groups by it.
+        # The name says model and (warn) severity: the refresh summary groups by it.
         model = test["attached_node"].split(".")[-1]
         suffix = "__warn" if test["config"]["severity"].lower() == "warn" else ""
-        assert test["name"] == f"{_kind(test).removesuffix('_columns')}_{model}{suffix}"
+        assert test["name"] == f"{RULES}_{model}{suffix}"
+        kinds = set(test["test_metadata"]["kwargs"]) - {"model"}
+        assert kinds and kinds <= set(FOLDED), (test["name"], kinds)
 
 
 def test_every_primary_key_is_tested_unique_and_not_null(manifest):
     tested: dict[tuple[str, str], set[str]] = {}
     for test in _tests(manifest):
-        if _kind(test) in ("unique_columns", "not_null_columns"):
-            key = (test["attached_node"], _kind(test))
-            tested.setdefault(key, set()).update(_columns(test))
+        if _kind(test) == RULES:
+            for kind in ("unique", "not_null"):
+                key = (test["attached_node"], kind)
+                tested.setdefault(key, set()).update(_columns(test, kind))
     keyed = [n for n in manifest["nodes"].values() if n["resource_type"] in ("model", "seed")]
     for node in keyed:
         uid = node["unique_id"]
         if node["name"] not in WITHOUT_KEY:
-            assert tested.get((uid, "unique_columns")), f"{node['name']} has no unique key test"
+            assert tested.get((uid, "unique")), f"{node['name']} has no unique key test"
         for column, spec in node["columns"].items():
             if "primary key" in (spec.get("description") or "").lower():
-                assert column in tested.get((uid, "unique_columns"), ()), (uid, column)
-                assert column in tested.get((uid, "not_null_columns"), ()), (uid, column)
+                assert column in tested.get((uid, "unique"), ()), (uid, column)
+                assert column in tested.get((uid, "not_null"), ()), (uid, column)
 
 
 def test_each_folded_test_is_an_asset_check_on_its_model(manifest):
     checks = {(key.asset_key, key.name) for key in warehouse_dbt_assets.check_keys}
     for test in _tests(manifest):
-        if _kind(test) in {f"{k}_columns" for k in FOLDED}:
+        if _kind(test) == RULES:
             model = manifest["nodes"].get(test["attached_node"])
             if model is None:  # a source's test: a check on the raw asset
                 continue
@@ -163,23 +169,25 @@ def _check_results(warehouse: Path, target: Path, names: list[str], monkeypatch)
 
 def test_a_planted_bad_row_fails_each_kind_naming_the_column(warehouse_copy, tmp_path, monkeypatch):
     orphans = _plant(warehouse_copy)
-    names = ["not_null_fct_messages", "unique_fct_messages", "accepted_values_fct_messages",
-             "relationships_fct_messages", "relationships_fct_messages__warn",
-             "not_null_fct_compliance_violations"]  # fmt: skip
+    names = ["column_rules_fct_messages", "column_rules_fct_messages__warn",
+             "column_rules_fct_compliance_violations", f"{RULES}_{VIEW}"]  # fmt: skip
     checks = _check_results(warehouse_copy, tmp_path / "target", names, monkeypatch)
+    _assert_the_view_is_read_once(checks.pop(f"{RULES}_{VIEW}"), tmp_path / "target")
 
     # Worked from the planted rows: one null account, one repeated message_id, one value outside
     # inbound/outbound, one unknown account (error), one more unknown contact (warn), and one
     # null opt-out under the rule that needs it (the other rule's row is not counted).
     expected = {
-        "not_null_fct_messages": {"account_id is null": 1},
-        "unique_fct_messages": {"message_id is not unique": 1},
-        "accepted_values_fct_messages": {"direction is not an accepted value": 1},
-        "relationships_fct_messages": {"account_id is not in dim_accounts.account_id": 1},
-        "relationships_fct_messages__warn": {
+        "column_rules_fct_messages": {
+            "account_id is null": 1,
+            "message_id is not unique": 1,
+            "direction is not an accepted value": 1,
+            "account_id is not in dim_accounts.account_id": 1,
+        },
+        "column_rules_fct_messages__warn": {
             "contact_id is not in dim_contacts.contact_id": orphans + 1
         },
-        "not_null_fct_compliance_violations": {"opt_out_event_row_id is null": 1},
+        "column_rules_fct_compliance_violations": {"opt_out_event_row_id is null": 1},
     }
     assert set(checks) == set(expected)
     for name, failing in expected.items():
@@ -200,10 +208,23 @@ def test_a_planted_bad_row_fails_each_kind_naming_the_column(warehouse_copy, tmp
         )
 
 
+# A view with rules of all four kinds, none of them broken by the planted rows.
+VIEW = "stg_platform__opt_events"
+
+
+def _assert_the_view_is_read_once(check, target: Path) -> None:
+    """A view's rules read one common table expression of it (DuckDB and PostgreSQL compute it
+    once), where a test per kind computed the view once per kind."""
+    assert check.passed is True
+    (compiled,) = target.glob(f"compiled/**/{RULES}_{VIEW}.sql")
+    sql = compiled.read_text()
+    assert len(re.findall(rf'"{VIEW}"', sql)) == 1, sql
+    assert {f"{kind}_counted as" for kind in FOLDED} <= set(re.findall(r"\w+_counted as", sql))
+
+
 def _asset_key(test_name: str) -> dg.AssetKey:
     """The asset of the model a folded test is named after."""
-    kind = next(k for k in FOLDED if test_name.startswith(f"{k}_"))
-    model = test_name.removeprefix(f"{kind}_").removesuffix("__warn")
+    model = test_name.removeprefix(f"{RULES}_").removesuffix("__warn")
     manifest = json.loads(dbt_project.manifest_path.read_text())
     spec = dbt_component.translator.get_asset_spec(
         manifest, f"model.comms_warehouse.{model}", dbt_project
@@ -217,7 +238,7 @@ def test_the_summary_groups_warn_relationships_by_the_parent_the_check_names(cap
 
     def warning(model: str, description: str) -> CheckOutcome:
         rows = sum(failures_by_rule(description).values())
-        name = f"relationships_{model}__warn"
+        name = f"{RULES}_{model}__warn"
         return CheckOutcome(name, f"marts/{model}", False, False, description, failed_rows=rows)
 
     cli._print_warnings([

@@ -7,7 +7,9 @@ Two warehouses are built from the same small generated landing data:
   a late failure, an old out-of-order duplicate, and events far older than the lookback)
   and build again incrementally; a message of an earlier day names an account that only
   lands on the last day (set aside first, modeled once its account lands); the only message
-  to a contact is canceled by an event of the last day (its conversation must go);
+  to a contact is canceled by an event of the last day (its conversation must go); a click,
+  an opt-out and a lead land late for messages of an early day, and an opt-out of one contact
+  names another contact's message (the contact-day facts rebuild both contacts' old days);
 * full: load everything at once and build with --full-refresh.
 
 Every incremental model (read from dbt's manifest, so a new one is covered without editing
@@ -147,6 +149,43 @@ def _contact_canceled_late(landing: Path, early_day: str, last_day: str) -> None
     (landing / "messages" / early_day / "canceled-late.jsonl").write_text(json.dumps(message))
     (landing / "message_events" / last_day).mkdir(parents=True, exist_ok=True)
     (landing / "message_events" / last_day / "cancel.jsonl").write_text(json.dumps(canceled))
+
+
+def _contact_rows_late(warehouse: str, landing: Path, last_day: str) -> None:
+    """A click, an opt-out and a lead of an early day land on the last day for a campaign
+    message already built, and an opt-out of another contact names that message."""
+    con = duckdb.connect(warehouse, read_only=True)
+    sent = con.execute(
+        """
+        select message_id, account_id, contact_id, campaign_id, created_at
+        from marts.fct_messages
+        where direction = 'outbound' and is_sms_sent and step_number is not null
+        order by created_at, message_id
+        limit 50
+        """
+    ).fetchall()
+    con.close()
+    message_id, account_id, contact_id, campaign_id, created_at = sent[0]
+    other = next(row for row in sent if row[2] != contact_id)
+    at = created_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    rows = {
+        "link_clicks": {"click_id": "late_click", "message_id": message_id, "link_id": "lnk_late",
+                        "url": "https://example.com/late", "clicked_at": at},
+        "opt_events": {"opt_event_id": "late_opt_out", "account_id": account_id,
+                       "contact_id": contact_id, "direction": "opt_out", "method": "keyword",
+                       "occurred_at": at, "message_id": message_id},
+        "leads": {"lead_id": "late_lead", "account_id": account_id, "contact_id": contact_id,
+                  "created_at": at, "channel": "sms", "campaign_id": campaign_id,
+                  "message_id": message_id},
+    }  # fmt: skip
+    cross = {"opt_event_id": "late_cross_opt_out", "account_id": other[1], "contact_id": other[2],
+             "direction": "opt_out", "method": "manual", "occurred_at": at,
+             "message_id": message_id}  # fmt: skip
+    for entity, row in rows.items():
+        folder = landing / entity / last_day
+        folder.mkdir(parents=True, exist_ok=True)
+        lines = [row, cross] if entity == "opt_events" else [row]
+        (folder / "late.jsonl").write_text("\n".join(json.dumps(line) for line in lines))
 
 
 def _conversations_of(warehouse: str, contact_id: str) -> int:
@@ -298,6 +337,7 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path) -> None:
             handle.write(json.dumps(event) + "\n")
     late_ids = sorted({event["message_id"] for event in late_events})
     before = _snapshot(incremental["COMMS_WAREHOUSE_PATH"], late_ids)
+    _contact_rows_late(incremental["COMMS_WAREHOUSE_PATH"], landing, last_day)
     assert _conversations_of(incremental["COMMS_WAREHOUSE_PATH"], "con_canceled_late") == 1
 
     _load(landing, incremental)  # already-loaded files are skipped: only the last day lands

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import copy_dbt_parse
 from dbt.cli.main import dbtRunner
 
+from orchestration.dbt.parse import prepare_dbt
 from orchestration.landing.loader import load_landing
 
 REPO = Path(__file__).resolve().parents[1]
@@ -209,7 +212,7 @@ def _relation(con: duckdb.DuckDBPyConnection, name: str) -> str:
 def built(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("staging")
     expected = _write_landing(tmp / "landing")
-    warehouse = tmp / "wh.duckdb"
+    warehouse = tmp / "warehouse.duckdb"
     results = load_landing(tmp / "landing", warehouse)
     assert {r.status for r in results} == {"loaded"}, results
 
@@ -219,9 +222,14 @@ def built(tmp_path_factory):
         "DBT_LOG_PATH": str(tmp / "logs"),
         "DBT_PROFILES_DIR": str(REPO),
     }
+    # Its own target folder, started from the worker's parse: `prepare_dbt` re-uses it for this
+    # warehouse (named like the others), and the build below then parses only what changed
+    # instead of the whole project.
+    copy_dbt_parse(Path(os.environ["DBT_TARGET_PATH"]), tmp / "target")
     with pytest.MonkeyPatch.context() as patch:
         for key, value in env.items():
             patch.setenv(key, value)
+        prepare_dbt()
         result = dbtRunner().invoke(
             [
                 "build",

@@ -16,57 +16,110 @@
     contact rebuilds the old group too. An account's new time zone moves its local days and
     needs a --full-refresh, as in fct_messages.
 
+    The contact-day facts (fct_messaging_contact_days, fct_send_recipients) also read rows that
+    are not messages; they name them in `also`: 'opt_events' and 'leads' (the contact's own rows,
+    loaded since or naming a changed message, account, campaign or enrollment), 'link_clicks'
+    (the clicked message's group) and 'campaign_steps' (a step's template: the groups of the
+    campaign's messages).
+
     Two halves, around changed_groups(), computed once per run:
-    - delete_changed_groups(key): the model's pre_hook. It lists the touched groups in a
+    - delete_changed_groups(key, also): the model's pre_hook. It lists the touched groups in a
       temporary table and deletes every row of them before the model inserts them again, so a
       group left with no row (its only message canceled late) does not keep its old rows, which
       delete+insert on the key would. dbt runs it in the model's transaction.
-    - incremental_rebuild_filter(key): the `where` of the model's source CTE, the groups of that
+    - incremental_rebuild_filter(key, also): the `where` of the model's source CTE, the groups of that
       temporary table (no rows left out on a full build).
 -#}
 
-{% macro changed_groups(key, reread_from) -%}
+{% macro changed_groups(key, reread_from, also=[]) -%}
     {%- set raw = {} -%}
-    {%- for entity in rebuild_raw_entities() -%}
+    {%- for entity in rebuild_raw_entities(also) -%}
         {%- do raw.update({entity: source('platform', entity)}) -%}
     {%- endfor -%}
     {%- set since = '_loaded_at > ' ~ reread_from -%}
+    {%- set changed_campaigns -%}
+        select campaign_id from {{ raw.campaigns }} where {{ since }}
+        {%- if 'campaign_steps' in also %}
+        union all
+        select campaign_id from {{ raw.campaign_steps }} where {{ since }}
+        {%- endif %}
+    {%- endset -%}
+    {%- set changed_enrollments -%}
+        select enrollment_id from {{ raw.campaign_enrollments }}
+        where {{ since }} or campaign_id in (select campaign_id from {{ raw.campaigns }} where {{ since }})
+    {%- endset -%}
+    {%- set changed_messages -%}
+        select message_id from {{ raw.messages }} where {{ since }}
+        union all
+        select message_id from {{ raw.message_events }}
+        where event_id in (select event_id from {{ raw.message_events }} where {{ since }})
+        {%- if 'link_clicks' in also %}
+        union all
+        select message_id from {{ raw.link_clicks }}
+        where click_id in (select click_id from {{ raw.link_clicks }} where {{ since }})
+        {%- endif %}
+    {%- endset -%}
     select distinct {{ key | join(', ') }}
     from {{ raw.messages }}
     where
-        message_id in (
-            select message_id from {{ raw.messages }} where {{ since }}
-            union all
-            select message_id from {{ raw.message_events }}
-            where event_id in (select event_id from {{ raw.message_events }} where {{ since }})
-        )
+        message_id in ({{ changed_messages }})
         -- a superset of the owners incremental_staging_filter stages messages again for:
         -- every owner with a raw row loaded since (read from raw, not recomputed from staging)
         or account_id in (select account_id from {{ raw.accounts }} where {{ since }})
-        or campaign_id in (select campaign_id from {{ raw.campaigns }} where {{ since }})
-        or enrollment_id in (
-            select enrollment_id from {{ raw.campaign_enrollments }}
-            where
-                {{ since }}
-                or campaign_id in (select campaign_id from {{ raw.campaigns }} where {{ since }})
-        )
+        or campaign_id in ({{ changed_campaigns }})
+        or enrollment_id in ({{ changed_enrollments }})
+    {%- for entity in also if entity in ['opt_events', 'leads'] %}
+    {%- set touched -%}
+        {{ since }}
+        or message_id in ({{ changed_messages }})
+        or account_id in (select account_id from {{ raw.accounts }} where {{ since }})
+        or campaign_id in ({{ changed_campaigns }})
+        {%- if entity == 'opt_events' %}
+        or enrollment_id in ({{ changed_enrollments }})
+        -- an opt event naming no enrollment opts out the contact's latest one
+        or contact_id in (select contact_id from {{ raw.campaign_enrollments }} where {{ since }})
+        {%- endif %}
+    {%- endset %}
+    union
+    -- the contact of each row of {{ entity }} loaded since, or naming a message, account,
+    -- campaign or enrollment that changed (an opt event is linked through them), and the
+    -- contact of the message it names (an opt-out counts against the send of that message)
+    select distinct {{ key | join(', ') }}
+    from {{ raw[entity] }}
+    where {{ touched }}
+    union
+    select distinct {{ key | join(', ') }}
+    from {{ raw.messages }}
+    where message_id in (select message_id from {{ raw[entity] }} where {{ touched }})
+    {%- endfor %}
 {%- endmacro %}
 
-{#- The raw tables changed_groups reads. -#}
-{% macro rebuild_raw_entities() -%}
-    {{ return(['messages', 'message_events', 'accounts', 'campaigns', 'campaign_enrollments']) }}
+{#- The raw tables changed_groups reads: the messages and their owners, and the entities of
+    `also`. -#}
+{% macro rebuild_raw_entities(also=[]) -%}
+    {{ return(['messages', 'message_events', 'accounts', 'campaigns', 'campaign_enrollments'] + also) }}
 {%- endmacro %}
 
 {#- The where clause of the model's source CTE on an incremental run: the touched groups, as
     the pre_hook listed them in a temporary table. -#}
-{% macro incremental_rebuild_filter(key) -%}
+{% macro incremental_rebuild_filter(key, also=[]) -%}
+    {%- if rebuild_reread_from() is not none %}
+    where {{ in_rebuilt_groups(key, also) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The condition "the row's group is rebuilt by this run": true on a full build, for a model
+    that also reads rows outside the touched groups (a lookup by message id). -#}
+{% macro in_rebuilt_groups(key, also=[]) -%}
     {#- every relation changed_groups reads is named before any early return, so the parse
         records it (a unit test of the model then gives them, empty) -#}
-    {%- for entity in rebuild_raw_entities() -%}
+    {%- for entity in rebuild_raw_entities(also) -%}
         {%- do source('platform', entity) -%}
     {%- endfor -%}
-    {%- if rebuild_reread_from() is not none %}
-    where ({{ key | join(', ') }}) in (select {{ key | join(', ') }} from {{ rebuilt_groups() }})
+    {%- if rebuild_reread_from() is none -%}
+        true
+    {%- else -%}
+        ({{ key | join(', ') }}) in (select {{ key | join(', ') }} from {{ rebuilt_groups() }})
     {%- endif -%}
 {%- endmacro %}
 
@@ -74,7 +127,7 @@
     (the model's select reads it: dbt builds the model on the hook's connection) and delete
     their rows; delete every row while the table holds no load time, as the model then selects
     everything. -#}
-{% macro delete_changed_groups(key) -%}
+{% macro delete_changed_groups(key, also=[]) -%}
     {%- if not execute or not is_incremental() -%}
         {{ return('') }}
     {%- endif -%}
@@ -83,7 +136,7 @@
         delete from {{ this }}
     {%- else -%}
         drop table if exists {{ rebuilt_groups() }};
-        create temporary table {{ rebuilt_groups() }} as {{ changed_groups(key, reread_from) }};
+        create temporary table {{ rebuilt_groups() }} as {{ changed_groups(key, reread_from, also) }};
         delete from {{ this }}
         where ({{ key | join(', ') }}) in (select {{ key | join(', ') }} from {{ rebuilt_groups() }})
     {%- endif -%}

@@ -1,43 +1,106 @@
 {#-
-    dbt's row-by-row column tests (not_null, unique, accepted_values, relationships), one test
-    node per model and kind instead of one per column: dbt spends a fixed ~0.2 s on every test
-    node (and a test on a view recomputes the view), which was most of a small build's time.
+    dbt's row-by-row column tests (not_null, unique, accepted_values, relationships), folded into
+    one test node per model and severity, `column_rules`: dbt spends a fixed cost on every test
+    node (compiling, the materialization's statements, its events, Dagster's check result), and
+    a test on a view recomputes the view, once per node. With one node per kind a model had up
+    to four nodes, and a view was computed up to four times.
 
-    Each test takes the model's columns as a list; an entry is a column name, or a mapping with
-    `name` (a column or an expression) and, where the rule holds for some rows only, `where`
-    (the rows it applies to, as dbt's `where:` config did for one column). Severity stays per
-    node: the columns a test checks at severity warn are a second node of the same kind.
+    The test takes a list per kind; an entry is a column name, or a mapping with `name` (a
+    column or an expression) and, where the rule holds for some rows only, `where` (the rows it
+    applies to, as dbt's `where:` config did for one column); accepted_values entries add
+    `values` (and `quote`, default true), relationships entries `to` (the parent model) and
+    `field`. Severity stays per node: the rules a model checks at severity warn are a second
+    node, `column_rules_<model>__warn`.
 
-    A test returns one row per failing column: column_name, rule (what failed) and failures,
-    the count dbt's own test of that column would have reported (rows for not_null and
-    relationships, distinct values for unique and accepted_values). `fail_calc` adds them up,
-    so the node fails with the total; macros/tests/test_materialization.sql logs the rows of a
-    failing node, which names the columns (the refresh shows them on the asset check).
+    A test returns one row per failing column and rule: column_name, rule (what failed, which
+    names the kind) and failures, the count dbt's own test of that column would have reported
+    (rows for not_null and relationships, distinct values for unique and accepted_values).
+    `fail_calc` adds them up, so the node fails with the total;
+    macros/tests/test_materialization.sql logs the rows of a failing node, which names the
+    columns (the refresh shows them on the asset check).
 
     The watermark scoping of an hourly refresh (macros/tests/get_where_subquery.sql) applies to
     `model` as it did to dbt's tests: the parents a relationships test looks up stay whole.
 -#}
 
-{% test not_null_columns(model, columns) %}
+{% test column_rules(model, not_null=none, unique=none, accepted_values=none, relationships=none) %}
     {{ config(fail_calc=folded_test_fail_calc()) }}
-    {%- set entries = folded_test_entries(columns) %}
-    {#- One scan of the model counts every column's nulls. #}
-    with counted as (
+    {%- set kinds = [] %}
+    {%- for kind, columns in [('not_null', not_null), ('unique', unique),
+            ('accepted_values', accepted_values), ('relationships', relationships)] %}
+        {%- if columns is not none %}
+            {%- do kinds.append((kind, folded_test_entries(columns))) %}
+        {%- endif %}
+    {%- endfor %}
+    {%- if not kinds %}
+        {{ exceptions.raise_compiler_error('column_rules on ' ~ model ~ ' lists no rule: give at least one of'
+            ~ ' not_null, unique, accepted_values, relationships') }}
+    {%- endif %}
+    {#- A view is computed once for every rule: a common table expression read by several
+        rules is materialized (DuckDB and PostgreSQL do so by themselves). A table is read as it
+        is. -#}
+    {%- set is_view = folded_test_reads_a_view() %}
+    {%- set rows = 'tested_rows' if is_view else model %}
+    with
+    {%- if is_view %}
+    tested_rows as (
+        select * from {{ model }}
+    ),
+    {%- endif %}
+    {%- for kind, entries in kinds %}
+    {{ kind }}_counted as (
+        {{ folded_kind_sql(kind, 'counts', entries, rows) }}
+    ){{ ',' if not loop.last }}
+    {%- endfor %}
+    {%- for kind, entries in kinds %}
+    {{ folded_kind_sql(kind, 'rows', entries, kind ~ '_counted') }}
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+{% endtest %}
+
+{#- One kind's SQL: its counts over `source` (the tested rows), or its failing rows from
+    `source` (its counts). -#}
+{% macro folded_kind_sql(kind, part, entries, source) %}
+    {%- if kind == 'not_null' -%}
+        {{ folded_not_null_counts(entries, source) if part == 'counts'
+            else folded_not_null_rows(entries, source) }}
+    {%- elif kind == 'unique' -%}
+        {{ folded_unique_counts(entries, source) if part == 'counts'
+            else folded_unique_rows(entries, source) }}
+    {%- elif kind == 'accepted_values' -%}
+        {{ folded_accepted_values_counts(entries, source) if part == 'counts'
+            else folded_accepted_values_rows(entries, source) }}
+    {%- else -%}
+        {{ folded_relationships_counts(entries, source) if part == 'counts'
+            else folded_relationships_rows(entries, source) }}
+    {%- endif -%}
+{% endmacro %}
+
+{#- Whether the tested model is a view (known at execution; false while parsing). -#}
+{% macro folded_test_reads_a_view() -%}
+    {%- if not execute or model.resource_type != 'test' -%}
+        {%- do return(false) -%}
+    {%- endif -%}
+    {%- set tested = graph.nodes.get(model.attached_node or '') or {} -%}
+    {%- do return((tested.get('config') or {}).get('materialized') == 'view') -%}
+{%- endmacro %}
+
+{#- not_null: one scan counts every column's nulls (one wide row). -#}
+{% macro folded_not_null_counts(entries, rows) %}
         select
         {%- for entry in entries %}
             sum(case when {{ folded_test_applies(entry) }}{{ entry.name }} is null then 1 else 0 end)
                 as failures_{{ loop.index }}{{ ',' if not loop.last }}
         {%- endfor %}
-        from {{ model }}
-    )
-    {{ folded_test_rows(entries, 'counted', 'is null') }}
-{% endtest %}
+        from {{ rows }}
+{% endmacro %}
 
-{% test accepted_values_columns(model, columns) %}
-    {{ config(fail_calc=folded_test_fail_calc()) }}
-    {%- set entries = folded_test_entries(columns) %}
-    {#- dbt's accepted_values counts the distinct values outside the list (a null is accepted). #}
-    with counted as (
+{% macro folded_not_null_rows(entries, counted) %}
+    {{- folded_test_rows(entries, counted, 'is null') }}
+{% endmacro %}
+
+{#- accepted_values: dbt counts the distinct values outside the list (a null is accepted). -#}
+{% macro folded_accepted_values_counts(entries, rows) %}
         select
         {%- for entry in entries %}
             count(distinct case
@@ -49,45 +112,44 @@
                 ) then {{ entry.name }}
             end) as failures_{{ loop.index }}{{ ',' if not loop.last }}
         {%- endfor %}
-        from {{ model }}
-    )
-    {{ folded_test_rows(entries, 'counted', 'is not an accepted value') }}
-{% endtest %}
+        from {{ rows }}
+{% endmacro %}
 
-{% test unique_columns(model, columns) %}
-    {{ config(fail_calc=folded_test_fail_calc()) }}
-    {%- set entries = folded_test_entries(columns) %}
-    {#- dbt's unique counts the non-null values that occur more than once. #}
-    with counted as (
+{% macro folded_accepted_values_rows(entries, counted) %}
+    {{- folded_test_rows(entries, counted, 'is not an accepted value') }}
+{% endmacro %}
+
+{#- unique: dbt counts the non-null values that occur more than once (one row per entry). -#}
+{% macro folded_unique_counts(entries, rows) %}
         {%- for entry in entries %}
         select
             {{ loop.index }} as entry,
             count(*) as failures
         from (
             select {{ entry.name }} as unique_field
-            from {{ model }}
+            from {{ rows }}
             where {{ folded_test_applies(entry) }}{{ entry.name }} is not null
             group by {{ entry.name }}
             having count(*) > 1
         ) as duplicated_{{ loop.index }}
         {{ 'union all' if not loop.last }}
         {%- endfor %}
-    )
-    {{ folded_test_rows(entries, 'counted', 'is not unique', long=true) }}
-{% endtest %}
+{% endmacro %}
 
-{% test relationships_columns(model, columns) %}
-    {{ config(fail_calc=folded_test_fail_calc()) }}
-    {%- set entries = folded_test_entries(columns) %}
-    {#- dbt's relationships counts the child rows whose non-null value the parent lacks. #}
-    with counted as (
+{% macro folded_unique_rows(entries, counted) %}
+    {{- folded_test_rows(entries, counted, 'is not unique', long=true) }}
+{% endmacro %}
+
+{#- relationships: dbt counts the child rows whose non-null value the parent lacks (one row
+    per entry); the parent is read whole. -#}
+{% macro folded_relationships_counts(entries, rows) %}
         {%- for entry in entries %}
         select
             {{ loop.index }} as entry,
             count(*) as failures
         from (
             select {{ entry.name }} as from_field
-            from {{ model }}
+            from {{ rows }}
             where {{ folded_test_applies(entry) }}{{ entry.name }} is not null
         ) as child
         left join (
@@ -98,13 +160,15 @@
         where parent.to_field is null
         {{ 'union all' if not loop.last }}
         {%- endfor %}
-    )
+{% endmacro %}
+
+{% macro folded_relationships_rows(entries, counted) %}
     {%- set rules = [] %}
     {%- for entry in entries %}
         {%- do rules.append('is not in ' ~ entry.to ~ '.' ~ entry.field) %}
     {%- endfor %}
-    {{ folded_test_rows(entries, 'counted', rules, long=true) }}
-{% endtest %}
+    {{- folded_test_rows(entries, counted, rules, long=true) }}
+{% endmacro %}
 
 {#- A folded test's failures: the sum of its rows' (a bigint, which dbt reads as an integer on
     every engine; PostgreSQL's sum of bigints is numeric). -#}
@@ -112,12 +176,11 @@
     cast(coalesce(sum(failures), 0) as bigint)
 {%- endmacro %}
 
-{#- The entries of a folded test's `columns`, each a mapping with `name` (a bare name becomes
-    one). -#}
+{#- The entries of one kind's list, each a mapping with `name` (a bare name becomes one). -#}
 {% macro folded_test_entries(columns) %}
     {%- if columns is string or columns is mapping or not columns -%}
         {{ exceptions.raise_compiler_error(
-            model.name ~ ': `columns` must be a non-empty list, got ' ~ columns) }}
+            model.name ~ ': a column_rules kind must be a non-empty list, got ' ~ columns) }}
     {%- endif -%}
     {%- set entries = [] -%}
     {%- for column in columns -%}
@@ -135,8 +198,8 @@
     '{{ value | string | replace("'", "''") }}'
 {%- endmacro %}
 
-{#- The failing rows of a folded test from `counted`: wide (failures_1, failures_2, ... in one
-    row) or long (one row per entry, numbered in `entry`). `rule` is one text, or one per entry. -#}
+{#- The failing rows of one kind from `counted`: wide (failures_1, failures_2, ... in one row)
+    or long (one row per entry, numbered in `entry`). `rule` is one text, or one per entry. -#}
 {% macro folded_test_rows(entries, counted, rule, long=false) %}
     {%- for entry in entries %}
     select

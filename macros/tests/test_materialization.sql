@@ -77,11 +77,10 @@
 
 {%- endmaterialization -%}
 
-{#- The names of the folded column tests (read here, by get_where_subquery.sql and by
+{#- The name of the folded column test (read here, by get_where_subquery.sql and by
     orchestration/dbt/folded_tests.py). -#}
 {% macro folded_test_names() -%}
-    {%- do return(['not_null_columns', 'unique_columns', 'accepted_values_columns',
-        'relationships_columns']) -%}
+    {%- do return(['column_rules']) -%}
 {%- endmacro %}
 
 {% macro log_folded_test_failures(main_sql) %}

@@ -21,6 +21,13 @@
     'opt_events': ['opt_event_id'], 'leads': ['lead_id'], 'deals': ['deal_id'],
 } -%}
 
+{{
+    config(
+        pre_hook="{{ skip_slow_planner_step() }}",
+        post_hook="{{ restore_planner_steps() }}",
+    )
+}}
+
 with
 
 ledger as (

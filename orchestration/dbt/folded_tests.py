@@ -1,11 +1,12 @@
 """The folded column tests' failing columns on their Dagster asset checks.
 
-A folded test (macros/tests/folded_column_tests.sql) checks every column of one kind on one
-model in one dbt node, so dbt's own result says only "Got 15 results". When it fails, the test
-materialization (macros/tests/test_materialization.sql) logs one line naming each failing
-column, its rule and its count:
+A folded test, `column_rules` (macros/tests/folded_column_tests.sql), checks every not_null,
+unique, accepted_values and relationships rule of one model and severity in one dbt node, so
+dbt's own result says only "Got 15 results". When it fails, the test materialization
+(macros/tests/test_materialization.sql) logs one line naming each failing column, its rule
+(whose text names the kind) and its count:
 
-    folded test failures: relationships_fct_messages__warn on fct_messages:
+    folded test failures: column_rules_fct_messages__warn on fct_messages:
         contact_id is not in dim_contacts.contact_id: 12; user_id is not in dim_users.user_id: 3
 
 (one line in the log). `stream_with_failing_columns` reads that line from dbt's event stream
@@ -38,9 +39,9 @@ def stream_with_failing_columns(invocation: DbtCliInvocation) -> Iterator:
         info = event.raw_event["info"]
         if info["name"] == "JinjaLogInfo" and info["msg"].startswith(LOG_PREFIX):
             unique_id = event.raw_event["data"].get("node_info", {}).get("unique_id")
-            line = _LOG_LINE.match(info["msg"])
+            line = failing_rules_logged(info["msg"])
             if unique_id and line:
-                failing[unique_id] = line["failing"]
+                failing[unique_id] = line
         for dagster_event in event.to_default_asset_events(
             manifest=invocation.manifest,
             dagster_dbt_translator=invocation.dagster_dbt_translator,
@@ -49,6 +50,13 @@ def stream_with_failing_columns(invocation: DbtCliInvocation) -> Iterator:
             project=invocation.project,
         ):
             yield _with_failing_columns(dagster_event, failing)
+
+
+def failing_rules_logged(message: str) -> str | None:
+    """The "<column> <rule>: <count>; ..." part of a folded test's failure line, or None for
+    any other message."""
+    line = _LOG_LINE.match(message.strip())
+    return line["failing"] if line else None
 
 
 def _with_failing_columns(event, failing: dict[str, str]):

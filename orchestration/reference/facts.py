@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from orchestration.reference.segments import segment_count
@@ -91,8 +92,9 @@ class World:
         events: dict[str, list[Row]] = defaultdict(list)
         for e in self.rows["message_events"]:
             events[e["message_id"]].append(e)
+        zones = {a: _zone(account["time_zone"]) for a, account in self.accounts.items()}
         for m in self.rows["messages"]:
-            local = self.local(m["created_at"], m["account_id"])
+            local = m["created_at"].astimezone(zones[m["account_id"]])  # ground rule 1
             m["day"], m["hour"] = local.date(), local.hour
             m["is_mms"] = (m["media_count"] or 0) > 0
             m["segments"] = self._segments(m)
@@ -113,9 +115,7 @@ class World:
         # in time order: the base of attribution, replies and streaks.
         self.outbound_by_contact: dict[tuple[str, str], list[Row]] = defaultdict(list)
         self.by_contact: dict[tuple[str, str], list[Row]] = defaultdict(list)
-        self.by_time = sorted(
-            self.rows["messages"], key=lambda m: (m["created_at"], m["message_id"])
-        )
+        self.by_time = sorted(self.rows["messages"], key=itemgetter("created_at", "message_id"))
         for m in self.by_time:
             key = (m["account_id"], m["contact_id"])
             if m["direction"] == "outbound" and not m["is_canceled"]:
@@ -134,8 +134,8 @@ class World:
     @staticmethod
     def _final_event(events: list[Row]) -> Row | None:
         # kpi-spec "Message status": the latest event by occurred_at, ties: most advanced status.
-        if not events:
-            return None
+        if len(events) < 2:  # most messages have one event or none: nothing to order
+            return events[0] if events else None
         return max(events, key=lambda e: (e["occurred_at"], STATUS_RANK.get(e["status"], 0)))
 
     def _outcome(self, final: Row | None) -> str:

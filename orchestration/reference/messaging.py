@@ -314,7 +314,7 @@ def messaging(w: World, s: Scope):
 
 def _period_rows(w: World, s: Scope, streaks) -> list[dict[str, Any]]:
     """One row per period (bucket) holding any selected message, lead or response."""
-    periods = {s.period(m["day"]) for m in selected_messages(w, s)}
+    periods = {s.period(day) for day in {m["day"] for m in selected_messages(w, s)}}
     periods |= {
         s.period(lead["day"])
         for lead in w.select("leads", s.account_ids, s.days)

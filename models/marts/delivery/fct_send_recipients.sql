@@ -7,13 +7,40 @@
     platform canceled. A contact sent the step more than once keeps one row: message_id and
     delivery_outcome are those of the latest message; was_delivered is true when any was.
     Clicks, replies and unsubscribes are aggregated per contact before joining (no fan-out).
+
+    Incremental by account x contact (incremental_rebuild_filter, with the clicks, opt events
+    and campaign steps beside the messages): a run rebuilds every send row of each contact
+    touched since the newest load it holds. An opt-out may name another contact's message, so
+    the opt-outs of the rebuilt contacts and those naming their messages are attributed against
+    every send and reply message they name, rebuilt or not. _loaded_at is the contact's newest
+    load among its staged messages, their delivery events and its clicks.
 -#}
+
+{%- set contact = ['account_id', 'contact_id'] -%}
+{%- set also = ['opt_events', 'link_clicks', 'campaign_steps'] -%}
+
+{{
+    config(
+        materialized='incremental',
+        unique_key=contact,
+        on_schema_change='append_new_columns',
+        pre_hook="{{ delete_changed_groups(['account_id', 'contact_id'],
+            ['opt_events', 'link_clicks', 'campaign_steps']) }}",
+    )
+}}
 
 with
 
-messages as (
+all_messages as (
 
     select * from {{ ref('stg_platform__messages') }}
+
+),
+
+messages as (
+
+    select * from all_messages
+    {{ incremental_rebuild_filter(contact, also) }}
 
 ),
 
@@ -26,6 +53,11 @@ campaign_steps as (
 opt_events as (
 
     select * from {{ ref('int_opt_events__linked') }}
+    where
+        {{ in_rebuilt_groups(contact, also) }}
+    {% if is_incremental() %}
+        or message_id in (select messages.message_id from messages)
+    {% endif %}
 
 ),
 
@@ -41,15 +73,40 @@ segmented as (
 
 ),
 
+-- the replies of the rebuilt contacts, and the replies the opt-outs name (rebuilt or not)
 inbound_attributed as (
 
-    select * from {{ ref('int_messages__inbound_attributed') }}
+    select
+        *,
+        {{ in_rebuilt_groups(contact, also) }} as is_rebuilt
+    from {{ ref('int_messages__inbound_attributed') }}
+    where
+        {{ in_rebuilt_groups(contact, also) }}
+    {% if is_incremental() %}
+        or message_id in (select opt_events.message_id from opt_events)
+    {% endif %}
 
 ),
 
 link_clicks as (
 
     select * from {{ ref('fct_link_clicks') }}
+    {{ incremental_rebuild_filter(contact, also) }}
+
+),
+
+-- the messages of the rebuilt contacts, and the messages the opt-outs name (rebuilt or not)
+candidate_messages as (
+
+    select
+        *,
+        {{ in_rebuilt_groups(contact, also) }} as is_rebuilt
+    from all_messages
+    where
+        {{ in_rebuilt_groups(contact, also) }}
+    {% if is_incremental() %}
+        or message_id in (select opt_events.message_id from opt_events)
+    {% endif %}
 
 ),
 
@@ -64,9 +121,10 @@ send_messages as (
         messages.contact_id,
         messages.enrollment_id,
         messages.created_at,
+        messages.is_rebuilt,
         delivery_outcomes.delivery_outcome,
         segmented.credits
-    from messages
+    from candidate_messages as messages
     inner join delivery_outcomes
         on messages.message_id = delivery_outcomes.message_id
     left join segmented
@@ -79,6 +137,43 @@ send_messages as (
 
 ),
 
+rebuilt_send_messages as (
+
+    select * from send_messages
+    where is_rebuilt
+
+),
+
+-- the contact's newest load: its staged messages, their delivery events, its clicks
+contact_loads as (
+
+    select
+        account_id,
+        contact_id,
+        max(_loaded_at) as _loaded_at
+    from (
+        select
+            messages.account_id,
+            messages.contact_id,
+            case
+                when delivery_outcomes._loaded_at > messages._loaded_at
+                    then delivery_outcomes._loaded_at
+                else messages._loaded_at
+            end as _loaded_at
+        from messages
+        left join delivery_outcomes
+            on messages.message_id = delivery_outcomes.message_id
+        union all
+        select
+            account_id,
+            contact_id,
+            _loaded_at
+        from link_clicks
+    ) as loads
+    group by account_id, contact_id
+
+),
+
 ranked_send_messages as (
 
     select
@@ -87,7 +182,7 @@ ranked_send_messages as (
             partition by account_id, campaign_id, step_number, contact_id
             order by created_at desc, message_id desc
         ) as latest_rank
-    from send_messages
+    from rebuilt_send_messages
 
 ),
 
@@ -102,7 +197,7 @@ recipient_totals as (
         min(created_at) as first_sent_at,
         max(case when delivery_outcome = 'delivered' then 1 else 0 end) as any_delivered,
         sum(coalesce(credits, 0)) as credits
-    from send_messages
+    from rebuilt_send_messages
     group by account_id, campaign_id, step_number, contact_id
 
 ),
@@ -162,7 +257,10 @@ recipient_replies as (
         count(*) as replies,
         min(created_at) as first_replied_at
     from inbound_attributed
-    where attributed_campaign_id is not null and attributed_step_number is not null
+    where
+        is_rebuilt
+        and attributed_campaign_id is not null
+        and attributed_step_number is not null
     group by account_id, attributed_campaign_id, attributed_step_number, contact_id
 
 ),
@@ -325,8 +423,13 @@ final as (
         recipients.was_delivered
         and recipient_clicks.clicks is null
         and recipient_replies.replies is null as is_re_engagement_audience,
-        cast(recipients.credits as {{ dbt.type_int() }}) as credits
+        cast(recipients.credits as {{ dbt.type_int() }}) as credits,
+        contact_loads._loaded_at
     from recipients
+    left join contact_loads
+        on
+            recipients.account_id = contact_loads.account_id
+            and recipients.contact_id = contact_loads.contact_id
     left join recipient_clicks
         on
             recipients.account_id = recipient_clicks.account_id

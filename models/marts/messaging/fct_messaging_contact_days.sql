@@ -7,7 +7,24 @@
     Inbound messages and opt events sit under the campaign / template they are attributed to;
     campaign_id / template_id null are their own groups (no campaign / no template).
     Every source is aggregated to the grain first, then stacked and summed: no fan-out.
+    Incremental by account x contact (incremental_rebuild_filter, with the opt events and leads
+    beside the messages): a run rebuilds every day of each contact touched since the newest
+    load it holds, so a late event or a reply attributed anew rebuilds its old day;
+    _loaded_at is the contact's newest load among its staged messages, their delivery events,
+    its opt events and leads.
 #}
+
+{%- set contact = ['account_id', 'contact_id'] -%}
+{%- set also = ['opt_events', 'leads'] -%}
+
+{{
+    config(
+        materialized='incremental',
+        unique_key=contact,
+        on_schema_change='append_new_columns',
+        pre_hook="{{ delete_changed_groups(['account_id', 'contact_id'], ['opt_events', 'leads']) }}",
+    )
+}}
 
 with accounts as (
 
@@ -18,18 +35,83 @@ with accounts as (
 messages as (
 
     select * from {{ ref('fct_messages') }}
+    {{ incremental_rebuild_filter(contact, also) }}
+
+),
+
+-- a lead names its message, which may be another contact's
+all_messages as (
+
+    select * from {{ ref('fct_messages') }}
+
+),
+
+staged_messages as (
+
+    select * from {{ ref('stg_platform__messages') }}
+    {{ incremental_rebuild_filter(contact, also) }}
 
 ),
 
 opt_events as (
 
     select * from {{ ref('int_opt_events__linked') }}
+    {{ incremental_rebuild_filter(contact, also) }}
+
+),
+
+delivery_outcomes as (
+
+    select * from {{ ref('int_messages__delivery_outcome') }}
+
+),
+
+staged_opt_events as (
+
+    select * from {{ ref('stg_platform__opt_events') }}
+    {{ incremental_rebuild_filter(contact, also) }}
 
 ),
 
 leads as (
 
     select * from {{ ref('stg_platform__leads') }}
+    {{ incremental_rebuild_filter(contact, also) }}
+
+),
+
+contact_loads as (
+
+    select
+        account_id,
+        contact_id,
+        max(_loaded_at) as _loaded_at
+    from (
+        select
+            staged_messages.account_id,
+            staged_messages.contact_id,
+            case
+                when delivery_outcomes._loaded_at > staged_messages._loaded_at
+                    then delivery_outcomes._loaded_at
+                else staged_messages._loaded_at
+            end as _loaded_at
+        from staged_messages
+        left join delivery_outcomes
+            on staged_messages.message_id = delivery_outcomes.message_id
+        union all
+        select
+            account_id,
+            contact_id,
+            _loaded_at
+        from staged_opt_events
+        union all
+        select
+            account_id,
+            contact_id,
+            _loaded_at
+        from leads
+    ) as loads
+    group by account_id, contact_id
 
 ),
 
@@ -103,7 +185,7 @@ lead_rows as (
     from leads
     inner join accounts
         on leads.account_id = accounts.account_id
-    left join messages
+    left join all_messages as messages
         on leads.message_id = messages.message_id
     where leads.channel = 'sms'
 
@@ -159,6 +241,19 @@ summed as (
 
 ),
 
+with_loads as (
+
+    select
+        summed.*,
+        contact_loads._loaded_at
+    from summed
+    left join contact_loads
+        on
+            summed.account_id = contact_loads.account_id
+            and summed.contact_id = contact_loads.contact_id
+
+),
+
 final as (
 
     select
@@ -175,8 +270,9 @@ final as (
         opt_out_messages,
         ai_filter_opt_outs,
         opt_out_events,
-        leads
-    from summed
+        leads,
+        _loaded_at
+    from with_loads
 
 )
 
