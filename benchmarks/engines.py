@@ -16,6 +16,7 @@ in another order), and the load times left out (each refresh loaded the landing 
 from __future__ import annotations
 
 import contextlib
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,19 +31,67 @@ SIGNIFICANT_DIGITS = 9
 LOAD_TIMES = {"_loaded_at", "loaded_at"}  # when each refresh loaded a row: theirs differ
 
 
-def compare_full_refresh(
-    target: str, duckdb_phases: Phases, landing: Path, duckdb_warehouse: Path, workdir: Path,
-    env: dict[str, str],
-) -> None:  # fmt: skip
-    warehouse = workdir / target / "comms.duckdb"
-    engine_env = {**env, "DAGSTER_HOME": str(workdir / target / "dagster_home")}
-    engine_env.pop("COMMS_SPARK_DIR", None)  # Spark's files beside this warehouse
-    with _postgres_database(env) if target == "postgres" else contextlib.nullcontext({}) as pg:
+class EngineBench:
+    """The benchmark's refreshes again on `target`, into a warehouse of their own
+    (`<workdir>/<target>/comms.duckdb`) and, on PostgreSQL, one database for the whole run: the
+    full refresh, then (PostgreSQL) the added day built incrementally there and a
+    `--full-refresh` rebuild of a copy, each printed beside DuckDB's."""
+
+    def __init__(self, target: str, workdir: Path, env: dict[str, str]):
+        self.target, self.workdir = target, workdir
+        self.warehouse = workdir / target / "comms.duckdb"
+        self.env = {**env, "DAGSTER_HOME": str(workdir / target / "dagster_home")}
+        self.env.pop("COMMS_SPARK_DIR", None)  # Spark's files beside this warehouse
+
+    def full_refresh(self, duckdb_phases: Phases, landing: Path, duckdb_warehouse: Path) -> None:
         phases = measure_refresh(
-            f"full refresh on {target}", landing, warehouse, {**engine_env, **pg},
-            "--target", target,
+            f"full refresh on {self.target}", landing, self.warehouse, self.env,
+            "--target", self.target,
         )  # fmt: skip
-    print(f"full refresh, DuckDB beside {target} (wall, then CPU of the process tree):")
+        side_by_side("full refresh", self.target, duckdb_phases, phases)
+        report_marts(f"marts on {self.target} = on DuckDB", duckdb_warehouse, self.warehouse)
+
+    def one_more_day(self, duckdb_phases: Phases, landing: Path, duckdb_warehouse: Path) -> None:
+        """The added day refreshed incrementally on the engine (its incremental models
+        delete+insert what changed), compared with DuckDB's after the same day and with a
+        `--full-refresh` rebuild on the engine of a copy of its warehouse."""
+        phases = measure_refresh(
+            f"one more day on {self.target}", landing, self.warehouse, self.env,
+            "--target", self.target,
+        )  # fmt: skip
+        side_by_side("one more day", self.target, duckdb_phases, phases)
+        report_marts(f"marts on {self.target} after the day = on DuckDB", duckdb_warehouse,
+                     self.warehouse)  # fmt: skip
+        rebuilt = self.workdir / self.target / "rebuilt" / "comms.duckdb"
+        rebuilt.parent.mkdir(parents=True, exist_ok=True)
+        # The incremental marts stay in this copy; the rebuild replaces the engine's tables and
+        # mirrors them into the copy.
+        shutil.copy(self.warehouse, rebuilt)
+        env = {**self.env, "DAGSTER_HOME": str(rebuilt.parent / "dagster_home")}
+        phases = measure_refresh(
+            f"full rebuild on {self.target}", landing, rebuilt, env,
+            "--target", self.target, "--full-refresh",
+        )  # fmt: skip
+        (wall, _, cpu), dbt_wall = phases["total"], phases["dbt build"][0]
+        print(f"full rebuild on {self.target} (--full-refresh): {wall:.1f} s wall, {cpu:.1f} s"
+              f" CPU, dbt build {dbt_wall:.1f} s")  # fmt: skip
+        report_marts(f"marts on {self.target} after the day = its --full-refresh", self.warehouse,
+                     rebuilt)  # fmt: skip
+
+
+@contextlib.contextmanager
+def engine_bench(target: str, workdir: Path, env: dict[str, str]) -> Iterator[EngineBench | None]:
+    """An EngineBench for `target` (None for DuckDB), on PostgreSQL with a database of its own
+    that lives until the benchmark ends."""
+    if target == "duckdb":
+        yield None
+        return
+    with _postgres_database(env) if target == "postgres" else contextlib.nullcontext({}) as pg:
+        yield EngineBench(target, workdir, {**env, **pg})
+
+
+def side_by_side(name: str, target: str, duckdb_phases: Phases, phases: Phases) -> None:
+    print(f"{name}, DuckDB beside {target} (wall, then CPU of the process tree):")
     header = f"  {'phase':<14} {'duckdb':>9}   {target:>9}   {'ratio':>6}"
     print(f"{header}   CPU {'duckdb':>8} {target:>9}")
     for phase in (*PHASES, "total"):
@@ -52,11 +101,14 @@ def compare_full_refresh(
             print(f"  {phase:<14} {ours:>7.1f} s   {theirs:>7.1f} s   {ratio:>6}"
                   f"   {our_cpu:>10.1f} s {their_cpu:>7.1f} s")  # fmt: skip
     peaks = f"{duckdb_phases['total'][1]:.0f} MiB, {phases['total'][1]:.0f} MiB"
-    print(f"  {'peak memory (this machine)':<26} {peaks}")
-    compared, differ = differing_marts(duckdb_warehouse, warehouse)
+    print(f"  {'peak memory (this machine)':<26} {peaks}", flush=True)
+
+
+def report_marts(claim: str, one: Path, other: Path) -> None:
+    compared, differ = differing_marts(one, other)
     named = ": " + ", ".join(differ) if differ else ""
-    print(f"marts on {target} = on DuckDB (EXCEPT ALL both ways, doubles to 1e-9): "
-          f"{compared} tables, {len(differ)} differ{named}")  # fmt: skip
+    print(f"{claim} (EXCEPT ALL both ways, doubles to 1e-9): "
+          f"{compared} tables, {len(differ)} differ{named}", flush=True)  # fmt: skip
 
 
 def differing_marts(duckdb_warehouse: Path, other_warehouse: Path) -> tuple[int, list[str]]:

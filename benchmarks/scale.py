@@ -12,7 +12,9 @@ much less) and peak resident memory per phase:
    messages of earlier days), refreshed incrementally;
 5. a --full-refresh rebuild of a copy of that warehouse, whose every mart must hash equal;
 with TARGET=postgres or spark, after step 3: the same full refresh on that engine, its phases
-printed beside DuckDB's, and its marts compared with DuckDB's (benchmarks/engines.py).
+printed beside DuckDB's, and its marts compared with DuckDB's (benchmarks/engines.py); with
+TARGET=postgres also after step 4: the added day refreshed incrementally on PostgreSQL beside
+DuckDB's, its marts compared with DuckDB's and with a `--full-refresh` rebuild on PostgreSQL.
 
 Figures, not assertions, except the equality of the marts. Peak memory and CPU time are sampled
 four times a second over the process tree (the refresh, its dbt child, Spark's JVM), so a process
@@ -235,6 +237,23 @@ def add_export_day(landing: Path, day_folders: list[Path], warehouse: Path) -> i
     return len(picked)
 
 
+def _full_then_day(
+    engine, landing: Path, held_back: list[Path], warehouse: Path, env: dict
+) -> tuple[float, float]:
+    """The full refresh, then the added day, on DuckDB and (`engine`, an EngineBench, else None)
+    each beside it on the other engine; returns DuckDB's (full, day) seconds."""
+    duckdb_phases = measure_refresh("full refresh", landing, warehouse, env)
+    show("full refresh", duckdb_phases)
+    if engine:
+        engine.full_refresh(duckdb_phases, landing, warehouse)
+    late = add_export_day(landing, held_back, warehouse)
+    day_phases = measure_refresh("one more day", landing, warehouse, env)
+    show(f"one more day ({held_back[0].name}, {late} late events)", day_phases)
+    if engine and engine.target == "postgres":  # Spark rebuilds every table on every run
+        engine.one_more_day(day_phases, landing, warehouse)
+    return duckdb_phases["total"][0], day_phases["total"][0]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", default="demo")
@@ -272,15 +291,10 @@ def main() -> None:
         limit_s, memory, _ = run("limit", limit_argv, env)
         report("hand-written limit", limit_s, memory.peak(), memory.cpu())
 
-        duckdb_phases = measure_refresh("full refresh", landing, warehouse, env)
-        show("full refresh", duckdb_phases)
-        full_s = duckdb_phases["total"][0]
-        if args.target != "duckdb":  # the same full refresh on another engine, side by side
-            from benchmarks.engines import compare_full_refresh
+        from benchmarks.engines import engine_bench  # it imports this module
 
-            compare_full_refresh(args.target, duckdb_phases, landing, warehouse, workdir, env)
-        late = add_export_day(landing, held_back, warehouse)
-        day_s = refresh(f"one more day ({last_day}, {late} late events)", landing, warehouse, env)
+        with engine_bench(args.target, workdir, env) as engine:
+            full_s, day_s = _full_then_day(engine, landing, held_back, warehouse, env)
 
         rebuilt = workdir / "rebuilt" / "comms.duckdb"
         rebuilt.parent.mkdir()

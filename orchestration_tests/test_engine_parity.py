@@ -38,6 +38,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.landing.loader import load_landing
 from orchestration.landing.postgres import copy_raw_to_postgres
 from orchestration.landing.spark import SPARK_DIR_VARIABLE, copy_raw_to_spark
 from orchestration.targets.postgres_server import dsn as libpq_dsn
@@ -76,17 +77,26 @@ def postgres_database(postgres_server: dict[str, str]) -> Iterator[dict[str, str
 
 @pytest.fixture(scope="module")
 def postgres_warehouse(built_warehouse, postgres_database, tmp_path_factory) -> dict[str, str]:
-    """The session world's raw schema on PostgreSQL, and every dbt node built there."""
-    copy_raw_to_postgres(
-        built_warehouse.path, libpq_dsn(postgres_database, postgres_database["PGDATABASE"])
-    )
-    _build_every_node(
-        "postgres",
-        postgres_database,
-        tmp_path_factory.mktemp("postgres_dbt"),
-        data_tests=False,  # test_targets.py's README refresh runs them on PostgreSQL
-    )
-    return postgres_database
+    """The session world built on PostgreSQL as two days of refreshes build it: every export
+    day but the last loaded (the loader on DuckDB, then COPY) and every seed and model built;
+    then the last day's folders (delivery events and re-exports of rows loaded the day before
+    among them) loaded and built again, the incremental models by delete+insert of what the
+    new rows touch. Returns the libpq variables and, under "target", dbt's target folder of
+    the second build."""
+    tmp = tmp_path_factory.mktemp("postgres_dbt")
+    landing, loads = tmp / "landing", tmp / "loads.duckdb"
+    last_day = max(p.name for p in built_warehouse.landing.glob("*/*") if p.is_dir())
+    shutil.copytree(built_warehouse.landing, landing, ignore=shutil.ignore_patterns(last_day))
+    dsn = libpq_dsn(postgres_database, postgres_database["PGDATABASE"])
+    load_landing(landing, loads)
+    copy_raw_to_postgres(loads, dsn)
+    # data tests: test_targets.py's README refresh runs them on PostgreSQL
+    _build_every_node("postgres", postgres_database, tmp, data_tests=False, unit_tests=False)
+    shutil.copytree(built_warehouse.landing, landing, dirs_exist_ok=True)
+    load_landing(landing, loads)
+    assert copy_raw_to_postgres(loads, dsn) > 0  # the last day's files
+    _build_every_node("postgres", postgres_database, tmp, data_tests=False)
+    return {**postgres_database, "target": str(tmp / "target")}
 
 
 # The unit tests of an incremental path read the existing table's columns: after the build.
@@ -107,10 +117,11 @@ sys.exit(0 if all(runner.invoke(args).success for args in json.loads(sys.argv[1]
 
 
 def _build_every_node(
-    target: str, variables: dict[str, str], tmp: Path, data_tests: bool = True
-) -> None:
+    target: str, variables: dict[str, str], tmp: Path, data_tests: bool = True,
+    unit_tests: bool = True,
+) -> None:  # fmt: skip
     """dbt builds every seed, model and (unless `data_tests` is false) data test on `target`,
-    then runs every unit test."""
+    then (unless `unit_tests` is false) runs every unit test."""
     env = {
         **os.environ,
         **variables,
@@ -119,10 +130,11 @@ def _build_every_node(
         "DBT_LOG_PATH": str(tmp / "logs"),
     }
     common = ["--target", target, "--project-dir", str(REPO)]
-    build, unit_tests = _BUILD_THEN_UNIT_TESTS
+    build, unit_tests_run = _BUILD_THEN_UNIT_TESTS
     if not data_tests:
         build = [*build, *_WITHOUT_DATA_TESTS]
-    invocations = json.dumps([[*args, *common] for args in (build, unit_tests)])
+    steps = (build, unit_tests_run) if unit_tests else (build,)
+    invocations = json.dumps([[*args, *common] for args in steps])
     dbt = subprocess.run(
         [sys.executable, "-c", _ONE_PROCESS, invocations],
         cwd=tmp,  # Spark leaves files in the working folder
@@ -136,6 +148,10 @@ def _build_every_node(
 
 
 def test_postgres_builds_the_same_marts_as_duckdb(built_warehouse, postgres_warehouse, tmp_path):
+    """PostgreSQL's marts after the added day, built incrementally, hold DuckDB's rows of the
+    same landing loaded at once (when each row was loaded aside: two loads there, one here).
+    With test_targets.py's README refresh (the same landing built in full on PostgreSQL, equal
+    to DuckDB's) this makes PostgreSQL's incremental build equal to its full one."""
     import psycopg2
 
     dsn = libpq_dsn(postgres_warehouse, postgres_warehouse["PGDATABASE"])
@@ -146,8 +162,25 @@ def test_postgres_builds_the_same_marts_as_duckdb(built_warehouse, postgres_ware
         report = []
         for table in sorted(duck_tables):
             _postgres_side(con, cursor, table, tmp_path)
-            report.append(_compare(con, table))
+            report.append(_compare(con, table, skip=_LOAD_TIMES))
     _assert_identical(report, "PostgreSQL")
+
+
+def test_the_added_day_ran_incrementally_on_postgres(postgres_warehouse):
+    """The second build replaced only what the day touched: every incremental model's SQL on
+    it was a delete+insert into the existing table, not a table built anew."""
+    target = Path(postgres_warehouse["target"])
+    manifest = json.loads((target / "manifest.json").read_text())
+    incremental = [
+        node["original_file_path"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"
+    ]
+    assert len(incremental) >= 5, incremental
+    for path in incremental:
+        ran = (target / "run" / "comms_warehouse" / path).read_text().lower()
+        assert "delete from" in ran and "insert into" in ran, f"{path} was rebuilt:\n{ran[:400]}"
+        assert "create table" not in ran, f"{path} was built anew:\n{ran[:400]}"
 
 
 @pytest.fixture(scope="module")
@@ -227,23 +260,29 @@ def test_a_refresh_on_spark_reads_back_what_duckdb_built(built_warehouse, spark_
     copied back from the Parquet folders, every blocking check passed on them): the warehouse
     file then holds every table the rest of the refresh reads, with DuckDB's column names and
     types and DuckDB's rows (but for when each row was loaded: this refresh loaded its own)."""
+    assert_reads_back(built_warehouse.path, spark_refresh, "spark")
+
+
+def assert_reads_back(duckdb_warehouse: Path, refreshed: Path, engine: str) -> None:
+    """The warehouse file `refreshed` on `engine` holds every table the rest of the refresh
+    reads with the columns, types and rows of `duckdb_warehouse` (load times aside)."""
     with duckdb.connect() as con:
-        _attach_duckdb(con, built_warehouse.path)
-        con.execute(f"attach '{spark_refresh}' as spark (read_only)")
-        assert con.execute("select target from spark.main._built_on").fetchone() == ("spark",)
+        _attach_duckdb(con, duckdb_warehouse)
+        con.execute(f"attach '{refreshed}' as other (read_only)")
+        assert con.execute("select target from other.main._built_on").fetchone() == (engine,)
         tables = _tables(con.execute(_READ_AFTER_THE_BUILD).fetchall())
         mirrored = _tables(
-            con.execute(_READ_AFTER_THE_BUILD.replace("'duck'", "'spark'")).fetchall()
+            con.execute(_READ_AFTER_THE_BUILD.replace("'duck'", "'other'")).fetchall()
         )
         assert mirrored == tables
         report = []
         for table in sorted(tables):
             columns = _duck_columns(con, table)
-            described = con.execute(f"describe spark.{table}").fetchall()
+            described = con.execute(f"describe other.{table}").fetchall()
             mirrored_columns = [(name, kind) for name, kind, *_ in described]
             assert mirrored_columns == columns, f"{table}: columns or types differ"
-            report.append(_compare(con, table, f"spark.{table}", skip=_LOAD_TIMES))
-    _assert_identical(report, "Spark (refreshed)")
+            report.append(_compare(con, table, f"other.{table}", skip=_LOAD_TIMES))
+    _assert_identical(report, f"{engine} (refreshed)")
 
 
 # When the refresh loaded each row (its own load, not the session warehouse's): the one thing
@@ -373,7 +412,6 @@ def test_a_second_copy_to_postgres_carries_only_the_new_files(empty_postgres_dat
     import psycopg2
 
     from orchestration.landing.contract import ENTITIES
-    from orchestration.landing.loader import load_landing
 
     examples = REPO.parent / "shared" / "examples" / "landing"
     landing, warehouse = tmp_path / "landing", tmp_path / "wh.duckdb"

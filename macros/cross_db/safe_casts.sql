@@ -38,11 +38,14 @@
 
 {% macro decimal_pattern() -%}^ *[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)? *${%- endmacro %}
 
+{#- The cast outside the case: PostgreSQL types a case whose other branch is null as bare
+    `numeric`, dropping the precision and scale (a stg table then held numeric, DuckDB's copy
+    of it decimal(38,9)). -#}
 {% macro default__safe_decimal(column, precision, scale) -%}
-    case
-        when {{ column }} ~ '{{ decimal_pattern() }}'
-            then cast({{ column }} as decimal({{ precision }}, {{ scale }}))
-    end
+    cast(
+        case when {{ column }} ~ '{{ decimal_pattern() }}' then {{ column }} end
+        as decimal({{ precision }}, {{ scale }})
+    )
 {%- endmacro %}
 
 {% macro duckdb__safe_decimal(column, precision, scale) -%}

@@ -345,8 +345,9 @@ final as (
         price_unit,
         -- Twilio-style sign: the platform reports a charge as a negative price; spend is what
         -- the account paid (positive), a positive price (a refund) lowers it. No price, no spend
-        -- (null, never 0): the platform did not say, which is not free.
-        -price as spend,
+        -- (null, never 0): the platform did not say, which is not free. Cast to the contract's
+        -- type: PostgreSQL's minus drops price's precision and scale.
+        cast(-price as decimal(12, 6)) as spend,
         final_status,
         final_status_at,
         final_error_code,
