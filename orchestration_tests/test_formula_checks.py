@@ -329,3 +329,44 @@ def test_a_corrupted_row_on_a_changed_day_fails_the_incremental_check(warehouse_
     assert "kpis.sms_sent" in _value(messaging, "details")
     assert _value(messaging, "rule").startswith(f"rows staged after {after}")
     assert results["calling_matches_reference"].passed
+
+
+def test_credits_read_after_the_accounts_midnight_are_checked_as_of_their_day(warehouse_copy):
+    """The credits mart projects the current period as of the day it was built (kpi-spec
+    "Account usage": used / elapsed days x period days). A check that runs after the account's
+    next local midnight (a long build, a nightly schedule) must compare that day's projection,
+    not one for the check's day: here the mart is what the build of the day before published."""
+    with duckdb.connect(str(warehouse_copy)) as con:
+        found = con.execute(
+            "select account_id from marts.mart_credits_by_billing_period "
+            "where is_current_period and elapsed_days >= 2 order by account_id limit 1"
+        ).fetchone()
+        if found is None:  # every account's period starts today: no day before in the period
+            pytest.skip("no current billing period has a day before the as-of day")
+        (account_id,) = found
+        con.execute(
+            "update marts.mart_credits_by_billing_period set elapsed_days = elapsed_days - 1, "
+            "credits_projected = credits_used * period_days / (elapsed_days - 1.0) "
+            "where account_id = ? and is_current_period",
+            [account_id],
+        )
+        con.execute(
+            "update marts.mart_credits_by_billing_period set as_of_date = as_of_date - 1 "
+            "where account_id = ?",
+            [account_id],
+        )
+    request = sampling.Request(account_id, False, "all_time", "all_time", None)
+    with fc.connect(warehouse_copy) as con:
+        world = World(read_staged(con, accounts=[account_id]))
+        comparison = compare_view(con, world, "credits", [request])
+    assert (comparison.requests, comparison.errors, comparison.rows) == (1, [], [])
+
+    with duckdb.connect(str(warehouse_copy)) as con:  # a day no build can have measured yet
+        con.execute(
+            "update marts.mart_credits_by_billing_period set as_of_date = as_of_date + 3 "
+            "where account_id = ?",
+            [account_id],
+        )
+    with fc.connect(warehouse_copy) as con:
+        comparison = compare_view(con, world, "credits", [request])
+    assert [e.split(":")[0] for e in comparison.errors] == [account_id]

@@ -91,6 +91,7 @@ def _shown(value: Any) -> str:
 def compare_view(con, world: World, view: str, requests: list[Request]) -> Comparison:
     comparison = Comparison(view)
     seen = set()
+    as_of_days = _credits_as_of_days(con, world, comparison) if view == "credits" else None
     for request in requests:
         arguments = request.api_arguments()
         if not REGISTRY[view].dated:  # "as of now": once per account scope
@@ -107,6 +108,7 @@ def compare_view(con, world: World, view: str, requests: list[Request]) -> Compa
         arguments["today"] = date.fromisoformat(published["today"])
         if view == "credits":  # each account's periods run through its own local today
             arguments["now"] = datetime.now().astimezone()
+            arguments["as_of_days"] = as_of_days
         reference = reference_report(world, view, **arguments)
         comparison.requests += 1
         comparison.compared += _leaves(reference["kpis"]) + _leaves(reference["rows"])
@@ -128,6 +130,26 @@ def compare_view(con, world: World, view: str, requests: list[Request]) -> Compa
                 "reference": _shown(found.reference),
             })  # fmt: skip
     return comparison
+
+
+def _credits_as_of_days(con, world: World, comparison: Comparison) -> dict[str, date]:
+    """The local day each account's billing periods were built on (the mart's as_of_date):
+    the reference measures the periods on the same day, so a check that runs after an
+    account's midnight compares the same day's projection. A day after the account's local
+    today cannot be the build's, and fails the check."""
+    days = dict(
+        con.execute(
+            "select account_id, max(as_of_date) from marts.mart_credits_by_billing_period "
+            "group by account_id"
+        ).fetchall()
+    )
+    now = datetime.now().astimezone()
+    for account_id, day in sorted(days.items()):
+        if account_id in world.accounts and day > world.day(now, account_id):
+            comparison.errors.append(
+                f"{account_id}: the credits are as of {day}, after the account's today"
+            )
+    return days
 
 
 def headline_differences(view: str, published: dict, reference: dict) -> list[Difference]:

@@ -83,10 +83,12 @@ def reference_report(
     tracker: str | None = None,
     contact_id: str | None = None,
     bucket: str = "day",
+    as_of_days: dict[str, date] | None = None,
 ) -> dict[str, Any]:
     """One view for one request, as the API's ``Report.to_dict()`` shapes it. ``today`` is the
     local day in the account's time zone the presets resolve from (ground rule 1); ``now`` the
-    instant it stands for, from which each account's billing periods run (default: now)."""
+    instant it stands for, from which each account's billing periods run (default: now), unless
+    ``as_of_days`` names an account's own as-of day."""
     account = w.accounts[account_id]
     account_ids = _account_ids(w, account_id, include_sub_accounts)
     if today is None:
@@ -107,6 +109,7 @@ def reference_report(
         bucket=bucket,
         today=today,
         now=now,
+        as_of_days=as_of_days,
     )
     kpis, rows, sections = VIEWS[view](w, scope)
     filters = _shown_filters(

@@ -22,6 +22,9 @@ class Scope:
     bucket: str = "day"
     today: date | None = None
     now: datetime | None = None  # the instant ``today`` stands for, when the caller knows it
+    # Per account, the local day its billing periods are measured on, when the caller knows
+    # it (the day a published table was built, read after the account's next midnight).
+    as_of_days: dict[str, date] | None = None
 
     def owns(self, row: dict[str, Any]) -> bool:
         return row["account_id"] in self.account_ids

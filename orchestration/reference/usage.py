@@ -166,6 +166,8 @@ def _sum(values: list) -> Any:
 def _own_today(w: World, account_id: str, s: Scope) -> date:
     """Each account's billing periods run through its own local today (periods are local time):
     a sub-account east of the viewer may already be a day ahead at the same instant."""
+    if s.as_of_days and account_id in s.as_of_days:
+        return s.as_of_days[account_id]
     return s.today if s.now is None else w.day(s.now, account_id)
 
 

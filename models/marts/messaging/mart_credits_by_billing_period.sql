@@ -14,7 +14,9 @@
     - credits_remaining: allowance - used, floored at 0; usage beyond the allowance is
       credits_overage (never a negative remaining);
     - credits_projected: for the current period, used so far / elapsed days (period start
-      through as-of day, inclusive) x days in the period; for closed periods the actual use.
+      through as-of day, inclusive) x days in the period; for closed periods the actual use;
+    - as_of_date: the account's local day this build measured the periods on, so that a reader
+      after the account's midnight (a report, the formula checks) knows which day they are for.
 #}
 
 {%- set double_type = type_double() %}
@@ -220,6 +222,7 @@ final as (
         period_start,
         period_end,
         cast(period_day_span + 1 as integer) as period_days,
+        as_of_date,
         is_current_period,
         cast(
             case when is_current_period then elapsed_day_span + 1 else period_day_span + 1 end as integer
