@@ -35,6 +35,10 @@ from orchestration.run_summary import RefreshSummary
 LANDING_SCALE = 3000
 LANDING_SEED = 11
 END_DATE = date(2026, 11, 20)
+# Every build of the run projects credits as of the data's last day, not the clock's: tests
+# compare builds made minutes apart (two engines, two refreshes), and an account's local
+# midnight between them would change its current billing period.
+os.environ.setdefault("COMMS_CREDITS_AS_OF_DATE", END_DATE.isoformat())
 # The generator's smallest world, for tests that build their own warehouse.
 SMALL_SCALE = 1000
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")

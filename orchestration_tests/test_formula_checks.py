@@ -363,7 +363,7 @@ def test_credits_read_after_the_accounts_midnight_are_checked_as_of_their_day(wa
 
     with duckdb.connect(str(warehouse_copy)) as con:  # a day no build can have measured yet
         con.execute(
-            "update marts.mart_credits_by_billing_period set as_of_date = as_of_date + 3 "
+            "update marts.mart_credits_by_billing_period set as_of_date = current_date + 2 "
             "where account_id = ?",
             [account_id],
         )

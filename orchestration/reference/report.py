@@ -69,6 +69,7 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+# Long because it takes every argument of the reporting API's report() and shapes its answer.
 def reference_report(
     w: World,
     view: str,

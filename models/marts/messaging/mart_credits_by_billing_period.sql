@@ -21,7 +21,7 @@
 
 {%- set double_type = type_double() %}
 {%- set local_created_at = to_local_timestamp('accounts.created_at', 'accounts.time_zone') %}
-{%- if var('credits_as_of_date', none) is not none %}
+{%- if var('credits_as_of_date', none) %}
     {%- set as_of_date = "cast('" ~ var('credits_as_of_date') ~ "' as date)" %}
 {%- else %}
     {%- set utc_now = 'cast(' ~ dbt.current_timestamp() ~ ' as ' ~ dbt.type_timestamp() ~ ')' %}
