@@ -159,3 +159,36 @@
     {%- endif -%}
     {{ return(incremental_reread_from()) }}
 {%- endmacro %}
+
+{#- A contact's newest load (`_loaded_at`) over the rows its facts read: its staged messages
+    (or a delivery event loaded later than the message) and each relation in `others`
+    (account_id, contact_id, _loaded_at). The same value whether the build is full or
+    incremental, so a partial rebuild keeps what a full one gives. -#}
+{% macro contact_newest_load(messages, delivery_outcomes, others) -%}
+    select
+        account_id,
+        contact_id,
+        max(_loaded_at) as _loaded_at
+    from (
+        select
+            {{ messages }}.account_id,
+            {{ messages }}.contact_id,
+            case
+                when {{ delivery_outcomes }}._loaded_at > {{ messages }}._loaded_at
+                    then {{ delivery_outcomes }}._loaded_at
+                else {{ messages }}._loaded_at
+            end as _loaded_at
+        from {{ messages }}
+        left join {{ delivery_outcomes }}
+            on {{ messages }}.message_id = {{ delivery_outcomes }}.message_id
+        {%- for other in others %}
+        union all
+        select
+            account_id,
+            contact_id,
+            _loaded_at
+        from {{ other }}
+        {%- endfor %}
+    ) as loads
+    group by account_id, contact_id
+{%- endmacro %}

@@ -147,30 +147,7 @@ rebuilt_send_messages as (
 -- the contact's newest load: its staged messages, their delivery events, its clicks
 contact_loads as (
 
-    select
-        account_id,
-        contact_id,
-        max(_loaded_at) as _loaded_at
-    from (
-        select
-            messages.account_id,
-            messages.contact_id,
-            case
-                when delivery_outcomes._loaded_at > messages._loaded_at
-                    then delivery_outcomes._loaded_at
-                else messages._loaded_at
-            end as _loaded_at
-        from messages
-        left join delivery_outcomes
-            on messages.message_id = delivery_outcomes.message_id
-        union all
-        select
-            account_id,
-            contact_id,
-            _loaded_at
-        from link_clicks
-    ) as loads
-    group by account_id, contact_id
+    {{ contact_newest_load('messages', 'delivery_outcomes', ['link_clicks']) }}
 
 ),
 

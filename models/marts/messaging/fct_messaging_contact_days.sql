@@ -82,36 +82,7 @@ leads as (
 
 contact_loads as (
 
-    select
-        account_id,
-        contact_id,
-        max(_loaded_at) as _loaded_at
-    from (
-        select
-            staged_messages.account_id,
-            staged_messages.contact_id,
-            case
-                when delivery_outcomes._loaded_at > staged_messages._loaded_at
-                    then delivery_outcomes._loaded_at
-                else staged_messages._loaded_at
-            end as _loaded_at
-        from staged_messages
-        left join delivery_outcomes
-            on staged_messages.message_id = delivery_outcomes.message_id
-        union all
-        select
-            account_id,
-            contact_id,
-            _loaded_at
-        from staged_opt_events
-        union all
-        select
-            account_id,
-            contact_id,
-            _loaded_at
-        from leads
-    ) as loads
-    group by account_id, contact_id
+    {{ contact_newest_load('staged_messages', 'delivery_outcomes', ['staged_opt_events', 'leads']) }}
 
 ),
 
