@@ -16,8 +16,8 @@ setup: $(BIN)/comms-warehouse
 # CPU against pip's 41 for the same 145 packages at the same versions (measured on a fresh venv
 # each). It then compiles every installed module's bytecode, on all cores, as pip does by
 # default: Python would cache a module's bytecode at its first import, but not where
-# PYTHONDONTWRITEBYTECODE is set (as on this machine and CI's), and then every process compiled
-# every module it imported, each time: ~10 s of CPU in each refresh, ~2 s in each dbt command.
+# PYTHONDONTWRITEBYTECODE is set (as on this machine), and then every process compiled
+# every module it imported, each time: ~10 s of CPU in each refresh (4 of them in its dbt build).
 $(BIN)/comms-warehouse: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --constraint constraints.txt uv
