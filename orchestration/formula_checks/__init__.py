@@ -122,10 +122,15 @@ CHANGED_RULE = (
     "newest {newest} as one range, up to {older} older changed days and {rest} unchanged day "
     "drawn with a fixed seed; all its sampled requests when a row without a local day changed"
 )
+BUDGET_RULE = (
+    "; a scope over {budget:,} messages compared on its campaigns' slices only (views with a "
+    "campaign filter, the keys that apply it): {sliced}"
+)
 
 
 def _compare_views(con, after: datetime | None) -> list[dg.AssetCheckResult]:
-    requests, rule = sample_requests(con), FULL_RULE
+    budget = sampling.row_budget()
+    requests, rule = sample_requests(con, budget=budget), FULL_RULE
     if after is not None:
         requests = changed_requests(con, requests, changes.changed_days(con, after))
         rule = CHANGED_RULE.format(
@@ -134,25 +139,44 @@ def _compare_views(con, after: datetime | None) -> list[dg.AssetCheckResult]:
             older=sampling.OLDER_CHANGED_DAYS,
             rest=sampling.UNCHANGED_DAYS,
         )
-    parents = dict(
-        con.execute(
-            "select account_id, parent_account_id from staging.stg_platform__accounts"
-        ).fetchall()
-    )
-    sampled = {r.account_id for r in requests}
+    sliced = sorted({_scope_name(r) for r in requests if r.campaign_id is not None})
+    if sliced:
+        rule += BUDGET_RULE.format(budget=budget, sliced=", ".join(sliced))
+    comparisons = {view: Comparison(view) for view, _ in VIEW_CHECKS.values()}
+    for world, selected in _worlds(con, requests, budget):
+        for view, comparison in comparisons.items():
+            comparison.add(compare_view(con, world, view, selected))
+        del world  # one world at a time: the next is read after this one is gone
+        gc.collect()
+    return [_result(name, comparisons[view], rule) for name, (view, _) in VIEW_CHECKS.items()]
 
-    def in_scope(account: str | None) -> bool:  # the account or one of its ancestors sampled
-        while account is not None:
-            if account in sampled:
-                return True
-            account = parents.get(account)
-        return False
 
-    world = World(read_staged(con, accounts=sorted(a for a in parents if in_scope(a))))
-    return [
-        _result(name, compare_view(con, world, view, requests), rule)
-        for name, (view, _) in VIEW_CHECKS.items()
-    ]
+def _scope_name(request: sampling.Request) -> str:
+    rolled = " with sub-accounts" if request.include_sub_accounts else ""
+    return f"{request.account_id}{rolled}: {request.campaign_id}"
+
+
+def _worlds(con, requests: list[sampling.Request], budget: int):
+    """Reference worlds, one at a time, each with the requests it answers: one per campaign
+    slice; the whole scopes' requests share a world while their accounts' messages fit the
+    budget together (scopes overlap: a root rolled up and its sub-account alone)."""
+    children, sizes = sampling.children_of(con), sampling.account_messages(con)
+    by_scope: dict[tuple, list[sampling.Request]] = {}
+    for request in requests:
+        by_scope.setdefault(request.scope, []).append(request)
+    groups: list[tuple[set[str], list[sampling.Request]]] = []
+    for (account_id, roll_up, campaign), selected in by_scope.items():
+        accounts = set(sampling.scope_accounts(account_id, roll_up, children))
+        if campaign is not None:  # built in the yield: no name holds the last world meanwhile
+            yield World(read_staged(con, sorted(accounts), campaign)), selected
+            continue
+        merged = groups[-1][0] | accounts if groups else accounts
+        if groups and sum(sizes.get(a, 0) for a in merged) <= budget:
+            groups[-1] = (merged, groups[-1][1] + selected)
+        else:
+            groups.append((accounts, selected))
+    for accounts, selected in groups:
+        yield World(read_staged(con, sorted(accounts))), selected
 
 
 REFERENCE_SPECS = [
