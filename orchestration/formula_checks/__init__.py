@@ -3,8 +3,10 @@
 Each report view gets one blocking check on the mart it reads most. The check runs the public
 reporting API (over the marts) and orchestration.reference (over the staged rows only) for a
 sample of accounts and ranges, a DST week included (sampling.py), and fails when any number
-differs. A refresh that only added rows since the checks last passed (changes.py) checks, for the
-same accounts, the days that changed plus a fixed random sample of the rest
+differs. The reference holds what it reads, so a row budget bounds it: a sampled scope over the
+budget is compared on campaigns' slices (sampling.py, reference/slices.py), one reference
+world at a time. A refresh that only added rows since the checks last passed (changes.py)
+checks, for the same accounts, the days that changed plus a fixed random sample of the rest
 (sampling.changed_requests); the --full-refresh build checks the whole sample again. The result
 says which rule applied; its metadata holds both numbers of each difference and names the
 accounts concerned under ``failed_accounts`` (the publish step holds back only those). The
@@ -126,11 +128,12 @@ BUDGET_RULE = (
     "; a scope over {budget:,} messages compared on its campaigns' slices only (views with a "
     "campaign filter, the keys that apply it): {sliced}"
 )
+SKIPPED_RULE = "; not compared (over the budget, no campaign's slice fits it): {skipped}"
 
 
 def _compare_views(con, after: datetime | None) -> list[dg.AssetCheckResult]:
-    budget = sampling.row_budget()
-    requests, rule = sample_requests(con, budget=budget), FULL_RULE
+    budget, skipped = sampling.row_budget(), []
+    requests, rule = sample_requests(con, budget=budget, skipped=skipped), FULL_RULE
     if after is not None:
         requests = changed_requests(con, requests, changes.changed_days(con, after))
         rule = CHANGED_RULE.format(
@@ -142,6 +145,8 @@ def _compare_views(con, after: datetime | None) -> list[dg.AssetCheckResult]:
     sliced = sorted({_scope_name(r) for r in requests if r.campaign_id is not None})
     if sliced:
         rule += BUDGET_RULE.format(budget=budget, sliced=", ".join(sliced))
+    if skipped:
+        rule += SKIPPED_RULE.format(skipped=", ".join(skipped))
     comparisons = {view: Comparison(view) for view, _ in VIEW_CHECKS.values()}
     for world, selected in _worlds(con, requests, budget):
         for view, comparison in comparisons.items():
@@ -185,7 +190,10 @@ REFERENCE_SPECS = [
         asset=mart_key(mart),
         blocking=True,
         description=f"The {view} report (API over the marts) equals the reference "
-        "implementation (staged rows, kpi-spec) for sampled accounts and ranges. A refresh "
+        "implementation (staged rows, kpi-spec) for sampled accounts and ranges; an account "
+        f"scope over {sampling.ROW_BUDGET_ENV} messages (default "
+        f"{sampling.DEFAULT_ROW_BUDGET:,}) on the slices of campaigns that fit it (the views "
+        "with a campaign filter, the keys that apply it). A refresh "
         "that added rows since the checks last passed checks, per sampled account scope, the "
         f"local days its new rows fall on (those of the newest {sampling.NEWEST_DAYS} days and "
         f"up to {sampling.OLDER_CHANGED_DAYS} older ones) plus {sampling.UNCHANGED_DAYS} "

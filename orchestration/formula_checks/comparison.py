@@ -54,6 +54,11 @@ class Comparison:
     def description(self) -> str:
         if self.errors:
             return f"{self.view}: {self.errors[0]}"
+        if not self.requests:
+            return (
+                f"{self.view}: nothing compared: no sampled scope fits the row budget whole, "
+                "and a campaign's slice cannot answer this view"
+            )
         if not self.rows:
             return (
                 f"{self.view}: all {self.compared} numbers of {self.requests} requests match "
