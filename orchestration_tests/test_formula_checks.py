@@ -408,6 +408,9 @@ def test_a_scope_over_the_row_budget_is_checked_on_campaign_slices(warehouse, mo
             accounts = sampling.scope_accounts(account_id, roll_up, children)
             assert slices.slice_sizes(con, accounts)[campaign] <= budget
         assert {r.include_sub_accounts for r in requests if r.campaign_id} == {True}
+        # the root over the budget still has a roll-up compared whole: a sub-tree that fits
+        rolled = {r.account_id for r in requests if r.include_sub_accounts and not r.campaign_id}
+        assert rolled and all(children.get(a) for a in rolled)
         # an incremental refresh checks the same slices (here: their unchanged days only)
         assert {r.scope for r in changed_requests(con, requests, {})} == {r.scope for r in requests}
         assert all(r.api_arguments()["campaign_ids"] == [r.campaign_id] for r in requests

@@ -114,6 +114,7 @@ def sample_requests(
     chosen += [(a, False) for a in sorted(picks)]
     budget = row_budget() if budget is None else budget
     sizes, children = account_messages(con), children_of(con)
+    chosen += _roll_ups_within(chosen, sizes, children, budget, draw)
     out = []
     for account_id, roll_up in chosen:
         ranges: list[tuple[str, tuple[str, str] | str]] = [("all_time", "all_time")]
@@ -137,6 +138,25 @@ def sample_requests(
             for campaign in campaigns
             for name, r in ranges
         ]
+    return out
+
+
+def _roll_ups_within(chosen, sizes, children, budget: int, draw: random.Random) -> list:
+    """For each rolled-up root over the budget, one of its sub-accounts that has sub-accounts
+    of its own and fits the budget rolled up, when there is one: the views a slice cannot
+    answer still see accounts roll up (ground rule 2)."""
+
+    def size(account_id: str) -> int:
+        return sum(sizes.get(a, 0) for a in descendants(account_id, children))
+
+    out = []
+    for root in [a for a, roll_up in chosen if roll_up and size(a) > budget]:
+        fitting = sorted(
+            a for a in descendants(root, children) if a != root and children.get(a)
+            and size(a) <= budget
+        )  # fmt: skip
+        if fitting:
+            out.append((draw.choice(fitting), True))
     return out
 
 
