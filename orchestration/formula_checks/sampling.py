@@ -7,8 +7,9 @@ its data, and a week around the first daylight-saving change in the data (kpi-sp
 bounds its memory: a scope with at most ``row_budget()`` messages is compared whole; a larger
 one on up to SAMPLED_CAMPAIGNS of its campaigns whose slice (one campaign's contacts with their
 whole history, orchestration.reference.slices) fits the budget, each as the API's campaign
-filter asks for it, so the check holds one campaign's contacts, not the account. A scope with
-no such campaign is not compared; the differential tests still compare whole worlds.
+filter asks for it, so the check holds one campaign's contacts, not the account (and a rolled-up
+root over the budget brings a rolled-up sub-account that fits it). A scope with no such
+campaign is not compared; the differential tests still compare whole worlds.
 """
 
 from __future__ import annotations
