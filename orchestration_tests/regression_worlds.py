@@ -531,13 +531,82 @@ def reply_of_enrollment_not_landed() -> Case:
     )
 
 
+def click_on_canceled_message() -> Case:
+    """A send's clicks are clicks on its messages, and a canceled message was never sent: a
+    click recorded on one is no click of the send (found by the formula checks' campaign slices
+    at M: acc_104 / cmp_89 published 1,274 clicks and 804 unique clickers, the reference 1,273
+    and 803; the report counted every click on the campaign's step messages)."""
+    rows = _base()
+    rows["contacts"].append(
+        {
+            "contact_id": "c1",
+            "account_id": "a0",
+            "phone": "5550102",
+            "created_at": T0 - timedelta(days=5),
+        }
+    )
+    rows["campaigns"] = _campaign("k0")
+    rows["campaign_steps"] = [{"campaign_id": "k0", "step_number": 1, "template_id": None}]
+    rows["campaign_enrollments"] = [
+        {"enrollment_id": f"e{n}", "campaign_id": "k0", "contact_id": f"c{n}", "enrolled_at": T0}
+        for n in (0, 1)
+    ]
+    rows["messages"] = [
+        _msg(
+            f"m{n}",
+            "outbound",
+            1 + n,
+            contact_id=f"c{n}",
+            campaign_id="k0",
+            enrollment_id=f"e{n}",
+            step_number=1,
+        )
+        for n in (0, 1)
+    ]
+    rows["message_events"] = [
+        {
+            "event_id": "v0",
+            "message_id": "m0",
+            "status": "delivered",
+            "error_code": None,
+            "occurred_at": T0 + timedelta(minutes=2),
+            "attempt": 1,
+        },
+        {
+            "event_id": "v1",
+            "message_id": "m1",
+            "status": "canceled",
+            "error_code": None,
+            "occurred_at": T0 + timedelta(minutes=3),
+            "attempt": 1,
+        },
+    ]
+    rows["link_clicks"] = [
+        {
+            "click_id": f"x{n}",
+            "message_id": f"m{n}",
+            "link_id": "l0",
+            "url": "https://example.com/l0",
+            "clicked_at": T0 + timedelta(minutes=30 + n),
+            "user_agent": "test",
+        }
+        for n in (0, 1)
+    ]
+    return Case(
+        "click_on_canceled_message",
+        'kpi-spec "SMS send report": clicks, all link clicks on the send\'s messages',
+        {"view": "send-report", "account_id": "a0", "date_range": "all_time"},
+        rows,
+    )  # fmt: skip
+
+
 ALL_MAKERS = (
     keyword_opener, reply_to_older_campaign, withheld_and_empty_bodies, fractional_talk_time,
     fractional_response_time, cross_account_campaign, labels_removed_and_readded, dst_day,
     call_outcome_free_text, deactivated_sender, number_name_latest, member_usage,
     deals_from_leads_in_range, campaign_never_launched, lead_from_message_before_campaign,
     ai_filter_by_enrollment, unsubscribe_through_stepless_reply,
-    initial_of_enrollment_not_landed, reply_of_enrollment_not_landed,
+    initial_of_enrollment_not_landed, reply_of_enrollment_not_landed, click_on_canceled_message,
 )  # fmt: skip
 
 

@@ -1,7 +1,8 @@
 -- Reported to Dagster as a check on the model it proves (a test of several models needs one).
 {{ config(meta={'dagster': {'ref': {'name': 'mart_send_report'}}}) }}
--- Fan-out guard: the clicks of the SMS send report, summed over every send, equal the clicks on
--- campaign step messages in fct_link_clicks (and likewise per account). Returns offending rows.
+-- Fan-out guard: the clicks of the SMS send report, summed over every send, equal the clicks in
+-- fct_link_clicks on sent campaign step messages (outbound, not canceled), per account.
+-- Returns offending rows.
 
 with
 
@@ -15,13 +16,23 @@ report as (
 
 ),
 
+sent_messages as (
+
+    select message_id from {{ ref('fct_messages') }}
+    where direction = 'outbound' and delivery_outcome <> 'canceled'
+
+),
+
 facts as (
 
     select
         account_id,
         count(*) as fact_clicks
     from {{ ref('fct_link_clicks') }}
-    where campaign_id is not null and step_number is not null
+    where
+        campaign_id is not null
+        and step_number is not null
+        and message_id in (select sent_messages.message_id from sent_messages)
     group by account_id
 
 ),

@@ -219,7 +219,8 @@ recipient_clicks as (
         count(*) as clicks,
         min(clicked_at) as first_clicked_at
     from link_clicks
-    where campaign_id is not null and step_number is not null
+    -- a send's clicks are clicks on its messages: a canceled message was never sent
+    where message_id in (select send_messages.message_id from send_messages)
     group by account_id, campaign_id, step_number, contact_id
 
 ),

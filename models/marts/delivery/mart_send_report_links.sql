@@ -1,13 +1,22 @@
 {#-
     Per tracked link of each campaign send (campaign x step x link): clicks and unique clickers
-    (kpi-spec "SMS send report", links). url is the latest URL seen for the link.
+    (kpi-spec "SMS send report", links). url is the latest URL seen for the link. A send's clicks
+    are clicks on its messages, as in fct_send_recipients: a canceled message was never sent.
 -#}
 
 with
 
+sent_messages as (
+
+    select message_id from {{ ref('fct_messages') }}
+    where direction = 'outbound' and delivery_outcome <> 'canceled'
+
+),
+
 link_clicks as (
 
     select * from {{ ref('fct_link_clicks') }}
+    where message_id in (select sent_messages.message_id from sent_messages)
 
 ),
 
