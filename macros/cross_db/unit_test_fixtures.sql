@@ -1,9 +1,9 @@
 {#-
     A unit test's given and expected rows as SQL. dbt writes a fixture as one `select` per row
-    joined by `union all`; Spark analyzes and optimizes each branch (a union of 40 rows of 44
-    cast columns was most of the 36 s a unit test took there), so on Spark the same cells go in
-    one inline table, `select * from values (...), (...) as fixture(columns)`, which Spark turns
-    into rows while analyzing. Each cell is the value dbt would write (format_row: the literal
+    joined by `union all`, and Spark analyzes and optimizes each branch (the carrier-block unit
+    test's fixtures are 78 kB of them), so on Spark the same cells go in one inline table,
+    `select * from values (...), (...) as fixture(columns)`, which Spark turns into rows while
+    analyzing. Each cell is the value dbt would write (format_row: the literal
     cast to its column's type; a column a row leaves out is a typed null), so the columns keep
     their types and the rows their values. Elsewhere dbt's own macros, unchanged.
 -#}
