@@ -10,6 +10,8 @@ Two warehouses are built from the same small generated landing data:
   to a contact is canceled by an event of the last day (its conversation must go); a click,
   an opt-out and a lead land late for messages of an early day, and an opt-out of one contact
   names another contact's message (the contact-day facts rebuild both contacts' old days);
+  a reply of an early day names its campaign but no enrollment, and the contact's enrollment
+  in that campaign lands on the last day (the reply is credited to it once it lands);
 * full: load everything at once and build with --full-refresh.
 
 Every incremental model (read from dbt's manifest, so a new one is covered without editing
@@ -149,6 +151,49 @@ def _contact_canceled_late(landing: Path, early_day: str, last_day: str) -> None
     (landing / "messages" / early_day / "canceled-late.jsonl").write_text(json.dumps(message))
     (landing / "message_events" / last_day).mkdir(parents=True, exist_ok=True)
     (landing / "message_events" / last_day / "cancel.jsonl").write_text(json.dumps(canceled))
+
+
+def _enrollment_landing_late(landing: Path, early_day: str, last_day: str) -> None:
+    """A campaign message and its reply of an early day name no enrollment; the contact's
+    enrollment in the campaign lands on the last day. The reply is credited to the contact's
+    latest enrollment in the campaign at or before it (kpi-spec attribution), so the late
+    enrollment changes a conversation no message of the last day touches."""
+    campaigns = sorted((landing / "campaigns").glob("*/*.jsonl"))
+    campaign = json.loads(campaigns[0].read_text().splitlines()[0])
+    conversation = {"account_id": campaign["account_id"], "contact_id": "con_enrolled_late",
+                    "campaign_id": campaign["campaign_id"]}  # fmt: skip
+    messages = [
+        {**conversation, "message_id": "SMenrolledlateout", "direction": "outbound",
+         "created_at": f"{early_day}T10:00:00Z", "send_type": "blast", "body": "Spring offer"},
+        {**conversation, "message_id": "SMenrolledlatereply", "direction": "inbound",
+         "created_at": f"{early_day}T11:00:00Z", "body": "Tell me more"},
+    ]  # fmt: skip
+    enrollment = {
+        "enrollment_id": "enr_landed_late",
+        "campaign_id": campaign["campaign_id"],
+        "contact_id": "con_enrolled_late",
+        "enrolled_at": f"{early_day}T09:00:00Z",
+    }
+    (landing / "messages" / early_day).mkdir(parents=True, exist_ok=True)
+    (landing / "messages" / early_day / "enrolled-late.jsonl").write_text(
+        "\n".join(json.dumps(message) for message in messages)
+    )
+    (landing / "campaign_enrollments" / last_day).mkdir(parents=True, exist_ok=True)
+    (landing / "campaign_enrollments" / last_day / "enrolled-late.jsonl").write_text(
+        json.dumps(enrollment)
+    )
+
+
+def _reply_enrollment(warehouse: str) -> str | None:
+    con = duckdb.connect(warehouse, read_only=True)
+    query = (
+        "select attributed_enrollment_id from intermediate.int_messages__inbound_attributed "
+        "where message_id = 'SMenrolledlatereply'"
+    )
+    rows = con.execute(query).fetchall()
+    con.close()
+    assert len(rows) == 1, "the reply naming no enrollment must be attributed"
+    return rows[0][0]
 
 
 def _contact_rows_late(warehouse: str, landing: Path, last_day: str) -> None:
@@ -317,6 +362,7 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path) -> None:
     last_day = days[-1]
     _account_landing_late(landing, days[-2], last_day)
     _contact_canceled_late(landing, days[-3], last_day)
+    _enrollment_landing_late(landing, days[-3], last_day)
 
     # batch 1: every export day but the last
     first_batch = tmp_path / "landing_first"
@@ -339,6 +385,7 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path) -> None:
     before = _snapshot(incremental["COMMS_WAREHOUSE_PATH"], late_ids)
     _contact_rows_late(incremental["COMMS_WAREHOUSE_PATH"], landing, last_day)
     assert _conversations_of(incremental["COMMS_WAREHOUSE_PATH"], "con_canceled_late") == 1
+    assert _reply_enrollment(incremental["COMMS_WAREHOUSE_PATH"]) is None
 
     _load(landing, incremental)  # already-loaded files are skipped: only the last day lands
     _dbt(["build", "--select", SELECT, "--exclude-resource-type", "test", "unit_test"], incremental)
@@ -375,6 +422,9 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path) -> None:
     assert late_account == 1, "a message whose account landed late must be modeled"
     assert _conversations_of(incremental["COMMS_WAREHOUSE_PATH"], "con_canceled_late") == 0, (
         "a conversation whose only message was canceled late must be gone"
+    )
+    assert _reply_enrollment(incremental["COMMS_WAREHOUSE_PATH"]) == "enr_landed_late", (
+        "a reply naming no enrollment is credited to its contact's enrollment that landed late"
     )
     # the late events changed rows the first build had already published
     after = _snapshot(incremental["COMMS_WAREHOUSE_PATH"], late_ids)
