@@ -15,12 +15,8 @@ The server: the one .ci/run started (PGHOST is set), else a throwaway one from
 scripts/postgres.sh when PostgreSQL's binaries are on this machine, else the test skips (and
 fails under CI, where .ci/run must have started one).
 
-Spark's side is a local Spark in dbt's process (the `spark` target, session method): the raw
-rows the loader accepted are handed over as Parquet (orchestration/landing/spark.py), dbt builds
-every seed, model and data test there, then every unit test. Its tables are Parquet folders, so
-DuckDB reads them straight from disk for the same comparison. It needs the `spark` extra and
-Java 17, and skips without them. So does the test of `comms-warehouse refresh --target spark`
-over the same landing, which compares what the refresh copied back into its DuckDB file.
+Spark's side is test_spark_parity.py's (a module of its own, so the two engines' builds run on
+two test workers side by side); it reads its tables with this module's comparison.
 """
 
 from __future__ import annotations
@@ -40,7 +36,6 @@ import pytest
 
 from orchestration.landing.loader import load_landing
 from orchestration.landing.postgres import copy_raw_to_postgres
-from orchestration.landing.spark import SPARK_DIR_VARIABLE, copy_raw_to_spark
 from orchestration.targets.postgres_server import dsn as libpq_dsn
 from orchestration.targets.postgres_server import fresh_database, throwaway_server
 
@@ -106,8 +101,9 @@ _BUILD_THEN_UNIT_TESTS = (
 )
 _WITHOUT_DATA_TESTS = ("--exclude-resource-type", "test")
 
-# Both dbt invocations in one Python process: Spark's catalog is in memory (profiles.yml), so
-# the unit tests must run in the session that built the tables they read. Exits 1 on a failure.
+# dbt invocations in one Python process, one after the other: Spark's catalog is in memory
+# (profiles.yml), so a later step reads only the tables its own process made or registered.
+# Exits 1 on a failure.
 _ONE_PROCESS = """
 import json, sys
 from dbt.cli.main import dbtRunner
@@ -122,6 +118,18 @@ def _build_every_node(
 ) -> None:  # fmt: skip
     """dbt builds every seed, model and (unless `data_tests` is false) data test on `target`,
     then (unless `unit_tests` is false) runs every unit test."""
+    build, unit_tests_run = _BUILD_THEN_UNIT_TESTS
+    if not data_tests:
+        build = [*build, *_WITHOUT_DATA_TESTS]
+    steps = [build, unit_tests_run] if unit_tests else [build]
+    run_dbt_in_one_process(target, variables, tmp, steps)
+
+
+def run_dbt_in_one_process(
+    target: str, variables: dict[str, str], tmp: Path, steps: list[list[str]]
+) -> None:
+    """Each of `steps` (dbt's arguments) on `target`, in one process; fails naming the nodes
+    that failed. `tmp` holds dbt's target and log folders."""
     env = {
         **os.environ,
         **variables,
@@ -130,10 +138,6 @@ def _build_every_node(
         "DBT_LOG_PATH": str(tmp / "logs"),
     }
     common = ["--target", target, "--project-dir", str(REPO)]
-    build, unit_tests_run = _BUILD_THEN_UNIT_TESTS
-    if not data_tests:
-        build = [*build, *_WITHOUT_DATA_TESTS]
-    steps = (build, unit_tests_run) if unit_tests else (build,)
     invocations = json.dumps([[*args, *common] for args in steps])
     dbt = subprocess.run(
         [sys.executable, "-c", _ONE_PROCESS, invocations],
@@ -183,48 +187,6 @@ def test_the_added_day_ran_incrementally_on_postgres(postgres_warehouse):
         assert "create table" not in ran, f"{path} was built anew:\n{ran[:400]}"
 
 
-@pytest.fixture(scope="module")
-def spark_warehouse(built_warehouse, tmp_path_factory) -> Path:
-    """The session world's accepted raw rows handed to Spark, every dbt node built there;
-    returns the folder of Spark's tables (one Parquet folder per table, `<schema>.db/<name>`)."""
-    missing = _spark_missing()
-    if missing:  # not in CI yet: the Spark build alone takes 15-35 min on 2 cores (README)
-        pytest.skip(missing)
-    spark_dir = tmp_path_factory.mktemp("spark")
-    copy_raw_to_spark(built_warehouse.path, spark_dir)
-    _build_every_node("spark", {SPARK_DIR_VARIABLE: str(spark_dir)}, spark_dir)
-    return spark_dir / "tables"
-
-
-def _spark_missing() -> str | None:
-    """Why Spark cannot run here, or None."""
-    for module in ("pyspark", "dbt.adapters.spark"):
-        try:
-            __import__(module)
-        except ImportError:
-            return f"the `spark` extra is not installed (no {module})"
-    if not shutil.which("java"):
-        return "no Java: Spark needs Java 17 (Debian's openjdk-17-jre-headless)"
-    return None
-
-
-def test_spark_builds_the_same_marts_as_duckdb(built_warehouse, spark_warehouse):
-    spark_tables = {
-        f"{schema}.{folder.name}"
-        for schema in COMPARED_SCHEMAS
-        for folder in (spark_warehouse / f"{schema}.db").glob("*")
-        if folder.is_dir()
-    }
-    with duckdb.connect() as con:
-        duck_tables = _attach_duckdb(con, built_warehouse.path)
-        assert spark_tables == duck_tables
-        report = []
-        for table in sorted(duck_tables):
-            _spark_side(con, spark_warehouse, table)
-            report.append(_compare(con, table))
-    _assert_identical(report, "Spark")
-
-
 # What a refresh copies back from its target and the rest of the refresh reads
 # (orchestration/targets MIRRORED_SCHEMAS), listed here from the DuckDB build's side, where the
 # stg_ models are views or tables (the copy back holds tables only).
@@ -233,34 +195,6 @@ _READ_AFTER_THE_BUILD = (
     " where table_catalog = 'duck' and (table_schema in"
     " ('marts', 'audit', 'reference') or table_schema = 'staging' and table_name like 'stg%')"
 )
-
-
-@pytest.fixture(scope="module")
-def spark_refresh(built_warehouse, tmp_path_factory) -> Path:
-    """`comms-warehouse refresh --target spark` of the session landing into a warehouse of its
-    own (and its own Dagster home); returns the warehouse file."""
-    missing = _spark_missing()
-    if missing:
-        pytest.skip(missing)
-    folder = tmp_path_factory.mktemp("spark_refresh")
-    warehouse = folder / "comms.duckdb"
-    env = {k: v for k, v in os.environ.items() if k != SPARK_DIR_VARIABLE}
-    env["DAGSTER_HOME"] = str(folder / "dagster_home")
-    cli = [str(Path(sys.executable).parent / "comms-warehouse"), "refresh", "--target", "spark"]
-    run = subprocess.run(
-        [*cli, "--landing", str(built_warehouse.landing), "--warehouse", str(warehouse)],
-        cwd=folder, env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
-    return warehouse
-
-
-def test_a_refresh_on_spark_reads_back_what_duckdb_built(built_warehouse, spark_refresh):
-    """The whole job on Spark (the loader's rows handed over, dbt on Spark, the built schemas
-    copied back from the Parquet folders, every blocking check passed on them): the warehouse
-    file then holds every table the rest of the refresh reads, with DuckDB's column names and
-    types and DuckDB's rows (but for when each row was loaded: this refresh loaded its own)."""
-    assert_reads_back(built_warehouse.path, spark_refresh, "spark")
 
 
 def assert_reads_back(duckdb_warehouse: Path, refreshed: Path, engine: str) -> None:
@@ -345,27 +279,6 @@ def _postgres_side(con: duckdb.DuckDBPyConnection, cursor, table: str, tmp_path:
     con.execute(
         f"create or replace temp table other_side as select * from read_csv('{exported}',"
         f" header = false, columns = {{{types}}}, allow_quoted_nulls = false, auto_detect = false)"
-    )
-
-
-def _spark_side(con: duckdb.DuckDBPyConnection, tables: Path, table: str) -> None:
-    """Spark's rows of `table` (its Parquet files) as the temp table other_side, in DuckDB's
-    column types; a table Spark wrote no file for is empty."""
-    columns = _duck_columns(con, table)
-    schema, name = table.split(".")
-    files = sorted((tables / f"{schema}.db" / name).glob("*.parquet"))
-    typed = ", ".join(f'cast("{n}" as {data_type}) as "{n}"' for n, data_type in columns)
-    if not files:
-        nulls = ", ".join(f'cast(null as {data_type}) as "{n}"' for n, data_type in columns)
-        con.execute(f"create or replace temp table other_side as select {nulls} where false")
-        return
-    listing = ", ".join(f"'{f}'" for f in files)
-    spark_columns = [
-        d[0] for d in con.execute(f"select * from read_parquet([{listing}]) limit 0").description
-    ]
-    assert spark_columns == [n for n, _ in columns], f"{table}: columns differ"
-    con.execute(
-        f"create or replace temp table other_side as select {typed} from read_parquet([{listing}])"
     )
 
 

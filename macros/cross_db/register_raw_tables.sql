@@ -29,3 +29,34 @@
     {%- endif -%}
     {{ return('') }}
 {%- endmacro %}
+
+{#-
+    Make a finished Spark build's tables exist in a new session: its catalog died with the build's
+    process (profiles.yml), its Parquet folders did not. Each seed and table model becomes a table
+    over its folder (spark_location.sql names it); views hold no files: `dbt run` them after this.
+    For a later process reading the build, e.g. the unit tests of orchestration_tests/
+    test_spark_parity.py after a refresh. The other engines keep their tables in their catalog.
+-#}
+{% macro register_built_tables() %}
+    {{ return(adapter.dispatch('register_built_tables', 'comms_warehouse')()) }}
+{% endmacro %}
+
+{% macro default__register_built_tables() -%}
+    {{ return('') }}
+{%- endmacro %}
+
+{% macro spark__register_built_tables() -%}
+    {%- set schemas = [] -%}
+    {%- for node in graph.nodes.values()
+        if node.resource_type in ('model', 'seed') and node.config.materialized in ('seed', 'table', 'incremental') -%}
+        {%- if node.schema not in schemas -%}
+            {%- do run_query('create database if not exists ' ~ node.schema) -%}
+            {%- do schemas.append(node.schema) -%}
+        {%- endif -%}
+        {%- do run_query(
+            'create table if not exists ' ~ node.schema ~ '.' ~ node.alias ~ " using parquet location '"
+            ~ spark_dir() ~ '/tables/' ~ node.schema ~ '.db/' ~ node.alias ~ "'"
+        ) -%}
+    {%- endfor -%}
+    {{ return('') }}
+{%- endmacro %}
