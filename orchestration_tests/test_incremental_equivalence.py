@@ -24,16 +24,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import copy_dbt_parse
 
 from datagen.generate import generate
-from orchestration.dbt.parse import PARSE_FOLDER_ENV
 from orchestration.landing.loader import load_landing
 
 REPO = Path(__file__).resolve().parents[1]
@@ -55,38 +52,28 @@ def _run(args: list[str], env: dict[str, str]) -> None:
     )
 
 
-def _env(tmp: Path, name: str) -> dict[str, str]:
-    """A warehouse of its own, named like the worker's (conftest.py), and a dbt target folder
-    started from the worker's parse: each dbt command below re-uses that parse, as a refresh's
-    does (orchestration/dbt/parse.py), instead of parsing the project in full (~12 s of CPU)."""
+def _env(tmp: Path, name: str, dbt_reusing_parse) -> tuple[dict[str, str], str]:
+    """The environment of a warehouse of its own, named like the worker's (conftest.py), with a
+    dbt target folder started from the worker's parse; and the dbt that re-uses that parse
+    (conftest.py's `dbt_reusing_parse`)."""
     target = tmp / f"target_{name}"
-    copy_dbt_parse(Path(os.environ["DBT_TARGET_PATH"]), target)
+    dbt = dbt_reusing_parse(target)  # it sets the variables its launcher reads: copied here
     env = dict(os.environ)
     env.update(
         COMMS_WAREHOUSE_PATH=str(tmp / name / "warehouse.duckdb"),
         DBT_PROFILES_DIR=str(REPO),
         DBT_TARGET_PATH=str(target),
         DBT_LOG_PATH=str(tmp / f"logs_{name}"),
-        **{PARSE_FOLDER_ENV: str(target)},
     )
-    return env
+    return env, dbt
 
 
 def _load(landing: Path, env: dict[str, str]) -> None:
     load_landing(landing, Path(env["COMMS_WAREHOUSE_PATH"]))
 
 
-# dbt's command line through the refresh's own entry point, which accepts a parse made for a
-# warehouse in another folder (`run_dbt`); in a child process, as dbt-duckdb keeps the file
-# open read-write for the life of its process.
-_RUN_DBT = (
-    "import sys; from orchestration.dbt.parse import run_dbt; sys.exit(run_dbt(sys.argv[1:]))"
-)
-
-
-def _dbt(args: list[str], env: dict[str, str]) -> None:
-    _run([sys.executable, "-c", _RUN_DBT, *args, "--project-dir", str(REPO),
-          "--profiles-dir", str(REPO)], env)  # fmt: skip
+def _dbt(dbt: str, args: list[str], env: dict[str, str]) -> None:
+    _run([dbt, *args, "--project-dir", str(REPO), "--profiles-dir", str(REPO)], env)
 
 
 def _incremental_models(env: dict[str, str]) -> list[str]:
@@ -302,7 +289,7 @@ def _snapshot(warehouse: str, message_ids: list[str]) -> dict[str, tuple]:
 
 
 @pytest.mark.builds(1)
-def test_incremental_build_equals_full_refresh(tmp_path: Path) -> None:
+def test_incremental_build_equals_full_refresh(tmp_path: Path, dbt_reusing_parse) -> None:
     landing = tmp_path / "landing"
     generate(landing, scale=2000, seed=11, end_date=date(2026, 3, 10), dirt_rate=0.02)
 
@@ -317,9 +304,13 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path) -> None:
         if entity_day.is_dir() and entity_day.name != last_day:
             shutil.copytree(entity_day, first_batch / entity_day.parent.name / entity_day.name)
 
-    incremental = _env(tmp_path, "incremental")
+    incremental, incremental_dbt = _env(tmp_path, "incremental", dbt_reusing_parse)
     _load(first_batch, incremental)
-    _dbt(["build", "--select", SELECT, "--exclude-resource-type", "test", "unit_test"], incremental)
+    _dbt(
+        incremental_dbt,
+        ["build", "--select", SELECT, "--exclude-resource-type", "test", "unit_test"],
+        incremental,
+    )
 
     # the last export day also carries late events for messages of earlier days
     late_dir = landing / "message_events" / last_day
@@ -334,11 +325,16 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path) -> None:
     assert _conversations_of(incremental["COMMS_WAREHOUSE_PATH"], "con_canceled_late") == 1
 
     _load(landing, incremental)  # already-loaded files are skipped: only the last day lands
-    _dbt(["build", "--select", SELECT, "--exclude-resource-type", "test", "unit_test"], incremental)
+    _dbt(
+        incremental_dbt,
+        ["build", "--select", SELECT, "--exclude-resource-type", "test", "unit_test"],
+        incremental,
+    )
 
-    full = _env(tmp_path, "full")
+    full, full_dbt = _env(tmp_path, "full", dbt_reusing_parse)
     _load(landing, full)
     _dbt(
+        full_dbt,
         [
             "build",
             "--select",
