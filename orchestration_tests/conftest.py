@@ -222,13 +222,13 @@ def build_landing(tmp_path: Path) -> Callable[..., BuiltWarehouse]:
     executive report, exactly as `comms-warehouse refresh` does. A new warehouse is a file under
     the test's tmp_path. It reuses the worker's parsed dbt project and Dagster home.
 
-    Cost: a build is dominated by per-node overhead (903 dbt nodes, 779 of them data tests, and
-    ~2,800 Dagster events), hardly by rows: the session landing (3,000 messages, 907 files) costs
-    about 85 s of CPU, 61 of them in dbt (measured with `time`): 1 to 2 minutes on an idle 2-core
-    machine, over 10 with six people sharing it. The suite is bound by CPU, so each build a test
-    adds lengthens `make test` by about 40 s. Build one world per test, not one per case (a
-    differential test draws its random worlds into one landing), and let tests that need the
-    same refresh share it in a module-scoped fixture (test_publishing.py's `held_back_refresh`).
+    Cost: a build is dominated by per-node overhead (~335 dbt nodes, 211 of them data tests, and
+    ~1,700 Dagster events), hardly by rows: the session landing (3,000 messages, 907 files) costs
+    about a minute on an idle 2-core machine, over 10 with six people sharing it. The suite is
+    bound by CPU, so each build a test adds lengthens `make test` by about 40 s. Build one world
+    per test, not one per case (a differential test draws its random worlds into one landing),
+    and let tests that need the same refresh share it in a module-scoped fixture
+    (test_publishing.py's `held_back_refresh`).
     """
     counter = itertools.count(1)
 
