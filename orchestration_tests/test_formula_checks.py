@@ -5,6 +5,7 @@ works on its own copy (``warehouse_copy``).
 """
 
 import os
+import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,8 +16,12 @@ import pytest
 
 from orchestration import formula_checks as fc
 from orchestration.formula_checks import changes, compliance, sampling
-from orchestration.formula_checks.comparison import compare_view
+from orchestration.formula_checks.comparison import campaign_keys, compare_view
 from orchestration.formula_checks.sampling import changed_requests, sample_requests
+from orchestration.kpi_registry import REGISTRY
+from orchestration.kpi_registry.definitions import CAMPAIGNS
+from orchestration.reference import slices
+from orchestration.reference.compare import differences
 from orchestration.reference.facts import World
 from orchestration.reference.report import reference_report
 from orchestration.reference.staged import read_staged
@@ -370,3 +375,118 @@ def test_credits_read_after_the_accounts_midnight_are_checked_as_of_their_day(wa
     with fc.connect(warehouse_copy) as con:
         comparison = compare_view(con, world, "credits", [request])
     assert [e.split(":")[0] for e in comparison.errors] == [account_id]
+
+
+# ------------------------------------------------------------------ the row budget: slices
+
+
+def _budget_below_the_roll_ups(con) -> int:
+    """A budget the session world's rolled-up roots exceed but its smallest campaign slices
+    fit: half the messages of the smallest root scope."""
+    sizes, children = sampling.account_messages(con), sampling.children_of(con)
+    roots = children.get(None, [])
+    return (
+        min(
+            sum(sizes.get(a, 0) for a in sampling.scope_accounts(root, True, children))
+            for root in roots
+        )
+        // 2
+    )
+
+
+def test_a_scope_over_the_row_budget_is_checked_on_campaign_slices(warehouse, monkeypatch):
+    """Over the budget, a scope is compared on campaigns whose slice fits it, through the API's
+    campaign filter; no reference world holds more messages than the budget; every check still
+    passes, and those whose view takes no campaign filter compare the whole scopes only."""
+    with fc.connect(warehouse) as con:
+        budget = _budget_below_the_roll_ups(con)
+        requests = sample_requests(con, budget=budget)
+        sliced = {(r.account_id, r.include_sub_accounts, r.campaign_id) for r in requests}
+        sliced = {s for s in sliced if s[2] is not None}
+        children = sampling.children_of(con)
+        for account_id, roll_up, campaign in sliced:
+            accounts = sampling.scope_accounts(account_id, roll_up, children)
+            assert slices.slice_sizes(con, accounts)[campaign] <= budget
+        assert {r.include_sub_accounts for r in requests if r.campaign_id} == {True}
+        # the root over the budget still has a roll-up compared whole: a sub-tree that fits
+        rolled = {r.account_id for r in requests if r.include_sub_accounts and not r.campaign_id}
+        assert rolled and all(children.get(a) for a in rolled)
+        # an incremental refresh checks the same slices (here: their unchanged days only)
+        assert {r.scope for r in changed_requests(con, requests, {})} == {r.scope for r in requests}
+        assert all(r.api_arguments()["campaign_ids"] == [r.campaign_id] for r in requests
+                   if r.campaign_id)  # fmt: skip
+    held = []
+    monkeypatch.setattr(fc, "World", lambda rows: held.append(len(rows["messages"])) or World(rows))
+    monkeypatch.setenv(sampling.ROW_BUDGET_ENV, str(budget))
+    results = _results(warehouse)
+    assert held and max(held) <= budget, held
+    for name, (view, _) in fc.VIEW_CHECKS.items():
+        result = results[name]
+        assert result.passed, f"{name}: {result.description}\n{_value(result, 'details')}"
+        if CAMPAIGNS in REGISTRY[view].filters:
+            assert _value(result, "comparisons") > 0
+    assert "compared on its campaigns' slices only" in _value(results[name], "rule")
+
+
+def test_a_campaign_slice_answers_as_the_whole_account_does(warehouse) -> None:
+    """The slice (the campaign's contacts with their whole history) holds every row a
+    campaign-filtered report reads: the reference over the slice equals the reference over the
+    whole world, for campaigns of a rolled-up root and every view with a campaign filter,
+    on the keys that apply the filter. Proven on the reference alone, not through the marts."""
+    with fc.connect(warehouse) as con:
+        whole = World(read_staged(con))
+        root = sampling.children_of(con)[None][0]
+        accounts = sampling.scope_accounts(root, True, sampling.children_of(con))
+        sizes = slices.slice_sizes(con, accounts)
+        # the smallest and largest slices and two more drawn (each about 1 s of CPU here)
+        by_size = sorted(sizes, key=lambda c: (sizes[c], c))
+        campaigns = [by_size[0], by_size[-1], *random.Random(3).sample(by_size[1:-1], 2)]
+        views = [v for v, _ in fc.VIEW_CHECKS.values() if CAMPAIGNS in REGISTRY[v].filters]
+        compared = 0
+        for campaign in campaigns:
+            part = World(read_staged(con, accounts, campaign))
+            assert len(part.rows["messages"]) < len(whole.rows["messages"])
+            for view in views:
+                arguments = {"account_id": root, "include_sub_accounts": True,
+                             "date_range": "all_time", "campaign_ids": [campaign]}  # fmt: skip
+                expected = campaign_keys(view, reference_report(whole, view, **arguments))
+                found = campaign_keys(view, reference_report(part, view, **arguments))
+                # as the checks compare: a row of zeros on one side only is no difference
+                assert differences(found, expected) == [], (campaign, view)
+                compared += 1
+    assert campaigns and compared == len(campaigns) * len(views)
+
+
+def test_a_wrong_number_in_a_campaign_slice_fails_its_check(warehouse_copy, monkeypatch):
+    with fc.connect(warehouse_copy) as con:
+        budget = _budget_below_the_roll_ups(con)
+        sliced = next(r for r in sample_requests(con, budget=budget) if r.campaign_id)
+    with duckdb.connect(str(warehouse_copy)) as con:
+        con.execute(
+            "update marts.mart_messaging_kpis set sms_sent = sms_sent + 3 where rowid = "
+            "(select min(rowid) from marts.mart_messaging_kpis where campaign_id = ? "
+            "and sms_sent > 0)",
+            [sliced.campaign_id],
+        )
+    monkeypatch.setenv(sampling.ROW_BUDGET_ENV, str(budget))
+    with fc.connect(warehouse_copy) as con:
+        results = {r.check_name: r for r in fc.run_reference_checks(con)}
+    messaging = results["messaging_matches_reference"]
+    assert not messaging.passed and sliced.account_id in _value(messaging, "failed_accounts")
+    details = _value(messaging, "details")
+    assert "kpis.sms_sent" in details and f"(campaign {sliced.campaign_id})" in details
+    assert results["calling_matches_reference"].passed
+
+
+def test_a_scope_no_campaign_slice_fits_is_named_as_not_compared(warehouse, monkeypatch):
+    monkeypatch.setenv(sampling.ROW_BUDGET_ENV, "1")
+    with fc.connect(warehouse) as con:
+        skipped: list[str] = []
+        assert sample_requests(con, budget=1, skipped=skipped) == []
+        results = {r.check_name: r for r in fc.run_reference_checks(con)}
+    assert skipped and all(r.passed for r in results.values())
+    usage = results["usage_matches_reference"]
+    assert usage.description.startswith("usage: nothing compared")
+    assert f"not compared (over the budget, no campaign's slice fits it): {skipped[0]}" in (
+        _value(usage, "rule")
+    )

@@ -20,7 +20,8 @@
     are not messages; they name them in `also`: 'opt_events' and 'leads' (the contact's own rows,
     loaded since or naming a changed message, account, campaign or enrollment), 'link_clicks'
     (the clicked message's group) and 'campaign_steps' (a step's template: the groups of the
-    campaign's messages).
+    campaign's messages). int_messages__inbound_attributed names 'campaign_enrollments': a reply
+    naming no enrollment is credited to its contact's latest enrollment in the campaign.
 
     Two halves, around changed_groups(), computed once per run:
     - delete_changed_groups(key, also): the model's pre_hook. It lists the touched groups in a
@@ -68,6 +69,17 @@
         or account_id in (select account_id from {{ raw.accounts }} where {{ since }})
         or campaign_id in ({{ changed_campaigns }})
         or enrollment_id in ({{ changed_enrollments }})
+    {%- if 'campaign_enrollments' in also %}
+    union
+    -- every conversation of the contact of an enrollment loaded since or of a changed campaign:
+    -- a reply naming no enrollment is credited to the contact's latest one in the campaign
+    select distinct {{ key | join(', ') }}
+    from {{ raw.messages }}
+    where contact_id in (
+        select contact_id from {{ raw.campaign_enrollments }}
+        where {{ since }} or campaign_id in ({{ changed_campaigns }})
+    )
+    {%- endif %}
     {%- for entity in also if entity in ['opt_events', 'leads'] %}
     {%- set touched -%}
         {{ since }}
@@ -97,7 +109,8 @@
 {#- The raw tables changed_groups reads: the messages and their owners, and the entities of
     `also`. -#}
 {% macro rebuild_raw_entities(also=[]) -%}
-    {{ return(['messages', 'message_events', 'accounts', 'campaigns', 'campaign_enrollments'] + also) }}
+    {%- set base = ['messages', 'message_events', 'accounts', 'campaigns', 'campaign_enrollments'] -%}
+    {{ return(base + (also | reject('in', base) | list)) }}
 {%- endmacro %}
 
 {#- The where clause of the model's source CTE on an incremental run: the touched groups, as

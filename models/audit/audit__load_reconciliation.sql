@@ -1,8 +1,8 @@
 {#-
     Per entity and landed file: every landed row is staged, set aside or a duplicate.
-    landed_rows counts the raw table; set-aside (quarantined) and valid rows come from the base
-    model, whatever the reason, so a base model that dropped or multiplied rows breaks the
-    equation. staged_rows counts the file's rows in the stg model. duplicate_rows are counted
+    landed_rows counts the raw table; set-aside (quarantined) rows come from the base model
+    (through audit__quarantined_rows, whatever the reason) and so do valid rows, so a base model
+    that dropped or multiplied rows breaks the equation. staged_rows counts the file's rows in the stg model. duplicate_rows are counted
     from the contract's duplicate rule, not as a remainder: a valid row is a duplicate when the
     stg model holds its record (same record key) from another row (an exact repeat of an event
     id, or another version of a versioned record). A valid row whose record is not staged at
@@ -53,16 +53,16 @@ landed as (
 
 checked as (
 
-    {% for entity in record_keys %}
-        select
-            '{{ entity }}' as entity,
-            _file_id as file_id,
-            _file_path as file_path,
-            count(reject_reason) as quarantined_rows
-        from {{ ref('base_platform__' ~ entity) }}
-        group by _file_id, _file_path
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    -- the set-aside rows per file, from audit__quarantined_rows (the base models' rows with a
+    -- reject_reason): reading the base models again here parsed every landed row a third time
+    -- per refresh (here, below for the duplicates, and for the quarantine table)
+    select
+        entity,
+        file_id,
+        file_path,
+        count(*) as quarantined_rows
+    from {{ ref('audit__quarantined_rows') }}
+    group by entity, file_id, file_path
 
 ),
 

@@ -3,8 +3,10 @@
 Each report view gets one blocking check on the mart it reads most. The check runs the public
 reporting API (over the marts) and orchestration.reference (over the staged rows only) for a
 sample of accounts and ranges, a DST week included (sampling.py), and fails when any number
-differs. A refresh that only added rows since the checks last passed (changes.py) checks, for the
-same accounts, the days that changed plus a fixed random sample of the rest
+differs. The reference holds what it reads, so a row budget bounds it: a sampled scope over the
+budget is compared on campaigns' slices (sampling.py, reference/slices.py), one reference
+world at a time. A refresh that only added rows since the checks last passed (changes.py)
+checks, for the same accounts, the days that changed plus a fixed random sample of the rest
 (sampling.changed_requests); the --full-refresh build checks the whole sample again. The result
 says which rule applied; its metadata holds both numbers of each difference and names the
 accounts concerned under ``failed_accounts`` (the publish step holds back only those). The
@@ -122,10 +124,16 @@ CHANGED_RULE = (
     "newest {newest} as one range, up to {older} older changed days and {rest} unchanged day "
     "drawn with a fixed seed; all its sampled requests when a row without a local day changed"
 )
+BUDGET_RULE = (
+    "; a scope over {budget:,} messages compared on its campaigns' slices only (views with a "
+    "campaign filter, the keys that apply it): {sliced}"
+)
+SKIPPED_RULE = "; not compared (over the budget, no campaign's slice fits it): {skipped}"
 
 
 def _compare_views(con, after: datetime | None) -> list[dg.AssetCheckResult]:
-    requests, rule = sample_requests(con), FULL_RULE
+    budget, skipped = sampling.row_budget(), []
+    requests, rule = sample_requests(con, budget=budget, skipped=skipped), FULL_RULE
     if after is not None:
         requests = changed_requests(con, requests, changes.changed_days(con, after))
         rule = CHANGED_RULE.format(
@@ -134,25 +142,46 @@ def _compare_views(con, after: datetime | None) -> list[dg.AssetCheckResult]:
             older=sampling.OLDER_CHANGED_DAYS,
             rest=sampling.UNCHANGED_DAYS,
         )
-    parents = dict(
-        con.execute(
-            "select account_id, parent_account_id from staging.stg_platform__accounts"
-        ).fetchall()
-    )
-    sampled = {r.account_id for r in requests}
+    sliced = sorted({_scope_name(r) for r in requests if r.campaign_id is not None})
+    if sliced:
+        rule += BUDGET_RULE.format(budget=budget, sliced=", ".join(sliced))
+    if skipped:
+        rule += SKIPPED_RULE.format(skipped=", ".join(skipped))
+    comparisons = {view: Comparison(view) for view, _ in VIEW_CHECKS.values()}
+    for world, selected in _worlds(con, requests, budget):
+        for view, comparison in comparisons.items():
+            comparison.add(compare_view(con, world, view, selected))
+        del world  # one world at a time: the next is read after this one is gone
+        gc.collect()
+    return [_result(name, comparisons[view], rule) for name, (view, _) in VIEW_CHECKS.items()]
 
-    def in_scope(account: str | None) -> bool:  # the account or one of its ancestors sampled
-        while account is not None:
-            if account in sampled:
-                return True
-            account = parents.get(account)
-        return False
 
-    world = World(read_staged(con, accounts=sorted(a for a in parents if in_scope(a))))
-    return [
-        _result(name, compare_view(con, world, view, requests), rule)
-        for name, (view, _) in VIEW_CHECKS.items()
-    ]
+def _scope_name(request: sampling.Request) -> str:
+    rolled = " with sub-accounts" if request.include_sub_accounts else ""
+    return f"{request.account_id}{rolled}: {request.campaign_id}"
+
+
+def _worlds(con, requests: list[sampling.Request], budget: int):
+    """Reference worlds, one at a time, each with the requests it answers: one per campaign
+    slice; the whole scopes' requests share a world while their accounts' messages fit the
+    budget together (scopes overlap: a root rolled up and its sub-account alone)."""
+    children, sizes = sampling.children_of(con), sampling.account_messages(con)
+    by_scope: dict[tuple, list[sampling.Request]] = {}
+    for request in requests:
+        by_scope.setdefault(request.scope, []).append(request)
+    groups: list[tuple[set[str], list[sampling.Request]]] = []
+    for (account_id, roll_up, campaign), selected in by_scope.items():
+        accounts = set(sampling.scope_accounts(account_id, roll_up, children))
+        if campaign is not None:  # built in the yield: no name holds the last world meanwhile
+            yield World(read_staged(con, sorted(accounts), campaign)), selected
+            continue
+        merged = groups[-1][0] | accounts if groups else accounts
+        if groups and sum(sizes.get(a, 0) for a in merged) <= budget:
+            groups[-1] = (merged, groups[-1][1] + selected)
+        else:
+            groups.append((accounts, selected))
+    for accounts, selected in groups:
+        yield World(read_staged(con, sorted(accounts))), selected
 
 
 REFERENCE_SPECS = [
@@ -161,7 +190,10 @@ REFERENCE_SPECS = [
         asset=mart_key(mart),
         blocking=True,
         description=f"The {view} report (API over the marts) equals the reference "
-        "implementation (staged rows, kpi-spec) for sampled accounts and ranges. A refresh "
+        "implementation (staged rows, kpi-spec) for sampled accounts and ranges; an account "
+        f"scope over {sampling.ROW_BUDGET_ENV} messages (default "
+        f"{sampling.DEFAULT_ROW_BUDGET:,}) on the slices of campaigns that fit it (the views "
+        "with a campaign filter, the keys that apply it). A refresh "
         "that added rows since the checks last passed checks, per sampled account scope, the "
         f"local days its new rows fall on (those of the newest {sampling.NEWEST_DAYS} days and "
         f"up to {sampling.OLDER_CHANGED_DAYS} older ones) plus {sampling.UNCHANGED_DAYS} "

@@ -10,6 +10,7 @@ the rows and sections are compared key for key by orchestration.reference.compar
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Any
 
 from orchestration.formula_checks.sampling import Request
 from orchestration.kpi_registry import REGISTRY
+from orchestration.kpi_registry.definitions import CAMPAIGNS
 from orchestration.reference.compare import MISSING, Difference, differences
 from orchestration.reference.facts import World
 from orchestration.reference.report import reference_report
@@ -34,6 +36,13 @@ class Comparison:
     rows: list[dict[str, Any]] = field(default_factory=list)  # the numbers that differ
     errors: list[str] = field(default_factory=list)
 
+    def add(self, other: Comparison) -> None:
+        """Take in another world's comparison of the same view."""
+        self.compared += other.compared
+        self.requests += other.requests
+        self.rows += other.rows
+        self.errors += other.errors
+
     @property
     def failed_accounts(self) -> list[str]:
         return sorted({r["account"] for r in self.rows})
@@ -45,6 +54,11 @@ class Comparison:
     def description(self) -> str:
         if self.errors:
             return f"{self.view}: {self.errors[0]}"
+        if not self.requests:
+            return (
+                f"{self.view}: nothing compared: no sampled scope fits the row budget whole, "
+                "and a campaign's slice cannot answer this view"
+            )
         if not self.rows:
             return (
                 f"{self.view}: all {self.compared} numbers of {self.requests} requests match "
@@ -89,15 +103,21 @@ def _shown(value: Any) -> str:
 
 
 def compare_view(con, world: World, view: str, requests: list[Request]) -> Comparison:
+    """The view for every request ``world`` can answer: a campaign's slice answers only views
+    that take the campaign filter, and only the keys that apply it (``campaign_keys``)."""
     comparison = Comparison(view)
     seen = set()
+    if CAMPAIGNS not in REGISTRY[view].filters:
+        requests = [r for r in requests if r.campaign_id is None]
+    if not requests:
+        return comparison
     as_of_days = _credits_as_of_days(con, world, comparison) if view == "credits" else None
     for request in requests:
         arguments = request.api_arguments()
-        if not REGISTRY[view].dated:  # "as of now": once per account scope
-            if (request.account_id, request.include_sub_accounts) in seen:
+        if not REGISTRY[view].dated:  # "as of now": once per account scope (or slice)
+            if request.scope in seen:
                 continue
-            seen.add((request.account_id, request.include_sub_accounts))
+            seen.add(request.scope)
         if view == "credits":
             arguments["today"] = None  # the billing periods are as of the build's local today
         try:
@@ -110,13 +130,18 @@ def compare_view(con, world: World, view: str, requests: list[Request]) -> Compa
             arguments["now"] = datetime.now().astimezone()
             arguments["as_of_days"] = as_of_days
         reference = reference_report(world, view, **arguments)
+        if request.campaign_id is not None:
+            published, reference = campaign_keys(view, published), campaign_keys(view, reference)
         comparison.requests += 1
         comparison.compared += _leaves(reference["kpis"]) + _leaves(reference["rows"])
         comparison.compared += _leaves(reference["sections"])
         scope = request.range_name + (
             " (with sub-accounts)" if request.include_sub_accounts else ""
         )
-        found_all = headline_differences(view, published["kpis"], reference["kpis"])
+        if request.campaign_id is not None:
+            scope += f" (campaign {request.campaign_id})"
+        skipped = campaign_ignored(view) if request.campaign_id is not None else frozenset()
+        found_all = headline_differences(view, published["kpis"], reference["kpis"], skipped)
         found_all += differences(
             {k: published[k] for k in ("rows", "sections")},
             {k: reference[k] for k in ("rows", "sections")},
@@ -130,6 +155,38 @@ def compare_view(con, world: World, view: str, requests: list[Request]) -> Compa
                 "reference": _shown(found.reference),
             })  # fmt: skip
     return comparison
+
+
+def campaign_ignored(view: str, table: str = "kpis") -> frozenset[str]:
+    """The keys of a view's table that ignore the campaign filter (the registry's)."""
+    registered = REGISTRY[view]
+    entries = registered.kpis if table == "kpis" else registered.sections.get(table, ())
+    return frozenset(k.key for k in entries if CAMPAIGNS in k.ignores)
+
+
+def campaign_keys(view: str, report_json: dict) -> dict:
+    """A report without the keys that ignore the campaign filter: computed over the whole
+    account, they cannot come out of a campaign's slice. A section whose registered keys all
+    ignore it goes whole."""
+    registered = REGISTRY[view]
+    ignored = functools.partial(campaign_ignored, view)
+
+    def without(rows: list, keys: set[str]) -> list:
+        return [{k: v for k, v in row.items() if k not in keys} for row in rows]
+
+    sections = {}
+    for table, rows in report_json["sections"].items():
+        entries = registered.sections.get(table, ())
+        if entries and all(CAMPAIGNS in k.ignores for k in entries):
+            continue
+        sections[table] = without(rows, ignored(table))
+    headline = ignored("kpis")
+    return {
+        **report_json,
+        "kpis": {k: v for k, v in report_json["kpis"].items() if k not in headline},
+        "rows": without(report_json["rows"], headline),
+        "sections": sections,
+    }
 
 
 def _credits_as_of_days(con, world: World, comparison: Comparison) -> dict[str, date]:
@@ -152,14 +209,19 @@ def _credits_as_of_days(con, world: World, comparison: Comparison) -> dict[str, 
     return days
 
 
-def headline_differences(view: str, published: dict, reference: dict) -> list[Difference]:
-    """The view's registered KPI keys, each within its tolerance (whole counts exactly); a
-    registered key missing on either side, or a key the registry does not know, differs."""
+def headline_differences(
+    view: str, published: dict, reference: dict, skipped: frozenset[str] = frozenset()
+) -> list[Difference]:
+    """The view's registered KPI keys but ``skipped``, each within its tolerance (whole counts
+    exactly); a registered key missing on either side, or a key the registry does not know,
+    differs."""
     out = []
     registered = REGISTRY[view]
     for key in sorted((set(published) | set(reference)) - set(registered.keys)):
         out.append(Difference(f"kpis.{key}", published.get(key, MISSING), "<not registered>"))
     for kpi in registered.kpis:
+        if kpi.key in skipped:
+            continue
         ours, theirs = published.get(kpi.key, MISSING), reference.get(kpi.key, MISSING)
         if not _equal(ours, theirs, kpi.tolerance):
             out.append(Difference(f"kpis.{kpi.key}", ours, theirs))

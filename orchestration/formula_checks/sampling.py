@@ -3,18 +3,37 @@
 A few root accounts (each with its sub-accounts rolled up) and a few of the accounts with the
 most messages, each alone, drawn with a fixed seed; for each: all time, the last 7 local days of
 its data, and a week around the first daylight-saving change in the data (kpi-spec ground rule
-1). The reference recomputes in plain Python, so the sample bounds the checks' cost.
+1). The reference recomputes in plain Python, holding every row it reads, so a row budget
+bounds its memory: a scope with at most ``row_budget()`` messages is compared whole; a larger
+one on up to SAMPLED_CAMPAIGNS of its campaigns whose slice (one campaign's contacts with their
+whole history, orchestration.reference.slices) fits the budget, each as the API's campaign
+filter asks for it, so the check holds one campaign's contacts, not the account (and a rolled-up
+root over the budget brings a rolled-up sub-account that fits it). A scope with no such
+campaign is not compared; the differential tests still compare whole worlds.
 """
 
 from __future__ import annotations
 
+import os
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from orchestration.reference.slices import slice_sizes
+
 SAMPLED_ROOTS = 2  # rolled up
 SAMPLED_ACCOUNTS = 3  # alone, among the 20 with the most messages
+SAMPLED_CAMPAIGNS = 2  # per scope over the row budget: the campaigns whose slices are compared
+ROW_BUDGET_ENV = "COMMS_REFERENCE_ROW_BUDGET"
+# Messages one reference world may hold (their events, clicks and the other rows come in
+# proportion): the demo's whole world (248 k messages) peaked at 1.6 GiB, 100 k at 0.7 GiB.
+# At M every account but one has a campaign whose slice fits 150 k (the smallest: 33-135 k).
+DEFAULT_ROW_BUDGET = 150_000
+
+
+def row_budget() -> int:
+    return int(os.environ.get(ROW_BUDGET_ENV, DEFAULT_ROW_BUDGET))
 
 
 @dataclass(frozen=True)
@@ -26,18 +45,54 @@ class Request:
     range_name: str
     date_range: tuple[str, str] | str
     today: date | None
+    campaign_id: str | None = None  # the campaign's slice of a scope over the row budget
 
     def api_arguments(self) -> dict:
-        return {
+        arguments = {
             "account_id": self.account_id,
             "include_sub_accounts": self.include_sub_accounts,
             "date_range": self.date_range,
             "today": self.today,
             "bucket": "month",  # few rows: the day rows are proven by the differential tests
         }
+        if self.campaign_id is not None:
+            arguments["campaign_ids"] = [self.campaign_id]
+        return arguments
+
+    @property
+    def scope(self) -> tuple[str, bool, str | None]:
+        """What one reference world is read for: the account scope, or a campaign's slice."""
+        return self.account_id, self.include_sub_accounts, self.campaign_id
 
 
-def sample_requests(con, seed: int = 9) -> list[Request]:
+def account_messages(con) -> dict[str, int]:
+    """Each account's staged messages: what the row budget counts."""
+    return dict(
+        con.execute(
+            "select account_id, count(*) from staging.stg_platform__messages group by account_id"
+        ).fetchall()
+    )
+
+
+def children_of(con) -> dict[str | None, list[str]]:
+    children: dict[str | None, list[str]] = {}
+    for account, parent in con.execute(
+        "select account_id, parent_account_id from staging.stg_platform__accounts "
+        "order by account_id"
+    ).fetchall():
+        children.setdefault(parent, []).append(account)
+    return children
+
+
+def scope_accounts(account_id: str, roll_up: bool, children) -> list[str]:
+    return descendants(account_id, children) if roll_up else [account_id]
+
+
+def sample_requests(
+    con, seed: int = 9, budget: int | None = None, skipped: list[str] | None = None
+) -> list[Request]:
+    """The sampled requests; ``skipped`` (when given) receives each sampled scope over the
+    budget that no campaign's slice fits, so it has none."""
     accounts = con.execute(
         "select account_id, parent_account_id, time_zone from staging.stg_platform__accounts "
         "order by account_id"
@@ -58,6 +113,9 @@ def sample_requests(con, seed: int = 9) -> list[Request]:
     chosen = [(a, True) for a in sorted(draw.sample(roots, min(SAMPLED_ROOTS, len(roots))))]
     picks = draw.sample(busiest, min(SAMPLED_ACCOUNTS, len(busiest)))
     chosen += [(a, False) for a in sorted(picks)]
+    budget = row_budget() if budget is None else budget
+    sizes, children = account_messages(con), children_of(con)
+    chosen += _roll_ups_within(chosen, sizes, children, budget, draw)
     out = []
     for account_id, roll_up in chosen:
         ranges: list[tuple[str, tuple[str, str] | str]] = [("all_time", "all_time")]
@@ -71,8 +129,42 @@ def sample_requests(con, seed: int = 9) -> list[Request]:
             if dst is not None:
                 week = (str(dst - timedelta(days=3)), str(dst + timedelta(days=3)))
                 ranges.append((f"dst_week_{dst}", week))
-        out += [Request(account_id, roll_up, name, r, last) for name, r in ranges]
+        accounts = scope_accounts(account_id, roll_up, children)
+        whole = sum(sizes.get(a, 0) for a in accounts) <= budget
+        campaigns = [None] if whole else _campaigns_within(con, accounts, budget, draw)
+        if not campaigns and skipped is not None:
+            skipped.append(account_id + (" with sub-accounts" if roll_up else ""))
+        out += [
+            Request(account_id, roll_up, name, r, last, campaign)
+            for campaign in campaigns
+            for name, r in ranges
+        ]
     return out
+
+
+def _roll_ups_within(chosen, sizes, children, budget: int, draw: random.Random) -> list:
+    """For each rolled-up root over the budget, one of its sub-accounts that has sub-accounts
+    of its own and fits the budget rolled up, when there is one: the views a slice cannot
+    answer still see accounts roll up (ground rule 2)."""
+
+    def size(account_id: str) -> int:
+        return sum(sizes.get(a, 0) for a in descendants(account_id, children))
+
+    out = []
+    for root in [a for a, roll_up in chosen if roll_up and size(a) > budget]:
+        fitting = sorted(
+            a for a in descendants(root, children) if a != root and children.get(a)
+            and size(a) <= budget
+        )  # fmt: skip
+        if fitting:
+            out.append((draw.choice(fitting), True))
+    return out
+
+
+def _campaigns_within(con, accounts: list[str], budget: int, draw: random.Random) -> list[str]:
+    """Up to SAMPLED_CAMPAIGNS of the scope's campaigns whose slice fits the budget."""
+    fitting = sorted(c for c, messages in slice_sizes(con, accounts).items() if messages <= budget)
+    return sorted(draw.sample(fitting, min(SAMPLED_CAMPAIGNS, len(fitting))))
 
 
 def _aware(ts: datetime) -> datetime:
@@ -109,40 +201,41 @@ def changed_requests(
     events) and UNCHANGED_DAYS unchanged days of the data's span, each as a one-day range,
     drawn with a fixed seed. The
     undated views answer once per scope whatever the range (compare_view)."""
-    children: dict[str, list[str]] = {}
-    for account, parent in con.execute(
-        "select account_id, parent_account_id from staging.stg_platform__accounts "
-        "order by account_id"
-    ).fetchall():
-        children.setdefault(parent, []).append(account)
+    children = children_of(con)
     (first,) = con.execute("select min(created_at) from staging.stg_platform__messages").fetchone()
     draw = random.Random(seed)
     out = []
-    for (account_id, roll_up), requests in _by_scope(full).items():
-        accounts = _descendants(account_id, children) if roll_up else [account_id]
+    for (account_id, roll_up, campaign), requests in _by_scope(full).items():
+        accounts = scope_accounts(account_id, roll_up, children)
         days = set().union(*(changed.get(a, set()) for a in accounts))
         if None in days:
             out += requests
             continue
         today = requests[0].today
-        out += [Request(account_id, roll_up, name, r, today) for name, r in _ranges(days, draw)]
+        out += [
+            Request(account_id, roll_up, name, r, today, campaign)
+            for name, r in _ranges(days, draw)
+        ]
         if today is not None and first is not None:  # the data's span, its UTC first day on
             start = _aware(first).date()
             span = (start + timedelta(days=i) for i in range((today - start).days + 1))
             rest = [d for d in span if d not in days]
             for day in sorted(draw.sample(rest, min(UNCHANGED_DAYS, len(rest)))):
-                out.append(Request(account_id, roll_up, f"unchanged_{day}", (str(day),) * 2, today))
+                unchanged = (str(day),) * 2
+                out.append(
+                    Request(account_id, roll_up, f"unchanged_{day}", unchanged, today, campaign)
+                )
     return out
 
 
-def _by_scope(full: list[Request]) -> dict[tuple[str, bool], list[Request]]:
-    scopes: dict[tuple[str, bool], list[Request]] = {}
+def _by_scope(full: list[Request]) -> dict[tuple[str, bool, str | None], list[Request]]:
+    scopes: dict[tuple[str, bool, str | None], list[Request]] = {}
     for request in full:
-        scopes.setdefault((request.account_id, request.include_sub_accounts), []).append(request)
+        scopes.setdefault(request.scope, []).append(request)
     return scopes
 
 
-def _descendants(account_id: str, children: dict[str, list[str]]) -> list[str]:
+def descendants(account_id: str, children: dict[str, list[str]]) -> list[str]:
     out, todo = [], [account_id]
     while todo:
         out.append(todo.pop())

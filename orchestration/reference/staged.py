@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from orchestration.reference import slices
+
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 ENTITIES = (
@@ -29,21 +31,6 @@ def _utc(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     return value
-
-
-BY_CAMPAIGN = ("campaign_steps", "campaign_senders", "campaign_enrollments")
-BY_MESSAGE = ("message_events", "link_clicks")
-
-
-def _only(entity: str) -> str:
-    """The condition keeping one entity's rows of the accounts in parameter $accounts."""
-    if entity in BY_CAMPAIGN:
-        return ("campaign_id in (select campaign_id from staging.stg_platform__campaigns "
-                "where list_contains($accounts, account_id))")  # fmt: skip
-    if entity in BY_MESSAGE:
-        return ("message_id in (select message_id from staging.stg_platform__messages "
-                "where list_contains($accounts, account_id))")  # fmt: skip
-    return "list_contains($accounts, account_id)"
 
 
 # Staged columns no rule of the reference reads (none of its modules names them): never
@@ -68,23 +55,33 @@ NOT_READ = {
 }  # fmt: skip
 
 
-def read_staged(con, accounts: list[str] | None = None) -> dict[str, list[Row]]:
+def read_staged(
+    con, accounts: list[str] | None = None, campaign: str | None = None
+) -> dict[str, list[Row]]:
     """Every staged entity as a list of dicts (``con``: an open DuckDB connection); with
-    ``accounts``, only those accounts' rows, plus under ``_owners`` the account of every
-    campaign, enrollment and message they may reference (ground rule 2 needs them). Only the
+    ``accounts``, only those accounts' rows; with ``campaign`` too, only the campaign's slice
+    of them (slices.py). A bounded read also gives, under ``_owners``, the account of every
+    campaign, enrollment and message its rows name (ground rule 2 needs them). Only the
     columns the reference reads are fetched: no lineage column (``_file_id`` ...), none of
-    NOT_READ."""
+    NOT_READ. Accounts are always read whole (time zones, roll-ups)."""
     con.execute("set TimeZone = 'UTC'")
+    params: dict[str, Any] = {}
+    if accounts is not None:
+        params["accounts"] = list(accounts)
+    if campaign is not None:
+        params["campaign"] = campaign
+        params["contacts"] = slices.contacts_of(con, params["accounts"], campaign)
     out: dict[str, list[Row]] = {}
     for entity in ENTITIES:
         table = f"staging.stg_platform__{entity}"
-        columns = ", ".join(_read_columns(con, entity, table))
-        sql, params = f"select {columns} from {table}", {}
-        if accounts is not None and entity != "accounts":  # every account: time zones, roll-ups
-            sql, params = f"{sql} where {_only(entity)}", {"accounts": list(accounts)}
-        out[entity] = _rows(con.execute(sql, params))
+        sql = f"select {', '.join(_read_columns(con, entity, table))} from {table}"
+        if accounts is not None and entity != "accounts":
+            rule = slices.slice_condition if campaign is not None else slices.scope_condition
+            sql = f"{sql} where {rule(entity)}"
+        used = {name: value for name, value in params.items() if f"${name}" in sql}
+        out[entity] = _rows(con.execute(sql, used))
     if accounts is not None:
-        out["_owners"] = _owners(con, list(accounts))
+        out["_owners"] = _owners(con, out)
     return out
 
 
@@ -111,18 +108,14 @@ REFERENCES = {
 }  # fmt: skip
 
 
-def _owners(con, accounts: list[str]) -> dict[str, dict[str, str]]:
-    """The account of every campaign, enrollment and message the accounts' rows name (only
-    those: the other accounts' are never read)."""
+def _owners(con, staged: dict[str, list[Row]]) -> dict[str, dict[str, str]]:
+    """The account of every campaign, enrollment and message the rows read name (only those:
+    the other rows are never read)."""
     out = {}
     for column, (entities, owners) in REFERENCES.items():
-        named = " union all ".join(
-            f"select {column} from staging.stg_platform__{e} "
-            "where list_contains($accounts, account_id)"
-            for e in entities
-        )
-        sql = f"select * from ({owners}) where {column} in ({named})"
-        out[column] = dict(con.execute(sql, {"accounts": accounts}).fetchall())
+        named = sorted({row[column] for e in entities for row in staged[e] if row[column]})
+        sql = f"select * from ({owners}) where {column} in (select unnest($named))"
+        out[column] = dict(con.execute(sql, {"named": named}).fetchall())
     return out
 
 

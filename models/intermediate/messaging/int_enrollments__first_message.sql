@@ -1,3 +1,8 @@
+{#- A table, not a view: fct_messages reads it three times (its incremental change detection
+    twice and its join), fct_enrollments and the data tests once each, and a view computes its
+    window over every outbound message anew for each of them. -#}
+{{ config(materialized='table') }}
+
 {#
     One row per campaign enrollment with the first outbound message sent in it (the delivery
     rate's "first message") and its initial (the campaign box's "initials sent": kpi-spec,

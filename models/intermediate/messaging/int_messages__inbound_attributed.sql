@@ -1,4 +1,12 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['account_id', 'contact_id'],
+        on_schema_change='append_new_columns',
+        pre_hook="{{ delete_changed_groups(
+            ['account_id', 'contact_id'], also=['campaign_enrollments']) }}",
+    )
+}}
 
 {#
     One row per inbound message, credited to the latest outbound message to the same
@@ -21,6 +29,10 @@
     An inbound message is never tied to an enrollment that starts after it: such an
     enrollment_id is dropped, and a missing one is resolved from the campaign and contact as
     the latest enrollment of the contact in that campaign at or before the message.
+    Incremental: a message's attribution reads only its own conversation (account x contact)
+    and the contact's enrollments, so a run rebuilds every conversation touched since the
+    newest load it holds, whole (incremental_rebuild_filter), and every conversation of a
+    contact with an enrollment loaded since; _loaded_at is the conversation's newest load.
 #}
 
 with
@@ -28,6 +40,18 @@ with
 messages as (
 
     select * from {{ ref('int_messages__sent_or_received') }}
+    {{ incremental_rebuild_filter(['account_id', 'contact_id'], also=['campaign_enrollments']) }}
+
+),
+
+conversation_loads as (
+
+    select
+        account_id,
+        contact_id,
+        max(_loaded_at) as _loaded_at
+    from messages
+    group by account_id, contact_id
 
 ),
 
@@ -248,12 +272,17 @@ final as (
             credited.attributed_enrollment_id,
             enrollments_at_the_time.enrollment_id
         ) as attributed_enrollment_id,
-        credited.attribution_source
+        credited.attribution_source,
+        conversation_loads._loaded_at
     from checked_enrollments as credited
     left join enrollments_at_the_time
         on
             credited.message_id = enrollments_at_the_time.message_id
             and enrollments_at_the_time.recency = 1
+    left join conversation_loads
+        on
+            credited.account_id = conversation_loads.account_id
+            and credited.contact_id = conversation_loads.contact_id
 
 )
 
