@@ -27,7 +27,8 @@ import pytest
 
 from datagen.generate import generate
 from orchestration import settings
-from orchestration.dbt.parse import PROFILES_FILE
+from orchestration.dbt.guard import PARENT_ENV, dbt_executable
+from orchestration.dbt.parse import PARSE_FOLDER_ENV, PROFILES_FILE
 from orchestration.refresh import run_refresh
 from orchestration.run_summary import RefreshSummary
 
@@ -85,6 +86,23 @@ def copy_dbt_parse(source: Path, target: Path) -> None:
             shutil.copy(source / name, target / name)
 
 
+@pytest.fixture
+def dbt_reusing_parse(monkeypatch) -> Callable[[Path], str]:
+    """`dbt_reusing_parse(target)`: the dbt a refresh runs (orchestration/dbt/guard.py's
+    launcher), for dbt commands whose target folder is `target` and whose warehouse is named
+    like the worker's in another folder: `target` starts from the worker's parse, which dbt then
+    re-uses (a partial parse, ~5 s of CPU, instead of a full one, ~12 s). The launcher's
+    environment variables, set in this process for dbt to inherit, are undone after the test."""
+
+    def launcher(target: Path) -> str:
+        copy_dbt_parse(Path(os.environ["DBT_TARGET_PATH"]), target)
+        for name in (PARENT_ENV, PARSE_FOLDER_ENV):
+            monkeypatch.setenv(name, os.environ.get(name, ""))  # restored after the test
+        return dbt_executable(target)
+
+    return launcher
+
+
 def _parsed_after_every_change(manifest: Path) -> bool:
     if not manifest.exists():
         return False
@@ -99,12 +117,13 @@ def _xdist_workers(config: pytest.Config) -> int:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Schedule for two workers: whole modules, those that build warehouses of their own
-    (marked `builds`) first, the most builds first, so the long builds overlap rather than
-    leave one worker idle at the end, and the short modules fill in last. `make test` hands out
-    whole modules (`--dist loadscope`), in the order of their first test here, so a
-    module-scoped fixture is made once; xdist's finer `loadgroup` marks do not take under
-    pytest 9 (it renames a test's `_nodeid`, which pytest 9 no longer reads)."""
+    """Schedule for two workers: whole modules, those with dbt work of their own (marked
+    `builds`: a warehouse, a parse, a dbt test run) first, the costliest first, so the long
+    ones overlap rather than leave one worker idle at the end, and the short modules (Python
+    only, a few seconds each) fill in last. `make test` hands out whole modules
+    (`--dist loadscope`), in the order of their first test here, so a module-scoped fixture
+    is made once; xdist's finer `loadgroup` marks do not take under pytest 9 (it renames a
+    test's `_nodeid`, which pytest 9 no longer reads)."""
     weights: dict[pytest.Module, float] = {}
     for item in items:
         module = item.getparent(pytest.Module)
@@ -203,13 +222,13 @@ def build_landing(tmp_path: Path) -> Callable[..., BuiltWarehouse]:
     executive report, exactly as `comms-warehouse refresh` does. A new warehouse is a file under
     the test's tmp_path. It reuses the worker's parsed dbt project and Dagster home.
 
-    Cost: a build is dominated by per-node overhead (903 dbt nodes, 779 of them data tests, and
-    ~2,800 Dagster events), hardly by rows: the session landing (3,000 messages, 907 files) costs
-    about 85 s of CPU, 61 of them in dbt (measured with `time`): 1 to 2 minutes on an idle 2-core
-    machine, over 10 with six people sharing it. The suite is bound by CPU, so each build a test
-    adds lengthens `make test` by about 40 s. Build one world per test, not one per case (a
-    differential test draws its random worlds into one landing), and let tests that need the
-    same refresh share it in a module-scoped fixture (test_publishing.py's `held_back_refresh`).
+    Cost: a build is dominated by per-node overhead (~335 dbt nodes, 211 of them data tests, and
+    ~1,700 Dagster events), hardly by rows: the session landing (3,000 messages, 907 files) costs
+    about a minute on an idle 2-core machine, over 10 with six people sharing it. The suite is
+    bound by CPU, so each build a test adds lengthens `make test` by about 40 s. Build one world
+    per test, not one per case (a differential test draws its random worlds into one landing),
+    and let tests that need the same refresh share it in a module-scoped fixture
+    (test_publishing.py's `held_back_refresh`).
     """
     counter = itertools.count(1)
 

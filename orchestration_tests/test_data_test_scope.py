@@ -16,15 +16,19 @@ import datetime as dt
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from orchestration import settings
 from orchestration.dbt import test_scope
 from orchestration.dbt.assets import dbt_project
 from orchestration.dbt.folded_tests import failing_rules_logged, failures_by_rule
+
+# Scheduled among the long modules (conftest.py):
+# two dbt test runs on a copy of the session warehouse.
+pytestmark = pytest.mark.builds(0.4)
 
 TABLE = "staging.stg_platform__messages"
 TEST = "column_rules_stg_platform__messages"
@@ -46,7 +50,7 @@ def _plant(warehouse: Path, loaded_at: dt.datetime, *message_ids: str | None) ->
             )
 
 
-def _failures(warehouse: Path, target: Path, loaded_after: str | None) -> dict[str, int]:
+def _failures(dbt: str, warehouse: Path, target: Path, loaded_after: str | None) -> dict[str, int]:
     """Failures per rule of a `dbt test` of TEST, scoped to `loaded_after` if given: from the
     failure line the test logs, checked against the total dbt reports."""
     env = dict(os.environ, COMMS_WAREHOUSE_PATH=str(warehouse), DBT_TARGET_PATH=str(target))
@@ -55,8 +59,7 @@ def _failures(warehouse: Path, target: Path, loaded_after: str | None) -> dict[s
         env[test_scope.ENV_VAR] = loaded_after
     project = str(settings.PROJECT_DIR)
     run = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "test", "--select", TEST,
-         "--project-dir", project, "--profiles-dir", project],
+        [dbt, "test", "--select", TEST, "--project-dir", project, "--profiles-dir", project],
         env=env, check=False, capture_output=True, text=True,
     )  # fmt: skip
     results = json.loads((target / "run_results.json").read_text())["results"]
@@ -78,16 +81,19 @@ def test_the_refresh_records_a_watermark_after_every_row_it_tested(built_warehou
     assert test_scope.tested_through(built_warehouse.path, "another project") is None
 
 
-def test_scoped_tests_read_new_rows_and_full_tests_every_row(warehouse_copy, tmp_path):
+def test_scoped_tests_read_new_rows_and_full_tests_every_row(
+    warehouse_copy, tmp_path, dbt_reusing_parse
+):
     watermark = test_scope.tested_through(warehouse_copy, _fingerprint())
     _plant(warehouse_copy, watermark + dt.timedelta(seconds=1), "dup_new", "dup_new", None)
     _plant(warehouse_copy, watermark - dt.timedelta(days=1), None)
     target = tmp_path / "target"
+    dbt = dbt_reusing_parse(target)
 
-    scoped = _failures(warehouse_copy, target, watermark.isoformat(sep=" "))
+    scoped = _failures(dbt, warehouse_copy, target, watermark.isoformat(sep=" "))
     # The new rows only: one key twice, one row without a key (the old one is not read).
     assert scoped == {UNIQUE: 1, NOT_NULL: 1}
 
-    full = _failures(warehouse_copy, target, None)
+    full = _failures(dbt, warehouse_copy, target, None)
     # Every row: the same key twice, and both rows without a key.
     assert full == {UNIQUE: 1, NOT_NULL: 2}

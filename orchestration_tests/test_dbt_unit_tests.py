@@ -3,34 +3,37 @@ prove the SQL, not the data), so CI runs all of them here, once, against the tes
 
 import json
 import subprocess
-import sys
-from pathlib import Path
+
+import pytest
 
 from orchestration import settings
 from orchestration.dbt.assets import dbt_project
-from orchestration.dbt.parse import prepare_dbt
+
+# Scheduled among the long modules (conftest.py): dbt runs every unit test.
+pytestmark = pytest.mark.builds(0.5)
 
 
-def test_every_dbt_unit_test_passes(warehouse_copy, monkeypatch):
+def test_every_dbt_unit_test_passes(warehouse_copy, tmp_path, monkeypatch, dbt_reusing_parse):
     # Unit tests only read the warehouse (their fixtures are CTEs; the incremental ones read the
     # table's columns), but dbt-duckdb opens it read-write, which would lock out the other test
     # worker's readers of the session warehouse: so a copy.
     monkeypatch.setenv("COMMS_WAREHOUSE_PATH", str(warehouse_copy))
-    # The worker's parse, made for a warehouse of the same name in another folder, re-used for
-    # this one (orchestration/dbt/parse.py): the dbt below then parses only what changed instead
-    # of the whole project.
-    prepare_dbt()
+    # In a target folder of its own, started from the worker's parse, which the refresh's dbt
+    # re-uses for a warehouse of the same name in another folder (conftest.py): a partial parse.
+    # (A plain `dbt` in the worker's own folder parsed the project in full, and left the next
+    # refresh on this worker a parse it could not re-use: a second full parse.)
+    target = tmp_path / "target"
+    dbt = dbt_reusing_parse(target)
+    monkeypatch.setenv("DBT_TARGET_PATH", str(target))
     project = str(settings.PROJECT_DIR)
     # In a child process: dbt-duckdb keeps its read-write connection open for the life of the
     # process, and the tests after this one open the same file read-only.
-    dbt = Path(sys.executable).parent / "dbt"
-    run_results = dbt_project.target_path / "run_results.json"
-    run_results.unlink(missing_ok=True)  # a stale file must not stand in for this run
     subprocess.run(
-        [str(dbt), "test", "--select", "test_type:unit", "--quiet",
+        [dbt, "test", "--select", "test_type:unit", "--quiet",
          "--project-dir", project, "--profiles-dir", project],
         check=False,
     )  # fmt: skip
+    run_results = target / "run_results.json"
     results = json.loads(run_results.read_text())["results"]
     # The run also reports dbt's on-run-start hook (register_raw_tables), which is no unit test.
     outcomes = {

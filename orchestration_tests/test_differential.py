@@ -30,6 +30,9 @@ from worlds import DST_DAYS, START, TODAY
 from orchestration.reference.facts import World
 from orchestration.reference.report import VIEWS
 
+# Scheduled among the long modules (conftest.py): its fixture builds the marts of its random worlds.
+pytestmark = pytest.mark.builds(0.5)
+
 WORLDS = int(os.environ.get("COMMS_DIFF_WORLDS", "5"))
 EXAMPLES = int(os.environ.get("COMMS_DIFF_EXAMPLES", "60"))
 SEED = int(os.environ.get("COMMS_DIFF_SEED", "20261112"))

@@ -73,11 +73,12 @@ def postgres_database(postgres_server: dict[str, str]) -> Iterator[dict[str, str
 @pytest.fixture(scope="module")
 def postgres_warehouse(built_warehouse, postgres_database, tmp_path_factory) -> dict[str, str]:
     """The session world built on PostgreSQL as two days of refreshes build it: every export
-    day but the last loaded (the loader on DuckDB, then COPY) and every seed and model built;
-    then the last day's folders (delivery events and re-exports of rows loaded the day before
-    among them) loaded and built again, the incremental models by delete+insert of what the
-    new rows touch. Returns the libpq variables and, under "target", dbt's target folder of
-    the second build."""
+    day but the last loaded (the loader on DuckDB, then COPY) and the incremental models built,
+    with every seed and model they read (the rest, rebuilt in full by the second build, is not
+    built twice); then the last day's folders (delivery events and re-exports of rows loaded
+    the day before among them) loaded and every seed and model built, the incremental models
+    by delete+insert of what the new rows touch. Returns the libpq variables and, under
+    "target", dbt's target folder of the second build."""
     tmp = tmp_path_factory.mktemp("postgres_dbt")
     landing, loads = tmp / "landing", tmp / "loads.duckdb"
     last_day = max(p.name for p in built_warehouse.landing.glob("*/*") if p.is_dir())
@@ -86,7 +87,10 @@ def postgres_warehouse(built_warehouse, postgres_database, tmp_path_factory) -> 
     load_landing(landing, loads)
     copy_raw_to_postgres(loads, dsn)
     # data tests: test_targets.py's README refresh runs them on PostgreSQL
-    _build_every_node("postgres", postgres_database, tmp, data_tests=False, unit_tests=False)
+    _build_every_node(
+        "postgres", postgres_database, tmp, data_tests=False, unit_tests=False,
+        select=INCREMENTAL_AND_UPSTREAM,
+    )  # fmt: skip
     shutil.copytree(built_warehouse.landing, landing, dirs_exist_ok=True)
     load_landing(landing, loads)
     assert copy_raw_to_postgres(loads, dsn) > 0  # the last day's files
@@ -100,6 +104,8 @@ _BUILD_THEN_UNIT_TESTS = (
     ["test", "--select", "test_type:unit"],
 )
 _WITHOUT_DATA_TESTS = ("--exclude-resource-type", "test")
+# The incremental models and every node upstream of them.
+INCREMENTAL_AND_UPSTREAM = "+config.materialized:incremental"
 
 # dbt invocations in one Python process, one after the other: Spark's catalog is in memory
 # (profiles.yml), so a later step reads only the tables its own process made or registered.
@@ -114,13 +120,16 @@ sys.exit(0 if all(runner.invoke(args).success for args in json.loads(sys.argv[1]
 
 def _build_every_node(
     target: str, variables: dict[str, str], tmp: Path, data_tests: bool = True,
-    unit_tests: bool = True,
+    unit_tests: bool = True, select: str | None = None,
 ) -> None:  # fmt: skip
-    """dbt builds every seed, model and (unless `data_tests` is false) data test on `target`,
-    then (unless `unit_tests` is false) runs every unit test."""
+    """dbt builds every seed, model and (unless `data_tests` is false) data test on `target`
+    (or only the nodes `select` names), then (unless `unit_tests` is false) runs every unit
+    test."""
     build, unit_tests_run = _BUILD_THEN_UNIT_TESTS
     if not data_tests:
         build = [*build, *_WITHOUT_DATA_TESTS]
+    if select:
+        build = [*build, "--select", select]
     steps = [build, unit_tests_run] if unit_tests else [build]
     run_dbt_in_one_process(target, variables, tmp, steps)
 

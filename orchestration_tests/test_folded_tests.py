@@ -30,6 +30,9 @@ from orchestration.dbt import test_scope
 from orchestration.dbt.assets import dbt_component, dbt_project, warehouse_dbt_assets
 from orchestration.dbt.folded_tests import failures_by_rule, stream_with_failing_columns
 
+# Scheduled among the long modules (conftest.py): a dbt test run on a copy of the session warehouse.
+pytestmark = pytest.mark.builds(0.3)
+
 FOLDED = ("not_null", "unique", "accepted_values", "relationships")
 RULES = "column_rules"
 # Models without a row key: one row per entity and landed file, a view over the load ledger.
@@ -148,11 +151,15 @@ def _plant(warehouse: Path) -> int:
     return orphans
 
 
-def _check_results(warehouse: Path, target: Path, names: list[str], monkeypatch) -> dict:
+def _check_results(
+    warehouse: Path, target: Path, names: list[str], monkeypatch, dbt_reusing_parse
+) -> dict:
     """The asset check evaluations of a `dbt test` of `names`, through the refresh's stream."""
     monkeypatch.setenv("COMMS_WAREHOUSE_PATH", str(warehouse))
     monkeypatch.delenv(test_scope.ENV_VAR, raising=False)
-    dbt = DbtCliResource(project_dir=os.fspath(settings.PROJECT_DIR))
+    dbt = DbtCliResource(
+        project_dir=os.fspath(settings.PROJECT_DIR), dbt_executable=dbt_reusing_parse(target)
+    )
     invocation = dbt.cli(
         ["test", "--select", " ".join(names)],
         manifest=dbt_project.manifest_path,
@@ -167,11 +174,15 @@ def _check_results(warehouse: Path, target: Path, names: list[str], monkeypatch)
     }
 
 
-def test_a_planted_bad_row_fails_each_kind_naming_the_column(warehouse_copy, tmp_path, monkeypatch):
+def test_a_planted_bad_row_fails_each_kind_naming_the_column(
+    warehouse_copy, tmp_path, monkeypatch, dbt_reusing_parse
+):
     orphans = _plant(warehouse_copy)
     names = ["column_rules_fct_messages", "column_rules_fct_messages__warn",
              "column_rules_fct_compliance_violations", f"{RULES}_{VIEW}"]  # fmt: skip
-    checks = _check_results(warehouse_copy, tmp_path / "target", names, monkeypatch)
+    checks = _check_results(
+        warehouse_copy, tmp_path / "target", names, monkeypatch, dbt_reusing_parse
+    )
     _assert_the_view_is_read_once(checks.pop(f"{RULES}_{VIEW}"), tmp_path / "target")
 
     # Worked from the planted rows: one null account, one repeated message_id, one value outside

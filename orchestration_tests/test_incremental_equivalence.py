@@ -26,14 +26,16 @@ import json
 import os
 import shutil
 import subprocess
-import sys
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from datagen.generate import generate
+from orchestration.landing.loader import load_landing
+
 REPO = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 ALSO_COMPARED = [
     "marts.mart_messaging_kpis",
     "marts.fct_text_conversations",
@@ -52,33 +54,28 @@ def _run(args: list[str], env: dict[str, str]) -> None:
     )
 
 
-def _env(tmp: Path, name: str) -> dict[str, str]:
+def _env(tmp: Path, name: str, dbt_reusing_parse) -> tuple[dict[str, str], str]:
+    """The environment of a warehouse of its own, named like the worker's (conftest.py), with a
+    dbt target folder started from the worker's parse; and the dbt that re-uses that parse
+    (conftest.py's `dbt_reusing_parse`)."""
+    target = tmp / f"target_{name}"
+    dbt = dbt_reusing_parse(target)  # it sets the variables its launcher reads: copied here
     env = dict(os.environ)
     env.update(
-        COMMS_WAREHOUSE_PATH=str(tmp / f"{name}.duckdb"),
+        COMMS_WAREHOUSE_PATH=str(tmp / name / "warehouse.duckdb"),
         DBT_PROFILES_DIR=str(REPO),
-        DBT_TARGET_PATH=str(tmp / f"target_{name}"),
+        DBT_TARGET_PATH=str(target),
         DBT_LOG_PATH=str(tmp / f"logs_{name}"),
     )
-    return env
+    return env, dbt
 
 
 def _load(landing: Path, env: dict[str, str]) -> None:
-    _run(
-        [
-            str(BIN / "comms-warehouse"),
-            "load",
-            "--landing",
-            str(landing),
-            "--warehouse",
-            env["COMMS_WAREHOUSE_PATH"],
-        ],
-        env,
-    )
+    load_landing(landing, Path(env["COMMS_WAREHOUSE_PATH"]))
 
 
-def _dbt(args: list[str], env: dict[str, str]) -> None:
-    _run([str(BIN / "dbt"), *args, "--project-dir", str(REPO), "--profiles-dir", str(REPO)], env)
+def _dbt(dbt: str, args: list[str], env: dict[str, str]) -> None:
+    _run([dbt, *args, "--project-dir", str(REPO), "--profiles-dir", str(REPO)], env)
 
 
 def _incremental_models(env: dict[str, str]) -> list[str]:
@@ -337,26 +334,9 @@ def _snapshot(warehouse: str, message_ids: list[str]) -> dict[str, tuple]:
 
 
 @pytest.mark.builds(1)
-def test_incremental_build_equals_full_refresh(tmp_path: Path) -> None:
+def test_incremental_build_equals_full_refresh(tmp_path: Path, dbt_reusing_parse) -> None:
     landing = tmp_path / "landing"
-    env_gen = _env(tmp_path, "gen")
-    _run(
-        [
-            str(BIN / "comms-warehouse"),
-            "generate",
-            "--scale",
-            "2000",
-            "--out",
-            str(landing),
-            "--seed",
-            "11",
-            "--end-date",
-            "2026-03-10",
-            "--dirt-rate",
-            "0.02",
-        ],
-        env_gen,
-    )
+    generate(landing, scale=2000, seed=11, end_date=date(2026, 3, 10), dirt_rate=0.02)
 
     days = sorted({p.name for p in landing.glob("*/*") if p.is_dir()})
     last_day = days[-1]
@@ -370,9 +350,13 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path) -> None:
         if entity_day.is_dir() and entity_day.name != last_day:
             shutil.copytree(entity_day, first_batch / entity_day.parent.name / entity_day.name)
 
-    incremental = _env(tmp_path, "incremental")
+    incremental, incremental_dbt = _env(tmp_path, "incremental", dbt_reusing_parse)
     _load(first_batch, incremental)
-    _dbt(["build", "--select", SELECT, "--exclude-resource-type", "test", "unit_test"], incremental)
+    _dbt(
+        incremental_dbt,
+        ["build", "--select", SELECT, "--exclude-resource-type", "test", "unit_test"],
+        incremental,
+    )
 
     # the last export day also carries late events for messages of earlier days
     late_dir = landing / "message_events" / last_day
@@ -388,11 +372,16 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path) -> None:
     assert _reply_enrollment(incremental["COMMS_WAREHOUSE_PATH"]) is None
 
     _load(landing, incremental)  # already-loaded files are skipped: only the last day lands
-    _dbt(["build", "--select", SELECT, "--exclude-resource-type", "test", "unit_test"], incremental)
+    _dbt(
+        incremental_dbt,
+        ["build", "--select", SELECT, "--exclude-resource-type", "test", "unit_test"],
+        incremental,
+    )
 
-    full = _env(tmp_path, "full")
+    full, full_dbt = _env(tmp_path, "full", dbt_reusing_parse)
     _load(landing, full)
     _dbt(
+        full_dbt,
         [
             "build",
             "--select",

@@ -12,6 +12,9 @@ from orchestration.dbt.guard import PARENT_ENV, dbt_executable
 from orchestration.dbt.parse import PARSE_FOLDER_ENV, prepare_dbt, run_dbt
 from orchestration.dbt.parse_state import parse_is_current, project_fingerprint, record_parse
 
+# Scheduled among the long modules (conftest.py): dbt parses the project several times.
+pytestmark = pytest.mark.builds(0.4)
+
 
 @pytest.fixture
 def project(tmp_path, monkeypatch):

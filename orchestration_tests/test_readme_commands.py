@@ -41,6 +41,10 @@ import openpyxl
 import pytest
 from test_targets import readme_block
 
+# Scheduled among the long modules (conftest.py):
+# the README's dbt block builds staging; every CLI line starts a process.
+pytestmark = pytest.mark.builds(0.6)
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 READMES = (REPO / "README.md", REPO / "orchestration" / "reporting" / "README.md")

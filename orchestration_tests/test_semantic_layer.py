@@ -30,6 +30,10 @@ import pytest
 from orchestration.kpi_registry import REGISTRY
 from orchestration.kpi_registry.definitions import MEAN, RATE
 
+# Scheduled among the long modules (conftest.py):
+# its fixture parses a shadow dbt project; mf runs queries.
+pytestmark = pytest.mark.builds(0.7)
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 # A two-week window well inside the generated data (local days, inclusive).
