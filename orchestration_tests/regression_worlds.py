@@ -22,8 +22,10 @@ class Case:
     rows: dict[str, list[dict]] = field(repr=False, default_factory=dict)
 
 
-def _base(time_zone: str = "UTC", allowance: int | None = 100) -> dict[str, list[dict]]:
-    """One account with a user, a member inbox, a number and a contact."""
+def _base(
+    time_zone: str = "UTC", allowance: int | None = 100, contacts: int = 1
+) -> dict[str, list[dict]]:
+    """One account with a user, a member inbox, a number and `contacts` contacts (c0, c1, ...)."""
     return {
         "accounts": [{"account_id": "a0", "parent_account_id": None, "name": "A",
                       "time_zone": time_zone,
@@ -35,8 +37,8 @@ def _base(time_zone: str = "UTC", allowance: int | None = 100) -> dict[str, list
         "phone_numbers": [{"phone_number_id": "p0", "account_id": "a0", "e164": "+15550100",
                            "friendly_name": "Main line", "inbox_id": "i0",
                            "is_tracking_number": True}],
-        "contacts": [{"contact_id": "c0", "account_id": "a0", "phone": "5550101",
-                      "created_at": T0 - timedelta(days=5)}],
+        "contacts": [{"contact_id": f"c{n}", "account_id": "a0", "phone": f"555010{n + 1}",
+                      "created_at": T0 - timedelta(days=5)} for n in range(contacts)],
     }  # fmt: skip
 
 
@@ -81,15 +83,7 @@ def keyword_opener() -> Case:
 
 def reply_to_older_campaign() -> Case:
     """Reply rate: numerator and denominator take the same campaigns (launched in range)."""
-    rows = _base()
-    rows["contacts"].append(
-        {
-            "contact_id": "c1",
-            "account_id": "a0",
-            "phone": "5550102",
-            "created_at": T0 - timedelta(days=5),
-        }
-    )
+    rows = _base(contacts=2)
     rows["campaigns"] = _campaign("k0", launched_days=-10) + _campaign("k1", launched_days=0)
     rows["campaign_enrollments"] = [
         {"enrollment_id": "e0", "campaign_id": "k0", "contact_id": "c0",
@@ -480,15 +474,7 @@ def initial_of_enrollment_not_landed() -> Case:
     and an enrollment's initial counts under the enrollment's campaign (found by make bench's
     first landing, which holds back the last export day: published 84,328 vs reference
     84,391)."""
-    rows = _base()
-    rows["contacts"].append(
-        {
-            "contact_id": "c1",
-            "account_id": "a0",
-            "phone": "5550102",
-            "created_at": T0 - timedelta(days=5),
-        }
-    )
+    rows = _base(contacts=2)
     rows["campaigns"] = _campaign("k0")
     rows["campaign_steps"] = [{"campaign_id": "k0", "step_number": 1, "template_id": None}]
     rows["campaign_enrollments"] = [
@@ -536,15 +522,7 @@ def click_on_canceled_message() -> Case:
     click recorded on one is no click of the send (found by the formula checks' campaign slices
     at M: acc_104 / cmp_89 published 1,274 clicks and 804 unique clickers, the reference 1,273
     and 803; the report counted every click on the campaign's step messages)."""
-    rows = _base()
-    rows["contacts"].append(
-        {
-            "contact_id": "c1",
-            "account_id": "a0",
-            "phone": "5550102",
-            "created_at": T0 - timedelta(days=5),
-        }
-    )
+    rows = _base(contacts=2)
     rows["campaigns"] = _campaign("k0")
     rows["campaign_steps"] = [{"campaign_id": "k0", "step_number": 1, "template_id": None}]
     rows["campaign_enrollments"] = [
