@@ -1,7 +1,7 @@
 -- Reported to Dagster as a check on the model it proves (a test of several models needs one).
 {{ config(meta={'dagster': {'ref': {'name': 'mart_send_report'}}}) }}
 -- Fan-out guard: the clicks of the SMS send report, summed over every send, equal the clicks in
--- fct_link_clicks on sent campaign step messages (outbound, not canceled), per account.
+-- fct_link_clicks on sent campaign step messages (is_sms_sent: outbound, not canceled), per account.
 -- Returns offending rows.
 
 with
@@ -19,7 +19,7 @@ report as (
 sent_messages as (
 
     select message_id from {{ ref('fct_messages') }}
-    where direction = 'outbound' and delivery_outcome <> 'canceled'
+    where is_sms_sent
 
 ),
 

@@ -9,7 +9,7 @@ with
 sent_messages as (
 
     select message_id from {{ ref('fct_messages') }}
-    where direction = 'outbound' and delivery_outcome <> 'canceled'
+    where is_sms_sent
 
 ),
 
