@@ -578,6 +578,39 @@ def click_on_canceled_message() -> Case:
     )  # fmt: skip
 
 
+def template_of_a_step_not_landed() -> Case:
+    """A send is a campaign step, and its template is the step's (campaign_steps): a step whose
+    row has not landed has no template yet, whatever template its messages carry, so a
+    template filter does not select it (found by a long differential run: fct_send_recipients
+    took the contact's latest message's template, published sent_contacts 1 where the
+    reference and the send's own row, mart_send_report, gave 0)."""
+    rows = _base(contacts=2)
+    rows["templates"] = [
+        {"template_id": t, "account_id": "a0", "name": t.upper(),
+         "created_at": T0 - timedelta(days=9)}
+        for t in ("t0", "t1")
+    ]  # fmt: skip
+    rows["campaigns"] = _campaign("k0")
+    rows["campaign_steps"] = [{"campaign_id": "k0", "step_number": 1, "template_id": "t0"}]
+    rows["campaign_enrollments"] = [
+        {"enrollment_id": f"e{n}", "campaign_id": "k0", "contact_id": f"c{n}", "enrolled_at": T0}
+        for n in (0, 1)
+    ]
+    rows["messages"] = [
+        _msg("m0", "outbound", 1, campaign_id="k0", enrollment_id="e0", step_number=1,
+             template_id="t0"),
+        _msg("m1", "outbound", 2, contact_id="c1", campaign_id="k0", enrollment_id="e1",
+             step_number=2, template_id="t1"),
+    ]  # fmt: skip
+    return Case(
+        "template_of_a_step_not_landed",
+        'kpi-spec "SMS send report": per campaign step, the template filter takes the step\'s',
+        {"view": "send-report", "account_id": "a0", "date_range": "all_time",
+         "template_ids": ["t1"]},
+        rows,
+    )  # fmt: skip
+
+
 ALL_MAKERS = (
     keyword_opener, reply_to_older_campaign, withheld_and_empty_bodies, fractional_talk_time,
     fractional_response_time, cross_account_campaign, labels_removed_and_readded, dst_day,
@@ -585,6 +618,7 @@ ALL_MAKERS = (
     deals_from_leads_in_range, campaign_never_launched, lead_from_message_before_campaign,
     ai_filter_by_enrollment, unsubscribe_through_stepless_reply,
     initial_of_enrollment_not_landed, reply_of_enrollment_not_landed, click_on_canceled_message,
+    template_of_a_step_not_landed,
 )  # fmt: skip
 
 

@@ -117,7 +117,6 @@ send_messages as (
         messages.account_id,
         messages.campaign_id,
         messages.step_number,
-        messages.template_id,
         messages.contact_id,
         messages.enrollment_id,
         messages.created_at,
@@ -185,7 +184,8 @@ recipients as (
         recipient_totals.account_id,
         recipient_totals.campaign_id,
         recipient_totals.step_number,
-        coalesce(campaign_steps.template_id, latest.template_id) as template_id,
+        -- a send is a campaign step: its template is the step's (mart_send_report's too)
+        campaign_steps.template_id,
         recipient_totals.contact_id,
         latest.message_id,
         latest.enrollment_id,
