@@ -40,8 +40,11 @@ refresh: setup
 # memory where /dev/shm exists: Dagster's SQLite event log and DuckDB sync each commit to disk,
 # which throwaway test warehouses do not need and which made up much of a test refresh's time.
 TEST_TMPDIR ?= $(shell test -d /dev/shm -a -w /dev/shm && echo /dev/shm || echo "$${TMPDIR:-/tmp}")
+# A command run just before pytest: .ci/run waits there for what it installs beside the lint.
+BEFORE_PYTEST ?=
 test: DOCS_NO_COMPILE := --no-compile
 test: setup browser lint docs
+	$(BEFORE_PYTEST)
 	TMPDIR=$(TEST_TMPDIR) $(BIN)/pytest -n 2 --dist loadscope --no-loadscope-reorder --durations=30
 
 # Debian's Chromium renders the executive report in a test; its test skips if it cannot be had.

@@ -7,13 +7,14 @@ world (dirt, late events, DST days) into a warehouse of its own. The refresh han
 accepted rows to Spark as Parquet (orchestration/landing/spark.py), builds every seed, model and
 data test there (a blocking failure fails the refresh), checks and copies the built schemas back
 into its DuckDB file (orchestration/targets/spark.py). Then:
+- every unit test passes on Spark, run in a new process over the refresh's tables (registered
+  from their folders by `register_built_tables`, the views rebuilt); first, since it alone
+  does not need the session's DuckDB warehouse (`spark_refresh`);
 - Spark's own files: every table of the marts and audit schemas, read by DuckDB straight from
   its Parquet folder, holds the rows of DuckDB's build (test_engine_parity.py's comparison:
   EXCEPT ALL both ways, doubles to 9 significant digits, load times aside: the refresh loaded
   the landing itself);
-- what the refresh copied back holds DuckDB's tables, columns, types and rows;
-- every unit test passes on Spark, run in a new process over the refresh's tables (registered
-  from their folders by `register_built_tables`, the views rebuilt).
+- what the refresh copied back holds DuckDB's tables, columns, types and rows.
 
 It needs the `spark` extra and Java 17 (.ci/run installs both); without them it skips, and under
 CI (CI set) fails.
@@ -29,6 +30,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import copy_dbt_parse
 from test_engine_parity import (
     _LOAD_TIMES,
     COMPARED_SCHEMAS,
@@ -48,9 +50,12 @@ pytestmark = pytest.mark.builds(6)
 
 
 @pytest.fixture(scope="module")
-def spark_refresh(built_warehouse, tmp_path_factory) -> Path:
+def spark_refresh(landing, tmp_path_factory) -> Path:
     """`comms-warehouse refresh --target spark` of the session landing into a warehouse of its
-    own (and its own Dagster home); returns the warehouse file."""
+    own (and its own Dagster home); returns the warehouse file. It needs the landing, not the
+    session warehouse, and the module's first test does not ask for that either: `make test`
+    starts this module and the kill test together, and while the kill test's worker builds the
+    session warehouse this one refreshes on Spark rather than wait for that build idle."""
     missing = _spark_missing()
     if missing:
         if os.environ.get("CI"):
@@ -60,13 +65,22 @@ def spark_refresh(built_warehouse, tmp_path_factory) -> Path:
     warehouse = folder / "comms.duckdb"
     env = {k: v for k, v in os.environ.items() if k != SPARK_DIR_VARIABLE}
     env["DAGSTER_HOME"] = str(folder / "dagster_home")
+    # Its own dbt target folder: a Spark parse there, where the unit tests start from it
+    # (`_spark_parse`), and the worker's DuckDB parse left for the worker's next refreshes (a
+    # parse for Spark in the worker's folder had the next one parse the project in full again).
+    env["DBT_TARGET_PATH"] = str(_spark_parse(warehouse))
     cli = [str(Path(sys.executable).parent / "comms-warehouse"), "refresh", "--target", "spark"]
     run = subprocess.run(
-        [*cli, "--landing", str(built_warehouse.landing), "--warehouse", str(warehouse)],
+        [*cli, "--landing", str(landing), "--warehouse", str(warehouse)],
         cwd=folder, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     return warehouse
+
+
+def _spark_parse(warehouse: Path) -> Path:
+    """The dbt target folder of the Spark refresh of `warehouse`, holding its parse."""
+    return warehouse.parent / "target"
 
 
 def _spark_missing() -> str | None:
@@ -79,6 +93,24 @@ def _spark_missing() -> str | None:
     if not shutil.which("java"):
         return "no Java: Spark needs Java 17 (Debian's openjdk-17-jre-headless)"
     return None
+
+
+def test_every_unit_test_passes_on_spark(spark_refresh, tmp_path):
+    """The unit tests read their inputs' columns from the built relations (and an incremental
+    path its own table): a new session registers the refresh's tables over their folders and
+    rebuilds the views, then runs every unit test. dbt starts from the refresh's parse (the same
+    project, target and profile): a partial parse rather than a full one."""
+    copy_dbt_parse(_spark_parse(spark_refresh), tmp_path / "target")
+    run_dbt_in_one_process(
+        "spark",
+        {SPARK_DIR_VARIABLE: str(spark_dir(spark_refresh))},
+        tmp_path,
+        [
+            ["run-operation", "register_built_tables"],
+            ["run", "--select", "config.materialized:view"],
+            ["test", "--select", "test_type:unit"],
+        ],
+    )
 
 
 def test_spark_builds_the_same_marts_as_duckdb(built_warehouse, spark_refresh):
@@ -105,22 +137,6 @@ def test_a_refresh_on_spark_reads_back_what_duckdb_built(built_warehouse, spark_
     file then holds every table the rest of the refresh reads, with DuckDB's column names and
     types and DuckDB's rows (but for when each row was loaded: this refresh loaded its own)."""
     assert_reads_back(built_warehouse.path, spark_refresh, "spark")
-
-
-def test_every_unit_test_passes_on_spark(spark_refresh, tmp_path):
-    """The unit tests read their inputs' columns from the built relations (and an incremental
-    path its own table): a new session registers the refresh's tables over their folders and
-    rebuilds the views, then runs every unit test."""
-    run_dbt_in_one_process(
-        "spark",
-        {SPARK_DIR_VARIABLE: str(spark_dir(spark_refresh))},
-        tmp_path,
-        [
-            ["run-operation", "register_built_tables"],
-            ["run", "--select", "config.materialized:view"],
-            ["test", "--select", "test_type:unit"],
-        ],
-    )
 
 
 def _spark_side(con: duckdb.DuckDBPyConnection, tables: Path, table: str) -> None:
