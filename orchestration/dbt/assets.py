@@ -47,6 +47,9 @@ DBT_OP_NAME = "warehouse_dbt_assets"
 
 class DbtBuildConfig(dg.Config):
     full_refresh: bool = False  # rebuild incremental models from scratch (the daily full build)
+    # The run leaves out the models and seeds no new row reaches (changed_scope.py): a subset
+    # that still runs every data test that can find something.
+    changed_only: bool = False
 
 
 class WarehouseDbtComponent(DbtProjectComponent):
@@ -84,10 +87,11 @@ class WarehouseDbtComponent(DbtProjectComponent):
         # The target named here, not only through DBT_TARGET: a run the schedule starts sees
         # COMMS_WAREHOUSE_TARGET alone (orchestration/targets).
         args = ["build", "--target", target_name(), *REFRESH_EXCLUDES]
-        full_refresh = context.op_execution_context.op_config["full_refresh"]
+        op_config = context.op_execution_context.op_config
+        full_refresh = op_config["full_refresh"]
         if full_refresh:
             args.append("--full-refresh")
-        scope = _TestScope(context, full_refresh)
+        scope = _TestScope(context, full_refresh, op_config["changed_only"])
         invocation = dbt.cli(args, context=context)
         try:
             # dagster-dbt's stream, plus the failing columns of a folded test on its check.
@@ -133,11 +137,12 @@ class _TestScope:
     (orchestration/dbt/test_scope.py); a full build, a first one, a UI subset or another target
     tests every row. Says which in the run's log."""
 
-    def __init__(self, context: dg.AssetExecutionContext, full_refresh: bool):
+    def __init__(self, context: dg.AssetExecutionContext, full_refresh: bool, changed_only: bool):
         self.warehouse = settings.warehouse_path()
         self.started_at = utc_now()
-        # A subset runs some tests only: it neither uses nor moves the watermark.
-        self.whole = target_name() == "duckdb" and not context.is_subset
+        # A subset runs some tests only: it neither uses nor moves the watermark. A refresh
+        # leaving out what no new row reaches runs every test that reads a row loaded since.
+        self.whole = target_name() == "duckdb" and (changed_only or not context.is_subset)
         self.fingerprint = test_scope.project_fingerprint(
             dbt_project.manifest_path, dbt_project.project_dir
         )
