@@ -125,8 +125,8 @@ def _run_refresh(
         files = discover(landing)
         new_days = _new_days(files, warehouse)
         # The dbt models and seeds no new row reaches keep their tables (changed_scope.py).
-        unchanged = unchanged_asset_keys(warehouse, landing, files, new_days, full_refresh)
-        run_config = _run_config(new_days, full_refresh, changed_only=bool(unchanged))
+        unchanged, changed = unchanged_asset_keys(warehouse, landing, files, new_days, full_refresh)
+        run_config = _run_config(new_days, full_refresh, sorted(changed) if unchanged else None)
         with _watched(instance, run_id, on_progress):
             result = job.execute_in_process(
                 run_config=run_config,
@@ -152,10 +152,10 @@ def _new_days(files: list, warehouse: Path) -> set[str]:
     }
 
 
-def _run_config(new_days: set[str], full_refresh: bool, changed_only: bool) -> dict:
+def _run_config(new_days: set[str], full_refresh: bool, changed: list[str] | None) -> dict:
     from orchestration.landing.assets import load_run_config
 
-    dbt_config = {"full_refresh": full_refresh, "changed_only": changed_only}
+    dbt_config = {"full_refresh": full_refresh, "changed_sources": changed}
     return {
         "ops": {**load_run_config(new_days), "warehouse_dbt_assets": {"config": dbt_config}},
         "loggers": {"console": {"config": {"log_level": "WARNING"}}},

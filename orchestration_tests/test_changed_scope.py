@@ -4,15 +4,21 @@ one of their tests reaches.
 
 The small manifests here are written by hand, each node's fate worked out from the rule; the
 project's own manifest is checked for the models the rule must never leave out (the clock's) and
-those it must (the dimensions of entities without new rows).
+those it must (the dimensions of entities without new rows). A file loaded into a source counted
+unchanged while the refresh ran keeps the data tests' watermark where it was.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from orchestration.dbt.assets import dbt_project
+import duckdb
+
+from orchestration.dbt import test_scope
+from orchestration.dbt.assets import _TestScope, dbt_project
 from orchestration.dbt.changed_scope import env_defined_vars, unchanged_nodes
 
 
@@ -121,3 +127,36 @@ def test_the_project_leaves_out_dimensions_without_new_rows_never_the_clock() ->
     assert not {"mart_credits_by_billing_period", "dim_dates"} & left_out
     # What messages reach, and the reconciliation reading the ledger, are built.
     assert not {"stg_platform__messages", "fct_messages", "audit__load_reconciliation"} & left_out
+
+
+def _ledger(warehouse: Path, loads: list[tuple[str, datetime]]) -> None:
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema raw")
+        con.execute("create table raw._load_ledger (entity varchar, loaded_at timestamp)")
+        con.executemany("insert into raw._load_ledger values (?, ?)", loads)
+
+
+def _scope(warehouse: Path, after: datetime, changed: set[str]) -> _TestScope:
+    """The build's test scope as a refresh leaving out unchanged models sets it up."""
+    scope = object.__new__(_TestScope)
+    scope.warehouse, scope.log = warehouse, logging.getLogger("test")
+    scope.whole, scope.after, scope.changed = True, after, changed
+    scope.started_at, scope.fingerprint = after + timedelta(hours=1), "project"
+    return scope
+
+
+def test_a_load_into_a_source_counted_unchanged_keeps_the_watermark(tmp_path: Path) -> None:
+    after = datetime(2026, 3, 1, 12, 0)
+    meanwhile = tmp_path / "meanwhile.duckdb"
+    # accounts landed (a `comms-warehouse load`) after the run counted them unchanged
+    _ledger(
+        meanwhile,
+        [("messages", after + timedelta(minutes=5)), ("accounts", after + timedelta(minutes=6))],
+    )
+    _scope(meanwhile, after, {"messages", "_load_ledger"}).passed()
+    assert test_scope.tested_through(meanwhile, "project") is None
+
+    as_planned = tmp_path / "as_planned.duckdb"
+    _ledger(as_planned, [("messages", after + timedelta(minutes=5)), ("accounts", after)])
+    _scope(as_planned, after, {"messages", "_load_ledger"}).passed()
+    assert test_scope.tested_through(as_planned, "project") == after + timedelta(hours=1)

@@ -21,6 +21,10 @@ A model or seed is left as it is only when all of these hold, else the run build
   run_started_at, env_var(), a variable defined with env_var()): mart_credits_by_billing_period's
   as-of day moves with the clock, so it is built every time;
 - none of its data tests reads a model that is built (a relationships test into a changed table).
+
+A file loaded by `comms-warehouse load` while the refresh runs, into a source counted unchanged,
+is caught when the build ends (orchestration/dbt/assets.py): the watermark then stays where it
+was, and the next refresh builds and tests what reads it.
 """
 
 from __future__ import annotations
@@ -53,17 +57,21 @@ def changed_sources(
     this refresh: loaded after `after`, or with any landing file (`files`) on an export day being
     loaded (any, not only the new paths: a file re-exported under its old path loads again with
     its day)."""
-    changed = {LEDGER_SOURCE}
+    changed = {LEDGER_SOURCE, *loaded_after(warehouse, after)}
     changed.update(
         f.entity for f in files if f.export_date and f.export_date.isoformat() in days_loaded
     )
+    return changed
+
+
+def loaded_after(warehouse: Path, after: datetime) -> set[str]:
+    """The raw entities with a file loaded after `after` (the load ledger)."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute(
             f"select distinct entity from {LEDGER} where loaded_at > ? and entity is not null",
             [after],
         ).fetchall()
-    changed.update(entity for (entity,) in rows)
-    return changed
+    return {entity for (entity,) in rows}
 
 
 def unchanged_nodes(manifest: Mapping[str, Any], sources: set[str], env_vars: set[str]) -> set[str]:
@@ -146,20 +154,20 @@ def unchanged_asset_keys(
     files: list[LandingFile],
     days_loaded: set[str],
     full_refresh: bool,
-) -> set:
+) -> tuple[set, set[str]]:
     """The Dagster asset keys of the dbt models and seeds this refresh leaves as they are (see
-    the module's docstring); none on a --full-refresh build, another target, a new warehouse, a
-    changed project or without a landing folder."""
+    the module's docstring), and the sources it counts as changed; none on a --full-refresh
+    build, another target, a new warehouse, a changed project or without a landing folder."""
     from orchestration.dbt import test_scope
     from orchestration.dbt.assets import dbt_component, dbt_project
     from orchestration.targets import target_name
 
     if full_refresh or target_name() != "duckdb" or not landing.is_dir():
-        return set()
+        return set(), set()
     fingerprint = test_scope.project_fingerprint(dbt_project.manifest_path, dbt_project.project_dir)
     after = test_scope.tested_through(warehouse, fingerprint)
     if after is None:
-        return set()
+        return set(), set()
     manifest = json.loads(dbt_project.manifest_path.read_bytes())
     sources = changed_sources(warehouse, files, days_loaded, after)
     env_vars = env_defined_vars(dbt_project.project_dir / "dbt_project.yml")
@@ -167,7 +175,7 @@ def unchanged_asset_keys(
         dbt_component.get_asset_spec(manifest, uid, dbt_project).key
         for uid in unchanged_nodes(manifest, sources, env_vars)
     }
-    return keys - python_checked_assets()
+    return keys - python_checked_assets(), sources
 
 
 def python_checked_assets() -> set:
