@@ -19,6 +19,7 @@ import duckdb
 from orchestration import settings
 from orchestration.crash_recovery import release_dead_runs, run_process_tags
 from orchestration.dagster_storage import enable_event_batches, storage_config
+from orchestration.dbt.changed_scope import unchanged_asset_keys
 from orchestration.dbt.parse import prepare_dbt
 from orchestration.landing.discovery import discover
 from orchestration.landing.loader import LEDGER
@@ -121,7 +122,11 @@ def _run_refresh(
             report(note)
         job = defs.resolve_job_def("refresh")
         run_id = str(uuid.uuid4())
-        run_config = _run_config(landing, warehouse, full_refresh)
+        files = discover(landing)
+        new_days = _new_days(files, warehouse)
+        # The dbt models and seeds no new row reaches keep their tables (changed_scope.py).
+        unchanged, changed = unchanged_asset_keys(warehouse, landing, files, new_days, full_refresh)
+        run_config = _run_config(new_days, full_refresh, sorted(changed) if unchanged else None)
         with _watched(instance, run_id, on_progress):
             result = job.execute_in_process(
                 run_config=run_config,
@@ -129,7 +134,7 @@ def _run_refresh(
                 tags=run_process_tags(),
                 run_id=run_id,
                 raise_on_error=False,
-                asset_selection=_selection(job, landing),
+                asset_selection=_selection(job, landing, unchanged),
             )
         summary = summarize_run(result, warehouse, run_id, recovered)
         if not result.success:
@@ -137,32 +142,34 @@ def _run_refresh(
     return summary
 
 
-def _run_config(landing: Path, warehouse: Path, full_refresh: bool) -> dict:
+def _new_days(files: list, warehouse: Path) -> set[str]:
+    """The export days with a file not in the load ledger: only those are loaded. With none, the
+    load step still runs (loading nothing, recording misplaced files), keeping the raw assets and
+    their source tests in it."""
+    loaded = _ledger_paths(warehouse)
+    return {
+        f.export_date.isoformat() for f in files if f.export_date and f.relative_path not in loaded
+    }
+
+
+def _run_config(new_days: set[str], full_refresh: bool, changed: list[str] | None) -> dict:
     from orchestration.landing.assets import load_run_config
 
-    loaded = _ledger_paths(warehouse)
-    # Only the days with new files are loaded; with none, the load step still runs (loading
-    # nothing, recording misplaced files), keeping the raw assets and their source tests in it.
-    new_days = {
-        f.export_date.isoformat()
-        for f in discover(landing)
-        if f.export_date and f.relative_path not in loaded
-    }
+    dbt_config = {"full_refresh": full_refresh, "changed_sources": changed}
     return {
-        "ops": {
-            **load_run_config(new_days),
-            "warehouse_dbt_assets": {"config": {"full_refresh": full_refresh}},
-        },
+        "ops": {**load_run_config(new_days), "warehouse_dbt_assets": {"config": dbt_config}},
         "loggers": {"console": {"config": {"log_level": "WARNING"}}},
     }
 
 
-def _selection(job, landing: Path) -> list | None:
-    """Every asset (None); with no landing folder at all, all but the raw loads: the build then
-    reads what the raw tables hold."""
-    if landing.is_dir():
+def _selection(job, landing: Path, unchanged: set) -> list | None:
+    """Every asset (None) but the dbt models and seeds left unchanged (and with them their dbt
+    tests); with no landing folder at all, all but the raw loads: the build then reads what the
+    raw tables hold."""
+    if landing.is_dir() and not unchanged:
         return None
-    return [k for k in job.asset_layer.executable_asset_keys if k.path[0] != "raw"]
+    keys = job.asset_layer.executable_asset_keys
+    return [k for k in keys if k not in unchanged and (landing.is_dir() or k.path[0] != "raw")]
 
 
 @contextlib.contextmanager
