@@ -9,6 +9,7 @@ import duckdb
 import yaml
 
 from orchestration import settings, warehouse_connection
+from orchestration.dbt import build_threads
 
 
 def _limit_as_duckdb_states_it(size: str) -> str:
@@ -60,3 +61,26 @@ def test_no_other_module_opens_duckdb_on_its_own():
             ):
                 opened.append(f"{path.relative_to(settings.PROJECT_DIR)}:{node.lineno}")
     assert opened == []
+
+
+def _warehouse_with_messages(path, messages: int):
+    with warehouse_connection.connect(path) as con:
+        con.execute("create schema raw")
+        con.execute(f"create table raw.messages as select range as id from range({messages})")
+    return path
+
+
+def test_a_large_warehouse_builds_one_model_at_a_time(monkeypatch, tmp_path):
+    """Two large models side by side share one memory limit (orchestration/dbt/build_threads.py)."""
+    monkeypatch.setattr(build_threads, "SERIAL_BUILD_MESSAGES", 10)
+    large = _warehouse_with_messages(tmp_path / "large.duckdb", 11)
+    small = _warehouse_with_messages(tmp_path / "small.duckdb", 10)
+    assert build_threads.build_threads(large) == ["--threads", "1"]
+    assert build_threads.build_threads(small) == []  # profiles.yml's threads
+
+
+def test_a_warehouse_with_nothing_loaded_keeps_the_profiles_threads(tmp_path):
+    assert build_threads.build_threads(tmp_path / "none.duckdb") == []
+    with warehouse_connection.connect(tmp_path / "empty.duckdb"):
+        pass
+    assert build_threads.build_threads(tmp_path / "empty.duckdb") == []
