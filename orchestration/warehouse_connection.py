@@ -24,7 +24,10 @@ def connect(
 ) -> duckdb.DuckDBPyConnection:
     """A connection to ``database`` under the refresh's memory limit, in UTC; ``config`` adds
     DuckDB settings of this connection's own."""
-    settings = {"memory_limit": memory_limit(), **config}
-    con = duckdb.connect(str(Path(database)), read_only=read_only, config=settings)
-    con.execute("set TimeZone = 'UTC'")  # not in config: icu is not loaded before connecting
+    con = duckdb.connect(str(Path(database)), read_only=read_only, config=config)
+    # Set, not passed as config: a caller's own connection to the same file (an API user's,
+    # a test's) shares DuckDB's cached instance, which refuses a second configuration. The
+    # limit is the instance's. TimeZone needs icu, which is not loaded before connecting.
+    con.execute("set memory_limit = ?", [memory_limit()])
+    con.execute("set TimeZone = 'UTC'")
     return con

@@ -84,3 +84,10 @@ def test_a_warehouse_with_nothing_loaded_keeps_the_profiles_threads(tmp_path):
     with warehouse_connection.connect(tmp_path / "empty.duckdb"):
         pass
     assert build_threads.build_threads(tmp_path / "empty.duckdb") == []
+
+
+def test_a_caller_holding_its_own_connection_can_still_connect(tmp_path):
+    """DuckDB shares one instance per file in a process and refuses a second configuration."""
+    path = tmp_path / "w.duckdb"
+    with duckdb.connect(str(path)), warehouse_connection.connect(path) as con:
+        assert con.execute("select 1").fetchone() == (1,)
