@@ -20,6 +20,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration import warehouse_connection
+
 # Error codes of carrier blocks (kpi-spec, "Message status"); the warehouse reads them from a seed.
 CARRIER_BLOCK_CODES = (30004, 30007, 30018, 30024, 30032, 30033, 30034, 30035, 30041)
 STATUS_RANK = {"delivered": 5, "read": 5, "undelivered": 4, "failed": 4, "canceled": 4}
@@ -144,8 +146,8 @@ order by account_id, local_day
 
 def run(landing: Path, db: Path) -> dict[str, float]:
     """Load then query; return seconds per part and the number of account-days computed."""
-    with duckdb.connect(str(db)) as con:
-        con.execute("set TimeZone = 'UTC'")
+    # Under the refresh's memory limit (COMMS_WAREHOUSE_MEMORY_LIMIT): the same engine budget.
+    with warehouse_connection.connect(db) as con:
         started = time.perf_counter()
         load(con, landing)
         loaded = time.perf_counter()

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
+from orchestration import warehouse_connection
 
 PUBLISHED_SCHEMAS = ("marts", "reference")
 MANIFEST = "_published_tables"  # in schema main: one row per published table, with its row count
@@ -35,9 +35,7 @@ def write_copy(
     tables: dict[str, int] = {}
     masked: list[str] = []
     # The new file is this connection's main database; the warehouse is attached read-only.
-    with duckdb.connect(
-        str(temp), config={"storage_compatibility_version": STORAGE_VERSION}
-    ) as con:
+    with warehouse_connection.connect(temp, storage_compatibility_version=STORAGE_VERSION) as con:
         con.execute("attach ? as warehouse (read_only)", [str(warehouse)])
         if previous is not None:
             con.execute("attach ? as previous (read_only)", [str(previous)])

@@ -14,9 +14,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-import duckdb
-
-from orchestration import settings
+from orchestration import settings, warehouse_connection
 from orchestration.crash_recovery import release_dead_runs, run_process_tags
 from orchestration.dagster_storage import enable_event_batches, storage_config
 from orchestration.dbt.changed_scope import unchanged_asset_keys
@@ -190,7 +188,7 @@ def _ledger_paths(warehouse: Path) -> set[str]:
     """Paths already in the load ledger (none for a new warehouse)."""
     if not warehouse.exists():
         return set()
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with warehouse_connection.connect(warehouse, read_only=True) as con:
         exists = con.execute(
             "select 1 from information_schema.tables "
             "where table_schema = 'raw' and table_name = '_load_ledger'"

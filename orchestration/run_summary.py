@@ -7,8 +7,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
-
+from orchestration import warehouse_connection
 from orchestration.landing.loader import LEDGER
 
 
@@ -106,7 +105,7 @@ def _dbt_failures(run_id: str) -> list[str]:
 
 def _summarize_files(summary: RefreshSummary, warehouse: Path, run_id: str) -> None:
     """What this run's loads did, from the ledger rows it wrote (other runs may overlap)."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with warehouse_connection.connect(warehouse, read_only=True) as con:
         rows = con.execute(
             f"select status, reason from {LEDGER} where load_id = ? order by file_path", [run_id]
         ).fetchall()
@@ -123,7 +122,7 @@ def _rows_by_layer(warehouse: Path) -> tuple[dict[str, int], dict[str, int]]:
     """Rows held in tables per layer (views are counted as relations, not rows)."""
     rows: dict[str, int] = {}
     relations: dict[str, int] = {}
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with warehouse_connection.connect(warehouse, read_only=True) as con:
         tables = con.execute(
             "select table_schema, table_name, table_type from information_schema.tables "
             f"where table_schema in {LAYERS} order by 1, 2"

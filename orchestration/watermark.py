@@ -13,6 +13,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration import warehouse_connection
+
 
 @dataclass(frozen=True)
 class Watermark:
@@ -30,7 +32,7 @@ class Watermark:
 
     def record(self, warehouse: Path, through: dt.datetime, fingerprint: str) -> None:
         """The work passed on the rows through ``through``, decided by ``fingerprint``."""
-        with duckdb.connect(str(warehouse)) as con:
+        with warehouse_connection.connect(warehouse) as con:
             con.execute(
                 f"create table if not exists {self.table} "
                 f"({self.column} timestamp not null, fingerprint varchar not null)"

@@ -36,8 +36,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
+from orchestration import warehouse_connection
 from orchestration.landing.discovery import LandingFile
 from orchestration.landing.loader import LEDGER
 
@@ -66,7 +65,7 @@ def changed_sources(
 
 def loaded_after(warehouse: Path, after: datetime) -> set[str]:
     """The raw entities with a file loaded after `after` (the load ledger)."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with warehouse_connection.connect(warehouse, read_only=True) as con:
         rows = con.execute(
             f"select distinct entity from {LEDGER} where loaded_at > ? and entity is not null",
             [after],

@@ -22,8 +22,7 @@ import hashlib
 import json
 from pathlib import Path
 
-import duckdb
-
+from orchestration import warehouse_connection
 from orchestration.watermark import Watermark
 
 # Read by macros/tests/get_where_subquery.sql in the dbt process.
@@ -50,7 +49,7 @@ def tested_through(warehouse: Path, fingerprint: str) -> dt.datetime | None:
     passed on this warehouse yet, or the project changed since)."""
     if not warehouse.exists():
         return None
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with warehouse_connection.connect(warehouse, read_only=True) as con:
         return WATERMARK.read(con, fingerprint)
 
 

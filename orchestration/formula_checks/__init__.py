@@ -24,6 +24,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from orchestration import warehouse_connection
 from orchestration.formula_checks import changes, compliance, sampling
 from orchestration.formula_checks.comparison import Comparison, compare_view
 from orchestration.formula_checks.landing import (
@@ -69,9 +70,7 @@ def mart_key(name: str) -> dg.AssetKey:
 
 
 def connect(database: Path) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(str(database), read_only=True)
-    con.execute("set TimeZone = 'UTC'")
-    return con
+    return warehouse_connection.connect(database, read_only=True)
 
 
 def _result(name: str, comparison: Comparison, rule: str) -> dg.AssetCheckResult:

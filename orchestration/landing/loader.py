@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration import warehouse_connection
 from orchestration.landing.batch import BatchFile, batches, insert_group, layouts, rows_by_path
 from orchestration.landing.contract import ENTITIES, Entity
 from orchestration.landing.discovery import LandingFile, discover
@@ -107,8 +108,7 @@ def load_landing(
         files = [f for f in files if f.entity in wanted_entities or f.entity not in ENTITIES]
 
     Path(warehouse).parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute("set TimeZone = 'UTC'")
+    with warehouse_connection.connect(warehouse) as con:
         # A batch can take seconds; DuckDB's own bar would draw over the caller's progress.
         con.execute("set enable_progress_bar = false")
         ensure_raw_schema(con)

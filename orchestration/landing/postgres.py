@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration import warehouse_connection
 from orchestration.landing.contract import ENTITIES
 from orchestration.landing.loader import LEDGER, RAW_SCHEMA, ensure_raw_schema
 
@@ -29,8 +30,7 @@ def copy_raw_to_postgres(warehouse: Path, dsn: str = "") -> int:
         ensure_raw_schema(cursor)
         cursor.execute(f"select file_id, file_path from {LEDGER}")
         known = cursor.fetchall()
-        with duckdb.connect(str(warehouse), read_only=True) as source:
-            source.execute("set TimeZone = 'UTC'")
+        with warehouse_connection.connect(warehouse, read_only=True) as source:
             source.execute("create temp table known_files (file_id varchar, file_path varchar)")
             if known:
                 source.executemany("insert into known_files values (?, ?)", known)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration import warehouse_connection
 from orchestration.landing.contract import ENTITIES
 from orchestration.landing.loader import LEDGER, RAW_SCHEMA
 
@@ -47,8 +48,7 @@ def raw_table_folder(spark_dir: Path, table: str) -> Path:
 def copy_raw_to_spark(warehouse: Path, spark_dir: Path) -> int:
     """Write the ledger and raw rows Spark lacks as Parquet; returns the ledger rows written."""
     ledger_folder = raw_table_folder(spark_dir, LEDGER.split(".")[1])
-    with duckdb.connect(str(warehouse), read_only=True) as source:
-        source.execute("set TimeZone = 'UTC'")
+    with warehouse_connection.connect(warehouse, read_only=True) as source:
         _known_files(source, ledger_folder)
         new_ids = [
             row[0]

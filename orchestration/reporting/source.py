@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration import settings
+from orchestration import settings, warehouse_connection
 
 
 class ReportError(ValueError):
@@ -56,7 +56,7 @@ def connect(warehouse: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnec
     if not path.exists():
         raise ReportError(f"warehouse {path} does not exist (run `comms-warehouse refresh`)")
     try:
-        con = duckdb.connect(str(path), read_only=True)
+        con = warehouse_connection.connect(path, read_only=True)
     except duckdb.IOException as error:
         if "lock" not in str(error).lower():
             raise
@@ -64,5 +64,4 @@ def connect(warehouse: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnec
             f"{path} is locked by a running refresh; read its published copy "
             f"({_published_copy(path)}) instead"
         ) from error
-    con.execute("set TimeZone = 'UTC'")
     return con

@@ -17,8 +17,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-import duckdb
-
+from orchestration import warehouse_connection
 from orchestration.targets.duckdb_side import Relation, replace_schemas
 
 # PostgreSQL's information_schema.columns.data_type -> DuckDB's type; numeric takes its
@@ -73,7 +72,7 @@ def mirror_from_postgres(
                 cursor.copy_expert(
                     f"copy (select * from {relation.quoted}) to stdout with (format csv)", handle
                 )
-        with duckdb.connect(str(warehouse)) as con:
+        with warehouse_connection.connect(warehouse) as con:
             return replace_schemas(con, schemas, relations, _read_csv, "postgres")
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration import warehouse_connection
 from orchestration.targets.duckdb_side import Relation, replace_schemas
 
 
@@ -28,7 +29,7 @@ def mirror_from_spark(
     """Replace `schemas` (schema -> prefix of the relation names copied) in the DuckDB file
     `warehouse` by the tables under `spark_folder/tables`; rows per "schema.table"."""
     relations = built_relations(manifest, schemas, spark_folder / "tables")
-    with duckdb.connect(str(warehouse)) as con:
+    with warehouse_connection.connect(warehouse) as con:
         for relation in relations:
             relation.columns = _parquet_columns(con, relation)
         return replace_schemas(con, schemas, relations, _read_parquet, "spark")

@@ -1,0 +1,93 @@
+"""One memory limit for every DuckDB connection a refresh opens, dbt's included
+(orchestration/warehouse_connection.py)."""
+
+from __future__ import annotations
+
+import ast
+
+import duckdb
+import yaml
+
+from orchestration import settings, warehouse_connection
+from orchestration.dbt import build_threads
+
+
+def _limit_as_duckdb_states_it(size: str) -> str:
+    with duckdb.connect() as con:
+        con.execute(f"set memory_limit = '{size}'")
+        return con.execute("select current_setting('memory_limit')").fetchone()[0]
+
+
+def test_a_connection_takes_the_limit_the_variable_names(monkeypatch, tmp_path):
+    monkeypatch.setenv(warehouse_connection.MEMORY_LIMIT_VARIABLE, "1GB")
+    with warehouse_connection.connect(tmp_path / "w.duckdb") as con:
+        limit, zone = con.execute(
+            "select current_setting('memory_limit'), current_setting('TimeZone')"
+        ).fetchone()
+    assert limit == _limit_as_duckdb_states_it("1GB")
+    assert zone == "UTC"
+
+
+def test_without_the_variable_the_default_limit_holds(monkeypatch, tmp_path):
+    monkeypatch.delenv(warehouse_connection.MEMORY_LIMIT_VARIABLE, raising=False)
+    with warehouse_connection.connect(tmp_path / "w.duckdb") as con:
+        limit = con.execute("select current_setting('memory_limit')").fetchone()[0]
+    assert limit == _limit_as_duckdb_states_it(warehouse_connection.DEFAULT_MEMORY_LIMIT)
+
+
+def test_dbt_reads_the_same_variable_with_the_same_default():
+    profile = yaml.safe_load((settings.PROJECT_DIR / "profiles.yml").read_text())
+    setting = profile["comms_warehouse"]["outputs"]["duckdb"]["settings"]["memory_limit"]
+    variable = warehouse_connection.MEMORY_LIMIT_VARIABLE
+    default = warehouse_connection.DEFAULT_MEMORY_LIMIT
+    assert setting == f"{{{{ env_var('{variable}', '{default}') }}}}"
+
+
+def test_no_other_module_opens_duckdb_on_its_own():
+    """Every connection of the refresh goes through warehouse_connection.connect, so none runs
+    without the limit (the formula checks once did)."""
+    own = settings.PROJECT_DIR / "orchestration" / "warehouse_connection.py"
+    opened = []
+    for path in sorted((settings.PROJECT_DIR / "orchestration").rglob("*.py")):
+        if path == own:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            called = node.func if isinstance(node, ast.Call) else None
+            if (
+                isinstance(called, ast.Attribute)
+                and called.attr == "connect"
+                and isinstance(called.value, ast.Name)
+                and called.value.id == "duckdb"
+            ):
+                opened.append(f"{path.relative_to(settings.PROJECT_DIR)}:{node.lineno}")
+    assert opened == []
+
+
+def _warehouse_with_messages(path, messages: int):
+    with warehouse_connection.connect(path) as con:
+        con.execute("create schema raw")
+        con.execute(f"create table raw.messages as select range as id from range({messages})")
+    return path
+
+
+def test_a_large_warehouse_builds_one_model_at_a_time(monkeypatch, tmp_path):
+    """Two large models side by side share one memory limit (orchestration/dbt/build_threads.py)."""
+    monkeypatch.setattr(build_threads, "SERIAL_BUILD_MESSAGES", 10)
+    large = _warehouse_with_messages(tmp_path / "large.duckdb", 11)
+    small = _warehouse_with_messages(tmp_path / "small.duckdb", 10)
+    assert build_threads.build_threads(large) == ["--threads", "1"]
+    assert build_threads.build_threads(small) == []  # profiles.yml's threads
+
+
+def test_a_warehouse_with_nothing_loaded_keeps_the_profiles_threads(tmp_path):
+    assert build_threads.build_threads(tmp_path / "none.duckdb") == []
+    with warehouse_connection.connect(tmp_path / "empty.duckdb"):
+        pass
+    assert build_threads.build_threads(tmp_path / "empty.duckdb") == []
+
+
+def test_a_caller_holding_its_own_connection_can_still_connect(tmp_path):
+    """DuckDB shares one instance per file in a process and refuses a second configuration."""
+    path = tmp_path / "w.duckdb"
+    with duckdb.connect(str(path)), warehouse_connection.connect(path) as con:
+        assert con.execute("select 1").fetchone() == (1,)
