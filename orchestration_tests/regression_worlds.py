@@ -611,6 +611,27 @@ def template_of_a_step_not_landed() -> Case:
     )  # fmt: skip
 
 
+def opt_out_of_enrollment_not_landed() -> Case:
+    """Opt-outs in the campaign box are enrollments' opt-outs, "x of N" like initials and
+    replies: an opt event naming an enrollment whose row has not landed yet opts out no
+    enrollment of the box (found by the formula checks at M: acc_104 / cmp_89 published 314
+    auto opt-outs, the reference 315; the reference counted enr_2937384, named by an ai_filter
+    opt event and its message, whose row was still to come)."""
+    case = initial_of_enrollment_not_landed()
+    case.rows["opt_events"] = [
+        {"opt_event_id": f"o{n}", "account_id": "a0", "contact_id": f"c{n}",
+         "direction": "opt_out", "method": method, "occurred_at": T0 + timedelta(minutes=30),
+         "campaign_id": "k0", "enrollment_id": enrollment, "message_id": f"m{n}"}
+        for n, method, enrollment in ((0, "keyword", "e0"), (1, "ai_filter", "e9"))
+    ]  # fmt: skip
+    return Case(
+        "opt_out_of_enrollment_not_landed",
+        'kpi-spec "Campaign box": auto_opt_outs, enrollments opted out in this campaign',
+        case.request,
+        case.rows,
+    )
+
+
 ALL_MAKERS = (
     keyword_opener, reply_to_older_campaign, withheld_and_empty_bodies, fractional_talk_time,
     fractional_response_time, cross_account_campaign, labels_removed_and_readded, dst_day,
@@ -618,7 +639,7 @@ ALL_MAKERS = (
     deals_from_leads_in_range, campaign_never_launched, lead_from_message_before_campaign,
     ai_filter_by_enrollment, unsubscribe_through_stepless_reply,
     initial_of_enrollment_not_landed, reply_of_enrollment_not_landed, click_on_canceled_message,
-    template_of_a_step_not_landed,
+    template_of_a_step_not_landed, opt_out_of_enrollment_not_landed,
 )  # fmt: skip
 
 

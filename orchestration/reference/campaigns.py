@@ -52,7 +52,8 @@ def campaign_box(w: World, s: Scope):
     replies = _replied_enrollments(w, s)
     # An enrollment is opted out once, by its first keyword / ai_filter / manual opt-out event
     # linked to the campaign (by campaign, enrollment or message); that event says how, so
-    # total_opt_outs = auto + manual never counts an enrollment twice.
+    # total_opt_outs = auto + manual never counts an enrollment twice. "x of N" like initials
+    # and replies: only enrollments that landed.
     first_opt_out: dict[tuple, dict] = {}
     events = sorted(  # an event's linked campaigns are of its account (ground rule 2)
         w.select("opt_events", s.account_ids), key=lambda o: (o["occurred_at"], o["opt_event_id"])
@@ -61,7 +62,7 @@ def campaign_box(w: World, s: Scope):
         if o["direction"] != "opt_out" or o["method"] not in (*AUTO_METHODS, "manual"):
             continue
         for campaign, enrollment in o["linked"].items():
-            if enrollment:
+            if enrollment in w.enrollments:
                 first_opt_out.setdefault((campaign, enrollment), o)
     auto, manual = defaultdict(set), defaultdict(set)
     for (campaign, enrollment), o in first_opt_out.items():
