@@ -72,6 +72,17 @@ def send_raw_rows(warehouse: Path) -> int:
     return 0
 
 
+def build_environment(warehouse: Path) -> dict[str, str]:
+    """Before a build: what the target's dbt profile reads from the environment about this
+    build (Spark: the JVM sized by the raw rows, orchestration/targets/spark.py)."""
+    if target_name() != "spark":
+        return {}
+    from orchestration.landing.spark import spark_dir
+    from orchestration.targets.spark import spark_scale
+
+    return spark_scale(spark_dir(warehouse))
+
+
 def mirror_build(warehouse: Path) -> dict[str, int]:
     """After a build: copy the target's MIRRORED_SCHEMAS into the DuckDB file (DuckDB: nothing
     to do). Returns rows per "schema.table" copied."""
