@@ -26,7 +26,7 @@ from orchestration.dbt.folded_tests import stream_with_failing_columns
 from orchestration.dbt.guard import dbt_executable
 from orchestration.landing.assets import WAREHOUSE_POOL, raw_asset_key
 from orchestration.landing.loader import utc_now
-from orchestration.targets import build_environment, mirror_build, target_name
+from orchestration.targets import mirror_build, target_name, use_build_environment
 
 # The component runs the `dbt` on PATH; make that the one installed beside this Python, so
 # `.venv/bin/comms-warehouse` works without an activated venv.
@@ -88,7 +88,7 @@ class WarehouseDbtComponent(DbtProjectComponent):
         if full_refresh:
             args.append("--full-refresh")
         scope = _TestScope(context, full_refresh)
-        os.environ.update(build_environment(settings.warehouse_path()))  # dbt inherits it
+        use_build_environment(settings.warehouse_path())
         invocation = dbt.cli(args, context=context)
         try:
             # dagster-dbt's stream, plus the failing columns of a folded test on its check.

@@ -32,11 +32,11 @@ LARGE_RAW_BYTES = 8 * 2**20
 SCALE_VARIABLE = "COMMS_SPARK_SCALE"
 
 
-def spark_scale(spark_folder: Path) -> dict[str, str]:
-    """The environment naming the size of the build over `spark_folder/raw`, `small` or
-    `large` by its Parquet bytes (profiles.yml: what each size changes)."""
+def spark_scale(spark_folder: Path) -> str:
+    """`small` or `large`: the size of a build over `spark_folder/raw`, by its Parquet bytes
+    (profiles.yml: what each size changes)."""
     raw = sum(f.stat().st_size for f in (spark_folder / "raw").rglob("*.parquet"))
-    return {SCALE_VARIABLE: "large" if raw >= LARGE_RAW_BYTES else "small"}
+    return "large" if raw >= LARGE_RAW_BYTES else "small"
 
 
 def mirror_from_spark(
