@@ -32,14 +32,20 @@ from conftest import END_DATE, LANDING_SCALE, LANDING_SEED
 from test_engine_parity import assert_reads_back
 
 from orchestration.kpi_registry import VIEWS
+from orchestration.landing.spark import SPARK_DIR_VARIABLE
 from orchestration.publishing import published_path
 from orchestration.reporting.api import report
 from orchestration.reporting.exports import CONTACT_LISTS, contact_list, export_report
 from orchestration.reporting.source import ReportError
-from orchestration.targets import TARGET_ENV, target_name
+from orchestration.targets import TARGET_ENV, target_name, use_build_environment
 from orchestration.targets.duckdb_side import BUILT_ON
 from orchestration.targets.postgres import duckdb_type
-from orchestration.targets.spark import mirror_from_spark
+from orchestration.targets.spark import (
+    LARGE_RAW_BYTES,
+    SCALE_VARIABLE,
+    mirror_from_spark,
+    spark_scale,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -271,3 +277,27 @@ def test_spark_tables_come_back_from_their_parquet_folders_with_descriptions(tmp
     manifest.write_text(json.dumps({"nodes": {"a": node, "b": node_without_files}}))
     with pytest.raises(FileNotFoundError, match=r"marts\.db/fct_never_built"):
         mirror_from_spark(warehouse, {"marts": ""}, tmp_path / "spark", manifest)
+
+
+def test_a_spark_build_is_sized_by_its_raw_parquet_bytes(tmp_path, monkeypatch):
+    """Below LARGE_RAW_BYTES of raw Parquet a Spark build is `small`, from it `large`; other
+    files (Spark's markers) do not count. The dbt step names a `large` Spark build in dbt's
+    environment, and leaves the variable unset otherwise."""
+    events = tmp_path / "raw" / "message_events"
+    events.mkdir(parents=True)
+    (events / "part-a.parquet").write_bytes(b"\0" * (LARGE_RAW_BYTES - 1))
+    (events / "_SUCCESS").write_bytes(b"\0" * 2)
+    assert spark_scale(tmp_path) == "small"
+    monkeypatch.setenv(SPARK_DIR_VARIABLE, str(tmp_path))
+    monkeypatch.setenv(TARGET_ENV, "spark")
+    monkeypatch.setenv(SCALE_VARIABLE, "large")  # a previous build's, in this process
+    use_build_environment(tmp_path / "wh.duckdb")
+    assert SCALE_VARIABLE not in os.environ
+    (tmp_path / "raw" / "messages").mkdir()
+    (tmp_path / "raw" / "messages" / "part-b.parquet").write_bytes(b"\0")
+    assert spark_scale(tmp_path) == "large"
+    use_build_environment(tmp_path / "wh.duckdb")
+    assert os.environ[SCALE_VARIABLE] == "large"
+    monkeypatch.setenv(TARGET_ENV, "duckdb")
+    use_build_environment(tmp_path / "wh.duckdb")
+    assert SCALE_VARIABLE not in os.environ

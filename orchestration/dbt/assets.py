@@ -27,7 +27,7 @@ from orchestration.dbt.folded_tests import stream_with_failing_columns
 from orchestration.dbt.guard import dbt_executable
 from orchestration.landing.assets import WAREHOUSE_POOL, raw_asset_key
 from orchestration.landing.loader import utc_now
-from orchestration.targets import mirror_build, target_name
+from orchestration.targets import mirror_build, target_name, use_build_environment
 
 # The component runs the `dbt` on PATH; make that the one installed beside this Python, so
 # `.venv/bin/comms-warehouse` works without an activated venv.
@@ -96,6 +96,7 @@ class WarehouseDbtComponent(DbtProjectComponent):
         if full_refresh:
             args.append("--full-refresh")
         scope = _TestScope(context, full_refresh, op_config["changed_sources"])
+        use_build_environment(settings.warehouse_path())
         invocation = dbt.cli(args, context=context)
         try:
             # dagster-dbt's stream, plus the failing columns of a folded test on its check.

@@ -72,6 +72,21 @@ def send_raw_rows(warehouse: Path) -> int:
     return 0
 
 
+def use_build_environment(warehouse: Path) -> None:
+    """Before a build: set what the target's dbt profile reads about this build from the
+    environment, which dbt inherits. Spark built `large` (its JVM sized by the raw rows,
+    orchestration/targets/spark.py) sets COMMS_SPARK_SCALE; every other build leaves it unset,
+    as the project's parse at start-up saw it (orchestration/dbt/parse_state.py)."""
+    from orchestration.targets.spark import SCALE_VARIABLE, spark_scale
+
+    os.environ.pop(SCALE_VARIABLE, None)
+    if target_name() == "spark":
+        from orchestration.landing.spark import spark_dir
+
+        if spark_scale(spark_dir(warehouse)) == "large":
+            os.environ[SCALE_VARIABLE] = "large"
+
+
 def mirror_build(warehouse: Path) -> dict[str, int]:
     """After a build: copy the target's MIRRORED_SCHEMAS into the DuckDB file (DuckDB: nothing
     to do). Returns rows per "schema.table" copied."""

@@ -9,6 +9,10 @@ folder is an error naming it. Their descriptions come from the same manifest (th
 held died with its catalog). Spark writes timestamps as UTC-adjusted instants (profiles.yml),
 which DuckDB reads as `timestamp with time zone`: they become the plain UTC `timestamp` a DuckDB
 build holds, so every reader after the build sees the types it sees on DuckDB.
+
+Before the build, `spark_scale` sizes Spark's JVM for the rows it will read (profiles.yml's
+`spark` target reads COMMS_SPARK_SCALE when dbt starts the JVM): on the test worlds a node's
+cost is its planning, at demo scale its rows.
 """
 
 from __future__ import annotations
@@ -21,6 +25,19 @@ import duckdb
 
 from orchestration import warehouse_connection
 from orchestration.targets.duckdb_side import Relation, replace_schemas
+
+# Raw Parquet bytes from which a build is `large`: the 3,000-message test world holds 0.7 MB
+# (its build is planning: C1 and interpreted expressions cost least), the demo's 250 k messages
+# 37 MB (its build is rows: C2, compiled expressions and a 3 GB heap cost least).
+LARGE_RAW_BYTES = 8 * 2**20
+SCALE_VARIABLE = "COMMS_SPARK_SCALE"
+
+
+def spark_scale(spark_folder: Path) -> str:
+    """`small` or `large`: the size of a build over `spark_folder/raw`, by its Parquet bytes
+    (profiles.yml: what each size changes)."""
+    raw = sum(f.stat().st_size for f in (spark_folder / "raw").rglob("*.parquet"))
+    return "large" if raw >= LARGE_RAW_BYTES else "small"
 
 
 def mirror_from_spark(
