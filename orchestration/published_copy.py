@@ -18,6 +18,11 @@ MANIFEST = "_published_tables"  # in schema main: one row per published table, w
 STORAGE_VERSION = "v1.0.0"
 MASKED = "_masked_columns"  # in schema main: every column nulled in this copy (dbt tag `pii`)
 HELD_BACK = "_held_back_accounts"  # in schema main: accounts kept at their previous snapshot
+# Columns that name an account a row is about besides its own account_id: the account
+# hierarchy's. A held-back account that was never published has no rows in the copy, so no
+# roll-up may list it either (a report over its parent then asked for an account that was not
+# there: "account 'acc_104' does not exist", found at M on a first refresh).
+ACCOUNT_REFERENCES = ("ancestor_account_id", "descendant_account_id")
 
 ColumnTypes = dict[tuple[str, str], dict[str, str]]  # (schema, table) -> {column: type}
 
@@ -41,6 +46,7 @@ def write_copy(
             con.execute("attach ? as previous (read_only)", [str(previous)])
         types = _column_types(con, "warehouse")
         old_types = _column_types(con, "previous") if previous is not None else {}
+        absent = _never_published(con, held_back, old_types)
         for schema in PUBLISHED_SCHEMAS:
             con.execute(f"create schema if not exists {_ident(schema)}")
         con.execute("begin")
@@ -48,7 +54,9 @@ def write_copy(
             hidden = pii.get((schema, table), set())
             new_columns = types[(schema, table)]
             old_columns = old_types.get((schema, table), {})
-            rows = _copy_table(con, schema, table, new_columns, old_columns, hidden, held_back)
+            rows = _copy_table(
+                con, schema, table, (new_columns, old_columns), hidden, held_back, absent
+            )
             if comment:
                 con.execute(f"comment on table {_name(schema, table)} is {_literal(comment)}")
             tables[f"{schema}.{table}"] = rows
@@ -85,28 +93,56 @@ def _copy_table(
     con,
     schema: str,
     table: str,
-    new_columns: dict[str, str],
-    old_columns: dict[str, str],
+    columns: tuple[dict[str, str], dict[str, str]],
     hidden: set[str],
     held_back: dict[str, str],
+    absent: list[str],
 ) -> int:
     """One table of the copy (a view is materialized: the copy must not point back into the
-    warehouse); the held-back accounts' rows come from the previous copy. Returns its rows."""
+    warehouse); the held-back accounts' rows come from the previous copy, and no row names an
+    ``absent`` account (ACCOUNT_REFERENCES). ``columns``: the table's columns in the warehouse
+    and in the previous copy. Returns its rows."""
+    new_columns, old_columns = columns
     name = _name(schema, table)
     query = f"select {_select_list(new_columns, new_columns, hidden)} from warehouse.{name}"
     params: list = []
+    conditions = [
+        f"({column} is null or not list_contains(?, {column}))"
+        for column in ACCOUNT_REFERENCES
+        if absent and column in new_columns
+    ]
+    params += [absent] * len(conditions)
     if held_back and "account_id" in new_columns:
-        query += " where account_id is null or not list_contains(?, account_id)"
+        conditions.append("(account_id is null or not list_contains(?, account_id))")
         params.append(sorted(held_back))
-        if "account_id" in old_columns:
-            # The held-back accounts' rows as last published (masked there already).
-            query += (
-                f" union all select {_select_list(new_columns, old_columns, hidden)} "
-                f"from previous.{name} where list_contains(?, account_id)"
-            )
-            params.append(sorted(held_back))
+    if conditions:
+        query += " where " + " and ".join(conditions)
+    if held_back and "account_id" in new_columns and "account_id" in old_columns:
+        # The held-back accounts' rows as last published (masked there already).
+        query += (
+            f" union all select {_select_list(new_columns, old_columns, hidden)} "
+            f"from previous.{name} where list_contains(?, account_id)"
+        )
+        params.append(sorted(held_back))
     con.execute(f"create table {name} as {query}", params)
     return con.execute(f"select count(*) from {name}").fetchone()[0]
+
+
+def _never_published(con, held_back: Mapping[str, str], old_types: ColumnTypes) -> list[str]:
+    """The held-back accounts the previous copy does not hold (all of them on a first publish):
+    they keep no snapshot, so the copy leaves them out altogether."""
+    if not held_back:
+        return []
+    if ("marts", "dim_accounts") not in old_types:
+        return sorted(held_back) if not old_types else []
+    published = {
+        account
+        for (account,) in con.execute(
+            "select account_id from previous.marts.dim_accounts where list_contains(?, account_id)",
+            [sorted(held_back)],
+        ).fetchall()
+    }
+    return sorted(set(held_back) - published)
 
 
 def _copy_column_comments(con, pii: Mapping[tuple[str, str], set[str]]) -> None:

@@ -424,6 +424,37 @@ def test_a_held_back_account_keeps_its_last_published_rows(tenants):
     assert [v for *_, v in _people(result.path)] == [2, 2, 2]
 
 
+def test_an_account_held_back_before_its_first_publish_is_in_no_roll_up(tenants):
+    """Held back with no snapshot to keep, acc_2 is left out of the copy altogether: no rows of
+    its own and none in the account hierarchy, so a roll-up over acc_1 (its parent) does not
+    name an account the copy lacks. Once published, a held-back account stays in the hierarchy."""
+    with duckdb.connect(str(tenants)) as con:
+        con.execute(
+            "create table marts.bdg_account_hierarchy as select * from (values "
+            "('acc_1', 'acc_1', 0), ('acc_1', 'acc_2', 1), ('acc_2', 'acc_2', 0)) "
+            "t(ancestor_account_id, descendant_account_id, depth)"
+        )
+        con.execute(
+            "create table marts.dim_accounts as select * from (values ('acc_1'), ('acc_2')) "
+            "t(account_id)"
+        )
+
+    def hierarchy(path: Path) -> list[tuple]:
+        with duckdb.connect(str(path), read_only=True) as con:
+            return con.execute(
+                "select ancestor_account_id, descendant_account_id "
+                "from marts.bdg_account_hierarchy order by all"
+            ).fetchall()
+
+    first = publish(tenants, pii=PEOPLE_PII, held_back={"acc_2": "a check failed"})
+    assert [p for _, p, *_ in _people(first.path)] == ["p1", "p3"]
+    assert hierarchy(first.path) == [("acc_1", "acc_1")]
+    publish(tenants, pii=PEOPLE_PII)  # its checks pass: published
+    again = publish(tenants, pii=PEOPLE_PII, held_back={"acc_2": "a check failed"})
+    assert hierarchy(again.path) == [("acc_1", "acc_1"), ("acc_1", "acc_2"), ("acc_2", "acc_2")]
+    assert [p for _, p, *_ in _people(again.path)] == ["p1", "p2", "p3"]
+
+
 @dataclass(frozen=True)
 class HeldBackRefresh:
     warehouse: Path
