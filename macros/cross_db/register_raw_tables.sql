@@ -54,8 +54,8 @@
             {%- do schemas.append(node.schema) -%}
         {%- endif -%}
         {%- do run_query(
-            'create table if not exists ' ~ node.schema ~ '.' ~ node.alias ~ " using parquet location '"
-            ~ spark_dir() ~ '/tables/' ~ node.schema ~ '.db/' ~ node.alias ~ "'"
+            'create table if not exists ' ~ node.schema ~ '.' ~ node.alias
+            ~ " using parquet location '" ~ spark_table_folder(node.schema, node.alias) ~ "'"
         ) -%}
     {%- endfor -%}
     {{ return('') }}

@@ -14,8 +14,17 @@
   {%- if location_root is not none %}
     location '{{ location_root }}/{{ identifier }}'
   {%- elif target.name == 'spark' %}
-    location '{{ spark_dir() }}/tables/{{ model['schema'] }}.db/{{ identifier }}'
+    location '{{ spark_table_folder(model['schema'], identifier) }}'
   {%- endif %}
+{%- endmacro %}
+
+{#-
+    The folder of a table the local Spark builds: <spark_dir>/tables/<schema>.db/<name>, where
+    Spark would keep a managed table. Read by the location clause above and, after the build, by
+    register_built_tables.sql and orchestration/targets/spark.py (Python, same layout).
+-#}
+{% macro spark_table_folder(schema, identifier) -%}
+    {{ return(spark_dir() ~ '/tables/' ~ schema ~ '.db/' ~ identifier) }}
 {%- endmacro %}
 
 {#-
