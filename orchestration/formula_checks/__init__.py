@@ -165,11 +165,8 @@ def _worlds(con, requests: list[sampling.Request], budget: int):
     slice; the whole scopes' requests share a world while their accounts' messages fit the
     budget together (scopes overlap: a root rolled up and its sub-account alone)."""
     children, sizes = sampling.children_of(con), sampling.account_messages(con)
-    by_scope: dict[tuple, list[sampling.Request]] = {}
-    for request in requests:
-        by_scope.setdefault(request.scope, []).append(request)
     groups: list[tuple[set[str], list[sampling.Request]]] = []
-    for (account_id, roll_up, campaign), selected in by_scope.items():
+    for (account_id, roll_up, campaign), selected in sampling.by_scope(requests).items():
         accounts = set(sampling.scope_accounts(account_id, roll_up, children))
         if campaign is not None:  # built in the yield: no name holds the last world meanwhile
             yield World(read_staged(con, sorted(accounts), campaign)), selected

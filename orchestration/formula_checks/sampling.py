@@ -205,7 +205,7 @@ def changed_requests(
     (first,) = con.execute("select min(created_at) from staging.stg_platform__messages").fetchone()
     draw = random.Random(seed)
     out = []
-    for (account_id, roll_up, campaign), requests in _by_scope(full).items():
+    for (account_id, roll_up, campaign), requests in by_scope(full).items():
         accounts = scope_accounts(account_id, roll_up, children)
         days = set().union(*(changed.get(a, set()) for a in accounts))
         if None in days:
@@ -228,9 +228,10 @@ def changed_requests(
     return out
 
 
-def _by_scope(full: list[Request]) -> dict[tuple[str, bool, str | None], list[Request]]:
+def by_scope(requests: list[Request]) -> dict[tuple[str, bool, str | None], list[Request]]:
+    """The requests grouped by what one reference world is read for (Request.scope)."""
     scopes: dict[tuple[str, bool, str | None], list[Request]] = {}
-    for request in full:
+    for request in requests:
         scopes.setdefault(request.scope, []).append(request)
     return scopes
 
