@@ -50,6 +50,17 @@ def _msg(mid: str, direction: str, minutes: float, **more) -> dict[str, Any]:
     return row
 
 
+def _templates(*template_ids: str) -> list[dict]:
+    return [{"template_id": t, "account_id": "a0", "name": t.upper(),
+             "created_at": T0 - timedelta(days=9)} for t in template_ids]  # fmt: skip
+
+
+def _enrollments(campaign_id: str, contacts: int) -> list[dict]:
+    """One enrollment e<n> in the campaign for each contact c<n> of _base(contacts=...)."""
+    return [{"enrollment_id": f"e{n}", "campaign_id": campaign_id, "contact_id": f"c{n}",
+             "enrolled_at": T0} for n in range(contacts)]  # fmt: skip
+
+
 def _campaign(cid: str, kind: str = "standard", launched_days: float = 0) -> list[dict]:
     return [{"campaign_id": cid, "account_id": "a0", "name": cid, "campaign_type": kind,
              "created_at": T0 - timedelta(days=20),
@@ -525,10 +536,7 @@ def click_on_canceled_message() -> Case:
     rows = _base(contacts=2)
     rows["campaigns"] = _campaign("k0")
     rows["campaign_steps"] = [{"campaign_id": "k0", "step_number": 1, "template_id": None}]
-    rows["campaign_enrollments"] = [
-        {"enrollment_id": f"e{n}", "campaign_id": "k0", "contact_id": f"c{n}", "enrolled_at": T0}
-        for n in (0, 1)
-    ]
+    rows["campaign_enrollments"] = _enrollments("k0", 2)
     rows["messages"] = [
         _msg(
             f"m{n}",
@@ -585,17 +593,10 @@ def template_of_a_step_not_landed() -> Case:
     took the contact's latest message's template, published sent_contacts 1 where the
     reference and the send's own row, mart_send_report, gave 0)."""
     rows = _base(contacts=2)
-    rows["templates"] = [
-        {"template_id": t, "account_id": "a0", "name": t.upper(),
-         "created_at": T0 - timedelta(days=9)}
-        for t in ("t0", "t1")
-    ]  # fmt: skip
+    rows["templates"] = _templates("t0", "t1")
     rows["campaigns"] = _campaign("k0")
     rows["campaign_steps"] = [{"campaign_id": "k0", "step_number": 1, "template_id": "t0"}]
-    rows["campaign_enrollments"] = [
-        {"enrollment_id": f"e{n}", "campaign_id": "k0", "contact_id": f"c{n}", "enrolled_at": T0}
-        for n in (0, 1)
-    ]
+    rows["campaign_enrollments"] = _enrollments("k0", 2)
     rows["messages"] = [
         _msg("m0", "outbound", 1, campaign_id="k0", enrollment_id="e0", step_number=1,
              template_id="t0"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from regression_worlds import T0, Case, _base, _campaign, _msg, _prefixed
+from regression_worlds import T0, Case, _base, _campaign, _msg, _prefixed, _templates
 
 
 def _contact(cid: str) -> dict:
@@ -113,11 +113,7 @@ def compare_templates_unlaunched_campaign() -> Case:
     as of now); t1 sent only by a campaign never launched has enrolled_contacts 0."""
     rows = _base()
     rows["contacts"].append(_contact("c1"))
-    rows["templates"] = [
-        {"template_id": t, "account_id": "a0", "name": t.upper(),
-         "created_at": T0 - timedelta(days=9)}
-        for t in ("t0", "t1")
-    ]  # fmt: skip
+    rows["templates"] = _templates("t0", "t1")
     rows["campaigns"] = [*_campaign("k0"), {**_campaign("d0")[0], "launched_at": None}]
     rows["campaign_enrollments"] = [
         {"enrollment_id": "e0", "campaign_id": "k0", "contact_id": "c0", "enrolled_at": T0},

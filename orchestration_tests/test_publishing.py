@@ -334,12 +334,17 @@ def tenants(tmp_path: Path) -> Path:
     return warehouse
 
 
-def _people(path: Path) -> list[tuple]:
+def _fetch(path: Path, sql: str) -> list[tuple]:
     with duckdb.connect(str(path), read_only=True) as con:
-        return con.execute(
-            "select account_id, person_id, phone, email, version from marts.dim_people "
-            "order by person_id"
-        ).fetchall()
+        return con.execute(sql).fetchall()
+
+
+def _people(path: Path) -> list[tuple]:
+    return _fetch(
+        path,
+        "select account_id, person_id, phone, email, version from marts.dim_people "
+        "order by person_id",
+    )
 
 
 def test_pii_columns_are_the_ones_dbt_tags_pii(tmp_path):
@@ -440,11 +445,11 @@ def test_an_account_held_back_before_its_first_publish_is_in_no_roll_up(tenants)
         )
 
     def hierarchy(path: Path) -> list[tuple]:
-        with duckdb.connect(str(path), read_only=True) as con:
-            return con.execute(
-                "select ancestor_account_id, descendant_account_id "
-                "from marts.bdg_account_hierarchy order by all"
-            ).fetchall()
+        return _fetch(
+            path,
+            "select ancestor_account_id, descendant_account_id "
+            "from marts.bdg_account_hierarchy order by all",
+        )
 
     first = publish(tenants, pii=PEOPLE_PII, held_back={"acc_2": "a check failed"})
     assert [p for _, p, *_ in _people(first.path)] == ["p1", "p3"]
