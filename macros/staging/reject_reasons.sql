@@ -59,16 +59,61 @@
     the version staging keeps. Dimensions pass `updated_at`: the latest update wins. Ties (and
     events, which are never updated) go to the latest export, file and row, so exact repeats
     collapse to one row.
+
+    `repeated` (the large entities' staging): the name of a CTE holding the keys with more than
+    one valid row (repeated_valid_keys). A key's only valid row is its version 1 without a
+    rank: the window then sorts the few repeated keys' rows instead of every row (at M, 1.5 %
+    of the delivery events), for the same ranks.
 -#}
-{% macro latest_valid_versions(relation, key, updated_at=none) -%}
+{% macro latest_valid_versions(relation, key, updated_at=none, repeated=none) -%}
+    {%- if repeated is none %}
     select
         *,
-        row_number() over (
-            partition by {{ key }}
-            order by
-                {%- if updated_at %} {{ updated_at }} desc nulls last,{% endif %}
-                _export_date desc, _file_path desc, _row_number desc
-        ) as version_rank
+        {{ version_rank_over(key, updated_at) }} as version_rank
     from {{ relation }}
     where reject_reason is null
+    {%- else %}
+    {%- set keys = key.split(',') | map('trim') | list %}
+    {%- set same_key -%}
+        {%- for column in keys %}{{ relation }}.{{ column }} = {{ repeated }}.{{ column }}
+        {%- if not loop.last %} and {% endif %}{% endfor -%}
+    {%- endset %}
+    select
+        {{ relation }}.*,
+        1 as version_rank
+    from {{ relation }}
+    left join {{ repeated }}
+        on {{ same_key }}
+    where {{ relation }}.reject_reason is null and {{ repeated }}.{{ keys[0] }} is null
+    union all
+    select
+        {{ relation }}.*,
+        {{ version_rank_over(key, updated_at, relation ~ '.') }} as version_rank
+    from {{ relation }}
+    inner join {{ repeated }}
+        on {{ same_key }}
+    where {{ relation }}.reject_reason is null
+    {%- endif %}
+{%- endmacro %}
+
+{#- The rank of a row among its key's valid rows (latest_valid_versions); `prefix` qualifies
+    the columns. -#}
+{% macro version_rank_over(key, updated_at=none, prefix='') -%}
+    row_number() over (
+            partition by
+            {%- for column in key.split(',') %} {{ prefix }}{{ column | trim }}{{ ',' if not loop.last }}{% endfor %}
+            order by
+                {%- if updated_at %} {{ prefix }}{{ updated_at }} desc nulls last,{% endif %}
+                {{ prefix }}_export_date desc, {{ prefix }}_file_path desc, {{ prefix }}_row_number desc
+        )
+{%- endmacro %}
+
+{#- The keys of `relation` with more than one valid row: the CTE latest_valid_versions ranks
+    (its `repeated` argument). -#}
+{% macro repeated_valid_keys(relation, key) -%}
+    select {{ key }}
+    from {{ relation }}
+    where reject_reason is null
+    group by {{ key }}
+    having count(*) > 1
 {%- endmacro %}

@@ -24,9 +24,15 @@ base as (
 
 ),
 
+repeated_keys as (
+
+    {{ repeated_valid_keys('base', 'call_id') }}
+
+),
+
 versions as (
 
-    {{ latest_valid_versions('base', 'call_id') }}
+    {{ latest_valid_versions('base', 'call_id', repeated='repeated_keys') }}
 
 ),
 

@@ -22,9 +22,15 @@ base as (
 
 ),
 
+repeated_keys as (
+
+    {{ repeated_valid_keys('base', 'click_id') }}
+
+),
+
 versions as (
 
-    {{ latest_valid_versions('base', 'click_id') }}
+    {{ latest_valid_versions('base', 'click_id', repeated='repeated_keys') }}
 
 ),
 

@@ -22,9 +22,15 @@ base as (
 
 ),
 
+repeated_keys as (
+
+    {{ repeated_valid_keys('base', 'event_id') }}
+
+),
+
 versions as (
 
-    {{ latest_valid_versions('base', 'event_id') }}
+    {{ latest_valid_versions('base', 'event_id', repeated='repeated_keys') }}
 
 ),
 
