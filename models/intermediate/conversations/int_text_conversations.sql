@@ -85,33 +85,6 @@ day_last_numbers as (
 
 ),
 
-contact_numbers as (
-
-    select
-        account_id,
-        contact_id,
-        phone_number_id,
-        row_number() over (
-            partition by account_id, contact_id
-            order by created_at desc, message_id desc
-        ) as recency_rank
-    from conversation_messages
-    where phone_number_id is not null
-
-),
-
-number_names as (
-
-    -- one row per contact: its latest number over all its days
-    select
-        account_id,
-        contact_id,
-        phone_number_id as number_name_phone_number_id
-    from contact_numbers
-    where recency_rank = 1
-
-),
-
 carried as (
 
     select
@@ -123,7 +96,17 @@ carried as (
             order by daily.conversation_date
             rows between unbounded preceding and current row
         ) as last_number_date,
-        -- the window of last_number_date, framed whole: one sort serves both
+        -- the window of last_number_date framed whole (one sort serves the three): the
+        -- contact's latest day with a number, whose last number is the contact's latest (a
+        -- later message is never on an earlier account-local day), found among its days
+        -- instead of ranking every message again
+        max(
+            case when day_last_numbers.phone_number_id is not null then daily.conversation_date end
+        ) over (
+            partition by daily.account_id, daily.contact_id
+            order by daily.conversation_date
+            rows between unbounded preceding and unbounded following
+        ) as number_name_date,
         max(daily.day_loaded_at) over (
             partition by daily.account_id, daily.contact_id
             order by daily.conversation_date
@@ -152,7 +135,7 @@ final as (
         carried.outbound_messages,
         carried.total_messages,
         day_last_numbers.phone_number_id as last_phone_number_id,
-        number_names.number_name_phone_number_id,
+        number_name_days.phone_number_id as number_name_phone_number_id,
         carried.contact_loaded_at as _loaded_at
     from carried
     left join day_last_numbers
@@ -160,10 +143,11 @@ final as (
             carried.account_id = day_last_numbers.account_id
             and carried.contact_id = day_last_numbers.contact_id
             and carried.last_number_date = day_last_numbers.conversation_date
-    left join number_names
+    left join day_last_numbers as number_name_days
         on
-            carried.account_id = number_names.account_id
-            and carried.contact_id = number_names.contact_id
+            carried.account_id = number_name_days.account_id
+            and carried.contact_id = number_name_days.contact_id
+            and carried.number_name_date = number_name_days.conversation_date
 
 )
 
