@@ -220,7 +220,7 @@ def test_a_planted_bad_row_fails_each_kind_naming_the_column(
 
 
 # A view with rules of all four kinds, none of them broken by the planted rows.
-VIEW = "stg_platform__opt_events"
+VIEW = "stg_platform__leads"
 
 
 def _assert_the_view_is_read_once(check, target: Path) -> None:

@@ -1,3 +1,8 @@
+{#- A table on DuckDB too (as on PostgreSQL): four models and a test read it, each of which
+    computed the view (and the opt events' and enrollments' staging under it) again. Spark
+    keeps its intermediate views. -#}
+{{ config(materialized=('view' if target.type == 'spark' else 'table')) }}
+
 {#
     One row per platform opt event with the campaign it belongs to (kpi-spec "Opt-outs": it
     names the campaign, one of its enrollments, or a message attributed to it). An opt event
