@@ -153,3 +153,9 @@ def _remember_profile(loader, parse_folder: Path) -> None:
     temp = path.with_name(f".{path.name}.{os.getpid()}")
     temp.write_text(json.dumps(dict(list(known.items())[-20:]), indent=1))
     os.replace(temp, path)
+
+
+if __name__ == "__main__":
+    # `make demo` parses beside generating the demo files, `make docs` before docs generate
+    # (Makefile), for the warehouse COMMS_WAREHOUSE_PATH names; the refresh then finds it current.
+    prepare_dbt()
