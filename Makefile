@@ -26,7 +26,9 @@ $(BIN)/comms-warehouse: pyproject.toml constraints.txt
 	@touch $@
 
 # The dbt parse a refresh of warehouse $(1) starts from (orchestration/dbt/parse.py): dbt keeps a
-# parse for the profile it was made with, of which only the warehouse's file name counts here.
+# parse for the profile and the target name it was made with (of the profile, only the
+# warehouse's file name counts here). The refresh names the target (duckdb unless
+# COMMS_WAREHOUSE_TARGET says otherwise), and so do sqlfluff (.sqlfluff) and docs generate here.
 PREPARE_DBT = COMMS_WAREHOUSE_PATH=$(abspath $(1)) $(BIN)/python -m orchestration.dbt.parse
 
 ## Generate the demo data (once), load it, build every model, run every check.
@@ -88,10 +90,11 @@ lint: setup
 # re-uses it (a partial parse) instead of parsing the whole project again.
 docs: setup
 	$(if $(DOCS_NO_COMPILE),$(call PREPARE_DBT,$(PARSE_WAREHOUSE)))
-	COMMS_WAREHOUSE_PATH=$(PARSE_WAREHOUSE) $(BIN)/dbt docs generate --empty-catalog $(DOCS_NO_COMPILE) --quiet
+	COMMS_WAREHOUSE_PATH=$(PARSE_WAREHOUSE) $(BIN)/dbt docs generate --target duckdb --empty-catalog \
+		$(DOCS_NO_COMPILE) --quiet
 
 ui: setup
-	$(BIN)/dbt parse --quiet
+	$(call PREPARE_DBT,$(WAREHOUSE))
 	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/$(dir $(WAREHOUSE)).$(notdir $(WAREHOUSE)).dagster} COMMS_WAREHOUSE_PATH=$(CURDIR)/$(WAREHOUSE) \
 	COMMS_WAREHOUSE_LANDING=$(CURDIR)/$(LANDING) $(BIN)/dagster dev -m orchestration.definitions
 
