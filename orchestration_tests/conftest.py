@@ -31,6 +31,7 @@ from orchestration.dbt.guard import PARENT_ENV, dbt_executable
 from orchestration.dbt.parse import PARSE_FOLDER_ENV, PROFILES_FILE
 from orchestration.refresh import run_refresh
 from orchestration.run_summary import RefreshSummary
+from orchestration.targets import target_name
 
 # Small, but big enough that every KPI is non-trivial; the end date pins "today" in reports.
 LANDING_SCALE = 3000
@@ -98,6 +99,9 @@ def dbt_reusing_parse(monkeypatch) -> Callable[[Path], str]:
         copy_dbt_parse(Path(os.environ["DBT_TARGET_PATH"]), target)
         for name in (PARENT_ENV, PARSE_FOLDER_ENV):
             monkeypatch.setenv(name, os.environ.get(name, ""))  # restored after the test
+        # The target named, as the parse and the refresh's build name it: dbt re-uses a parse
+        # only for the target name it was made with.
+        monkeypatch.setenv("DBT_TARGET", target_name())
         return dbt_executable(target)
 
     return launcher

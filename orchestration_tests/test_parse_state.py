@@ -11,6 +11,7 @@ from orchestration.dbt import parse_state
 from orchestration.dbt.guard import PARENT_ENV, dbt_executable
 from orchestration.dbt.parse import PARSE_FOLDER_ENV, prepare_dbt, run_dbt
 from orchestration.dbt.parse_state import parse_is_current, project_fingerprint, record_parse
+from orchestration.targets import target_name
 
 # Scheduled among the long modules (conftest.py): dbt parses the project several times.
 pytestmark = pytest.mark.builds(0.4)
@@ -61,11 +62,20 @@ def test_a_changed_project_file_parses_again(project, change):
     [
         "COMMS_WAREHOUSE_PATH",  # named in profiles.yml: another warehouse file's name
         "COMMS_WAREHOUSE_MEMORY_LIMIT",  # named in profiles.yml too
-        "DBT_TARGET",  # one of dbt's own flags
+        "DBT_STATIC_PARSER",  # one of dbt's own flags
     ],
 )
 def test_a_variable_dbt_reads_parses_again_when_it_changes(project, monkeypatch, variable):
     monkeypatch.setenv(variable, "/elsewhere/other.duckdb")
+    assert not parse_is_current(project, project_fingerprint())
+
+
+def test_another_target_parses_again(project, monkeypatch):
+    """The parse is made for the target orchestration/targets chooses, which prepare_dbt and
+    the build name to dbt; DBT_TARGET, which dbt reads only when none is named, changes nothing."""
+    monkeypatch.setenv("DBT_TARGET", "postgres")
+    assert parse_is_current(project, project_fingerprint())
+    monkeypatch.setenv("COMMS_WAREHOUSE_TARGET", "postgres")
     assert not parse_is_current(project, project_fingerprint())
 
 
@@ -139,7 +149,8 @@ def test_dbt_reuses_a_parse_made_for_another_folder(tmp_path, monkeypatch):
         monkeypatch.setenv("DBT_TARGET_PATH", str(run))
         monkeypatch.setenv("DBT_LOG_PATH", str(run))
         monkeypatch.setenv(PARSE_FOLDER_ENV, str(profiles_from))
-        assert run_dbt(["ls", "--resource-type", "seed", "--quiet"]) == 0
+        # The target named, as the refresh's `dbt build` names it (orchestration/dbt/assets.py).
+        assert run_dbt(["ls", "--target", target_name(), "--resource-type", "seed", "--quiet"]) == 0
         return (run / "dbt.log").read_text()
 
     reused = dbt_log(parse_folder)

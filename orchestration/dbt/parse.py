@@ -34,6 +34,7 @@ from orchestration.dbt.parse_state import (
     record_parse,
     target_folder,
 )
+from orchestration.targets import target_name
 
 # Beside partial_parse.msgpack: profile hash -> the profile it hashes, its warehouse folder left
 # out.
@@ -53,9 +54,11 @@ def prepare_dbt() -> None:
     from dbt.cli.main import dbtRunner
 
     with _reusing_parses_across_folders(target) as reused:
+        # The target named, as the build names it (assets.py): dbt keeps a parse only for the
+        # target name it was made with, none and the default's being two different names.
         result = dbtRunner().invoke(
             ["parse", "--quiet", "--project-dir", str(settings.PROJECT_DIR),
-             "--profiles-dir", str(settings.PROJECT_DIR)]
+             "--profiles-dir", str(settings.PROJECT_DIR), "--target", target_name()]
         )  # fmt: skip
         for loader in reused:
             # dbt writes no parse when no file changed; the saved one names the old profile,
@@ -153,3 +156,9 @@ def _remember_profile(loader, parse_folder: Path) -> None:
     temp = path.with_name(f".{path.name}.{os.getpid()}")
     temp.write_text(json.dumps(dict(list(known.items())[-20:]), indent=1))
     os.replace(temp, path)
+
+
+if __name__ == "__main__":
+    # `make demo` parses beside generating the demo files, `make docs` before docs generate
+    # (Makefile), for the warehouse COMMS_WAREHOUSE_PATH names; the refresh then finds it current.
+    prepare_dbt()

@@ -9,10 +9,12 @@ parse was made from, and the next refresh skips the parse when all of it is unch
 - every file dbt reads (dbt_project.yml, profiles.yml, the model, seed, macro, test, analysis and
   snapshot folders), by content;
 - the versions of dbt and its adapters (their macros are part of the manifest);
-- every `DBT_*` variable (dbt's flags, the target) and every variable a project file names in
+- every `DBT_*` variable (dbt's flags) and every variable a project file names in
   `env_var(...)`; of the warehouse's path (FOLDER_FREE), its file name only: a parse made for a
   warehouse in another folder is this one's (parse.py), and the `dbt build` that follows
   accepts it as such (parse.run_dbt), so a new warehouse needs no parse here;
+- the target the parse is made for (orchestration/targets), which `prepare_dbt` names to dbt as
+  the build does; DBT_TARGET, which dbt reads only when no target is named, is left out;
 - manifest.json and partial_parse.msgpack themselves, as the parse left them (any other writer,
   a plain `dbt build` or `dbt docs generate` in the same folder, makes the next refresh parse).
 
@@ -30,6 +32,7 @@ from importlib import metadata
 from pathlib import Path
 
 from orchestration import settings
+from orchestration.targets import target_name
 
 STAMP_FILE = "partial_parse.stamp.json"
 ARTIFACTS = ("manifest.json", "partial_parse.msgpack")
@@ -43,6 +46,7 @@ DISTRIBUTIONS = ("dbt-core", "dbt-adapters", "dbt-common", "dbt-duckdb", "dbt-po
 _ENV_VAR = re.compile(r"""env_var\(\s*['"]([^'"]+)['"]""")
 # Variables naming the warehouse's file, whose folder no parse depends on (parse.py).
 FOLDER_FREE = frozenset({"COMMS_WAREHOUSE_PATH"})
+TARGET_VARIABLE = "DBT_TARGET"  # dbt's --target, when none is named
 
 
 def target_folder() -> Path:
@@ -61,7 +65,8 @@ def project_fingerprint() -> str:
         names.update(_ENV_VAR.findall(text.decode(errors="replace")))
     for name in DISTRIBUTIONS:
         digest.update(f"{name}={_version(name)}\0".encode())
-    names.update(n for n in os.environ if n.startswith("DBT_"))
+    names.update(n for n in os.environ if n.startswith("DBT_") and n != TARGET_VARIABLE)
+    digest.update(f"target={target_name()}\0".encode())
     for name in sorted(names):
         value = os.environ.get(name)
         if name in FOLDER_FREE and value:
