@@ -40,15 +40,17 @@ def update_rows(con, name: str, columns: list[str], source: Source, kept: tuple[
     the table must be written whole (nothing was changed then)."""
     row_hash = f"hash({', '.join(columns)})"
     condition, kept_params = kept
+    # One row per hash, with how often it occurs (``n``) and one row id holding it.
     con.execute(
-        f"create or replace temp table {KEPT} as "
-        f"select rowid as r, {row_hash} as h from {name}{condition}",
+        f"create or replace temp table {KEPT} as select h, count(*) as n, min(r) as r from "
+        f"(select rowid as r, {row_hash} as h from {name}{condition}) group by h",
         kept_params,
     )
     # The warehouse's row ids come through the subquery as _r; the published row as its columns.
+    published = f"select rowid as _r, {source.select_list} from {source.relation}{source.where}"
     con.execute(
-        f"create or replace temp table {FRESH} as select _r as r, {row_hash} as h from "
-        f"(select rowid as _r, {source.select_list} from {source.relation}{source.where})",
+        f"create or replace temp table {FRESH} as select h, count(*) as n, min(_r) as r from "
+        f"(select _r, {row_hash} as h from ({published})) group by h",
         source.params,
     )
     try:
@@ -69,5 +71,5 @@ def update_rows(con, name: str, columns: list[str], source: Source, kept: tuple[
 
 def _repeats(con, table: str) -> bool:
     """Whether a row hash occurs twice in ``table``."""
-    (repeated,) = con.execute(f"select count(*) > count(distinct h) from {table}").fetchone()
+    (repeated,) = con.execute(f"select coalesce(max(n), 0) > 1 from {table}").fetchone()
     return bool(repeated)
