@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-KEPT, FRESH = "_publish_kept_rows", "_publish_fresh_rows"  # temporary tables, dropped after use
+# Temporary tables, dropped after use: the row hashes of each side, then their differences.
+KEPT, FRESH, DIFF = "_publish_kept_rows", "_publish_fresh_rows", "_publish_row_changes"
 
 
 @dataclass(frozen=True)
@@ -40,36 +41,41 @@ def update_rows(con, name: str, columns: list[str], source: Source, kept: tuple[
     the table must be written whole (nothing was changed then)."""
     row_hash = f"hash({', '.join(columns)})"
     condition, kept_params = kept
-    # One row per hash, with how often it occurs (``n``) and one row id holding it.
-    con.execute(
-        f"create or replace temp table {KEPT} as select h, count(*) as n, min(r) as r from "
-        f"(select rowid as r, {row_hash} as h from {name}{condition}) group by h",
+    (kept_rows,) = con.execute(
+        f"create or replace temp table {KEPT} as "
+        f"select rowid as r, {row_hash} as h from {name}{condition}",
         kept_params,
-    )
+    ).fetchone()
     # The warehouse's row ids come through the subquery as _r; the published row as its columns.
     published = f"select rowid as _r, {source.select_list} from {source.relation}{source.where}"
-    con.execute(
-        f"create or replace temp table {FRESH} as select h, count(*) as n, min(_r) as r from "
-        f"(select _r, {row_hash} as h from ({published})) group by h",
+    (fresh_rows,) = con.execute(
+        f"create or replace temp table {FRESH} as "
+        f"select _r as r, {row_hash} as h from ({published})",
         source.params,
-    )
+    ).fetchone()
     try:
-        if _repeats(con, KEPT) or _repeats(con, FRESH):
+        # One join: the rows only the copy has, those only the warehouse has, and how many
+        # pairs matched (each row matching exactly one on the other side when no hash repeats).
+        con.execute(
+            f"create or replace temp table {DIFF} as select "
+            "count(*) filter (where k.r is not null and f.r is not null) as matched, "
+            "coalesce(list(k.r) filter (where f.r is null), []) as gone, "
+            "coalesce(list(f.r) filter (where k.r is null), []) as new "
+            f"from {KEPT} as k full join {FRESH} as f on k.h = f.h"
+        )
+        matched, gone, new = con.execute(
+            f"select matched, len(gone), len(new) from {DIFF}"
+        ).fetchone()
+        # With m copies of a hash on one side and n on the other, the join pairs them m x n
+        # times: the pairs equal the rows left on each side only when every m = n = 1.
+        if not matched == kept_rows - gone == fresh_rows - new:
             return None
-        (deleted,) = con.execute(
-            f"delete from {name} where rowid in (select r from {KEPT} anti join {FRESH} using (h))"
-        ).fetchone()
-        (inserted,) = con.execute(
+        con.execute(f"delete from {name} where rowid in (select unnest(gone) from {DIFF})")
+        con.execute(
             f"insert into {name} select {source.select_list} from {source.relation} "
-            f"where rowid in (select r from {FRESH} anti join {KEPT} using (h))",
-        ).fetchone()
+            f"where rowid in (select unnest(new) from {DIFF})"
+        )
     finally:
-        con.execute(f"drop table if exists {KEPT}")
-        con.execute(f"drop table if exists {FRESH}")
-    return deleted, inserted
-
-
-def _repeats(con, table: str) -> bool:
-    """Whether a row hash occurs twice in ``table``."""
-    (repeated,) = con.execute(f"select coalesce(max(n), 0) > 1 from {table}").fetchone()
-    return bool(repeated)
+        for table in (KEPT, FRESH, DIFF):
+            con.execute(f"drop table if exists {table}")
+    return gone, new
