@@ -1,8 +1,8 @@
 """An incremental publish: a table of the copy brought up to date by its changed rows only.
 
-A refresh that adds an export day changes a few percent of each mart's rows (demo: 2.4 % of the
-published rows; the largest share, 10 %, in fct_messaging_contact_days), yet a copy written from
-scratch re-encodes every row of every mart (at M: 58 s). So a refresh that is not a
+A refresh that adds an export day changes a few percent of each mart's rows (the demo's day:
+111 k of 2.35 M published rows deleted or inserted; M's: 3.2 M of 88.5 M), yet a copy written
+from scratch re-encodes every row of every mart (at M: 104-108 s of CPU). So a refresh that is not a
 --full-refresh starts its new copy from a file copy of the one published before (publishing.py)
 and, per table whose columns are unchanged, deletes the rows the new copy must not hold and
 inserts those it lacks. Rows are matched on a hash of the whole published row (PII columns null,
