@@ -6,10 +6,12 @@ carried over, and the notes a reader needs (``_published_tables``, ``_masked_col
 """
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from orchestration import warehouse_connection
+from orchestration.published_changes import Source, update_rows
 
 PUBLISHED_SCHEMAS = ("marts", "reference")
 MANIFEST = "_published_tables"  # in schema main: one row per published table, with its row count
@@ -34,34 +36,42 @@ def write_copy(
     pii: Mapping[tuple[str, str], set[str]],
     held_back: dict[str, str],
     previous: Path | None,
-) -> tuple[dict[str, int], list[str]]:
-    """Fill ``temp`` (a new file) from ``warehouse``; ``previous`` is the copy published before,
-    read for the held-back accounts. Returns rows per "schema.table" and the masked columns."""
+    base: bool = False,
+) -> tuple[dict[str, int], list[str], int | None]:
+    """Fill ``temp`` from ``warehouse``; ``previous`` is the copy published before, read for the
+    held-back accounts. With ``base``, ``temp`` is a file copy of ``previous`` and each table
+    whose columns are unchanged only takes its changed rows (published_changes.py); otherwise
+    ``temp`` is a new file. Returns rows per "schema.table", the masked columns and, with
+    ``base``, the rows deleted and inserted (None without)."""
     tables: dict[str, int] = {}
     masked: list[str] = []
-    # The new file is this connection's main database; the warehouse is attached read-only.
+    changed = 0 if base else None
+    # The copy is this connection's main database; the warehouse is attached read-only.
     with warehouse_connection.connect(temp, storage_compatibility_version=STORAGE_VERSION) as con:
         con.execute("attach ? as warehouse (read_only)", [str(warehouse)])
         if previous is not None:
             con.execute("attach ? as previous (read_only)", [str(previous)])
         types = _column_types(con, "warehouse")
         old_types = _column_types(con, "previous") if previous is not None else {}
+        copied = _column_types(con, _main(con)) if base else {}
         absent = _never_published(con, held_back, old_types)
         for schema in PUBLISHED_SCHEMAS:
             con.execute(f"create schema if not exists {_ident(schema)}")
         con.execute("begin")
-        for schema, table, comment in _relations(con):
+        _drop_unpublished(con, copied, types)
+        for schema, table, comment, is_view in _relations(con):
             hidden = pii.get((schema, table), set())
-            new_columns = types[(schema, table)]
-            old_columns = old_types.get((schema, table), {})
-            rows = _copy_table(
-                con, schema, table, (new_columns, old_columns), hidden, held_back, absent
-            )
-            if comment:
+            columns = (types[(schema, table)], old_types.get((schema, table), {}))
+            copy = _TableCopy(schema, table, columns, hidden, held_back, absent)
+            # A view has no row ids to take changed rows by: it is written whole.
+            rows, moved = copy.write(con, None if is_view else copied.get((schema, table)))
+            if changed is not None:
+                changed += moved
+            if comment or base:  # a copied table's description may have gone since
                 con.execute(f"comment on table {_name(schema, table)} is {_literal(comment)}")
             tables[f"{schema}.{table}"] = rows
-            masked += [f"{schema}.{table}.{c}" for c in new_columns if c in hidden]
-        _copy_column_comments(con, pii)
+            masked += [f"{schema}.{table}.{c}" for c in columns[0] if c in hidden]
+        _copy_column_comments(con, pii, base)
         _write_notes(con, masked, held_back, published_at)
         _write_manifest(con, tables, published_at)
         con.execute("commit")
@@ -69,18 +79,30 @@ def write_copy(
         if previous is not None:
             con.execute("detach previous")
         con.execute("checkpoint")
-    return tables, masked
+    return tables, masked, changed
 
 
-def _relations(con) -> list[tuple[str, str, str | None]]:
-    """(schema, name, description) of every table and view the copy publishes."""
+def _main(con) -> str:
+    """The name of the connection's own database (the copy being written)."""
+    return con.execute("select current_database()").fetchone()[0]
+
+
+def _drop_unpublished(con, copied: ColumnTypes, types: ColumnTypes) -> None:
+    """The tables a copied file holds that the warehouse no longer publishes."""
+    for schema, table in sorted(set(copied) - set(types)):
+        con.execute(f"drop table {_name(schema, table)}")
+
+
+def _relations(con) -> list[tuple[str, str, str | None, bool]]:
+    """(schema, name, description, whether a view) of every table and view the copy
+    publishes."""
     return con.execute(
         """
-        select schema_name, table_name, comment
+        select schema_name, table_name, comment, false
         from duckdb_tables()
         where database_name = 'warehouse' and schema_name in ?
         union all
-        select schema_name, view_name, comment
+        select schema_name, view_name, comment, true
         from duckdb_views()
         where database_name = 'warehouse' and schema_name in ? and not internal
         order by 1, 2
@@ -89,43 +111,79 @@ def _relations(con) -> list[tuple[str, str, str | None]]:
     ).fetchall()
 
 
-def _copy_table(
-    con,
-    schema: str,
-    table: str,
-    columns: tuple[dict[str, str], dict[str, str]],
-    hidden: set[str],
-    held_back: dict[str, str],
-    absent: list[str],
-) -> int:
+@dataclass(frozen=True)
+class _TableCopy:
     """One table of the copy (a view is materialized: the copy must not point back into the
-    warehouse); the held-back accounts' rows come from the previous copy, and no row names an
+    warehouse): the held-back accounts' rows come from the previous copy, and no row names an
     ``absent`` account (ACCOUNT_REFERENCES). ``columns``: the table's columns in the warehouse
-    and in the previous copy. Returns its rows."""
-    new_columns, old_columns = columns
-    name = _name(schema, table)
-    query = f"select {_select_list(new_columns, new_columns, hidden)} from warehouse.{name}"
-    params: list = []
-    conditions = [
-        f"({column} is null or not list_contains(?, {column}))"
-        for column in ACCOUNT_REFERENCES
-        if absent and column in new_columns
-    ]
-    params += [absent] * len(conditions)
-    if held_back and "account_id" in new_columns:
-        conditions.append("(account_id is null or not list_contains(?, account_id))")
-        params.append(sorted(held_back))
-    if conditions:
-        query += " where " + " and ".join(conditions)
-    if held_back and "account_id" in new_columns and "account_id" in old_columns:
-        # The held-back accounts' rows as last published (masked there already).
-        query += (
-            f" union all select {_select_list(new_columns, old_columns, hidden)} "
-            f"from previous.{name} where list_contains(?, account_id)"
-        )
-        params.append(sorted(held_back))
-    con.execute(f"create table {name} as {query}", params)
-    return con.execute(f"select count(*) from {name}").fetchone()[0]
+    and in the previous copy."""
+
+    schema: str
+    table: str
+    columns: tuple[dict[str, str], dict[str, str]]
+    hidden: set[str]
+    held_back: dict[str, str]
+    absent: list[str]
+
+    def write(self, con, copied: dict[str, str] | None) -> tuple[int, int]:
+        """Write the table; ``copied``: its columns in the copied file (None: not there, or
+        not to be updated row by row).
+        Returns its rows and the rows deleted and inserted to bring a copied table up to date
+        (all its rows when it was written whole)."""
+        name, new_columns = _name(self.schema, self.table), self.columns[0]
+        moved = None
+        if copied == new_columns:
+            moved = update_rows(con, name, [_ident(c) for c in new_columns], *self._sources())
+        if moved is None:
+            con.execute(f"drop table if exists {name}")
+            self._create(con, name)
+        rows = con.execute(f"select count(*) from {name}").fetchone()[0]
+        return rows, rows if moved is None else sum(moved)
+
+    def _conditions(self) -> tuple[list[str], list]:
+        """The warehouse rows the copy takes: not the held-back accounts', none naming an
+        absent account."""
+        new_columns = self.columns[0]
+        conditions = [
+            f"({column} is null or not list_contains(?, {column}))"
+            for column in ACCOUNT_REFERENCES
+            if self.absent and column in new_columns
+        ]
+        params: list = [self.absent] * len(conditions)
+        if self.held_back and "account_id" in new_columns:
+            conditions.append(_NOT_HELD)
+            params.append(sorted(self.held_back))
+        return conditions, params
+
+    def _sources(self) -> tuple[Source, tuple[str, list]]:
+        """What update_rows needs: the warehouse's rows, and which of the copy's it may touch."""
+        conditions, params = self._conditions()
+        where = " where " + " and ".join(conditions) if conditions else ""
+        new_columns = self.columns[0]
+        selected = _select_list(new_columns, new_columns, self.hidden)
+        source = Source(f"warehouse.{_name(self.schema, self.table)}", selected, where, params)
+        if self.held_back and "account_id" in new_columns:
+            return source, (f" where {_NOT_HELD}", [sorted(self.held_back)])
+        return source, ("", [])
+
+    def _create(self, con, name: str) -> None:
+        new_columns, old_columns = self.columns
+        conditions, params = self._conditions()
+        selected = _select_list(new_columns, new_columns, self.hidden)
+        query = f"select {selected} from warehouse.{name}"
+        if conditions:
+            query += " where " + " and ".join(conditions)
+        if self.held_back and "account_id" in new_columns and "account_id" in old_columns:
+            # The held-back accounts' rows as last published (masked there already).
+            query += (
+                f" union all select {_select_list(new_columns, old_columns, self.hidden)} "
+                f"from previous.{name} where list_contains(?, account_id)"
+            )
+            params.append(sorted(self.held_back))
+        con.execute(f"create table {name} as {query}", params)
+
+
+_NOT_HELD = "(account_id is null or not list_contains(?, account_id))"
 
 
 def _never_published(con, held_back: Mapping[str, str], old_types: ColumnTypes) -> list[str]:
@@ -145,19 +203,26 @@ def _never_published(con, held_back: Mapping[str, str], old_types: ColumnTypes) 
     return sorted(set(held_back) - published)
 
 
-def _copy_column_comments(con, pii: Mapping[tuple[str, str], set[str]]) -> None:
-    """The warehouse's column descriptions, a masked column's saying so."""
+def _copy_column_comments(con, pii: Mapping[tuple[str, str], set[str]], base: bool) -> None:
+    """The warehouse's column descriptions, a masked column's saying so; in a copied file
+    (``base``) only those that differ from the copy's, a description gone included."""
     columns = con.execute(
         """
-        select schema_name, table_name, column_name, comment
-        from duckdb_columns()
-        where database_name = 'warehouse' and schema_name in ? and comment is not null
+        select w.schema_name, w.table_name, w.column_name, w.comment, c.comment
+        from duckdb_columns() as w
+        left join duckdb_columns() as c
+            on c.database_name = current_database() and c.schema_name = w.schema_name
+            and c.table_name = w.table_name and c.column_name = w.column_name
+        where w.database_name = 'warehouse' and w.schema_name in ?
+            and (w.comment is not null or (? and c.comment is not null))
         """,
-        [list(PUBLISHED_SCHEMAS)],
+        [list(PUBLISHED_SCHEMAS), base],
     ).fetchall()
-    for schema, table, column, comment in columns:
-        if column in pii.get((schema, table), set()):
+    for schema, table, column, comment, current in columns:
+        if comment is not None and column in pii.get((schema, table), set()):
             comment = f"{comment} (PII: null in this copy; the full copy holds it)"
+        if base and comment == current:
+            continue
         con.execute(
             f"comment on column {_name(schema, table)}.{_ident(column)} is {_literal(comment)}"
         )
@@ -190,7 +255,7 @@ def _select_list(wanted: dict[str, str], available: dict[str, str], masked: set[
 def _write_notes(con, masked: list[str], held_back: dict[str, str], published_at) -> None:
     """What a reader of this copy should know: which columns are masked, which accounts held."""
     con.execute(
-        f"create table main.{MASKED} (table_schema varchar, table_name varchar, "
+        f"create or replace table main.{MASKED} (table_schema varchar, table_name varchar, "
         "column_name varchar)"
     )
     if masked:
@@ -202,7 +267,7 @@ def _write_notes(con, masked: list[str], held_back: dict[str, str], published_at
         "copy, published with COMMS_WAREHOUSE_PUBLISH_FULL=1, holds them).'"
     )
     con.execute(
-        f"create table main.{HELD_BACK} (account_id varchar, reason varchar, "
+        f"create or replace table main.{HELD_BACK} (account_id varchar, reason varchar, "
         "published_at timestamp)"
     )
     if held_back:
@@ -220,7 +285,7 @@ def _write_notes(con, masked: list[str], held_back: dict[str, str], published_at
 def _write_manifest(con, tables: dict[str, int], published_at: datetime) -> None:
     """Every table with its row count, so a reader can check it sees one complete snapshot."""
     con.execute(
-        f"create table main.{MANIFEST} (table_schema varchar, table_name varchar, "
+        f"create or replace table main.{MANIFEST} (table_schema varchar, table_name varchar, "
         "row_count bigint, published_at timestamp)"
     )
     con.executemany(
@@ -242,5 +307,5 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+def _literal(text: str | None) -> str:
+    return "null" if text is None else "'" + text.replace("'", "''") + "'"

@@ -197,8 +197,12 @@ def test_reader_open_before_a_publish_keeps_its_snapshot(source: Path):
         assert con.execute("select version from marts.mart_totals").fetchone() == (1,)
 
 
-def test_reader_in_a_loop_never_sees_a_lock_or_a_half_published_state(source: Path):
-    """A BI tool querying in a loop through repeated publishes: no error, one version a time."""
+@pytest.mark.parametrize("incremental", [False, True], ids=["whole", "changed_rows"])
+def test_reader_in_a_loop_never_sees_a_lock_or_a_half_published_state(
+    source: Path, incremental: bool
+):
+    """A BI tool querying in a loop through repeated publishes, each written whole or as the
+    previous copy brought up to date: no error, one version a time."""
     target = publish(source, pii={}).path
     stop = source.parent / "stop"
     out = source.parent / "reader.json"
@@ -208,7 +212,7 @@ def test_reader_in_a_loop_never_sees_a_lock_or_a_half_published_state(source: Pa
         versions = 6
         for version in range(1, versions):
             build_source(source, version)
-            publish(source, pii={})
+            publish(source, pii={}, incremental=incremental)
             time.sleep(0.2)  # let the reader catch each version
     finally:
         stop.touch()
@@ -406,10 +410,17 @@ def test_the_published_copy_masks_pii_and_the_switch_adds_a_full_copy(tenants, m
     assert not full_copy_path(tenants).exists()  # no stale PII left behind
 
 
-def test_a_held_back_account_keeps_its_last_published_rows(tenants):
+@pytest.mark.parametrize("incremental", [False, True], ids=["whole", "changed_rows"])
+def test_a_held_back_account_keeps_its_last_published_rows(tenants, incremental):
     publish(tenants, pii=PEOPLE_PII, full_copy=True)
     build_tenants(tenants, 2)
-    result = publish(tenants, pii=PEOPLE_PII, held_back={"acc_2": "a check failed"}, full_copy=True)
+    result = publish(
+        tenants,
+        pii=PEOPLE_PII,
+        held_back={"acc_2": "a check failed"},
+        full_copy=True,
+        incremental=incremental,
+    )
     assert result.held_back == {"acc_2": "a check failed"}
     # acc_2 as published before (version 1); every other row is new (version 2).
     assert [(p, v) for _, p, _, _, v in _people(result.path)] == [("p1", 2), ("p2", 1), ("p3", 2)]
@@ -425,11 +436,12 @@ def test_a_held_back_account_keeps_its_last_published_rows(tenants):
         ]
         assert con.execute("select version from reference.codes").fetchone() == (2,)
     # Once its checks pass, the account is published with the others again.
-    result = publish(tenants, pii=PEOPLE_PII)
+    result = publish(tenants, pii=PEOPLE_PII, incremental=incremental)
     assert [v for *_, v in _people(result.path)] == [2, 2, 2]
 
 
-def test_an_account_held_back_before_its_first_publish_is_in_no_roll_up(tenants):
+@pytest.mark.parametrize("incremental", [False, True], ids=["whole", "changed_rows"])
+def test_an_account_held_back_before_its_first_publish_is_in_no_roll_up(tenants, incremental):
     """Held back with no snapshot to keep, acc_2 is left out of the copy altogether: no rows of
     its own and none in the account hierarchy, so a roll-up over acc_1 (its parent) does not
     name an account the copy lacks. Once published, a held-back account stays in the hierarchy."""
@@ -451,13 +463,87 @@ def test_an_account_held_back_before_its_first_publish_is_in_no_roll_up(tenants)
             "from marts.bdg_account_hierarchy order by all",
         )
 
-    first = publish(tenants, pii=PEOPLE_PII, held_back={"acc_2": "a check failed"})
+    first = publish(
+        tenants, pii=PEOPLE_PII, held_back={"acc_2": "a check failed"}, incremental=incremental
+    )
     assert [p for _, p, *_ in _people(first.path)] == ["p1", "p3"]
     assert hierarchy(first.path) == [("acc_1", "acc_1")]
-    publish(tenants, pii=PEOPLE_PII)  # its checks pass: published
-    again = publish(tenants, pii=PEOPLE_PII, held_back={"acc_2": "a check failed"})
+    publish(tenants, pii=PEOPLE_PII, incremental=incremental)  # its checks pass: published
+    again = publish(
+        tenants, pii=PEOPLE_PII, held_back={"acc_2": "a check failed"}, incremental=incremental
+    )
     assert hierarchy(again.path) == [("acc_1", "acc_1"), ("acc_1", "acc_2"), ("acc_2", "acc_2")]
     assert [p for _, p, *_ in _people(again.path)] == ["p1", "p2", "p3"]
+
+
+# --- An incremental publish (issue 14): the previous copy brought up to date -----------------
+
+
+def _copy_contents(path: Path) -> dict:
+    """Everything a reader of a published copy can see but the instant it was published: every
+    table's rows, the notes, the table and column descriptions."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = con.execute(
+            "select schema_name, table_name, comment from duckdb_tables() order by all"
+        ).fetchall()
+        contents = {"tables": tables}
+        for schema, table, _ in tables:
+            columns = [
+                c for (c,) in con.execute(
+                    "select column_name from duckdb_columns() where schema_name = ? and "
+                    "table_name = ? and column_name <> 'published_at' order by column_index",
+                    [schema, table],
+                ).fetchall()
+            ]  # fmt: skip
+            listed = ", ".join(f'"{c}"' for c in columns)
+            contents[f"{schema}.{table}"] = sorted(
+                con.execute(f'select {listed} from {schema}."{table}"').fetchall(), key=repr
+            )
+        contents["columns"] = con.execute(
+            "select schema_name, table_name, column_name, data_type, comment "
+            "from duckdb_columns() order by all"
+        ).fetchall()
+    return contents
+
+
+def test_a_day_that_changes_one_account_republishes_only_its_rows(tenants, tmp_path):
+    """The refresh after a day that changed acc_1 deletes acc_1's published row and inserts its
+    new one, and writes no other row; the copy equals one written whole from the same
+    warehouse."""
+    publish(tenants, pii=PEOPLE_PII)
+    with duckdb.connect(str(tenants)) as con:
+        con.execute("update marts.dim_people set version = 2 where account_id = 'acc_1'")
+        con.execute("update marts.dim_people set phone = '+15550100099' where person_id = 'p3'")
+    after = publish(tenants, pii=PEOPLE_PII, incremental=True)
+    # acc_1's row out and in; p3's change is to a masked column: its published row is the same.
+    assert after.rows_changed == 2
+    assert [(p, v) for _, p, _, _, v in _people(after.path)] == [("p1", 2), ("p2", 1), ("p3", 1)]
+    whole = publish(tenants, tmp_path / "whole" / "copy.duckdb", pii=PEOPLE_PII)
+    assert whole.rows_changed is None
+    assert _copy_contents(after.path) == _copy_contents(whole.path)
+    # Nothing changed since: nothing is written.
+    assert publish(tenants, pii=PEOPLE_PII, incremental=True).rows_changed == 0
+
+
+def test_an_incremental_publish_follows_new_columns_tables_and_repeated_rows(tenants, tmp_path):
+    """A table whose columns changed, or that holds two identical rows, is written whole; a
+    table the warehouse no longer has leaves the copy; descriptions follow the warehouse's. The
+    copy still equals one written whole."""
+    with duckdb.connect(str(tenants)) as con:
+        con.execute("create table marts.fct_taps as select 'acc_1' as account_id from range(2)")
+        con.execute("create table marts.fct_gone as select 1 as n")
+    publish(tenants, pii=PEOPLE_PII)
+    with duckdb.connect(str(tenants)) as con:
+        con.execute("alter table marts.dim_people add column tier varchar default 'gold'")
+        con.execute("insert into marts.fct_taps values ('acc_1'), ('acc_2')")
+        con.execute("drop table marts.fct_gone")
+        con.execute("comment on column marts.dim_people.phone is null")
+        con.execute("comment on table marts.fct_taps is 'Taps.'")
+    after = publish(tenants, pii=PEOPLE_PII, incremental=True)
+    assert after.rows_changed == 3 + 4  # both tables whole: dim_people's 3 rows, fct_taps' 4
+    assert "marts.fct_gone" not in after.tables
+    whole = publish(tenants, tmp_path / "whole" / "copy.duckdb", pii=PEOPLE_PII)
+    assert _copy_contents(after.path) == _copy_contents(whole.path)
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,12 @@ from typing import Any
 
 from orchestration.executive_report import spend_outcomes
 from orchestration.executive_report.alerts import gather_alerts
+from orchestration.kpi_registry import REGISTRY
+from orchestration.kpi_registry.messaging import MESSAGING
 from orchestration.reporting.api import report
 from orchestration.reporting.dates import local_today
+from orchestration.reporting.scope import checked_filters, open_scope
+from orchestration.reporting.views.messaging import reply_rate_counts
 
 PERIOD_DAYS = 7  # headline period, compared with the 7 days before it
 TREND_DAYS = 30  # trend charts
@@ -132,7 +136,7 @@ def gather(
         kpis=kpis,
         previous_kpis=previous_kpis,
         daily=_daily(api, trend),
-        reply_rate_7d=_reply_rate_7d(api, trend),
+        reply_rate_7d=_reply_rate_7d(con, account_id, end, trend),
         funnel=_funnel(kpis),
         templates=templates,
         template_period=templates_period,
@@ -201,13 +205,24 @@ def _daily(api, trend: Period) -> dict[str, dict[date, Any]]:
     return daily
 
 
-def _reply_rate_7d(api, trend: Period) -> dict[date, float | None]:
+def _reply_rate_7d(con, account_id: str, end: date, trend: Period) -> dict[date, float | None]:
     """Reply rate's denominator is the campaigns launched in range, so a one-day value is
-    meaningless: plot the rate over the 7 days ending each day (each point = the API's number)."""
-    return {
-        day: api("messaging", (day - timedelta(days=PERIOD_DAYS - 1), day)).kpis["reply_rate"]
-        for day in trend.days
-    }
+    meaningless: plot the rate over the 7 days ending each day. Each point is the messaging
+    view's reply_rate for that range, from the view's own code for it (the scope the API
+    resolves, reply_rate_counts, the registry's ratio), without the view's other queries: the
+    whole view 30 times was 63 % of a report's time (demo)."""
+    view, out = REGISTRY["messaging"], {}
+    unfiltered = checked_filters(
+        view, campaign_ids=None, template_ids=None, step_numbers=None, tracker=None,
+        contact_id=None,
+    )  # fmt: skip
+    for day in trend.days:
+        scope = open_scope(
+            con, view, account_id, True, (day - timedelta(days=PERIOD_DAYS - 1), day), end,
+            unfiltered, "day", ...,
+        )  # fmt: skip
+        out[day] = MESSAGING.derive(reply_rate_counts(scope))["reply_rate"]
+    return out
 
 
 def _funnel(kpis: dict[str, Any]) -> list[tuple[str, int]]:

@@ -37,6 +37,7 @@ from orchestration.formula_checks.landing import (
 from orchestration.formula_checks.sampling import changed_requests, sample_requests
 from orchestration.kpi_registry import VIEWS
 from orchestration.landing.assets import WAREHOUSE_POOL
+from orchestration.publishing import full_refresh_run
 from orchestration.reference.facts import World
 from orchestration.reference.staged import read_staged
 from orchestration.resources import Warehouse
@@ -256,18 +257,12 @@ def reference_checks(
     def run(con) -> list[dg.AssetCheckResult]:
         # What this run proves: the rows loaded so far, under the project as it is now.
         seen["through"], seen["fingerprint"] = changes.newest_load(con), changes.fingerprint(con)
-        return run_reference_checks(con, changes.since(con, _full_refresh(context)))
+        return run_reference_checks(con, changes.since(con, full_refresh_run(context)))
 
     results = guarded(warehouse.database, REFERENCE_SPECS, run)
     if all(r.passed for r in results) and seen.get("through") and seen.get("fingerprint"):
         changes.record_passed(warehouse.database, seen["through"], seen["fingerprint"])
     yield from results
-
-
-def _full_refresh(context: dg.AssetCheckExecutionContext) -> bool:
-    """Whether this run is a --full-refresh build (refresh.py's run config for the dbt step)."""
-    ops = (context.run.run_config or {}).get("ops", {})
-    return bool(ops.get("warehouse_dbt_assets", {}).get("config", {}).get("full_refresh"))
 
 
 @dg.multi_asset_check(name="landing_checks", specs=LANDING_SPECS, pool=WAREHOUSE_POOL)

@@ -72,7 +72,7 @@ def _headline(s: Scope) -> dict[str, Any]:
             )
         )
     )
-    counts.update(_reply_rate_counts(s))
+    counts.update(reply_rate_counts(s))
     counts.update(_responses(s))
     return MESSAGING.derive(counts)
 
@@ -174,7 +174,7 @@ def _labels(s: Scope) -> list[dict[str, Any]]:
     return MESSAGING.shares(labels, "labels")
 
 
-def _reply_rate_counts(s: Scope) -> dict[str, int]:
+def reply_rate_counts(s: Scope) -> dict[str, int]:
     """replied_contacts and enrolled_contacts over one selection (reply_rate_selection)."""
     selection, params = reply_rate_selection(s)
     row = one(
