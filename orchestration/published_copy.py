@@ -167,12 +167,12 @@ class _TableCopy:
         return source, ("", [])
 
     def _create(self, con, name: str) -> None:
+        """The table written whole: the rows update_rows would start from, and the held-back
+        accounts' rows from the previous copy."""
         new_columns, old_columns = self.columns
-        conditions, params = self._conditions()
-        selected = _select_list(new_columns, new_columns, self.hidden)
-        query = f"select {selected} from warehouse.{name}"
-        if conditions:
-            query += " where " + " and ".join(conditions)
+        source, _ = self._sources()
+        query = f"select {source.select_list} from {source.relation}{source.where}"
+        params = list(source.params)
         if self.held_back and "account_id" in new_columns and "account_id" in old_columns:
             # The held-back accounts' rows as last published (masked there already).
             query += (
