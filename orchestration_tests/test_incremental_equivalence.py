@@ -10,6 +10,8 @@ Two warehouses are built from the same small generated landing data:
   to a contact is canceled by an event of the last day (its conversation must go); a click,
   an opt-out and a lead land late for messages of an early day, and an opt-out of one contact
   names another contact's message (the contact-day facts rebuild both contacts' old days);
+  a call of an early day lands late, an early call is re-exported under another contact, and
+  a contact is re-exported with a number in another time zone (timeline, quiet hours);
   a reply of an early day names its campaign but no enrollment, and the contact's enrollment
   in that campaign lands on the last day (the reply is credited to it once it lands);
 * full: load everything at once and build with --full-refresh.
@@ -22,6 +24,7 @@ warehouse loaded the row, which differs between the two warehouses by constructi
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -179,6 +182,71 @@ def _enrollment_landing_late(landing: Path, early_day: str, last_day: str) -> No
     (landing / "campaign_enrollments" / last_day / "enrolled-late.jsonl").write_text(
         json.dumps(enrollment)
     )
+
+
+def _raw_row(con: duckdb.DuckDBPyConnection, query: str) -> dict:
+    """The first row of a query on a raw table, by column name."""
+    cursor = con.execute(query)
+    header = [column[0] for column in cursor.description]
+    return dict(zip(header, cursor.fetchone(), strict=True))
+
+
+def _write_csv(folder: Path, name: str, rows: list[dict]) -> None:
+    """Landed rows of a CSV entity (raw columns, without the loader's own `_` columns)."""
+    columns = [column for column in rows[0] if not column.startswith("_")]
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / name, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow(["" if row[c] is None else str(row[c]) for c in columns])
+
+
+def _calls_landing_late(warehouse: str, landing: Path, last_day: str) -> str:
+    """A call of an early day lands on the last day for a contact with text conversations (the
+    contact's timeline renumbers), and an early call is re-exported under another contact (it
+    leaves the first contact's timeline). Returns the moved call's id."""
+    con = duckdb.connect(warehouse, read_only=True)
+    account_id, contact_id, at = con.execute(
+        "select account_id, contact_id, first_message_at from marts.fct_text_conversations "
+        "order by first_message_at, conversation_id limit 1"
+    ).fetchone()
+    moved = _raw_row(
+        con,
+        "select * from raw.calls where call_id = (select min(event_id) from "
+        "marts.fct_contact_timeline where event_type = 'call') limit 1",
+    )
+    con.close()
+    moved["contact_id"] = "con_call_moved"
+    stamp = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    late = {**moved, "call_id": "CAlandedlate", "account_id": account_id,
+            "contact_id": contact_id, "campaign_id": None, "answered_at": None,
+            "started_at": stamp, "ended_at": stamp}  # fmt: skip
+    _write_csv(landing / "calls" / last_day, "late-calls.csv", [moved, late])
+    return moved["call_id"]
+
+
+def _contact_moves_zone(warehouse: str, landing: Path, last_day: str) -> None:
+    """The contact with the most messages sent is re-exported on the last day with a Honolulu
+    number: its recipient time zone, and so its quiet-hours violations, move."""
+    con = duckdb.connect(warehouse, read_only=True)
+    contact = _raw_row(
+        con,
+        "select * from raw.contacts where contact_id = (select contact_id from marts.fct_messages "
+        "where is_sms_sent group by contact_id order by count(*) desc, contact_id limit 1) "
+        "order by _loaded_at desc limit 1",
+    )
+    con.close()
+    contact.update(phone="+18085550123", updated_at=f"{last_day}T00:00:00Z")
+    _write_csv(landing / "contacts" / last_day, "moved-zone.csv", [contact])
+
+
+def _timeline_contact(warehouse: str, call_id: str) -> str | None:
+    con = duckdb.connect(warehouse, read_only=True)
+    query = "select contact_id from marts.fct_contact_timeline where event_id = ?"
+    rows = con.execute(query, [call_id]).fetchall()
+    con.close()
+    return rows[0][0] if rows else None
 
 
 def _reply_enrollment(warehouse: str) -> str | None:
@@ -368,6 +436,12 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path, dbt_reusing_parse
     late_ids = sorted({event["message_id"] for event in late_events})
     before = _snapshot(incremental["COMMS_WAREHOUSE_PATH"], late_ids)
     _contact_rows_late(incremental["COMMS_WAREHOUSE_PATH"], landing, last_day)
+    moved_call = _calls_landing_late(incremental["COMMS_WAREHOUSE_PATH"], landing, last_day)
+    _contact_moves_zone(incremental["COMMS_WAREHOUSE_PATH"], landing, last_day)
+    assert _timeline_contact(incremental["COMMS_WAREHOUSE_PATH"], moved_call) not in (
+        None,
+        "con_call_moved",
+    )
     assert _conversations_of(incremental["COMMS_WAREHOUSE_PATH"], "con_canceled_late") == 1
     assert _reply_enrollment(incremental["COMMS_WAREHOUSE_PATH"]) is None
 
@@ -414,6 +488,10 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path, dbt_reusing_parse
     )
     assert _reply_enrollment(incremental["COMMS_WAREHOUSE_PATH"]) == "enr_landed_late", (
         "a reply naming no enrollment is credited to its contact's enrollment that landed late"
+    )
+    assert _timeline_contact(incremental["COMMS_WAREHOUSE_PATH"], moved_call) == "con_call_moved"
+    assert _timeline_contact(incremental["COMMS_WAREHOUSE_PATH"], "CAlandedlate") is not None, (
+        "a call landed late must join its contact's timeline"
     )
     # the late events changed rows the first build had already published
     after = _snapshot(incremental["COMMS_WAREHOUSE_PATH"], late_ids)

@@ -1,7 +1,20 @@
 {#- A table, not a view: fct_messages reads it three times (its incremental change detection
     twice and its join), fct_enrollments and the data tests once each, and a view computes its
-    window over every outbound message anew for each of them. -#}
-{{ config(materialized='table') }}
+    window over every outbound message anew for each of them. Incremental by enrollment
+    (incremental_rebuild_filter): a run rebuilds each enrollment with a message (of any version,
+    or its delivery event, account or campaign) loaded since the newest load it holds, and each
+    enrollment loaded since or whose campaign, campaign steps or campaign's account changed;
+    _loaded_at is the newest load of the enrollment and its outbound messages. -#}
+{%- set enrollment = ['enrollment_id'] -%}
+{%- set also = ['campaign_steps'] -%}
+{{
+    config(
+        materialized='incremental',
+        unique_key='enrollment_id',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ delete_changed_groups(['enrollment_id'], ['campaign_steps']) }}",
+    )
+}}
 
 {#
     One row per campaign enrollment with the first outbound message sent in it (the delivery
@@ -19,6 +32,7 @@ with
 enrollments as (
 
     select * from {{ ref('stg_platform__campaign_enrollments') }}
+    {{ incremental_rebuild_filter(enrollment, also) }}
 
 ),
 
@@ -37,6 +51,7 @@ campaign_steps as (
 messages as (
 
     select * from {{ ref('int_messages__sent_or_received') }}
+    {{ incremental_rebuild_filter(enrollment, also) }}
 
 ),
 
@@ -61,7 +76,8 @@ enrollment_outbound as (
         row_number() over (
             partition by enrollment_id
             order by created_at, message_id
-        ) as message_rank
+        ) as message_rank,
+        max(_loaded_at) over (partition by enrollment_id) as messages_loaded_at
     from messages
     where
         direction = 'outbound'
@@ -114,7 +130,12 @@ final as (
         first_messages.created_at as first_message_at,
         first_messages.template_id,
         first_messages.step_number,
-        initials.message_id as initial_message_id
+        initials.message_id as initial_message_id,
+        case
+            when first_messages.messages_loaded_at > enrollments._loaded_at
+                then first_messages.messages_loaded_at
+            else enrollments._loaded_at
+        end as _loaded_at
     from enrollments
     left join campaigns
         on enrollments.campaign_id = campaigns.campaign_id

@@ -14,7 +14,26 @@
         the zone used.
     sent_to_suppressed_contact: the contact was on the 3-hard-bounce suppression list
         (fct_suppressions) when the message was sent (at or after the third hard bounce).
+
+    Incremental by account x contact (incremental_rebuild_filter): every rule reads only the
+    message and its contact's opt events, suppressions and time zone, so a run rebuilds every
+    message of each contact with a message, delivery event, opt event or contact row (or their
+    account, campaign or enrollment) loaded since the newest load it holds; _loaded_at is the
+    contact's newest load among its staged messages, their delivery events and its opt events.
+    An account's new time zone needs a --full-refresh, as in fct_messages.
 -#}
+
+{%- set contact = ['account_id', 'contact_id'] -%}
+{%- set also = ['opt_events', 'contacts'] -%}
+
+{{
+    config(
+        materialized='incremental',
+        unique_key=contact,
+        on_schema_change='append_new_columns',
+        pre_hook="{{ delete_changed_groups(['account_id', 'contact_id'], ['opt_events', 'contacts']) }}",
+    )
+}}
 
 {%- set start_h, start_m = var('quiet_hours_start').split(':') -%}
 {%- set end_h, end_m = var('quiet_hours_end').split(':') -%}
@@ -35,31 +54,60 @@ messages as (
         template_id,
         phone_number_id
     from {{ ref('fct_messages') }}
-    where is_sms_sent
+    where is_sms_sent and {{ in_rebuilt_groups(contact, also) }}
 
 ),
 
 opt_events as (
 
     select * from {{ ref('fct_opt_events') }}
+    {{ incremental_rebuild_filter(contact, also) }}
 
 ),
 
 suppressions as (
 
     select * from {{ ref('fct_suppressions') }}
+    {{ incremental_rebuild_filter(contact, also) }}
 
 ),
 
 contact_zones as (
 
     select * from {{ ref('int_contacts__time_zone') }}
+    {{ incremental_rebuild_filter(contact, also) }}
 
 ),
 
 accounts as (
 
     select * from {{ ref('stg_platform__accounts') }}
+
+),
+
+staged_messages as (
+
+    select * from {{ ref('stg_platform__messages') }}
+    {{ incremental_rebuild_filter(contact, also) }}
+
+),
+
+delivery_outcomes as (
+
+    select * from {{ ref('int_messages__delivery_outcome') }}
+
+),
+
+staged_opt_events as (
+
+    select * from {{ ref('stg_platform__opt_events') }}
+    {{ incremental_rebuild_filter(contact, also) }}
+
+),
+
+contact_loads as (
+
+    {{ contact_newest_load('staged_messages', 'delivery_outcomes', ['staged_opt_events']) }}
 
 ),
 
@@ -238,10 +286,15 @@ final as (
         violations.recipient_time_zone,
         violations.time_zone_source,
         violations.suppression_id,
-        violations.suppressed_at
+        violations.suppressed_at,
+        contact_loads._loaded_at
     from violations
     inner join messages
         on violations.message_id = messages.message_id
+    left join contact_loads
+        on
+            messages.account_id = contact_loads.account_id
+            and messages.contact_id = contact_loads.contact_id
 
 )
 

@@ -3,19 +3,63 @@
     Text conversations come from fct_text_conversations (one per contact x local day), calls
     from int_contact_timeline__calls (calling helper: counted calls with a known contact).
     timeline_position orders a contact's events by start time within the account.
+    Incremental by account x contact (incremental_rebuild_filter, with the calls beside the
+    messages): a run rebuilds the whole timeline of each contact with a message, delivery
+    event or call (or their account, campaign or enrollment) loaded since the newest load it
+    holds, as a new event renumbers the contact's later ones; _loaded_at is the contact's
+    newest load among its conversations and staged calls.
 #}
+
+{%- set contact = ['account_id', 'contact_id'] -%}
+{%- set also = ['calls'] -%}
+
+{{
+    config(
+        materialized='incremental',
+        unique_key=contact,
+        on_schema_change='append_new_columns',
+        pre_hook="{{ delete_changed_groups(['account_id', 'contact_id'], ['calls']) }}",
+    )
+}}
 
 with
 
 conversations as (
 
     select * from {{ ref('fct_text_conversations') }}
+    {{ incremental_rebuild_filter(contact, also) }}
 
 ),
 
 calls as (
 
     select * from {{ ref('int_contact_timeline__calls') }}
+    {{ incremental_rebuild_filter(contact, also) }}
+
+),
+
+contact_loads as (
+
+    select
+        account_id,
+        contact_id,
+        max(_loaded_at) as _loaded_at
+    from (
+        select
+            account_id,
+            contact_id,
+            _loaded_at
+        from {{ ref('int_text_conversations') }}
+        {{ incremental_rebuild_filter(contact, also) }}
+        union all
+        select
+            account_id,
+            contact_id,
+            _loaded_at
+        from {{ ref('stg_platform__calls') }}
+        {{ incremental_rebuild_filter(contact, also) }}
+    ) as loads
+    group by account_id, contact_id
 
 ),
 
@@ -77,7 +121,7 @@ unioned as (
 
 ),
 
-final as (
+numbered as (
 
     select
         {{ generate_surrogate_key(['event_type', 'event_id']) }} as timeline_event_id,
@@ -104,6 +148,19 @@ final as (
         call_outcome,
         call_status
     from unioned
+
+),
+
+final as (
+
+    select
+        numbered.*,
+        contact_loads._loaded_at
+    from numbered
+    left join contact_loads
+        on
+            numbered.account_id = contact_loads.account_id
+            and numbered.contact_id = contact_loads.contact_id
 
 )
 
