@@ -25,12 +25,8 @@
     fct_contact_timeline names 'calls' (the contact of every version of a call loaded since,
     or of a call whose account or campaign changed); fct_compliance_violations 'contacts'
     (every version of a contact row loaded since: its phone places it in a time zone).
-    The enrollment-grain models take key ['enrollment_id']: the enrollments of the changed
-    messages, and every enrollment loaded since or whose campaign (steps, account) changed;
-    fct_enrollments also names 'contact_enrollments', the enrollments a reply or opt event of
-    a touched contact may be credited to before or after the run. fct_campaign_contacts takes
-    key ['contact_id'] with 'campaign_enrollments' (a reply's campaign is its contact's
-    attribution; an enrolled contact may have no message).
+    int_enrollments__first_message takes key ['enrollment_id']: the enrollments of the changed
+    messages, and every enrollment loaded since or whose campaign (steps, account) changed.
 
     Two halves, around changed_groups(), computed once per run:
     - delete_changed_groups(key, also): the model's pre_hook. It lists the touched groups in a
@@ -69,26 +65,6 @@
         where click_id in (select click_id from {{ raw.link_clicks }} where {{ since }})
         {%- endif %}
     {%- endset -%}
-    {%- if 'contact_enrollments' in also %}
-    with touched_contacts as (
-        {{ changed_groups(['account_id', 'contact_id'], reread_from, ['campaign_enrollments', 'opt_events']) }}
-    ),
-
-    -- the opt events that may be linked anew: of a touched contact, or naming its message
-    touched_opt_events as (
-        select opt_event_id, contact_id, enrollment_id
-        from {{ raw.opt_events }}
-        where
-            (account_id, contact_id) in (select account_id, contact_id from touched_contacts)
-            or message_id in (
-                select message_id from {{ raw.messages }}
-                where (account_id, contact_id) in (select account_id, contact_id from touched_contacts)
-            )
-            -- every version of one loaded since (re-exported under another contact)
-            or opt_event_id in (select opt_event_id from {{ raw.opt_events }} where {{ since }})
-    )
-
-    {% endif -%}
     select distinct {{ key | join(', ') }}
     from {{ raw.messages }}
     where
@@ -122,32 +98,6 @@
             select campaign_id from {{ raw.campaigns }}
             where account_id in (select account_id from {{ raw.accounts }} where {{ since }})
         )
-    {%- endif %}
-    {%- if 'contact_enrollments' in also %}
-    union
-    -- every enrollment a touched contact's reply or opt event may be credited to, before or
-    -- after this run: named on the contact's messages (a reply goes to the latest outbound's
-    -- enrollment) or on its opt events, or enrolling the contact (a reply or opt event naming
-    -- no enrollment goes to the contact's latest one in the campaign)
-    select enrollment_id
-    from {{ raw.messages }}
-    where (account_id, contact_id) in (select account_id, contact_id from touched_contacts)
-    union
-    select enrollment_id from touched_opt_events
-    union
-    select enrollment_id
-    from {{ raw.campaign_enrollments }}
-    where
-        contact_id in (select contact_id from touched_contacts)
-        or contact_id in (select contact_id from touched_opt_events)
-    {%- endif %}
-    {%- if key == ['contact_id'] and 'campaign_enrollments' in also %}
-    union
-    -- the contact of every enrollment loaded since or of a changed campaign, with or without
-    -- a message
-    select contact_id
-    from {{ raw.campaign_enrollments }}
-    where {{ since }} or campaign_id in ({{ changed_campaigns }})
     {%- endif %}
     {%- if 'contacts' in also %}
     union
@@ -198,12 +148,7 @@
     `also`. -#}
 {% macro rebuild_raw_entities(also=[]) -%}
     {%- set base = ['messages', 'message_events', 'accounts', 'campaigns', 'campaign_enrollments'] -%}
-    {#- 'contact_enrollments' (the enrollments of touched contacts) reads the opt events besides -#}
-    {%- set entities = also | reject('equalto', 'contact_enrollments') | list -%}
-    {%- if 'contact_enrollments' in also -%}
-        {%- do entities.append('opt_events') -%}
-    {%- endif -%}
-    {{ return(base + (entities | reject('in', base) | unique | list)) }}
+    {{ return(base + (also | reject('in', base) | list)) }}
 {%- endmacro %}
 
 {#- The where clause of the model's source CTE on an incremental run: the touched groups, as

@@ -19,7 +19,7 @@
     message and its contact's opt events, suppressions and time zone, so a run rebuilds every
     message of each contact with a message, delivery event, opt event or contact row (or their
     account, campaign or enrollment) loaded since the newest load it holds; _loaded_at is the
-    contact's newest load among its staged messages, their delivery events and its opt events.
+    later of the message's load (or its delivery outcome's) and its platform opt-out's.
     An account's new time zone needs a --full-refresh, as in fct_messages.
 -#}
 
@@ -85,29 +85,24 @@ accounts as (
 
 ),
 
-staged_messages as (
+-- load times (_loaded_at) of the contact's messages (with their delivery outcome) and opt events
+message_loads as (
 
-    select * from {{ ref('stg_platform__messages') }}
+    select
+        message_id,
+        _loaded_at
+    from {{ ref('int_messages__sent_or_received') }}
     {{ incremental_rebuild_filter(contact, also) }}
 
 ),
 
-delivery_outcomes as (
+opt_event_loads as (
 
-    select * from {{ ref('int_messages__delivery_outcome') }}
-
-),
-
-staged_opt_events as (
-
-    select * from {{ ref('stg_platform__opt_events') }}
+    select
+        opt_event_id,
+        _loaded_at
+    from {{ ref('stg_platform__opt_events') }}
     {{ incremental_rebuild_filter(contact, also) }}
-
-),
-
-contact_loads as (
-
-    {{ contact_newest_load('staged_messages', 'delivery_outcomes', ['staged_opt_events']) }}
 
 ),
 
@@ -287,14 +282,18 @@ final as (
         violations.time_zone_source,
         violations.suppression_id,
         violations.suppressed_at,
-        contact_loads._loaded_at
+        case
+            when opt_event_loads._loaded_at > message_loads._loaded_at
+                then opt_event_loads._loaded_at
+            else message_loads._loaded_at
+        end as _loaded_at
     from violations
     inner join messages
         on violations.message_id = messages.message_id
-    left join contact_loads
-        on
-            messages.account_id = contact_loads.account_id
-            and messages.contact_id = contact_loads.contact_id
+    left join message_loads
+        on violations.message_id = message_loads.message_id
+    left join opt_event_loads
+        on violations.opt_out_event_id = opt_event_loads.opt_event_id
 
 )
 

@@ -11,62 +11,31 @@
         named on it, or on its campaign, or on a message of it). Opt-outs from other
         campaigns, the management page, imports or carriers do not count here.
     Every source is aggregated to one row per enrollment before it is joined.
-    Incremental by enrollment (incremental_rebuild_filter): a run rebuilds each enrollment
-    int_enrollments__first_message rebuilds, and every enrollment a reply or opt event of a
-    contact touched since may be credited to, before or after ('contact_enrollments': named on the
-    contact's messages or opt events, or enrolling it); _loaded_at is the newest load of the
-    enrollment, its outbound messages and its replies.
 #}
-
-{%- set enrollment = ['enrollment_id'] -%}
-{%- set also = ['campaign_steps', 'contact_enrollments'] -%}
-
-{{
-    config(
-        materialized='incremental',
-        unique_key='enrollment_id',
-        on_schema_change='append_new_columns',
-        pre_hook="{{ delete_changed_groups(['enrollment_id'], ['campaign_steps', 'contact_enrollments']) }}",
-    )
-}}
 
 with
 
 first_messages as (
 
     select * from {{ ref('int_enrollments__first_message') }}
-    {{ incremental_rebuild_filter(enrollment, also) }}
 
 ),
 
 messages as (
 
     select * from {{ ref('int_messages__sent_or_received') }}
-    {{ incremental_rebuild_filter(enrollment, also) }}
 
 ),
 
 attributed as (
 
-    -- named by the enrollment they are credited to, for the rebuild filter
-    select
-        *,
-        attributed_enrollment_id as enrollment_id
-    from {{ ref('int_messages__inbound_attributed') }}
-
-),
-
-rebuilt_attributed as (
-
-    select * from attributed
-    {{ incremental_rebuild_filter(enrollment, also) }}
+    select * from {{ ref('int_messages__inbound_attributed') }}
 
 ),
 
 opt_events as (
 
     select * from {{ ref('int_opt_events__linked') }}
-    {{ incremental_rebuild_filter(enrollment, also) }}
 
 ),
 
@@ -98,9 +67,8 @@ ranked_replies as (
             order by created_at, message_id
         ) as reply_rank,
         count(*) over (partition by attributed_enrollment_id) as inbound_messages,
-        max(created_at) over (partition by attributed_enrollment_id) as last_inbound_at,
-        max(_loaded_at) over (partition by attributed_enrollment_id) as replies_loaded_at
-    from rebuilt_attributed
+        max(created_at) over (partition by attributed_enrollment_id) as last_inbound_at
+    from attributed
     where attributed_enrollment_id is not null
 
 ),
@@ -188,12 +156,7 @@ final as (
         first_opt_outs.occurred_at as opted_out_at,
         first_opt_outs.method as opt_out_method,
         coalesce(first_opt_outs.method in ('keyword', 'ai_filter'), false) as is_auto_opt_out,
-        coalesce(first_opt_outs.method = 'manual', false) as is_manual_opt_out,
-        case
-            when first_replies.replies_loaded_at > first_messages._loaded_at
-                then first_replies.replies_loaded_at
-            else first_messages._loaded_at
-        end as _loaded_at
+        coalesce(first_opt_outs.method = 'manual', false) as is_manual_opt_out
     from first_messages
     left join outbound_counts
         on first_messages.enrollment_id = outbound_counts.enrollment_id

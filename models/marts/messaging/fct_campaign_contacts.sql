@@ -5,24 +5,7 @@
     denominators take every campaign launched in range), the enrollment, and the contact's
     FIRST reply to the campaign with the step and template it is credited to (a contact
     counts once, at the step of its first reply).
-    Incremental by contact (incremental_rebuild_filter): a run rebuilds every campaign of each
-    contact with a message (or its delivery event, account, campaign or enrollment) or an
-    enrollment loaded since the newest load it holds, as a reply's campaign is its contact's
-    attribution; _loaded_at is the contact's newest load among its enrollments and replies.
 #}
-
-{%- set contact = ['contact_id'] -%}
-{%- set also = ['campaign_enrollments'] -%}
-
-{{
-    config(
-        materialized='incremental',
-        unique_key='contact_id',
-        on_schema_change='append_new_columns',
-        pre_hook="{{ delete_changed_groups(['contact_id'], ['campaign_enrollments']) }}",
-    )
-}}
-
 
 with accounts as (
 
@@ -39,42 +22,12 @@ campaigns as (
 enrollments as (
 
     select * from {{ ref('stg_platform__campaign_enrollments') }}
-    {{ incremental_rebuild_filter(contact, also) }}
 
 ),
 
 first_replies as (
 
     select * from {{ ref('int_campaign_contacts__first_reply') }}
-    {{ incremental_rebuild_filter(contact, also) }}
-
-),
-
-replies as (
-
-    select * from {{ ref('int_messages__inbound_attributed') }}
-    {{ incremental_rebuild_filter(contact, also) }}
-
-),
-
-contact_loads as (
-
-    select
-        contact_id,
-        max(_loaded_at) as _loaded_at
-    from (
-        select
-            contact_id,
-            _loaded_at
-        from enrollments
-        union all
-        select
-            contact_id,
-            _loaded_at
-        from replies
-        where attributed_campaign_id is not null
-    ) as loads
-    group by contact_id
 
 ),
 
@@ -140,8 +93,7 @@ final as (
         first_replies.date_day as first_reply_date_day,
         cast(first_replies.step_number as integer) as first_reply_step_number,
         first_replies.template_id as first_reply_template_id,
-        first_replies.first_reply_message_id is not null as has_replied,
-        contact_loads._loaded_at
+        first_replies.first_reply_message_id is not null as has_replied
     from population
     inner join campaigns
         on population.campaign_id = campaigns.campaign_id
@@ -155,8 +107,6 @@ final as (
         on
             population.campaign_id = first_replies.campaign_id
             and population.contact_id = first_replies.contact_id
-    left join contact_loads
-        on population.contact_id = contact_loads.contact_id
 
 )
 
