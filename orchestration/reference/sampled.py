@@ -4,9 +4,10 @@ A check run reads one reference world per sampled account scope or campaign slic
 Read from the staged tables, each world scanned the largest of them (messages, delivery events)
 again for every condition naming them: at M 70 % of the checks' time, in DuckDB choosing rows.
 ``copied`` instead selects, in one pass over each large table, every row any of the run's
-worlds can read (a superset: rows of the worlds' accounts; of messages, only those of the
-accounts read whole and of the slices' contacts; of delivery events and clicks, those of the
-copied messages) into temporary tables of the (read-only) connection, and each world then
+worlds can read (a superset: of messages, contacts, their labels, calls and enrollments, those
+of the accounts read whole and of the slices' contacts (and campaigns); of delivery events and
+clicks, those of the copied messages; of the other tables, the worlds' accounts' rows) into
+temporary tables of the (read-only) connection, and each world then
 reads from them with its own conditions, unchanged (``Copies.on``). A condition selects the
 same rows from the copies as from the staged tables: every table it names, its subqueries'
 included, holds in its copy each row the condition can select (the copies keep the staged
@@ -36,15 +37,21 @@ COPIED = (
 _STAGED = re.compile(re.escape(T) + r"(\w+)")
 
 
+_WHOLE_OR_SLICED = "list_contains($whole, account_id) or contact_id in (select unnest($contacts))"
+
+
 def _copy_condition(entity: str) -> str:
     """A superset of every world's condition on the entity (parameters: $accounts, every
-    world's; $whole, those read whole; $contacts, every slice's)."""
-    if entity == "messages":
-        return "list_contains($whole, account_id) or contact_id in (select unnest($contacts))"
+    world's; $whole, those read whole; $contacts and $campaigns, every slice's)."""
+    if entity in ("messages", "contacts", "contact_labels"):
+        return _WHOLE_OR_SLICED
+    if entity == "calls":
+        return f"{_WHOLE_OR_SLICED} or campaign_id in (select unnest($campaigns))"
+    if entity == "campaign_enrollments":
+        whole = f"select campaign_id from {T}campaigns where list_contains($whole, account_id)"
+        return f"campaign_id in ({whole}) or contact_id in (select unnest($contacts))"
     if entity in slices.BY_MESSAGE:
         return f"message_id in (select message_id from {PREFIX}messages)"
-    if entity == "campaign_enrollments":
-        return f"campaign_id in ({slices.SCOPE_CAMPAIGNS})"
     return slices.IN_SCOPE
 
 
@@ -66,14 +73,20 @@ class Copies:
 def copied(con, worlds: list[tuple[list[str], str | None]]) -> Iterator[Copies]:
     """Copy the rows the ``worlds`` (each: its sorted accounts, and its campaign when a slice)
     read; the copies are dropped on leaving."""
-    contacts: dict[tuple[tuple[str, ...], str], list[str]] = {}
+    campaigns: dict[tuple[str, ...], list[str]] = {}
     for accounts, campaign in worlds:
         if campaign is not None:
-            contacts[(tuple(accounts), campaign)] = slices.contacts_of(con, accounts, campaign)
+            campaigns.setdefault(tuple(accounts), []).append(campaign)
+    contacts = {
+        (accounts, campaign): found
+        for accounts, chosen in campaigns.items()
+        for campaign, found in slices.contacts_by_campaign(con, list(accounts), chosen).items()
+    }
     params = {
         "accounts": sorted({a for accounts, _ in worlds for a in accounts}),
         "whole": sorted({a for accounts, campaign in worlds if campaign is None for a in accounts}),
         "contacts": sorted({c for found in contacts.values() for c in found}),
+        "campaigns": sorted({campaign for _, campaign in contacts}),
     }
     made: list[str] = []
     try:
