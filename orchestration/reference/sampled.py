@@ -7,12 +7,12 @@ again for every condition naming them: at M 70 % of the checks' time, in DuckDB 
 worlds can read (a superset: of messages, contacts, their labels, calls and enrollments, those
 of the accounts read whole and of the slices' contacts (and campaigns); of delivery events and
 clicks, those of the copied messages; of the other tables, the worlds' accounts' rows) into
-temporary tables of the (read-only) connection, and each world then
-reads from them with its own conditions, unchanged (``Copies.on``). A condition selects the
-same rows from the copies as from the staged tables: every table it names, its subqueries'
-included, holds in its copy each row the condition can select (the copies keep the staged
-order). The accounts owning the campaigns, enrollments and messages the copied rows name are
-copied too, from the whole tables (ground rule 2: a reference to another account's row).
+temporary tables of the (read-only) connection, and each world then reads from them with its
+own conditions, unchanged (``Copies.on``). A condition selects the same rows from the copies
+as from the staged tables: every table it names, its subqueries' included, holds in its copy
+each row the condition can select (in no set order, as from the staged tables). The accounts
+owning the campaigns, enrollments and messages the copied rows name are copied too, from the
+whole tables (ground rule 2: a reference to another account's row).
 
 DuckDB only chooses rows here; every number is still the reference's.
 """
