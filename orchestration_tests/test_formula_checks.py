@@ -24,6 +24,7 @@ from orchestration.reference import slices
 from orchestration.reference.compare import differences
 from orchestration.reference.facts import World
 from orchestration.reference.report import reference_report
+from orchestration.reference.sampled import copied
 from orchestration.reference.staged import read_staged
 from orchestration.resources import Warehouse
 
@@ -426,6 +427,43 @@ def test_a_scope_over_the_row_budget_is_checked_on_campaign_slices(warehouse, mo
         if CAMPAIGNS in REGISTRY[view].filters:
             assert _value(result, "comparisons") > 0
     assert "compared on its campaigns' slices only" in _value(results[name], "rule")
+
+
+def _as_multiset(rows) -> list[str]:
+    """Rows in an order-free form: a read has no order (two reads of a table may differ)."""
+    if isinstance(rows, dict):  # _owners: column -> {id: account}
+        return sorted(repr(sorted(v.items())) for v in rows.values())
+    return sorted(repr(sorted(row.items())) for row in rows)
+
+
+def test_each_world_reads_the_same_rows_from_the_copies(warehouse) -> None:
+    """The rows every sampled world reads are selected from the large staged tables once per
+    check run (reference/sampled.py); each world then reads from those copies exactly the rows
+    it reads from the staged tables: whole scopes and campaign slices, the owners of the rows
+    they name included. The copies are gone afterwards."""
+    with fc.connect(warehouse) as con:
+        requests = sample_requests(con, budget=_budget_below_the_roll_ups(con))
+        children = sampling.children_of(con)
+        worlds = sorted(
+            {
+                (tuple(sorted(sampling.scope_accounts(account, roll_up, children))), campaign)
+                for account, roll_up, campaign in sampling.by_scope(requests)
+            },
+            key=str,
+        )
+        assert {campaign is None for _, campaign in worlds} == {True, False}
+        with copied(con, [(list(accounts), campaign) for accounts, campaign in worlds]) as copies:
+            for accounts, campaign in worlds:
+                expected = read_staged(con, list(accounts), campaign)
+                found = read_staged(con, list(accounts), campaign, copies)
+                assert found.keys() == expected.keys()
+                assert sum(map(len, found.values())) > 0
+                for entity, rows in expected.items():
+                    assert _as_multiset(found[entity]) == _as_multiset(rows), (
+                        accounts, campaign, entity,
+                    )  # fmt: skip
+        temporary = "select count(*) from duckdb_tables() where temporary"
+        assert con.execute(temporary).fetchone() == (0,)
 
 
 def test_a_campaign_slice_answers_as_the_whole_account_does(warehouse) -> None:

@@ -39,6 +39,7 @@ from orchestration.kpi_registry import VIEWS
 from orchestration.landing.assets import WAREHOUSE_POOL
 from orchestration.publishing import full_refresh_run
 from orchestration.reference.facts import World
+from orchestration.reference.sampled import copied
 from orchestration.reference.staged import read_staged
 from orchestration.resources import Warehouse
 
@@ -164,21 +165,28 @@ def _scope_name(request: sampling.Request) -> str:
 def _worlds(con, requests: list[sampling.Request], budget: int):
     """Reference worlds, one at a time, each with the requests it answers: one per campaign
     slice; the whole scopes' requests share a world while their accounts' messages fit the
-    budget together (scopes overlap: a root rolled up and its sub-account alone)."""
+    budget together (scopes overlap: a root rolled up and its sub-account alone). The rows
+    they read are selected from the large staged tables once for all (reference/sampled.py)."""
     children, sizes = sampling.children_of(con), sampling.account_messages(con)
+    sliced: list[tuple[list[str], str, list[sampling.Request]]] = []
     groups: list[tuple[set[str], list[sampling.Request]]] = []
     for (account_id, roll_up, campaign), selected in sampling.by_scope(requests).items():
         accounts = set(sampling.scope_accounts(account_id, roll_up, children))
-        if campaign is not None:  # built in the yield: no name holds the last world meanwhile
-            yield World(read_staged(con, sorted(accounts), campaign)), selected
+        if campaign is not None:
+            sliced.append((sorted(accounts), campaign, selected))
             continue
         merged = groups[-1][0] | accounts if groups else accounts
         if groups and sum(sizes.get(a, 0) for a in merged) <= budget:
             groups[-1] = (merged, groups[-1][1] + selected)
         else:
             groups.append((accounts, selected))
-    for accounts, selected in groups:
-        yield World(read_staged(con, sorted(accounts))), selected
+    worlds = sliced + [(sorted(accounts), None, selected) for accounts, selected in groups]
+    if not worlds:
+        return
+    with copied(con, [(accounts, campaign) for accounts, campaign, _ in worlds]) as copies:
+        for accounts, campaign, selected in worlds:
+            # built in the yield: no name holds the last world meanwhile
+            yield World(read_staged(con, accounts, campaign, copies)), selected
 
 
 REFERENCE_SPECS = [

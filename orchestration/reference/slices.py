@@ -60,9 +60,20 @@ def slice_sizes(con, accounts: list[str]) -> dict[str, int]:
 
 def contacts_of(con, accounts: list[str], campaign: str) -> list[str]:
     """The contacts the campaign touched in the scope: the slice's contacts."""
-    sql = f"select distinct contact_id from ({TOUCHES}) where campaign_id = $campaign"
-    rows = con.execute(sql, {"accounts": accounts, "campaign": campaign}).fetchall()
-    return sorted(contact for (contact,) in rows)
+    return contacts_by_campaign(con, accounts, [campaign]).get(campaign, [])
+
+
+def contacts_by_campaign(con, accounts: list[str], campaigns: list[str]) -> dict[str, list[str]]:
+    """Each campaign's slice contacts in the scope, for several campaigns in one read."""
+    sql = (
+        f"select distinct campaign_id, contact_id from ({TOUCHES}) "
+        "where campaign_id in (select unnest($campaigns))"
+    )
+    found: dict[str, list[str]] = {campaign: [] for campaign in campaigns}
+    rows = con.execute(sql, {"accounts": accounts, "campaigns": campaigns}).fetchall()
+    for campaign, contact in rows:
+        found[campaign].append(contact)
+    return {campaign: sorted(contacts) for campaign, contacts in found.items()}
 
 
 _CONTACT = "contact_id in (select unnest($contacts))"

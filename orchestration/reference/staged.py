@@ -12,9 +12,12 @@ import csv
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestration.reference import slices
+
+if TYPE_CHECKING:
+    from orchestration.reference.sampled import Copies
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
@@ -56,36 +59,44 @@ NOT_READ = {
 
 
 def read_staged(
-    con, accounts: list[str] | None = None, campaign: str | None = None
+    con,
+    accounts: list[str] | None = None,
+    campaign: str | None = None,
+    copies: Copies | None = None,
 ) -> dict[str, list[Row]]:
     """Every staged entity as a list of dicts (``con``: an open DuckDB connection); with
     ``accounts``, only those accounts' rows; with ``campaign`` too, only the campaign's slice
     of them (slices.py). A bounded read also gives, under ``_owners``, the account of every
     campaign, enrollment and message its rows name (ground rule 2 needs them). Only the
     columns the reference reads are fetched: no lineage column (``_file_id`` ...), none of
-    NOT_READ. Accounts are always read whole (time zones, roll-ups)."""
+    NOT_READ. Accounts are always read whole (time zones, roll-ups). ``copies``: the same
+    rows read from copies that hold every sampled world's (sampled.py), not the whole tables."""
     con.execute("set TimeZone = 'UTC'")
     params: dict[str, Any] = {}
     if accounts is not None:
         params["accounts"] = list(accounts)
     if campaign is not None:
         params["campaign"] = campaign
-        params["contacts"] = slices.contacts_of(con, params["accounts"], campaign)
+        known = copies.contacts.get((tuple(accounts), campaign)) if copies else None
+        params["contacts"] = (
+            known if known is not None else slices.contacts_of(con, params["accounts"], campaign)
+        )
+    on = copies.on if copies is not None else str
     out: dict[str, list[Row]] = {}
     for entity in ENTITIES:
         table = f"staging.stg_platform__{entity}"
-        sql = f"select {', '.join(_read_columns(con, entity, table))} from {table}"
+        sql = f"select {', '.join(read_columns(con, entity, table))} from {table}"
         if accounts is not None and entity != "accounts":
             rule = slices.slice_condition if campaign is not None else slices.scope_condition
             sql = f"{sql} where {rule(entity)}"
         used = {name: value for name, value in params.items() if f"${name}" in sql}
-        out[entity] = _rows(con.execute(sql, used))
+        out[entity] = _rows(con.execute(on(sql), used))
     if accounts is not None:
-        out["_owners"] = _owners(con, out)
+        out["_owners"] = _owners(con, out, copies)
     return out
 
 
-def _read_columns(con, entity: str, table: str) -> list[str]:
+def read_columns(con, entity: str, table: str) -> list[str]:
     """The table's columns in their staged order, without lineage columns and NOT_READ."""
     skipped = NOT_READ.get(entity, ())
     described = con.execute(f"select * from {table} limit 0").description
@@ -108,13 +119,14 @@ REFERENCES = {
 }  # fmt: skip
 
 
-def _owners(con, staged: dict[str, list[Row]]) -> dict[str, dict[str, str]]:
+def _owners(con, staged: dict[str, list[Row]], copies: Copies | None) -> dict[str, dict[str, str]]:
     """The account of every campaign, enrollment and message the rows read name (only those:
-    the other rows are never read)."""
+    the other rows are never read); with ``copies``, from the owners it copied."""
     out = {}
     for column, (entities, owners) in REFERENCES.items():
         named = sorted({row[column] for e in entities for row in staged[e] if row[column]})
-        sql = f"select * from ({owners}) where {column} in (select unnest($named))"
+        source = copies.owners[column] if copies is not None else f"({owners})"
+        sql = f"select * from {source} where {column} in (select unnest($named))"
         out[column] = dict(con.execute(sql, {"named": named}).fetchall())
     return out
 
