@@ -47,6 +47,9 @@ conversation_messages as (
 
 daily as (
 
+    -- the day's last number: the latest message through a number (a message without one sorts
+    -- after every message with one), picked while aggregating (latest_row) instead of ranking
+    -- every message in a window sort
     select
         account_id,
         contact_id,
@@ -56,44 +59,55 @@ daily as (
         sum(case when direction = 'inbound' then 1 else 0 end) as inbound_messages,
         sum(case when direction = 'outbound' then 1 else 0 end) as outbound_messages,
         count(*) as total_messages,
-        max(_loaded_at) as day_loaded_at
+        max(_loaded_at) as day_loaded_at,
+        {{ latest_row(
+            'day_last_message',
+            ['phone_number_id'],
+            ['case when phone_number_id is null then 0 else 1 end', 'created_at', 'message_id']
+        ) }}
     from conversation_messages
     group by account_id, contact_id, conversation_date
 
 ),
 
-numbered_messages as (
+days as (
 
     select
-        account_id,
-        contact_id,
-        conversation_date,
-        phone_number_id,
-        row_number() over (
-            partition by account_id, contact_id, conversation_date
-            order by created_at desc, message_id desc
-        ) as recency_rank
-    from conversation_messages
-    where phone_number_id is not null
+        daily.account_id,
+        daily.contact_id,
+        daily.conversation_date,
+        daily.first_message_at,
+        daily.last_message_at,
+        daily.inbound_messages,
+        daily.outbound_messages,
+        daily.total_messages,
+        daily.day_loaded_at,
+        {{ latest_field('daily', 'day_last_message', 'phone_number_id') }} as day_last_phone_number_id
+    from daily
 
 ),
 
 day_last_numbers as (
 
-    select * from numbered_messages
-    where recency_rank = 1
+    select
+        account_id,
+        contact_id,
+        conversation_date,
+        day_last_phone_number_id as phone_number_id
+    from days
+    where day_last_phone_number_id is not null
 
 ),
 
 carried as (
 
     select
-        daily.*,
+        days.*,
         max(
-            case when day_last_numbers.phone_number_id is not null then daily.conversation_date end
+            case when days.day_last_phone_number_id is not null then days.conversation_date end
         ) over (
-            partition by daily.account_id, daily.contact_id
-            order by daily.conversation_date
+            partition by days.account_id, days.contact_id
+            order by days.conversation_date
             rows between unbounded preceding and current row
         ) as last_number_date,
         -- the window of last_number_date framed whole (one sort serves the three): the
@@ -101,23 +115,18 @@ carried as (
         -- later message is never on an earlier account-local day), found among its days
         -- instead of ranking every message again
         max(
-            case when day_last_numbers.phone_number_id is not null then daily.conversation_date end
+            case when days.day_last_phone_number_id is not null then days.conversation_date end
         ) over (
-            partition by daily.account_id, daily.contact_id
-            order by daily.conversation_date
+            partition by days.account_id, days.contact_id
+            order by days.conversation_date
             rows between unbounded preceding and unbounded following
         ) as number_name_date,
-        max(daily.day_loaded_at) over (
-            partition by daily.account_id, daily.contact_id
-            order by daily.conversation_date
+        max(days.day_loaded_at) over (
+            partition by days.account_id, days.contact_id
+            order by days.conversation_date
             rows between unbounded preceding and unbounded following
         ) as contact_loaded_at
-    from daily
-    left join day_last_numbers
-        on
-            daily.account_id = day_last_numbers.account_id
-            and daily.contact_id = day_last_numbers.contact_id
-            and daily.conversation_date = day_last_numbers.conversation_date
+    from days
 
 ),
 

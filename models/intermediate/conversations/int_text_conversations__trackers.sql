@@ -56,20 +56,38 @@ per_number as (
 
 ),
 
+contact_loads as (
+
+    -- the contact's newest load, from the aggregated rows (a window over per_number was
+    -- planned as this aggregate joined back, with per_number computed a second time for it);
+    -- account and contact are required in staging, so the equality join loses no row
+    select
+        account_id,
+        contact_id,
+        max(number_loaded_at) as _loaded_at
+    from per_number
+    group by account_id, contact_id
+
+),
+
 final as (
 
     select
-        {{ generate_surrogate_key(['account_id', 'contact_id', 'conversation_date']) }} as conversation_id,
-        phone_number_id,
-        account_id,
-        contact_id,
-        conversation_date,
-        messages,
-        first_message_at,
-        last_message_at,
-        -- over the aggregated rows: a far smaller window than over the messages
-        max(number_loaded_at) over (partition by account_id, contact_id) as _loaded_at
+        {{ generate_surrogate_key(['per_number.account_id', 'per_number.contact_id', 'per_number.conversation_date']) }}
+            as conversation_id,
+        per_number.phone_number_id,
+        per_number.account_id,
+        per_number.contact_id,
+        per_number.conversation_date,
+        per_number.messages,
+        per_number.first_message_at,
+        per_number.last_message_at,
+        contact_loads._loaded_at
     from per_number
+    inner join contact_loads
+        on
+            per_number.account_id = contact_loads.account_id
+            and per_number.contact_id = contact_loads.contact_id
 
 )
 

@@ -80,7 +80,9 @@ outbound_messages as (
 
         -- not yet processed: a left join (one row per message_id in this), not an `or not
         -- exists`, which PostgreSQL runs as a scan of this per message (hours at demo scale)
-        select outbound_messages.message_id
+        select
+            outbound_messages.message_id,
+            outbound_messages._loaded_at
         from outbound_messages
         cross join reread_from
         left join recently_loaded_events
@@ -96,7 +98,10 @@ outbound_messages as (
 {% else %}
     changed_messages as (
 
-        select message_id from outbound_messages
+        select
+            message_id,
+            _loaded_at
+        from outbound_messages
 
     ),
 {% endif %}
@@ -113,9 +118,13 @@ message_events as (
         events._loaded_at,
         coalesce(status_ranks.status_rank, 0) as status_rank,
         error_codes.delivery_outcome as error_outcome
+    -- a full build aggregates every event and keeps the outbound messages' in `classified`
+    -- (aggregate before join: one join of the messages, not of their events)
     from events
-    inner join changed_messages
-        on events.message_id = changed_messages.message_id
+    {% if is_incremental() %}
+        inner join changed_messages
+            on events.message_id = changed_messages.message_id
+    {% endif %}
     left join status_ranks
         on events.status = status_ranks.status
     left join error_codes
@@ -123,35 +132,21 @@ message_events as (
 
 ),
 
-ranked_events as (
-
-    select
-        *,
-        row_number() over (
-            partition by message_id
-            order by occurred_at desc, status_rank desc, coalesce(attempt, 0) desc, event_id desc
-        ) as recency_rank
-    from message_events
-
-),
-
-latest_events as (
-
-    select
-        message_id,
-        status as final_status,
-        occurred_at as final_status_at,
-        error_code as final_error_code,
-        error_outcome as final_error_outcome
-    from ranked_events
-    where recency_rank = 1
-
-),
-
 event_summary as (
 
+    -- one aggregate per message: the final status's event is the latest by (occurred_at,
+    -- status rank, attempt, event id), picked while aggregating (latest_row) instead of a
+    -- window sort of every event (at M the sort was most of this model's time); none of those
+    -- keys is null (staging requires occurred_at and event_id; event ids are unique), and the
+    -- first one makes the final event's occurred_at the latest one
     select
         message_id,
+        {{ latest_row(
+            'final_event',
+            ['status', 'error_code', 'error_outcome'],
+            ['occurred_at', 'status_rank', 'coalesce(attempt, 0)', 'event_id']
+        ) }},
+        max(occurred_at) as final_status_at,
         count(*) as events,
         max(attempt) as attempts,
         max(
@@ -165,6 +160,23 @@ event_summary as (
         max(_loaded_at) as events_loaded_at
     from message_events
     group by message_id
+
+),
+
+latest_events as (
+
+    select
+        event_summary.message_id,
+        {{ latest_field('event_summary', 'final_event', 'status') }} as final_status,
+        event_summary.final_status_at,
+        {{ latest_field('event_summary', 'final_event', 'error_code') }} as final_error_code,
+        {{ latest_field('event_summary', 'final_event', 'error_outcome') }} as final_error_outcome,
+        event_summary.attempts,
+        event_summary.soft_bounce_events,
+        event_summary.first_event_at,
+        event_summary.first_delivered_at,
+        event_summary.events_loaded_at
+    from event_summary
 
 ),
 
@@ -182,16 +194,15 @@ classified as (
             when latest_events.final_status = 'canceled' then 'canceled'
             else 'pending'
         end as delivery_outcome,
-        coalesce(event_summary.attempts, 0) as attempts,
-        coalesce(event_summary.soft_bounce_events, 0) = 1 as was_soft_bounced,
-        event_summary.first_event_at,
-        event_summary.first_delivered_at,
-        event_summary.events_loaded_at
+        coalesce(latest_events.attempts, 0) as attempts,
+        coalesce(latest_events.soft_bounce_events, 0) = 1 as was_soft_bounced,
+        latest_events.first_event_at,
+        latest_events.first_delivered_at,
+        latest_events.events_loaded_at,
+        changed_messages._loaded_at as message_loaded_at
     from changed_messages
     left join latest_events
         on changed_messages.message_id = latest_events.message_id
-    left join event_summary
-        on changed_messages.message_id = event_summary.message_id
 
 ),
 
@@ -212,13 +223,11 @@ final as (
             when classified.delivery_outcome = 'delivered' then classified.first_delivered_at
         end as delivered_at,
         case
-            when classified.events_loaded_at > outbound_messages._loaded_at
+            when classified.events_loaded_at > classified.message_loaded_at
                 then classified.events_loaded_at
-            else outbound_messages._loaded_at
+            else classified.message_loaded_at
         end as _loaded_at
     from classified
-    inner join outbound_messages
-        on classified.message_id = outbound_messages.message_id
 
 )
 
