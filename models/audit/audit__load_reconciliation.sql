@@ -52,8 +52,8 @@ landed as (
 checked as (
 
     -- the set-aside rows per file, from audit__quarantined_rows (the base models' rows with a
-    -- reject_reason): reading the base models again here parsed every landed row a third time
-    -- per refresh (here, below for the duplicates, and for the quarantine table)
+    -- reject_reason): judging the base models' rows again here parsed every landed row a third
+    -- time per refresh (here, for the duplicates below, and for the quarantine table)
     select
         entity,
         file_id,
@@ -80,6 +80,20 @@ staged as (
 
 ),
 
+set_aside as (
+
+    -- the set-aside rows by file and record number: the base model's other rows are valid. Read
+    -- here rather than as the base model's reject_reason, which parses every value of the row
+    -- again (the base model's record keys and file columns alone parse little)
+    select
+        entity,
+        file_id,
+        row_number
+    from {{ ref('audit__quarantined_rows') }}
+    where {{ in_rebuilt_files(none, rebuilt) }}
+
+),
+
 duplicates as (
 
     {% for entity, key in record_keys.items() %}
@@ -95,8 +109,13 @@ duplicates as (
                     checked_row.{{ column }} = staged_row.{{ column }}
                     {%- if not loop.last %} and {% endif %}
                 {% endfor %}
+        left join set_aside
+            on
+                set_aside.entity = '{{ entity }}'
+                and checked_row._file_id = set_aside.file_id
+                and checked_row._row_number = set_aside.row_number
         where
-            checked_row.reject_reason is null
+            set_aside.file_id is null
             and {{ in_rebuilt_files(entity, rebuilt, 'checked_row._file_id') }}
             and not (
                 checked_row._file_id = staged_row._file_id
