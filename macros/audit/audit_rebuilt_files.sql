@@ -70,22 +70,31 @@
     {{ return(owners | unique | list) }}
 {%- endmacro %}
 
-{#- The files an incremental run computes again, per entity: {entity: [file_id, ...]}, read
-    before the run (a literal list lets the engine read only those files' raw rows, where a
-    subquery would be joined after parsing every row of a base model); none on a full build. -#}
+{#- The files an incremental run computes again, per entity: {entity: [file_id, ...]}, listed
+    once before the run in a temporary table (the pre_hook deletes their rows: dbt compiles the
+    model and runs its hooks on one connection) and returned as literals: a literal list lets
+    the engine read only those files' raw rows, where a subquery would be joined after parsing
+    every row of a base model. none on a full build. -#}
 {% macro audit_rebuilt_file_ids() -%}
     {%- set reread_from = audit_reread_from() -%}
     {%- if reread_from is none -%}
         {{ return(none) }}
     {%- endif -%}
+    {%- do run_query('drop table if exists ' ~ audit_rebuilt_files_table()) -%}
+    {%- do run_query('create temporary table ' ~ audit_rebuilt_files_table() ~ ' as '
+        ~ audit_rebuilt_files(reread_from)) -%}
     {%- set rebuilt = {} -%}
     {%- for entity in audit_record_keys() -%}
         {%- do rebuilt.update({entity: []}) -%}
     {%- endfor -%}
-    {%- for row in run_query(audit_rebuilt_files(reread_from)).rows -%}
+    {%- for row in run_query('select entity, file_id from ' ~ audit_rebuilt_files_table()).rows -%}
         {%- do rebuilt[row[0]].append(row[1]) -%}
     {%- endfor -%}
     {{ return(rebuilt) }}
+{%- endmacro %}
+
+{% macro audit_rebuilt_files_table() -%}
+    {{ return(this.identifier ~ '__rebuilt_files') }}
 {%- endmacro %}
 
 {#- The pre_hook of an audit model: on an incremental run, delete the rows of the files it
@@ -95,7 +104,12 @@
     {%- if not execute or not is_incremental() -%}
         {{ return('') }}
     {%- endif -%}
-    delete from {{ this }} where {{ in_rebuilt_files(none, audit_rebuilt_file_ids()) }}
+    {%- if audit_reread_from() is none -%}
+        delete from {{ this }}
+    {%- else -%}
+        delete from {{ this }}
+        where (entity, file_id) in (select entity, file_id from {{ audit_rebuilt_files_table() }})
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The condition "this row's file is computed by this run", given audit_rebuilt_file_ids():
@@ -126,34 +140,57 @@
     {%- for entity in audit_record_keys() -%}
         {%- do raw.update({entity: source('platform', entity)}) -%}
     {%- endfor -%}
-    {%- set changed = {} -%}
-    {%- do changed.update({'account': 'select account_id from ' ~ raw.accounts ~ ' where ' ~ since}) -%}
-    {%- do changed.update({'campaign': 'select campaign_id from ' ~ raw.campaigns ~ ' where ' ~ since
-        ~ ' or account_id in (' ~ changed.account ~ ')'}) -%}
-    {%- do changed.update({'enrollment': 'select enrollment_id from ' ~ raw.campaign_enrollments
-        ~ ' where ' ~ since ~ ' or campaign_id in (' ~ changed.campaign ~ ')'}) -%}
-    {%- do changed.update({'message': 'select message_id from ' ~ raw.messages ~ ' where ' ~ since
-        ~ ' or account_id in (' ~ changed.account ~ ') or campaign_id in (' ~ changed.campaign
-        ~ ') or enrollment_id in (' ~ changed.enrollment ~ ')'}) -%}
+    {#- each computed once, read by every entity judged against it -#}
+    with
+    changed_account as (
+        select account_id from {{ raw.accounts }} where {{ since }}
+    ),
+    changed_campaign as (
+        select campaign_id from {{ raw.campaigns }}
+        where {{ since }} or account_id in (select account_id from changed_account)
+    ),
+    changed_enrollment as (
+        select enrollment_id from {{ raw.campaign_enrollments }}
+        where {{ since }} or campaign_id in (select campaign_id from changed_campaign)
+    ),
+    changed_message as (
+        select message_id from {{ raw.messages }}
+        where
+            {{ since }}
+            or account_id in (select account_id from changed_account)
+            or campaign_id in (select campaign_id from changed_campaign)
+            or enrollment_id in (select enrollment_id from changed_enrollment)
+    ),
+    {%- for entity, key in audit_record_keys().items() %}
+    touched_{{ entity }} as (
+        -- its rows loaded since or naming an owner that may have changed
+        select _file_id, {{ key[0] }} as record_key
+        from {{ raw[entity] }}
+        where
+            {{ since }}
+            {%- for owner in audit_owners(entity) %}
+            or {{ owner }}_id in (select {{ owner }}_id from changed_{{ owner }})
+            {%- endfor %}
+    ),
+    {%- endfor %}
+    rebuilt as (
+        select
+            entity,
+            file_id
+        from {{ source('platform', '_load_ledger') }}
+        where status = 'loaded' and loaded_at > {{ reread_from }}
+        {%- for entity, key in audit_record_keys().items() %}
+        union
+        select '{{ entity }}' as entity, _file_id as file_id from touched_{{ entity }}
+        union
+        -- every file holding a version of a touched record
+        select '{{ entity }}' as entity, _file_id as file_id
+        from {{ raw[entity] }}
+        where {{ key[0] }} in (select record_key from touched_{{ entity }})
+        {%- endfor %}
+    )
     select
         entity,
         file_id
-    from {{ source('platform', '_load_ledger') }}
-    where status = 'loaded' and loaded_at > {{ reread_from }}
-    {%- for entity, key in audit_record_keys().items() %}
-    {%- set touched -%}
-        {{ since }}
-        {%- for owner in audit_owners(entity) %}
-        or {{ owner }}_id in ({{ changed[owner] }})
-        {%- endfor %}
-    {%- endset %}
-    union
-    select distinct
-        '{{ entity }}' as entity,
-        _file_id as file_id
-    from {{ raw[entity] }}
-    where
-        {{ touched }}
-        or {{ key[0] }} in (select {{ key[0] }} from {{ raw[entity] }} where {{ touched }})
-    {%- endfor %}
+    from rebuilt
 {%- endmacro %}
