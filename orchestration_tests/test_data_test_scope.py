@@ -7,7 +7,8 @@ its refresh recorded: two new rows sharing a key and a new row without a key, an
 without a key. The model's folded test (column_rules, whose unique and not_null rules check
 message_id among its columns; the planted rows are copies of a good row but for message_id) is
 run scoped to the watermark and in full, counting the failures dbt reports and those its log
-line names per rule.
+line names per rule. A base model's test likewise: a landed row repeated since the watermark
+fails the scoped test, one repeated before it only the full one.
 """
 
 from __future__ import annotations
@@ -50,8 +51,10 @@ def _plant(warehouse: Path, loaded_at: dt.datetime, *message_ids: str | None) ->
             )
 
 
-def _failures(dbt: str, warehouse: Path, target: Path, loaded_after: str | None) -> dict[str, int]:
-    """Failures per rule of a `dbt test` of TEST, scoped to `loaded_after` if given: from the
+def _failures(
+    dbt: str, warehouse: Path, target: Path, loaded_after: str | None, test: str = TEST
+) -> dict[str, int]:
+    """Failures per rule of a `dbt test` of `test`, scoped to `loaded_after` if given: from the
     failure line the test logs, checked against the total dbt reports."""
     env = dict(os.environ, COMMS_WAREHOUSE_PATH=str(warehouse), DBT_TARGET_PATH=str(target))
     env.pop(test_scope.ENV_VAR, None)
@@ -59,7 +62,7 @@ def _failures(dbt: str, warehouse: Path, target: Path, loaded_after: str | None)
         env[test_scope.ENV_VAR] = loaded_after
     project = str(settings.PROJECT_DIR)
     run = subprocess.run(
-        [dbt, "test", "--select", TEST, "--project-dir", project, "--profiles-dir", project],
+        [dbt, "test", "--select", test, "--project-dir", project, "--profiles-dir", project],
         env=env, check=False, capture_output=True, text=True,
     )  # fmt: skip
     results = json.loads((target / "run_results.json").read_text())["results"]
@@ -97,3 +100,37 @@ def test_scoped_tests_read_new_rows_and_full_tests_every_row(
     full = _failures(dbt, warehouse_copy, target, None)
     # Every row: the same key twice, and both rows without a key.
     assert full == {UNIQUE: 1, NOT_NULL: 2}
+
+
+def _land_again(warehouse: Path, loaded_at: dt.datetime, copies: int, newest: bool) -> None:
+    """`copies` copies of one landed message (its file and record number again), loaded at
+    `loaded_at`: the first landed row, or the last."""
+    order = "_file_id desc, _row_number desc" if newest else "_file_id, _row_number"
+    with duckdb.connect(str(warehouse)) as con:
+        for _ in range(copies):
+            con.execute(
+                "insert into raw.messages select * replace (? as _loaded_at) "
+                f"from raw.messages order by {order} limit 1",
+                [loaded_at],
+            )
+
+
+def test_a_base_model_s_tests_read_the_new_landed_rows_when_scoped(
+    warehouse_copy, tmp_path, dbt_reusing_parse
+):
+    """A base model documents `_loaded_at`, so an hourly refresh tests its new landed rows:
+    one file and record number landed twice since the watermark fails the scoped test, one
+    landed twice before it only the full one."""
+    watermark = test_scope.tested_through(warehouse_copy, _fingerprint())
+    _land_again(warehouse_copy, watermark + dt.timedelta(seconds=1), copies=2, newest=False)
+    _land_again(warehouse_copy, watermark - dt.timedelta(days=1), copies=1, newest=True)
+    target = tmp_path / "target"
+    dbt = dbt_reusing_parse(target)
+    test, repeated = "column_rules_base_platform__messages", "_file_id, _row_number is not unique"
+
+    # The new rows only: the two copies landed since share a file and record number.
+    assert _failures(dbt, warehouse_copy, target, watermark.isoformat(sep=" "), test) == {
+        repeated: 1
+    }
+    # Every row: both records landed more than once.
+    assert _failures(dbt, warehouse_copy, target, None, test) == {repeated: 2}

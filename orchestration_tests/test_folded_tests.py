@@ -54,7 +54,7 @@ def _kind(test: dict) -> str | None:
 
 def _columns(test: dict, kind: str) -> list[str]:
     columns = test["test_metadata"]["kwargs"].get(kind) or []
-    return [c if isinstance(c, str) else c["name"] for c in columns]
+    return [c if isinstance(c, str) else c.get("name") or ", ".join(c["columns"]) for c in columns]
 
 
 def test_models_and_seeds_have_one_folded_test_per_severity(manifest):
@@ -139,6 +139,11 @@ def _plant(warehouse: Path) -> int:
                 [message_id, *changes.values()],
             )
         con.execute(f"insert into marts.fct_messages select * {good}")
+        # A landed row loaded twice (its file and record number again), and a row of the same
+        # file under a record number of its own (not a repeat): base_platform__messages.
+        first = "from raw.messages order by _file_id, _row_number limit 1"
+        con.execute(f"insert into raw.messages select * {first}")
+        con.execute(f"insert into raw.messages select * replace (-1 as _row_number) {first}")
         # A null opt-out on a violation of each rule: only sent_after_opt_out needs one.
         for violation_id, rule in [("planted_in_rule", "sent_after_opt_out"),
                                    ("planted_other_rule", "sent_in_quiet_hours")]:  # fmt: skip
@@ -179,15 +184,17 @@ def test_a_planted_bad_row_fails_each_kind_naming_the_column(
 ):
     orphans = _plant(warehouse_copy)
     names = ["column_rules_fct_messages", "column_rules_fct_messages__warn",
-             "column_rules_fct_compliance_violations", f"{RULES}_{VIEW}"]  # fmt: skip
+             "column_rules_fct_compliance_violations", "column_rules_base_platform__messages",
+             f"{RULES}_{VIEW}"]  # fmt: skip
     checks = _check_results(
         warehouse_copy, tmp_path / "target", names, monkeypatch, dbt_reusing_parse
     )
     _assert_the_view_is_read_once(checks.pop(f"{RULES}_{VIEW}"), tmp_path / "target")
 
     # Worked from the planted rows: one null account, one repeated message_id, one value outside
-    # inbound/outbound, one unknown account (error), one more unknown contact (warn), and one
-    # null opt-out under the rule that needs it (the other rule's row is not counted).
+    # inbound/outbound, one unknown account (error), one more unknown contact (warn), one
+    # null opt-out under the rule that needs it (the other rule's row is not counted), and one
+    # landed row twice.
     expected = {
         "column_rules_fct_messages": {
             "account_id is null": 1,
@@ -199,6 +206,8 @@ def test_a_planted_bad_row_fails_each_kind_naming_the_column(
             "contact_id is not in dim_contacts.contact_id": orphans + 1
         },
         "column_rules_fct_compliance_violations": {"opt_out_event_row_id is null": 1},
+        # a combination of columns: one file and record number twice
+        "column_rules_base_platform__messages": {"_file_id, _row_number is not unique": 1},
     }
     assert set(checks) == set(expected)
     for name, failing in expected.items():

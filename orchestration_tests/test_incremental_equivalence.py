@@ -13,13 +13,17 @@ Two warehouses are built from the same small generated landing data:
   a call of an early day lands late, an early call is re-exported under another contact, and
   a contact is re-exported with a number in another time zone (timeline, quiet hours);
   a reply of an early day names its campaign but no enrollment, and the contact's enrollment
-  in that campaign lands on the last day (the reply is credited to it once it lands);
+  in that campaign lands on the last day (the reply is credited to it once it lands); a
+  message and a delivery event of an early day are exported again on the last day (the early
+  file's rows turn into duplicates: the audit models count files again that no row of the
+  last day is in);
 * full: load everything at once and build with --full-refresh.
 
 Every incremental model (read from dbt's manifest, so a new one is covered without editing
 this test), and the marts built on them (ALSO_COMPARED), must be identical: EXCEPT ALL in
-both directions returns no row. `_loaded_at` is left out of the comparison: it is when this
-warehouse loaded the row, which differs between the two warehouses by construction.
+both directions returns no row. The load time (`_loaded_at`, and the audit's `loaded_at`) is
+left out of the comparison: it is when this warehouse loaded the row, which differs between the
+two warehouses by construction.
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ ALSO_COMPARED = [
 SELECT = " ".join(
     ["+config.materialized:incremental", *(f"+{t.split('.')[1]}" for t in ALSO_COMPARED)]
 )
-LOAD_TIME = "_loaded_at"
+LOAD_TIMES = {"_loaded_at", "loaded_at"}
 
 
 def _run(args: list[str], env: dict[str, str]) -> None:
@@ -96,7 +100,7 @@ def _incremental_models(env: dict[str, str]) -> list[str]:
 def _differences(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, int]:
     """Rows only in this warehouse's table, rows only in full_build's (load time left out)."""
     columns = [row[0] for row in con.execute(f"describe {table}").fetchall()]
-    compared = ", ".join(f'"{c}"' for c in columns if c != LOAD_TIME)
+    compared = ", ".join(f'"{c}"' for c in columns if c not in LOAD_TIMES)
     counts = []
     for left, right in ((table, f"full_build.{table}"), (f"full_build.{table}", table)):
         query = f"select {compared} from {left} except all select {compared} from {right}"
@@ -247,6 +251,52 @@ def _timeline_contact(warehouse: str, call_id: str) -> str | None:
     rows = con.execute(query, [call_id]).fetchall()
     con.close()
     return rows[0][0] if rows else None
+
+
+def _exported_again_late(warehouse: str, landing: Path, early_day: str, last_day: str) -> list[str]:
+    """A staged message and a staged delivery event of an early day exported again on the last
+    day: the last day's copies become the kept rows, the early rows duplicates. Returns the
+    early files' paths (relative to the landing root)."""
+    con = duckdb.connect(warehouse, read_only=True)
+    early_files = []
+    for entity in ("messages", "message_events"):
+        file_id, row_number = con.execute(
+            f"select _file_id, _row_number from staging.stg_platform__{entity} "
+            "where _export_date = ? order by _file_id, _row_number limit 1",
+            [date.fromisoformat(early_day)],
+        ).fetchone()
+        raw = con.execute(
+            f"select * from raw.{entity} where _file_id = ? and _row_number = ?",
+            [file_id, row_number],
+        )
+        names = [column[0] for column in raw.description]
+        values = dict(zip(names, raw.fetchone(), strict=True))
+        early_files.append(values["_file_path"])
+        row = {n: v for n, v in values.items() if not n.startswith("_") and v}
+        (landing / entity / last_day).mkdir(parents=True, exist_ok=True)
+        (landing / entity / last_day / "exported-again.jsonl").write_text(json.dumps(row))
+    con.close()
+    return early_files
+
+
+def _duplicates_in(warehouse: str, file_paths: list[str]) -> dict[str, int]:
+    """audit__load_reconciliation's duplicate_rows of the given files."""
+    con = duckdb.connect(warehouse, read_only=True)
+    rows = con.execute(
+        "select file_path, duplicate_rows from audit.audit__load_reconciliation "
+        "where list_contains(?, file_path)",
+        [file_paths],
+    ).fetchall()
+    con.close()
+    return dict(rows)
+
+
+def _unreconciled(warehouse: str) -> int:
+    con = duckdb.connect(warehouse, read_only=True)
+    query = "select count(*) from audit.audit__load_reconciliation where not is_reconciled"
+    count = con.execute(query).fetchone()[0]
+    con.close()
+    return count
 
 
 def _reply_enrollment(warehouse: str) -> str | None:
@@ -444,6 +494,10 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path, dbt_reusing_parse
     )
     assert _conversations_of(incremental["COMMS_WAREHOUSE_PATH"], "con_canceled_late") == 1
     assert _reply_enrollment(incremental["COMMS_WAREHOUSE_PATH"]) is None
+    exported_again = _exported_again_late(
+        incremental["COMMS_WAREHOUSE_PATH"], landing, days[-4], last_day
+    )
+    duplicates_before = _duplicates_in(incremental["COMMS_WAREHOUSE_PATH"], exported_again)
 
     _load(landing, incremental)  # already-loaded files are skipped: only the last day lands
     _dbt(
@@ -493,6 +547,15 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path, dbt_reusing_parse
     assert _timeline_contact(incremental["COMMS_WAREHOUSE_PATH"], "CAlandedlate") is not None, (
         "a call landed late must join its contact's timeline"
     )
+    # the early files the last day exported a row of again count one more duplicate each,
+    # and every landed file still adds up
+    duplicates_after = _duplicates_in(incremental["COMMS_WAREHOUSE_PATH"], exported_again)
+    assert set(duplicates_before) == set(exported_again) == set(duplicates_after)
+    assert all(duplicates_after[f] == duplicates_before[f] + 1 for f in exported_again), (
+        duplicates_before,
+        duplicates_after,
+    )
+    assert _unreconciled(incremental["COMMS_WAREHOUSE_PATH"]) == 0
     # the late events changed rows the first build had already published
     after = _snapshot(incremental["COMMS_WAREHOUSE_PATH"], late_ids)
     assert before.keys() == after.keys() and before, "late events must target published messages"

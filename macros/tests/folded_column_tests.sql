@@ -6,7 +6,7 @@
     to four nodes, and a view was computed up to four times.
 
     The test takes a list per kind; an entry is a column name, or a mapping with `name` (a
-    column or an expression) and, where the rule holds for some rows only, `where` (the rows it
+    column or an expression; for unique, `columns` instead: a combination of columns) and, where the rule holds for some rows only, `where` (the rows it
     applies to, as dbt's `where:` config did for one column); accepted_values entries add
     `values` (and `quote`, default true), relationships entries `to` (the parent model) and
     `field`. Severity stays per node: the rules a model checks at severity warn are a second
@@ -119,17 +119,22 @@
     {{- folded_test_rows(entries, counted, 'is not an accepted value') }}
 {% endmacro %}
 
-{#- unique: dbt counts the non-null values that occur more than once (one row per entry). -#}
+{#- unique: dbt counts the non-null values that occur more than once (one row per entry). An
+    entry with `columns` is a combination of columns, grouped as they are (a value with a null
+    column is left out, as a concatenation of them would be null): cheaper than grouping one
+    concatenated text, and exact whatever the columns hold. -#}
 {% macro folded_unique_counts(entries, rows) %}
         {%- for entry in entries %}
+        {%- set columns = entry.get('columns') or [entry.name] %}
         select
             {{ loop.index }} as entry,
             count(*) as failures
         from (
-            select {{ entry.name }} as unique_field
+            select 1 as repeated
             from {{ rows }}
-            where {{ folded_test_applies(entry) }}{{ entry.name }} is not null
-            group by {{ entry.name }}
+            where {{ folded_test_applies(entry) }}
+                {%- for column in columns %} {{ column }} is not null{{ ' and' if not loop.last }}{% endfor %}
+            group by {{ columns | join(', ') }}
             having count(*) > 1
         ) as duplicated_{{ loop.index }}
         {{ 'union all' if not loop.last }}
@@ -184,7 +189,11 @@
     {%- endif -%}
     {%- set entries = [] -%}
     {%- for column in columns -%}
-        {%- do entries.append(column if column is mapping else {'name': column}) -%}
+        {%- set entry = column if column is mapping else {'name': column} -%}
+        {%- if entry.get('columns') and not entry.get('name') -%}
+            {%- set entry = dict(entry, name=entry['columns'] | join(', ')) -%}
+        {%- endif -%}
+        {%- do entries.append(entry) -%}
     {%- endfor -%}
     {%- do return(entries) -%}
 {% endmacro %}

@@ -8,31 +8,28 @@
     id, or another version of a versioned record). A valid row whose record is not staged at
     all is neither, so a staging model that loses a row cannot reconcile.
 -#}
-{#- The record identity of each entity (raw-contract.md: one row per id; the latest version
-    wins). A check, so written from the contract, not read from the stg models it checks. -#}
-{%- set record_keys = {
-    'accounts': ['account_id'], 'users': ['user_id'], 'inboxes': ['inbox_id'],
-    'phone_numbers': ['phone_number_id'], 'contacts': ['contact_id'], 'labels': ['label_id'],
-    'contact_labels': ['event_id'], 'templates': ['template_id'], 'campaigns': ['campaign_id'],
-    'campaign_steps': ['campaign_id', 'step_number'],
-    'campaign_senders': ['campaign_id', 'user_id', 'added_at'],
-    'campaign_enrollments': ['enrollment_id'], 'messages': ['message_id'],
-    'message_events': ['event_id'], 'link_clicks': ['click_id'], 'calls': ['call_id'],
-    'opt_events': ['opt_event_id'], 'leads': ['lead_id'], 'deals': ['deal_id'],
-} -%}
-
 {{
     config(
-        pre_hook="{{ skip_slow_planner_step() }}",
+        materialized='incremental',
+        unique_key=['entity', 'file_id'],
+        on_schema_change='fail',
+        pre_hook=["{{ delete_rebuilt_files() }}", "{{ skip_slow_planner_step() }}"],
         post_hook="{{ restore_planner_steps() }}",
     )
 }}
+
+{#- Incremental by landed file: a run computes again the files whose counts may have changed
+    (audit_rebuilt_files.sql: a new file, a record deduplicated across files, an owner a row is
+    judged against); a --full-refresh build computes every file. -#}
+{%- set record_keys = audit_record_keys() -%}
+{%- set rebuilt = audit_rebuilt_file_ids() -%}
 
 with
 
 ledger as (
 
     select * from {{ source('platform', '_load_ledger') }}
+    where {{ in_rebuilt_files(none, rebuilt) }}
 
 ),
 
@@ -45,6 +42,7 @@ landed as (
             _file_path as file_path,
             count(*) as landed_rows
         from {{ source('platform', entity) }}
+        where {{ in_rebuilt_files(entity, rebuilt) }}
         group by _file_id, _file_path
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -54,14 +52,15 @@ landed as (
 checked as (
 
     -- the set-aside rows per file, from audit__quarantined_rows (the base models' rows with a
-    -- reject_reason): reading the base models again here parsed every landed row a third time
-    -- per refresh (here, below for the duplicates, and for the quarantine table)
+    -- reject_reason): judging the base models' rows again here parsed every landed row a third
+    -- time per refresh (here, for the duplicates below, and for the quarantine table)
     select
         entity,
         file_id,
         file_path,
         count(*) as quarantined_rows
     from {{ ref('audit__quarantined_rows') }}
+    where {{ in_rebuilt_files(none, rebuilt) }}
     group by entity, file_id, file_path
 
 ),
@@ -74,9 +73,24 @@ staged as (
             _file_id as file_id,
             count(*) as staged_rows
         from {{ ref('stg_platform__' ~ entity) }}
+        where {{ in_rebuilt_files(entity, rebuilt) }}
         group by _file_id
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
+
+),
+
+set_aside as (
+
+    -- the set-aside rows by file and record number: the base model's other rows are valid. Read
+    -- here rather than as the base model's reject_reason, which parses every value of the row
+    -- again (the base model's record keys and file columns alone parse little)
+    select
+        entity,
+        file_id,
+        row_number
+    from {{ ref('audit__quarantined_rows') }}
+    where {{ in_rebuilt_files(none, rebuilt) }}
 
 ),
 
@@ -95,8 +109,14 @@ duplicates as (
                     checked_row.{{ column }} = staged_row.{{ column }}
                     {%- if not loop.last %} and {% endif %}
                 {% endfor %}
+        left join set_aside
+            on
+                set_aside.entity = '{{ entity }}'
+                and checked_row._file_id = set_aside.file_id
+                and checked_row._row_number = set_aside.row_number
         where
-            checked_row.reject_reason is null
+            set_aside.file_id is null
+            and {{ in_rebuilt_files(entity, rebuilt, 'checked_row._file_id') }}
             and not (
                 checked_row._file_id = staged_row._file_id
                 and checked_row._row_number = staged_row._row_number

@@ -1,15 +1,22 @@
-{#- Every raw row that staging set aside, with the file and record it came from and why. -#}
-{%- set entities = [
-    'accounts', 'users', 'inboxes', 'phone_numbers', 'contacts', 'labels', 'contact_labels',
-    'templates', 'campaigns', 'campaign_steps', 'campaign_senders', 'campaign_enrollments',
-    'messages', 'message_events', 'link_clicks', 'calls', 'opt_events', 'leads', 'deals',
-] -%}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['entity', 'file_id'],
+        on_schema_change='fail',
+        pre_hook="{{ delete_rebuilt_files() }}",
+    )
+}}
+
+{#- Every raw row that staging set aside, with the file and record it came from and why.
+    Incremental by landed file: a run computes again the files whose rows may have changed
+    (audit_rebuilt_files.sql); a --full-refresh build computes every file. -#}
+{%- set rebuilt = audit_rebuilt_file_ids() -%}
 
 with
 
 unioned as (
 
-    {% for entity in entities %}
+    {% for entity in audit_record_keys() %}
         select
             '{{ entity }}' as entity,
             _file_path as file_path,
@@ -20,7 +27,9 @@ unioned as (
             reject_detail,
             _loaded_at as loaded_at
         from {{ ref('base_platform__' ~ entity) }}
-        where reject_reason is not null
+        where
+            reject_reason is not null
+            and {{ in_rebuilt_files(entity, rebuilt) }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 

@@ -1,0 +1,196 @@
+{#-
+    The audit models (audit__quarantined_rows, audit__load_reconciliation) keep their rows per
+    entity and landed file, and an incremental run computes again only the files whose rows may
+    have changed: a landed file never changes once loaded (raw._load_ledger), but how its rows
+    end up can.
+    - Deduplication across files: a row loaded since can supersede a row of an older file or
+      repeat its id, so every file holding a row of a record (audit_record_keys(), the first
+      key column: a superset for the two-column keys) touched since is computed again.
+    - Validity judged against owners: a base model sets a row aside when its account is unknown
+      or a campaign, enrollment or message it names belongs to another account. The owners an
+      entity is judged against are the stg models its base model reads (from the graph, so a new
+      check is followed); an owner may have changed when a raw row of it was loaded since, or of
+      its own owner (a campaign of an account, an enrollment of a campaign, a message of any of
+      them), read from the raw tables: a superset, as in changed_groups().
+    A file is computed again when a row of it is touched, or holds a record a touched row holds;
+    files loaded since (the ledger's, so an empty file counts too) are new. A --full-refresh
+    build computes every file.
+-#}
+
+{#- The record identity of each entity (raw-contract.md: one row per id; the latest version
+    wins). A check, so written from the contract, not read from the stg models it checks. -#}
+{% macro audit_record_keys() -%}
+    {{ return({
+        'accounts': ['account_id'], 'users': ['user_id'], 'inboxes': ['inbox_id'],
+        'phone_numbers': ['phone_number_id'], 'contacts': ['contact_id'], 'labels': ['label_id'],
+        'contact_labels': ['event_id'], 'templates': ['template_id'], 'campaigns': ['campaign_id'],
+        'campaign_steps': ['campaign_id', 'step_number'],
+        'campaign_senders': ['campaign_id', 'user_id', 'added_at'],
+        'campaign_enrollments': ['enrollment_id'], 'messages': ['message_id'],
+        'message_events': ['event_id'], 'link_clicks': ['click_id'], 'calls': ['call_id'],
+        'opt_events': ['opt_event_id'], 'leads': ['lead_id'], 'deals': ['deal_id'],
+    }) }}
+{%- endmacro %}
+
+{#- The load time an incremental run of an audit model computes files from: the newest ledger
+    load among the files the model already holds, less var('incremental_load_margin_minutes'),
+    a literal read before the run; none on a full build or an empty table (every file). -#}
+{% macro audit_reread_from() -%}
+    {%- if not execute or not is_incremental() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set newest = run_query(
+        'select max(loaded_at) from ' ~ source('platform', '_load_ledger')
+        ~ " where status = 'loaded' and (entity, file_id) in (select entity, file_id from "
+        ~ this ~ ')'
+    ).columns[0].values()[0] -%}
+    {%- if newest is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(dbt.dateadd(
+        'minute', -1 * var('incremental_load_margin_minutes'),
+        "cast('" ~ newest ~ "' as " ~ dbt.type_timestamp() ~ ")"
+    )) }}
+{%- endmacro %}
+
+{#- The owners an entity's validity is judged against: the stg models its base model reads. -#}
+{% macro audit_owners(entity) -%}
+    {%- set owner_models = {
+        'stg_platform__accounts': 'account', 'stg_platform__campaigns': 'campaign',
+        'stg_platform__campaign_enrollments': 'enrollment', 'stg_platform__messages': 'message',
+    } -%}
+    {%- set base = graph.nodes.get('model.' ~ project_name ~ '.base_platform__' ~ entity) -%}
+    {%- set owners = [] -%}
+    {%- for parent in base['depends_on']['nodes'] if base -%}
+        {%- set owner = owner_models.get(parent.split('.')[-1]) -%}
+        {%- if owner -%}
+            {%- do owners.append(owner) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(owners | unique | list) }}
+{%- endmacro %}
+
+{#- The files an incremental run computes again, per entity: {entity: [file_id, ...]}, listed
+    once before the run in a temporary table (the pre_hook deletes their rows: dbt compiles the
+    model and runs its hooks on one connection) and returned as literals: a literal list lets
+    the engine read only those files' raw rows, where a subquery would be joined after parsing
+    every row of a base model. none on a full build. -#}
+{% macro audit_rebuilt_file_ids() -%}
+    {%- set reread_from = audit_reread_from() -%}
+    {%- if reread_from is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- do run_query('drop table if exists ' ~ audit_rebuilt_files_table()) -%}
+    {%- do run_query('create temporary table ' ~ audit_rebuilt_files_table() ~ ' as '
+        ~ audit_rebuilt_files(reread_from)) -%}
+    {%- set rebuilt = {} -%}
+    {%- for entity in audit_record_keys() -%}
+        {%- do rebuilt.update({entity: []}) -%}
+    {%- endfor -%}
+    {%- for row in run_query('select entity, file_id from ' ~ audit_rebuilt_files_table()).rows -%}
+        {%- do rebuilt[row[0]].append(row[1]) -%}
+    {%- endfor -%}
+    {{ return(rebuilt) }}
+{%- endmacro %}
+
+{% macro audit_rebuilt_files_table() -%}
+    {{ return(this.identifier ~ '__rebuilt_files') }}
+{%- endmacro %}
+
+{#- The pre_hook of an audit model: on an incremental run, delete the rows of the files it
+    computes again (a file left with no row, its only set-aside row now staged, keeps none);
+    every row while the table holds no file yet. -#}
+{% macro delete_rebuilt_files() -%}
+    {%- if not execute or not is_incremental() -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- if audit_reread_from() is none -%}
+        delete from {{ this }}
+    {%- else -%}
+        delete from {{ this }}
+        where (entity, file_id) in (select entity, file_id from {{ audit_rebuilt_files_table() }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The condition "this row's file is computed by this run", given audit_rebuilt_file_ids():
+    true on a full build. For a row of `entity` whose file is in column `file_id`, or, with no
+    entity, for a row with columns entity and file_id. -#}
+{% macro in_rebuilt_files(entity, rebuilt, file_id='_file_id') -%}
+    {%- if rebuilt is none -%}
+        true
+    {%- elif entity is none -%}
+        (
+        {%- for entity, file_ids in rebuilt.items() if file_ids %}
+            {{ 'or ' if not loop.first }}(entity = '{{ entity }}' and {{ in_rebuilt_files(entity, rebuilt, 'file_id') }})
+        {%- else %}
+            false
+        {%- endfor %}
+        )
+    {%- elif not rebuilt[entity] -%}
+        false
+    {%- else -%}
+        {{ file_id }} in ({% for id in rebuilt[entity] %}'{{ id }}'{{ ', ' if not loop.last }}{% endfor %})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The (entity, file_id) of every file to compute again (see the top of this file). -#}
+{% macro audit_rebuilt_files(reread_from) -%}
+    {%- set since = '_loaded_at > ' ~ reread_from -%}
+    {%- set raw = {} -%}
+    {%- for entity in audit_record_keys() -%}
+        {%- do raw.update({entity: source('platform', entity)}) -%}
+    {%- endfor -%}
+    {#- each computed once, read by every entity judged against it -#}
+    with
+    changed_account as (
+        select account_id from {{ raw.accounts }} where {{ since }}
+    ),
+    changed_campaign as (
+        select campaign_id from {{ raw.campaigns }}
+        where {{ since }} or account_id in (select account_id from changed_account)
+    ),
+    changed_enrollment as (
+        select enrollment_id from {{ raw.campaign_enrollments }}
+        where {{ since }} or campaign_id in (select campaign_id from changed_campaign)
+    ),
+    changed_message as (
+        select message_id from {{ raw.messages }}
+        where
+            {{ since }}
+            or account_id in (select account_id from changed_account)
+            or campaign_id in (select campaign_id from changed_campaign)
+            or enrollment_id in (select enrollment_id from changed_enrollment)
+    ),
+    {%- for entity, key in audit_record_keys().items() %}
+    touched_{{ entity }} as (
+        -- its rows loaded since or naming an owner that may have changed
+        select _file_id, {{ key[0] }} as record_key
+        from {{ raw[entity] }}
+        where
+            {{ since }}
+            {%- for owner in audit_owners(entity) %}
+            or {{ owner }}_id in (select {{ owner }}_id from changed_{{ owner }})
+            {%- endfor %}
+    ),
+    {%- endfor %}
+    rebuilt as (
+        select
+            entity,
+            file_id
+        from {{ source('platform', '_load_ledger') }}
+        where status = 'loaded' and loaded_at > {{ reread_from }}
+        {%- for entity, key in audit_record_keys().items() %}
+        union
+        select '{{ entity }}' as entity, _file_id as file_id from touched_{{ entity }}
+        union
+        -- every file holding a version of a touched record
+        select '{{ entity }}' as entity, _file_id as file_id
+        from {{ raw[entity] }}
+        where {{ key[0] }} in (select record_key from touched_{{ entity }})
+        {%- endfor %}
+    )
+    select
+        entity,
+        file_id
+    from rebuilt
+{%- endmacro %}
