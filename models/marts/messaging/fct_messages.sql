@@ -89,24 +89,9 @@ enrollment_first_messages as (
 {%- set reread_from = rebuild_reread_from() %}
 
 {% if reread_from is not none %}
-
-    built_messages as (
-
-        select
-            message_id,
-            enrollment_id,
-            is_first_message_of_enrollment,
-            attributed_message_id,
-            campaign_id,
-            template_id,
-            step_number,
-            attribution_source,
-            is_keyword_opt_out,
-            is_keyword_opt_in,
-            has_opt_out_language
-        from {{ this }}
-
-    ),
+    {#- the staged messages and the built rows are read by name below, not through a CTE: a
+        CTE read more than once is materialized whole, every column of every message -#}
+    {%- set staged = ref('stg_platform__messages') %}
 
     built_watermark as (
 
@@ -126,19 +111,19 @@ enrollment_first_messages as (
     -- the enrollments of those messages, as staged now and as built (a message may move)
     touched_enrollments as (
 
-        select messages.enrollment_id
-        from messages
-        inner join loaded_messages
-            on messages.message_id = loaded_messages.message_id
-        where messages.enrollment_id is not null
+        select staged.enrollment_id
+        from {{ staged }} as staged
+        where
+            staged.enrollment_id is not null
+            and staged.message_id in (select loaded_messages.message_id from loaded_messages)
 
         union
 
-        select built_messages.enrollment_id
-        from built_messages
-        inner join loaded_messages
-            on built_messages.message_id = loaded_messages.message_id
-        where built_messages.enrollment_id is not null
+        select built.enrollment_id
+        from {{ this }} as built
+        where
+            built.enrollment_id is not null
+            and built.message_id in (select loaded_messages.message_id from loaded_messages)
 
     ),
 
@@ -153,12 +138,12 @@ enrollment_first_messages as (
     changed_messages as (
 
         -- recent messages: their attribution, first-of-enrollment flag etc. may still move
-        select messages.message_id
-        from messages
+        select staged.message_id
+        from {{ staged }} as staged
         cross join built_watermark
         where
             built_watermark.max_created_at is null
-            or messages.created_at >= {{ dbt.dateadd(
+            or staged.created_at >= {{ dbt.dateadd(
             'hour', -1 * var('incremental_lookback_hours'), 'built_watermark.max_created_at'
         ) }}
 
@@ -171,15 +156,15 @@ enrollment_first_messages as (
 
         -- every message of an enrollment one of whose messages changed: its first message (the
         -- earliest one not canceled) may have moved to another of them
-        select messages.message_id
-        from messages
-        where messages.enrollment_id in (select enrollment_id from touched_enrollments)
+        select staged.message_id
+        from {{ staged }} as staged
+        where staged.enrollment_id in (select touched_enrollments.enrollment_id from touched_enrollments)
 
         union
 
-        select built_messages.message_id
-        from built_messages
-        where built_messages.enrollment_id in (select enrollment_id from touched_enrollments)
+        select built.message_id
+        from {{ this }} as built
+        where built.enrollment_id in (select touched_enrollments.enrollment_id from touched_enrollments)
 
         union
 
@@ -187,7 +172,7 @@ enrollment_first_messages as (
         -- they were credited to was canceled late, or a late outbound message landed before them)
         select inbound_attributed.message_id
         from inbound_attributed
-        inner join built_messages
+        inner join {{ this }} as built_messages
             on inbound_attributed.message_id = built_messages.message_id
         where
             (inbound_attributed.account_id, inbound_attributed.contact_id) in (
@@ -230,7 +215,7 @@ enrollment_first_messages as (
                 is_keyword_opt_out,
                 is_keyword_opt_in,
                 has_opt_out_language
-            from built_messages
+            from {{ this }}
             where is_keyword_opt_out or is_keyword_opt_in or has_opt_out_language
         ) as built
             on detected.message_id = built.message_id
@@ -245,10 +230,9 @@ enrollment_first_messages as (
 
     scoped_messages as (
 
-        select messages.*
-        from messages
-        inner join changed_messages
-            on messages.message_id = changed_messages.message_id
+        select staged.*
+        from {{ staged }} as staged
+        where staged.message_id in (select changed_messages.message_id from changed_messages)
 
     ),
 
