@@ -6,17 +6,22 @@
     Incremental: a run re-derives every message that
       - was created within var('incremental_lookback_hours') of the newest message already
         built (its attribution or first-of-enrollment flag may still move),
-      - is not in the table yet (a late-arriving message row), or
-      - has a different set of delivery events than when it was built (event count or latest
-        occurred_at differ: late, repeated or out-of-order callbacks, 48 h soft-bounce
-        retries, however late they land),
-      - became or stopped being the first message of its enrollment (a sibling was canceled
-        late), or is a reply whose attribution or opt-out reading moved,
+      - has a raw row or a delivery event loaded since the newest load the table holds
+        (_loaded_at: late, repeated or out-of-order callbacks, 48 h soft-bounce retries and
+        late-arriving message rows, however late), or whose account, campaign or enrollment
+        changed since (staging may stage it again): changed_groups by message,
+      - belongs to an enrollment one of those messages belongs to (now or as built): its first
+        message may have moved (a sibling was canceled late, or an earlier one landed),
+      - is a reply of a conversation int_messages__inbound_attributed rebuilt since (the same
+        changed groups) whose attribution moved, or a reply whose opt-out reading moved (the
+        opt seeds changed; compared on the replies flagged on either side only),
     and merges them on message_id. Everything per message is recomputed from the full
     upstream models, so a re-derived row is identical to the full-refresh row
-    (orchestration_tests/test_incremental_equivalence.py proves it). Changes that reach back
-    further (an account's time zone, an inbox's type, a change to the segment macros or to the
-    delivery_error_codes seed, any change of model code) need a --full-refresh.
+    (orchestration_tests/test_incremental_equivalence.py proves it); the day's cost follows
+    what changed instead of comparing every message and delivery event with the built table.
+    Changes that reach back further (an account's time zone, an inbox's type, a change to the
+    segment macros or to the delivery_error_codes seed, any change of model code) need a
+    --full-refresh.
 #}
 
 {{
