@@ -16,7 +16,8 @@ Two warehouses are built from the same small generated landing data:
   in that campaign lands on the last day (the reply is credited to it once it lands); a
   message and a delivery event of an early day are exported again on the last day (the early
   file's rows turn into duplicates: the audit models count files again that no row of the
-  last day is in);
+  last day is in); an enrollment's first message, sent days before the lookback, is
+  canceled on the last day (its second message becomes the first);
 * full: load everything at once and build with --full-refresh.
 
 Every incremental model (read from dbt's manifest, so a new one is covered without editing
@@ -299,6 +300,54 @@ def _unreconciled(warehouse: str) -> int:
     return count
 
 
+def _first_message_canceled_late(landing: Path, early_day: str, last_day: str) -> None:
+    """An enrollment's first message, sent on an early day (outside the lookback), is canceled
+    by an event of the last day: its second message, which nothing of the last day names,
+    becomes the enrollment's first (fct_messages' is_first_message_of_enrollment moves)."""
+    campaigns = sorted((landing / "campaigns").glob("*/*.jsonl"))
+    campaign = json.loads(campaigns[0].read_text().splitlines()[0])
+    enrollment = {
+        "enrollment_id": "enr_first_moves",
+        "campaign_id": campaign["campaign_id"],
+        "contact_id": "con_first_moves",
+        "enrolled_at": f"{early_day}T08:00:00Z",
+    }
+    sent = {"account_id": campaign["account_id"], "contact_id": "con_first_moves",
+            "campaign_id": campaign["campaign_id"], "enrollment_id": "enr_first_moves",
+            "direction": "outbound", "send_type": "blast", "body": "Hello again"}  # fmt: skip
+    messages = [
+        {**sent, "message_id": f"SMfirstmoves{n}", "created_at": f"{early_day}T{hour}:00:00Z"}
+        for n, hour in ((1, 10), (2, 11))
+    ]
+    canceled = {
+        "event_id": "late_cancel_first",
+        "message_id": "SMfirstmoves1",
+        "status": "canceled",
+        "occurred_at": f"{last_day}T08:00:00Z",
+        "attempt": 0,
+    }
+    for entity, day, rows in (
+        ("campaign_enrollments", early_day, [enrollment]),
+        ("messages", early_day, messages),
+        ("message_events", last_day, [canceled]),
+    ):
+        (landing / entity / day).mkdir(parents=True, exist_ok=True)
+        (landing / entity / day / "first-moves.jsonl").write_text(
+            "\n".join(json.dumps(row) for row in rows)
+        )
+
+
+def _first_of_enrollment(warehouse: str) -> list[str]:
+    con = duckdb.connect(warehouse, read_only=True)
+    query = (
+        "select message_id from marts.fct_messages "
+        "where enrollment_id = 'enr_first_moves' and is_first_message_of_enrollment"
+    )
+    rows = [row[0] for row in con.execute(query).fetchall()]
+    con.close()
+    return rows
+
+
 def _reply_enrollment(warehouse: str) -> str | None:
     con = duckdb.connect(warehouse, read_only=True)
     query = (
@@ -461,6 +510,7 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path, dbt_reusing_parse
     _account_landing_late(landing, days[-2], last_day)
     _contact_canceled_late(landing, days[-3], last_day)
     _enrollment_landing_late(landing, days[-3], last_day)
+    _first_message_canceled_late(landing, days[-6], last_day)
 
     # batch 1: every export day but the last
     first_batch = tmp_path / "landing_first"
@@ -498,6 +548,7 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path, dbt_reusing_parse
         incremental["COMMS_WAREHOUSE_PATH"], landing, days[-4], last_day
     )
     duplicates_before = _duplicates_in(incremental["COMMS_WAREHOUSE_PATH"], exported_again)
+    assert _first_of_enrollment(incremental["COMMS_WAREHOUSE_PATH"]) == ["SMfirstmoves1"]
 
     _load(landing, incremental)  # already-loaded files are skipped: only the last day lands
     _dbt(
@@ -556,6 +607,9 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path, dbt_reusing_parse
         duplicates_after,
     )
     assert _unreconciled(incremental["COMMS_WAREHOUSE_PATH"]) == 0
+    assert _first_of_enrollment(incremental["COMMS_WAREHOUSE_PATH"]) == ["SMfirstmoves2"], (
+        "the second message of an enrollment whose first was canceled late becomes its first"
+    )
     # the late events changed rows the first build had already published
     after = _snapshot(incremental["COMMS_WAREHOUSE_PATH"], late_ids)
     assert before.keys() == after.keys() and before, "late events must target published messages"

@@ -6,17 +6,22 @@
     Incremental: a run re-derives every message that
       - was created within var('incremental_lookback_hours') of the newest message already
         built (its attribution or first-of-enrollment flag may still move),
-      - is not in the table yet (a late-arriving message row), or
-      - has a different set of delivery events than when it was built (event count or latest
-        occurred_at differ: late, repeated or out-of-order callbacks, 48 h soft-bounce
-        retries, however late they land),
-      - became or stopped being the first message of its enrollment (a sibling was canceled
-        late), or is a reply whose attribution or opt-out reading moved,
+      - has a raw row or a delivery event loaded since the newest load the table holds
+        (_loaded_at: late, repeated or out-of-order callbacks, 48 h soft-bounce retries and
+        late-arriving message rows, however late), or whose account, campaign or enrollment
+        changed since (staging may stage it again): changed_groups by message,
+      - belongs to an enrollment one of those messages belongs to (now or as built): its first
+        message may have moved (a sibling was canceled late, or an earlier one landed),
+      - is a reply of a conversation int_messages__inbound_attributed rebuilt since (the same
+        changed groups) whose attribution moved, or a reply whose opt-out reading moved (the
+        opt seeds changed; compared on the replies flagged on either side only),
     and merges them on message_id. Everything per message is recomputed from the full
     upstream models, so a re-derived row is identical to the full-refresh row
-    (orchestration_tests/test_incremental_equivalence.py proves it). Changes that reach back
-    further (an account's time zone, an inbox's type, a change to the segment macros or to the
-    delivery_error_codes seed, any change of model code) need a --full-refresh.
+    (orchestration_tests/test_incremental_equivalence.py proves it); the day's cost follows
+    what changed instead of comparing every message and delivery event with the built table.
+    Changes that reach back further (an account's time zone, an inbox's type, a change to the
+    segment macros or to the delivery_error_codes seed, any change of model code) need a
+    --full-refresh.
 #}
 
 {{
@@ -81,39 +86,17 @@ enrollment_first_messages as (
 
 ),
 
-event_watermarks as (
+{#- the raw tables changed_groups reads, named before rebuild_reread_from() can return none,
+    so the parse records them (a unit test gives them, empty) -#}
+{%- for entity in rebuild_raw_entities(['campaign_enrollments']) %}
+    {%- do source('platform', entity) -%}
+{%- endfor %}
+{%- set reread_from = rebuild_reread_from() %}
 
-    select
-        message_id,
-        max(occurred_at) as last_event_at,
-        count(*) as delivery_event_count
-    from message_events
-    group by message_id
-
-),
-
-{% if is_incremental() %}
-
-    built_messages as (
-
-        select
-            message_id,
-            direction,
-            last_event_at,
-            delivery_event_count,
-            is_first_message_of_enrollment,
-            attributed_message_id,
-            campaign_id,
-            template_id,
-            step_number,
-            enrollment_id,
-            attribution_source,
-            is_keyword_opt_out,
-            is_keyword_opt_in,
-            has_opt_out_language
-        from {{ this }}
-
-    ),
+{% if reread_from is not none %}
+    {#- the staged messages and the built rows are read by name below, not through a CTE: a
+        CTE read more than once is materialized whole, every column of every message -#}
+    {%- set staged = ref('stg_platform__messages') %}
 
     built_watermark as (
 
@@ -122,103 +105,139 @@ event_watermarks as (
 
     ),
 
+    -- messages a raw row or delivery event of which was loaded since, or whose account,
+    -- campaign or enrollment changed (staging may have staged them again): new messages too
+    loaded_messages as (
+
+        {{ changed_groups(['message_id'], reread_from) }}
+
+    ),
+
+    -- the enrollments of those messages, as staged now and as built (a message may move)
+    touched_enrollments as (
+
+        select staged.enrollment_id
+        from {{ staged }} as staged
+        where
+            staged.enrollment_id is not null
+            and staged.message_id in (select loaded_messages.message_id from loaded_messages)
+
+        union
+
+        select built.enrollment_id
+        from {{ this }} as built
+        where
+            built.enrollment_id is not null
+            and built.message_id in (select loaded_messages.message_id from loaded_messages)
+
+    ),
+
+    -- the conversations int_messages__inbound_attributed rebuilt (the same groups, a superset
+    -- when its watermark is older): only their replies can be attributed anew
+    rebuilt_conversations as (
+
+        {{ changed_groups(['account_id', 'contact_id'], reread_from, ['campaign_enrollments']) }}
+
+    ),
+
     changed_messages as (
 
-    -- recent messages: their attribution, first-of-enrollment flag etc. may still move
-        select messages.message_id
-        from messages
+        -- recent messages: their attribution, first-of-enrollment flag etc. may still move
+        select staged.message_id
+        from {{ staged }} as staged
         cross join built_watermark
         where
             built_watermark.max_created_at is null
-            or messages.created_at >= {{ dbt.dateadd(
+            or staged.created_at >= {{ dbt.dateadd(
             'hour', -1 * var('incremental_lookback_hours'), 'built_watermark.max_created_at'
         ) }}
 
         union
 
-        -- messages never built (late-arriving message rows)
-        select messages.message_id
-        from messages
-        left join built_messages
-            on messages.message_id = built_messages.message_id
-        where built_messages.message_id is null
+        -- messages staged or with a delivery event loaded since, however late
+        select message_id from loaded_messages
 
         union
 
-        -- messages whose delivery events changed since they were built, however late
-        select event_watermarks.message_id
-        from event_watermarks
-        left join built_messages
-            on event_watermarks.message_id = built_messages.message_id
-        where
-            built_messages.message_id is null
-            or built_messages.delivery_event_count is null
-            or built_messages.delivery_event_count <> event_watermarks.delivery_event_count
-            or built_messages.last_event_at is null
-            or built_messages.last_event_at <> event_watermarks.last_event_at
+        -- every message of an enrollment one of whose messages changed: its first message (the
+        -- earliest one not canceled) may have moved to another of them
+        select staged.message_id
+        from {{ staged }} as staged
+        where staged.enrollment_id in (select touched_enrollments.enrollment_id from touched_enrollments)
 
         union
 
-        -- messages that became the first of their enrollment (an earlier one was canceled late)
-        select enrollment_first_messages.first_message_id as message_id
-        from enrollment_first_messages
-        inner join built_messages
-            on enrollment_first_messages.first_message_id = built_messages.message_id
-        where not built_messages.is_first_message_of_enrollment
+        select built.message_id
+        from {{ this }} as built
+        where built.enrollment_id in (select touched_enrollments.enrollment_id from touched_enrollments)
 
         union
 
-        -- messages that stopped being the first of their enrollment
-        select built_messages.message_id
-        from built_messages
-        left join enrollment_first_messages
-            on built_messages.message_id = enrollment_first_messages.first_message_id
-        where
-            built_messages.is_first_message_of_enrollment
-            and enrollment_first_messages.first_message_id is null
-
-        union
-
-        -- replies whose attribution moved (e.g. the outbound message they were credited to was
-        -- canceled late, or a late outbound message landed before them)
+        -- replies of a rebuilt conversation whose attribution moved (e.g. the outbound message
+        -- they were credited to was canceled late, or a late outbound message landed before them)
         select inbound_attributed.message_id
         from inbound_attributed
-        inner join built_messages
+        inner join {{ this }} as built_messages
             on inbound_attributed.message_id = built_messages.message_id
         where
-            coalesce(inbound_attributed.attributed_message_id, '~')
-            <> coalesce(built_messages.attributed_message_id, '~')
-            or coalesce(inbound_attributed.attributed_campaign_id, '~')
-            <> coalesce(built_messages.campaign_id, '~')
-            or coalesce(inbound_attributed.attributed_template_id, '~')
-            <> coalesce(built_messages.template_id, '~')
-            or coalesce(inbound_attributed.attributed_enrollment_id, '~')
-            <> coalesce(built_messages.enrollment_id, '~')
-            or coalesce(inbound_attributed.attributed_step_number, -1)
-            <> coalesce(built_messages.step_number, -1)
-            or coalesce(inbound_attributed.attribution_source, '~')
-            <> coalesce(built_messages.attribution_source, '~')
+            (inbound_attributed.account_id, inbound_attributed.contact_id) in (
+                select rebuilt_conversations.account_id, rebuilt_conversations.contact_id
+                from rebuilt_conversations
+            )
+            and (
+                coalesce(inbound_attributed.attributed_message_id, '~')
+                <> coalesce(built_messages.attributed_message_id, '~')
+                or coalesce(inbound_attributed.attributed_campaign_id, '~')
+                <> coalesce(built_messages.campaign_id, '~')
+                or coalesce(inbound_attributed.attributed_template_id, '~')
+                <> coalesce(built_messages.template_id, '~')
+                or coalesce(inbound_attributed.attributed_enrollment_id, '~')
+                <> coalesce(built_messages.enrollment_id, '~')
+                or coalesce(inbound_attributed.attributed_step_number, -1)
+                <> coalesce(built_messages.step_number, -1)
+                or coalesce(inbound_attributed.attribution_source, '~')
+                <> coalesce(built_messages.attribution_source, '~')
+            )
 
         union
 
-        -- replies whose opt-out reading moved (the opt_keywords / opt_out_phrases seeds changed)
-        select opt_out_detected.message_id
-        from opt_out_detected
-        inner join built_messages
-            on opt_out_detected.message_id = built_messages.message_id
+        -- replies whose opt-out reading moved (the opt_keywords / opt_out_phrases seeds
+        -- changed): a reply flagged on one side only, or flagged differently; a reply flagged
+        -- on neither side reads the same (fewer than one in ten of them is flagged)
+        select coalesce(detected.message_id, built.message_id) as message_id
+        from (
+            select
+                message_id,
+                coalesce(is_keyword_opt_out, false) as is_keyword_opt_out,
+                coalesce(is_keyword_opt_in, false) as is_keyword_opt_in,
+                coalesce(has_opt_out_language, false) as has_opt_out_language
+            from opt_out_detected
+            where is_keyword_opt_out or is_keyword_opt_in or has_opt_out_language
+        ) as detected
+        full outer join (
+            select
+                message_id,
+                is_keyword_opt_out,
+                is_keyword_opt_in,
+                has_opt_out_language
+            from {{ this }}
+            where is_keyword_opt_out or is_keyword_opt_in or has_opt_out_language
+        ) as built
+            on detected.message_id = built.message_id
         where
-            opt_out_detected.is_keyword_opt_out <> built_messages.is_keyword_opt_out
-            or opt_out_detected.is_keyword_opt_in <> built_messages.is_keyword_opt_in
-            or opt_out_detected.has_opt_out_language <> built_messages.has_opt_out_language
+            detected.message_id is null
+            or built.message_id is null
+            or detected.is_keyword_opt_out <> built.is_keyword_opt_out
+            or detected.is_keyword_opt_in <> built.is_keyword_opt_in
+            or detected.has_opt_out_language <> built.has_opt_out_language
 
     ),
 
     scoped_messages as (
 
-        select messages.*
-        from messages
-        inner join changed_messages
-            on messages.message_id = changed_messages.message_id
+        select staged.*
+        from {{ staged }} as staged
+        where staged.message_id in (select changed_messages.message_id from changed_messages)
 
     ),
 
@@ -231,6 +250,21 @@ event_watermarks as (
     ),
 
 {% endif %}
+
+-- the delivery events of the messages derived (every event on a full build)
+event_watermarks as (
+
+    select
+        message_id,
+        max(occurred_at) as last_event_at,
+        count(*) as delivery_event_count
+    from message_events
+    {%- if reread_from is not none %}
+    where message_id in (select scoped_messages.message_id from scoped_messages)
+    {%- endif %}
+    group by message_id
+
+),
 
 joined as (
 
@@ -293,7 +327,12 @@ joined as (
         coalesce(opt_out_detected.is_keyword_opt_out, false) as is_keyword_opt_out,
         coalesce(opt_out_detected.is_keyword_opt_in, false) as is_keyword_opt_in,
         coalesce(opt_out_detected.has_opt_out_language, false) as has_opt_out_language,
-        coalesce(opt_out_detected.is_opt_out_message, false) as is_opt_out_message
+        coalesce(opt_out_detected.is_opt_out_message, false) as is_opt_out_message,
+        case
+            when delivery_outcomes._loaded_at > scoped_messages._loaded_at
+                then delivery_outcomes._loaded_at
+            else scoped_messages._loaded_at
+        end as _loaded_at
     from scoped_messages
     left join accounts
         on scoped_messages.account_id = accounts.account_id
@@ -362,7 +401,8 @@ final as (
         is_keyword_opt_out,
         is_keyword_opt_in,
         has_opt_out_language,
-        is_opt_out_message
+        is_opt_out_message,
+        _loaded_at
     from joined
 
 )
