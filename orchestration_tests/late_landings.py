@@ -32,9 +32,8 @@ def account_landing_late(landing: Path, early_day: str, last_day: str) -> None:
         "created_at": f"{early_day}T12:00:00Z",
         "body": "Is this still available?",
     }
-    (landing / "messages" / early_day / "late-account.jsonl").write_text(json.dumps(message))
-    (landing / "accounts" / last_day).mkdir(parents=True, exist_ok=True)
-    (landing / "accounts" / last_day / "late-account.jsonl").write_text(json.dumps(account))
+    write_jsonl(landing / "messages" / early_day, "late-account.jsonl", [message])
+    write_jsonl(landing / "accounts" / last_day, "late-account.jsonl", [account])
 
 
 def contact_canceled_late(landing: Path, early_day: str, last_day: str) -> None:
@@ -58,10 +57,8 @@ def contact_canceled_late(landing: Path, early_day: str, last_day: str) -> None:
         "occurred_at": f"{last_day}T09:00:00Z",
         "attempt": 0,
     }
-    (landing / "messages" / early_day).mkdir(parents=True, exist_ok=True)
-    (landing / "messages" / early_day / "canceled-late.jsonl").write_text(json.dumps(message))
-    (landing / "message_events" / last_day).mkdir(parents=True, exist_ok=True)
-    (landing / "message_events" / last_day / "cancel.jsonl").write_text(json.dumps(canceled))
+    write_jsonl(landing / "messages" / early_day, "canceled-late.jsonl", [message])
+    write_jsonl(landing / "message_events" / last_day, "cancel.jsonl", [canceled])
 
 
 def enrollment_landing_late(landing: Path, early_day: str, last_day: str) -> None:
@@ -85,14 +82,8 @@ def enrollment_landing_late(landing: Path, early_day: str, last_day: str) -> Non
         "contact_id": "con_enrolled_late",
         "enrolled_at": f"{early_day}T09:00:00Z",
     }
-    (landing / "messages" / early_day).mkdir(parents=True, exist_ok=True)
-    (landing / "messages" / early_day / "enrolled-late.jsonl").write_text(
-        "\n".join(json.dumps(message) for message in messages)
-    )
-    (landing / "campaign_enrollments" / last_day).mkdir(parents=True, exist_ok=True)
-    (landing / "campaign_enrollments" / last_day / "enrolled-late.jsonl").write_text(
-        json.dumps(enrollment)
-    )
+    write_jsonl(landing / "messages" / early_day, "enrolled-late.jsonl", messages)
+    write_jsonl(landing / "campaign_enrollments" / last_day, "enrolled-late.jsonl", [enrollment])
 
 
 def raw_row(con: duckdb.DuckDBPyConnection, query: str) -> dict:
@@ -100,6 +91,12 @@ def raw_row(con: duckdb.DuckDBPyConnection, query: str) -> dict:
     cursor = con.execute(query)
     header = [column[0] for column in cursor.description]
     return dict(zip(header, cursor.fetchone(), strict=True))
+
+
+def write_jsonl(folder: Path, name: str, rows: list[dict]) -> None:
+    """Landed rows of a JSON-lines entity file, one object per line."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text("\n".join(json.dumps(row) for row in rows))
 
 
 def write_csv(folder: Path, name: str, rows: list[dict]) -> None:
@@ -180,8 +177,7 @@ def exported_again_late(warehouse: str, landing: Path, early_day: str, last_day:
         values = dict(zip(names, raw.fetchone(), strict=True))
         early_files.append(values["_file_path"])
         row = {n: v for n, v in values.items() if not n.startswith("_") and v}
-        (landing / entity / last_day).mkdir(parents=True, exist_ok=True)
-        (landing / entity / last_day / "exported-again.jsonl").write_text(json.dumps(row))
+        write_jsonl(landing / entity / last_day, "exported-again.jsonl", [row])
     con.close()
     return early_files
 
@@ -237,10 +233,7 @@ def first_message_canceled_late(landing: Path, early_day: str, last_day: str) ->
         ("messages", early_day, messages),
         ("message_events", last_day, [canceled]),
     ):
-        (landing / entity / day).mkdir(parents=True, exist_ok=True)
-        (landing / entity / day / "first-moves.jsonl").write_text(
-            "\n".join(json.dumps(row) for row in rows)
-        )
+        write_jsonl(landing / entity / day, "first-moves.jsonl", rows)
 
 
 def first_of_enrollment(warehouse: str) -> list[str]:
@@ -297,10 +290,8 @@ def contact_rows_late(warehouse: str, landing: Path, last_day: str) -> None:
              "direction": "opt_out", "method": "manual", "occurred_at": at,
              "message_id": message_id}  # fmt: skip
     for entity, row in rows.items():
-        folder = landing / entity / last_day
-        folder.mkdir(parents=True, exist_ok=True)
         lines = [row, cross] if entity == "opt_events" else [row]
-        (folder / "late.jsonl").write_text("\n".join(json.dumps(line) for line in lines))
+        write_jsonl(landing / entity / last_day, "late.jsonl", lines)
 
 
 def conversations_of(warehouse: str, contact_id: str) -> int:

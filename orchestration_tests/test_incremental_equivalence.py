@@ -137,12 +137,8 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path, dbt_reusing_parse
     )
 
     # the last export day also carries late events for messages of earlier days
-    late_dir = landing / "message_events" / last_day
-    late_dir.mkdir(parents=True, exist_ok=True)
     late_events = late.late_events(built, last_day)
-    with open(late_dir / "late-callbacks.jsonl", "w") as handle:
-        for event in late_events:
-            handle.write(json.dumps(event) + "\n")
+    late.write_jsonl(landing / "message_events" / last_day, "late-callbacks.jsonl", late_events)
     late_ids = sorted({event["message_id"] for event in late_events})
     before = late.snapshot(built, late_ids)
     late.contact_rows_late(built, landing, last_day)
