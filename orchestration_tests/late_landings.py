@@ -395,3 +395,72 @@ def snapshot(warehouse: str, message_ids: list[str]) -> dict[str, tuple]:
     ).fetchall()
     con.close()
     return {row[0]: row[1:] for row in rows}
+
+
+CROSS_ACCOUNT = "acc_reply_moves"
+CROSS_CAMPAIGNS = ("cmp_reply_first", "cmp_reply_late")
+
+
+def reply_reattributed_late(landing: Path, early_day: str, last_day: str) -> None:
+    """Contact X's opt-out and lead of an early day name contact Y's reply (the same account:
+    staging allows it), and an outbound message to Y sent before that reply lands on the last
+    day. The reply moves from the first campaign's step to the late campaign without a step
+    (kpi-spec attribution: the latest outbound before it), so X's opt-out and lead move to the
+    late campaign (int_opt_events__linked: the named reply's campaign) and the opt-out counts
+    against X's own send of that campaign (no step to credit). Nothing of X lands late."""
+    first, moved_to = CROSS_CAMPAIGNS
+    account = {"account_id": CROSS_ACCOUNT, "name": "Reply moves", "time_zone": "America/Chicago",
+               "created_at": f"{early_day}T00:00:00Z"}  # fmt: skip
+    campaigns = [
+        {"campaign_id": campaign, "account_id": CROSS_ACCOUNT, "name": campaign,
+         "campaign_type": "standard", "created_at": f"{early_day}T00:00:00Z"}
+        for campaign in CROSS_CAMPAIGNS
+    ]  # fmt: skip
+    steps = [{"campaign_id": campaign, "step_number": 1} for campaign in CROSS_CAMPAIGNS]
+    sent = {"account_id": CROSS_ACCOUNT, "direction": "outbound", "send_type": "blast"}
+    messages = [
+        {**sent, "message_id": "SMreplymovesx", "contact_id": "con_names_reply",
+         "campaign_id": moved_to, "step_number": 1, "created_at": f"{early_day}T09:00:00Z",
+         "body": "Spring offer"},
+        {**sent, "message_id": "SMreplymovesfirst", "contact_id": "con_reply_moves",
+         "campaign_id": first, "step_number": 1, "created_at": f"{early_day}T10:00:00Z",
+         "body": "Summer offer"},
+        {"account_id": CROSS_ACCOUNT, "message_id": "SMreplymoves", "direction": "inbound",
+         "contact_id": "con_reply_moves", "created_at": f"{early_day}T12:00:00Z",
+         "body": "Who is this?"},
+    ]  # fmt: skip
+    late_message = {**sent, "message_id": "SMreplymoveslate", "contact_id": "con_reply_moves",
+                    "campaign_id": moved_to, "send_type": "manual",
+                    "created_at": f"{early_day}T11:00:00Z", "body": "Following up"}  # fmt: skip
+    named = {"account_id": CROSS_ACCOUNT, "contact_id": "con_names_reply",
+             "message_id": "SMreplymoves"}  # fmt: skip
+    opt_out = {**named, "opt_event_id": "opt_names_reply", "direction": "opt_out",
+               "method": "manual", "occurred_at": f"{early_day}T13:00:00Z"}  # fmt: skip
+    lead = {**named, "lead_id": "lead_names_reply", "channel": "sms",
+            "created_at": f"{early_day}T13:30:00Z"}  # fmt: skip
+    for entity, day, rows in (
+        ("accounts", early_day, [account]),
+        ("campaigns", early_day, campaigns),
+        ("campaign_steps", early_day, steps),
+        ("messages", early_day, messages),
+        ("opt_events", early_day, [opt_out]),
+        ("leads", early_day, [lead]),
+        ("messages", last_day, [late_message]),
+    ):
+        write_jsonl(landing / entity / day, "reply-moves.jsonl", rows)
+
+
+def names_reply_rows(warehouse: str) -> dict[str, list[tuple]]:
+    """What contact X of reply_reattributed_late has: its contact-day rows (campaign, opt-out
+    events, leads) and its send rows (campaign, unsubscribed)."""
+    con = duckdb.connect(warehouse, read_only=True)
+    queries = {
+        "contact_days": "select campaign_id, opt_out_events, leads "
+        "from marts.fct_messaging_contact_days where contact_id = 'con_names_reply' "
+        "and (opt_out_events > 0 or leads > 0) order by campaign_id",
+        "sends": "select campaign_id, unsubscribed from marts.fct_send_recipients "
+        "where contact_id = 'con_names_reply' order by campaign_id",
+    }
+    rows = {name: con.execute(query).fetchall() for name, query in queries.items()}
+    con.close()
+    return rows

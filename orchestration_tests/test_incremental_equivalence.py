@@ -17,7 +17,10 @@ Two warehouses are built from the same small generated landing data:
   message and a delivery event of an early day are exported again on the last day (the early
   file's rows turn into duplicates: the audit models count files again that no row of the
   last day is in); an enrollment's first message, sent days before the lookback, is
-  canceled on the last day (its second message becomes the first);
+  canceled on the last day (its second message becomes the first); an opt-out and a lead of
+  one contact name another contact's reply, and an outbound message to the replying contact
+  sent before the reply lands on the last day (the reply, and so the opt-out and the lead of
+  the contact that lands nothing, move to another campaign);
 * full: load everything at once and build with --full-refresh.
 
 Every incremental model (read from dbt's manifest, so a new one is covered without editing
@@ -120,6 +123,7 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path, dbt_reusing_parse
     late.contact_canceled_late(landing, days[-3], last_day)
     late.enrollment_landing_late(landing, days[-3], last_day)
     late.first_message_canceled_late(landing, days[-6], last_day)
+    late.reply_reattributed_late(landing, days[-6], last_day)
 
     # batch 1: every export day but the last
     first_batch = tmp_path / "landing_first"
@@ -153,6 +157,11 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path, dbt_reusing_parse
     exported_again = late.exported_again_late(built, landing, days[-4], last_day)
     duplicates_before = late.duplicates_in(built, exported_again)
     assert late.first_of_enrollment(built) == ["SMfirstmoves1"]
+    first_campaign, late_campaign = late.CROSS_CAMPAIGNS
+    assert late.names_reply_rows(built) == {
+        "contact_days": [(first_campaign, 1, 1)],
+        "sends": [(late_campaign, False)],
+    }
 
     _load(landing, incremental)  # already-loaded files are skipped: only the last day lands
     _dbt(
@@ -214,6 +223,12 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path, dbt_reusing_parse
     assert late.first_of_enrollment(built) == ["SMfirstmoves2"], (
         "the second message of an enrollment whose first was canceled late becomes its first"
     )
+    # the reply moved to the late campaign's message, which has no step: the opt-out and the
+    # lead naming it follow it, and the opt-out counts against the contact's own send
+    assert late.names_reply_rows(built) == {
+        "contact_days": [(late_campaign, 1, 1)],
+        "sends": [(late_campaign, True)],
+    }
     # the late events changed rows the first build had already published
     after = late.snapshot(built, late_ids)
     assert before.keys() == after.keys() and before, "late events must target published messages"

@@ -20,7 +20,11 @@
     are not messages; they name them in `also`: 'opt_events' and 'leads' (the contact's own rows,
     loaded since or naming a changed message, account, campaign or enrollment), 'link_clicks'
     (the clicked message's group) and 'campaign_steps' (a step's template: the groups of the
-    campaign's messages). int_messages__inbound_attributed names 'campaign_enrollments': a reply
+    campaign's messages). An opt event or lead may name another contact's message (staging
+    rejects only another account's), and is linked through that message's campaign, template
+    and step, a reply's by attribution: so the contact of an opt event or lead naming a message
+    of a touched conversation is touched too (a late outbound message to Y moves Y's reply to
+    another campaign, and with it X's opt-out naming that reply). int_messages__inbound_attributed names 'campaign_enrollments': a reply
     naming no enrollment is credited to its contact's latest enrollment in the campaign.
     fct_contact_timeline names 'calls' (the contact of every version of a call loaded since,
     or of a call whose account or campaign changed); fct_compliance_violations 'contacts'
@@ -65,15 +69,18 @@
         where click_id in (select click_id from {{ raw.link_clicks }} where {{ since }})
         {%- endif %}
     {%- endset -%}
-    select distinct {{ key | join(', ') }}
-    from {{ raw.messages }}
-    where
+    {%- set message_touched -%}
         message_id in ({{ changed_messages }})
         -- a superset of the owners incremental_staging_filter stages messages again for:
         -- every owner with a raw row loaded since (read from raw, not recomputed from staging)
         or account_id in (select account_id from {{ raw.accounts }} where {{ since }})
         or campaign_id in ({{ changed_campaigns }})
         or enrollment_id in ({{ changed_enrollments }})
+    {%- endset -%}
+    select distinct {{ key | join(', ') }}
+    from {{ raw.messages }}
+    where
+        {{ message_touched }}
     {%- if 'campaign_enrollments' in also %}
     union
     -- every conversation of the contact of an enrollment loaded since or of a changed campaign:
@@ -141,6 +148,19 @@
     select distinct {{ key | join(', ') }}
     from {{ raw.messages }}
     where message_id in (select message_id from {{ raw[entity] }} where {{ touched }})
+    union
+    -- the contact of each row of {{ entity }} naming a message (of another contact, too) of a
+    -- conversation touched here: a reply's campaign, template and step, which the row is
+    -- linked through, follow the conversation's outbound messages (a late one moves them)
+    select distinct
+        {%- for column in key %} named_by.{{ column }}{{ ',' if not loop.last }}{% endfor %}
+    from {{ raw[entity] }} as named_by
+    inner join {{ raw.messages }} as named
+        on named_by.message_id = named.message_id
+    where (named.account_id, named.contact_id) in (
+        select account_id, contact_id from {{ raw.messages }}
+        where {{ message_touched }}
+    )
     {%- endfor %}
 {%- endmacro %}
 
