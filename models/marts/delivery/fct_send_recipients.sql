@@ -146,8 +146,8 @@ contact_loads as (
 
 ),
 
--- one pass over the send messages: a contact sent a step once (nearly every send) is its
--- only message, so its latest message needs no ranking
+-- one pass over the send messages: the latest message of each contact x send is picked while
+-- aggregating (latest_row), not ranked in a window sort
 recipient_totals as (
 
     select
@@ -159,112 +159,37 @@ recipient_totals as (
         min(created_at) as first_sent_at,
         max(case when delivery_outcome = 'delivered' then 1 else 0 end) as any_delivered,
         sum(coalesce(credits, 0)) as credits,
-        -- the message, when it is the only one
-        max(message_id) as message_id,
-        max(enrollment_id) as enrollment_id,
-        max(delivery_outcome) as delivery_outcome
+        {{ latest_row(
+            'latest_message', ['message_id', 'enrollment_id', 'delivery_outcome'],
+            ['created_at', 'message_id']
+        ) }}
     from rebuilt_send_messages
     group by account_id, campaign_id, step_number, contact_id
-
-),
-
--- the latest message of a step sent to the contact more than once
-latest_repeated_sends as (
-
-    select
-        account_id,
-        campaign_id,
-        step_number,
-        contact_id,
-        message_id,
-        enrollment_id,
-        delivery_outcome
-    from (
-        select
-            rebuilt_send_messages.*,
-            row_number() over (
-                partition by
-                    rebuilt_send_messages.account_id,
-                    rebuilt_send_messages.campaign_id,
-                    rebuilt_send_messages.step_number,
-                    rebuilt_send_messages.contact_id
-                order by rebuilt_send_messages.created_at desc, rebuilt_send_messages.message_id desc
-            ) as latest_rank
-        from rebuilt_send_messages
-        inner join recipient_totals
-            on
-                rebuilt_send_messages.account_id = recipient_totals.account_id
-                and rebuilt_send_messages.campaign_id = recipient_totals.campaign_id
-                and rebuilt_send_messages.step_number = recipient_totals.step_number
-                and rebuilt_send_messages.contact_id = recipient_totals.contact_id
-        where recipient_totals.messages_sent > 1
-    ) as ranked
-    where latest_rank = 1
-
-),
-
-latest_sends as (
-
-    select
-        account_id,
-        campaign_id,
-        step_number,
-        contact_id,
-        messages_sent,
-        first_sent_at,
-        any_delivered,
-        credits,
-        message_id,
-        enrollment_id,
-        delivery_outcome
-    from recipient_totals
-    where messages_sent = 1
-
-    union all
-
-    select
-        recipient_totals.account_id,
-        recipient_totals.campaign_id,
-        recipient_totals.step_number,
-        recipient_totals.contact_id,
-        recipient_totals.messages_sent,
-        recipient_totals.first_sent_at,
-        recipient_totals.any_delivered,
-        recipient_totals.credits,
-        latest.message_id,
-        latest.enrollment_id,
-        latest.delivery_outcome
-    from recipient_totals
-    inner join latest_repeated_sends as latest
-        on
-            recipient_totals.account_id = latest.account_id
-            and recipient_totals.campaign_id = latest.campaign_id
-            and recipient_totals.step_number = latest.step_number
-            and recipient_totals.contact_id = latest.contact_id
 
 ),
 
 recipients as (
 
     select
-        latest_sends.account_id,
-        latest_sends.campaign_id,
-        latest_sends.step_number,
+        recipient_totals.account_id,
+        recipient_totals.campaign_id,
+        recipient_totals.step_number,
         -- a send is a campaign step: its template is the step's (mart_send_report's too)
         campaign_steps.template_id,
-        latest_sends.contact_id,
-        latest_sends.message_id,
-        latest_sends.enrollment_id,
-        latest_sends.messages_sent,
-        latest_sends.first_sent_at,
-        latest_sends.delivery_outcome,
-        latest_sends.any_delivered = 1 as was_delivered,
-        latest_sends.credits
-    from latest_sends
+        recipient_totals.contact_id,
+        {{ latest_field('recipient_totals', 'latest_message', 'message_id') }} as message_id,
+        {{ latest_field('recipient_totals', 'latest_message', 'enrollment_id') }} as enrollment_id,
+        recipient_totals.messages_sent,
+        recipient_totals.first_sent_at,
+        {{ latest_field('recipient_totals', 'latest_message', 'delivery_outcome') }}
+            as delivery_outcome,
+        recipient_totals.any_delivered = 1 as was_delivered,
+        recipient_totals.credits
+    from recipient_totals
     left join campaign_steps
         on
-            latest_sends.campaign_id = campaign_steps.campaign_id
-            and latest_sends.step_number = campaign_steps.step_number
+            recipient_totals.campaign_id = campaign_steps.campaign_id
+            and recipient_totals.step_number = campaign_steps.step_number
 
 ),
 
