@@ -20,7 +20,10 @@ Two warehouses are built from the same small generated landing data:
   canceled on the last day (its second message becomes the first); an opt-out and a lead of
   one contact name another contact's reply, and an outbound message to the replying contact
   sent before the reply lands on the last day (the reply, and so the opt-out and the lead of
-  the contact that lands nothing, move to another campaign);
+  the contact that lands nothing, move to another campaign); an opt-out, a lead, an
+  enrollment and a clicked message of an early day are exported again on the last day under
+  another contact, and a delivery event under another message (late_moves.py: the old contact
+  or message must lose them);
 * full: load everything at once and build with --full-refresh.
 
 Every incremental model (read from dbt's manifest, so a new one is covered without editing
@@ -41,6 +44,7 @@ from pathlib import Path
 
 import duckdb
 import late_landings as late
+import late_moves
 import pytest
 
 from datagen.generate import generate
@@ -124,6 +128,8 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path, dbt_reusing_parse
     late.enrollment_landing_late(landing, days[-3], last_day)
     late.first_message_canceled_late(landing, days[-6], last_day)
     late.reply_reattributed_late(landing, days[-6], last_day)
+    late_moves.rows_move_contact(landing, days[-6], last_day)
+    late_moves.event_moves_message(landing, days[-6], last_day)
 
     # batch 1: every export day but the last
     first_batch = tmp_path / "landing_first"
@@ -162,6 +168,17 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path, dbt_reusing_parse
         "contact_days": [(first_campaign, 1, 1)],
         "sends": [(late_campaign, False)],
     }
+    assert late_moves.moved_rows(built) == {
+        "opted": [("con_opted_from", 1, 1)],
+        "violations": [("con_opted_from", "SMmovesoptafter")],
+        "reply_enrollment": [("enr_moves",)],
+        "first_clicks": [("con_clicker", "click_moves1")],
+        "unsubscribed": [("con_opted_from",)],
+    }
+    assert late_moves.event_outcomes(built) == [
+        ("SMeventfrom", "delivered"),
+        ("SMeventto", "pending"),
+    ]
 
     _load(landing, incremental)  # already-loaded files are skipped: only the last day lands
     _dbt(
@@ -229,6 +246,18 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path, dbt_reusing_parse
         "contact_days": [(late_campaign, 1, 1)],
         "sends": [(late_campaign, True)],
     }
+    # rows exported again under another contact or message left their old one
+    assert late_moves.moved_rows(built) == {
+        "opted": [("con_opted_to", 1, 1)],
+        "violations": [],
+        "reply_enrollment": [("none",)],
+        "first_clicks": [("con_click_to", "click_moves1"), ("con_clicker", "click_moves2")],
+        "unsubscribed": [("con_opted_to",)],
+    }
+    assert late_moves.event_outcomes(built) == [
+        ("SMeventfrom", "pending"),
+        ("SMeventto", "delivered"),
+    ]
     # the late events changed rows the first build had already published
     after = late.snapshot(built, late_ids)
     assert before.keys() == after.keys() and before, "late events must target published messages"

@@ -69,6 +69,16 @@
         where click_id in (select click_id from {{ raw.link_clicks }} where {{ since }})
         {%- endif %}
     {%- endset -%}
+    {%- set enrollment_contacts -%}
+        -- every version of an enrollment loaded since (one re-exported under another contact
+        -- leaves the first), or of a changed campaign
+        select contact_id from {{ raw.campaign_enrollments }}
+        where
+            enrollment_id in (
+                select enrollment_id from {{ raw.campaign_enrollments }} where {{ since }}
+            )
+            or campaign_id in ({{ changed_campaigns }})
+    {%- endset -%}
     {%- set message_touched -%}
         message_id in ({{ changed_messages }})
         -- a superset of the owners incremental_staging_filter stages messages again for:
@@ -87,10 +97,7 @@
     -- a reply naming no enrollment is credited to the contact's latest one in the campaign
     select distinct {{ key | join(', ') }}
     from {{ raw.messages }}
-    where contact_id in (
-        select contact_id from {{ raw.campaign_enrollments }}
-        where {{ since }} or campaign_id in ({{ changed_campaigns }})
-    )
+    where contact_id in ({{ enrollment_contacts }})
     {%- endif %}
     {%- if key == ['enrollment_id'] %}
     union
@@ -126,15 +133,18 @@
         or campaign_id in ({{ changed_campaigns }})
     {%- endif %}
     {%- for entity in also if entity in ['opt_events', 'leads'] %}
+    {%- set id = {'opt_events': 'opt_event_id', 'leads': 'lead_id'}[entity] -%}
     {%- set touched -%}
-        {{ since }}
+        -- every version of a row loaded since: one re-exported under another contact leaves
+        -- the first
+        {{ id }} in (select {{ id }} from {{ raw[entity] }} where {{ since }})
         or message_id in ({{ changed_messages }})
         or account_id in (select account_id from {{ raw.accounts }} where {{ since }})
         or campaign_id in ({{ changed_campaigns }})
         {%- if entity == 'opt_events' %}
         or enrollment_id in ({{ changed_enrollments }})
         -- an opt event naming no enrollment opts out the contact's latest one
-        or contact_id in (select contact_id from {{ raw.campaign_enrollments }} where {{ since }})
+        or contact_id in ({{ enrollment_contacts }})
         {%- endif %}
     {%- endset %}
     union

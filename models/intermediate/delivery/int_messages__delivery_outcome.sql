@@ -16,9 +16,13 @@
     message is recomputed from all of its events.
 
     Incremental: recomputes every message that has an event (or its own row) loaded since the
-    newest load already processed (less incremental_load_margin_minutes), or that is not in the
-    table yet, from ALL of its events, so the result equals a full build.
+    newest load already processed (less incremental_load_margin_minutes), or that an earlier
+    version of such an event named (an event exported again for another message), or that is
+    not in the table yet, from ALL of its events, so the result equals a full build.
 -#}
+
+{#- read by the incremental branch only; named here so the parse records the source -#}
+{%- set raw_events = source('platform', 'message_events') %}
 
 with
 
@@ -69,10 +73,21 @@ outbound_messages as (
 
     recently_loaded_events as (
 
-        select distinct events.message_id
+        select events.message_id
         from events
         cross join reread_from
         where events._loaded_at > reread_from.loaded_after
+        union
+        -- the message every version of those events names (raw: staging keeps the latest): an
+        -- event exported again for another message leaves the first
+        select raw_events.message_id
+        from {{ raw_events }} as raw_events
+        where raw_events.event_id in (
+            select events.event_id
+            from events
+            cross join reread_from
+            where events._loaded_at > reread_from.loaded_after
+        )
 
     ),
 

@@ -15,7 +15,8 @@
     Incremental: every account x contact x link with a click (or a message) loaded since the
     newest load already processed (less incremental_load_margin_minutes) is recomputed from all
     of its clicks, so a late, earlier click moves the first-click flag exactly as a full build
-    would.
+    would; so is the group such a click was in as built (a click or its message exported again
+    under another contact leaves its group).
 -#}
 
 {%- set reread_from -%}
@@ -76,6 +77,19 @@ changed_groups as (  -- noqa: ST03
         joined.link_id
     from joined
     {% if is_incremental() %}
+        where
+            joined.click_loaded_at > {{ reread_from }}
+            or joined.message_loaded_at > {{ reread_from }}
+        union
+        -- the group each of those clicks was in as built: a click (or its message) exported
+        -- again under another contact leaves it, and the group's first click may move
+        select
+            built.account_id,
+            built.contact_id,
+            built.link_id
+        from {{ this }} as built
+        inner join joined
+            on built.click_id = joined.click_id
         where
             joined.click_loaded_at > {{ reread_from }}
             or joined.message_loaded_at > {{ reread_from }}
