@@ -39,6 +39,9 @@
       delete+insert on the key would. dbt runs it in the model's transaction.
     - incremental_rebuild_filter(key, also): the `where` of the model's source CTE, the groups of that
       temporary table (no rows left out on a full build).
+    changed_groups() takes the changed ids and message versions from the keys the run's
+    on-run-start hook recorded once for every model (changed_keys.sql) when they hold for the
+    model's own watermark, and otherwise reads the raw tables: the same groups either way.
 -#}
 
 {% macro changed_groups(key, reread_from, also=[]) -%}
@@ -47,18 +50,40 @@
         {%- do raw.update({entity: source('platform', entity)}) -%}
     {%- endfor -%}
     {%- set since = '_loaded_at > ' ~ reread_from -%}
-    {%- set changed_campaigns -%}
+    {%- if changed_keys_usable(reread_from) -%}
+        {#- the run's recorded keys (macros/incremental/changed_keys.sql): the same ids -#}
+        {%- set recorded = 'select id from ' ~ changed_keys_relation('ids') ~ ' where changed_at > '
+            ~ reread_from ~ ' and entity in ' -%}
+        {%- set changed_accounts = recorded ~ "('account')" -%}
+        {%- set changed_campaigns = recorded ~ "('campaign'"
+            ~ (", 'campaign_steps'" if 'campaign_steps' in also else '') ~ ')' -%}
+        {%- set changed_enrollments = recorded ~ "('enrollment')" -%}
+        {%- set changed_messages = recorded ~ "('message'"
+            ~ (", 'message_click'" if 'link_clicks' in also else '') ~ ')' -%}
+        {%- set ways = ['message_at', 'account_at', 'campaign_at', 'enrollment_at']
+            + (['click_at'] if 'link_clicks' in also else [])
+            + (['steps_at'] if 'campaign_steps' in also else []) -%}
+        {%- set touched_versions -%}
+            {{ changed_keys_relation('versions') }}
+            where
+            {%- for way in ways %}
+                {{ 'or ' if not loop.first }}{{ way }} > {{ reread_from }}
+            {%- endfor %}
+        {%- endset -%}
+    {%- else -%}
+        {%- set changed_accounts = 'select account_id from ' ~ raw.accounts ~ ' where ' ~ since -%}
+        {%- set changed_campaigns -%}
         select campaign_id from {{ raw.campaigns }} where {{ since }}
         {%- if 'campaign_steps' in also %}
         union all
         select campaign_id from {{ raw.campaign_steps }} where {{ since }}
         {%- endif %}
-    {%- endset -%}
-    {%- set changed_enrollments -%}
+        {%- endset -%}
+        {%- set changed_enrollments -%}
         select enrollment_id from {{ raw.campaign_enrollments }}
         where {{ since }} or campaign_id in (select campaign_id from {{ raw.campaigns }} where {{ since }})
-    {%- endset -%}
-    {%- set changed_messages -%}
+        {%- endset -%}
+        {%- set changed_messages -%}
         select message_id from {{ raw.messages }} where {{ since }}
         union all
         select message_id from {{ raw.message_events }}
@@ -68,29 +93,28 @@
         select message_id from {{ raw.link_clicks }}
         where click_id in (select click_id from {{ raw.link_clicks }} where {{ since }})
         {%- endif %}
-    {%- endset -%}
+        {%- endset -%}
+        {%- set touched_versions -%}
+            {{ raw.messages }}
+            where
+                message_id in ({{ changed_messages }})
+                -- a superset of the owners incremental_staging_filter stages messages again
+                -- for: every owner with a raw row loaded since (read from raw, not recomputed
+                -- from staging)
+                or account_id in ({{ changed_accounts }})
+                or campaign_id in ({{ changed_campaigns }})
+                or enrollment_id in ({{ changed_enrollments }})
+        {%- endset -%}
+    {%- endif -%}
     {%- set enrollment_contacts -%}
         -- every version of an enrollment loaded since (one re-exported under another contact
         -- leaves the first), or of a changed campaign
         select contact_id from {{ raw.campaign_enrollments }}
-        where
-            enrollment_id in (
-                select enrollment_id from {{ raw.campaign_enrollments }} where {{ since }}
-            )
-            or campaign_id in ({{ changed_campaigns }})
-    {%- endset -%}
-    {%- set message_touched -%}
-        message_id in ({{ changed_messages }})
-        -- a superset of the owners incremental_staging_filter stages messages again for:
-        -- every owner with a raw row loaded since (read from raw, not recomputed from staging)
-        or account_id in (select account_id from {{ raw.accounts }} where {{ since }})
-        or campaign_id in ({{ changed_campaigns }})
-        or enrollment_id in ({{ changed_enrollments }})
-    {%- endset -%}
+        where enrollment_id in ({{ changed_enrollments }}) or campaign_id in ({{ changed_campaigns }})
+    {%- endset %}
+    -- the groups of every message version touched since (its rows, or its owners')
     select distinct {{ key | join(', ') }}
-    from {{ raw.messages }}
-    where
-        {{ message_touched }}
+    from {{ touched_versions }}
     {%- if 'campaign_enrollments' in also %}
     union
     -- every conversation of the contact of an enrollment loaded since or of a changed campaign:
@@ -110,7 +134,7 @@
         or campaign_id in ({{ changed_campaigns }})
         or campaign_id in (
             select campaign_id from {{ raw.campaigns }}
-            where account_id in (select account_id from {{ raw.accounts }} where {{ since }})
+            where account_id in ({{ changed_accounts }})
         )
     {%- endif %}
     {%- if 'contacts' in also %}
@@ -129,7 +153,7 @@
     from {{ raw.calls }}
     where
         call_id in (select call_id from {{ raw.calls }} where {{ since }})
-        or account_id in (select account_id from {{ raw.accounts }} where {{ since }})
+        or account_id in ({{ changed_accounts }})
         or campaign_id in ({{ changed_campaigns }})
     {%- endif %}
     {%- for entity in also if entity in ['opt_events', 'leads'] %}
@@ -139,7 +163,7 @@
         -- the first
         {{ id }} in (select {{ id }} from {{ raw[entity] }} where {{ since }})
         or message_id in ({{ changed_messages }})
-        or account_id in (select account_id from {{ raw.accounts }} where {{ since }})
+        or account_id in ({{ changed_accounts }})
         or campaign_id in ({{ changed_campaigns }})
         {%- if entity == 'opt_events' %}
         or enrollment_id in ({{ changed_enrollments }})
@@ -158,20 +182,28 @@
     select distinct {{ key | join(', ') }}
     from {{ raw.messages }}
     where message_id in (select message_id from {{ raw[entity] }} where {{ touched }})
+    {%- endfor %}
+    {%- set naming = also | select('in', ['opt_events', 'leads']) | list %}
+    {%- if naming %}
     union
-    -- the contact of each row of {{ entity }} naming a message (of another contact, too) of a
+    -- the contact of each opt event or lead naming a message (of another contact, too) of a
     -- conversation touched here: a reply's campaign, template and step, which the row is
-    -- linked through, follow the conversation's outbound messages (a late one moves them)
+    -- linked through, follow the conversation's outbound messages (a late one moves them);
+    -- one read of the messages for both
     select distinct
         {%- for column in key %} named_by.{{ column }}{{ ',' if not loop.last }}{% endfor %}
-    from {{ raw[entity] }} as named_by
+    from (
+        {%- for entity in naming %}
+        select {{ key | join(', ') }}, message_id from {{ raw[entity] }}
+        {{- '\n        union all' if not loop.last }}
+        {%- endfor %}
+    ) as named_by
     inner join {{ raw.messages }} as named
         on named_by.message_id = named.message_id
     where (named.account_id, named.contact_id) in (
-        select account_id, contact_id from {{ raw.messages }}
-        where {{ message_touched }}
+        select account_id, contact_id from {{ touched_versions }}
     )
-    {%- endfor %}
+    {%- endif %}
 {%- endmacro %}
 
 {#- The raw tables changed_groups reads: the messages and their owners, and the entities of
