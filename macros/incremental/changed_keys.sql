@@ -80,6 +80,7 @@
     {%- set since = none if previous is none else dbt.dateadd(
         'minute', -1 * var('incremental_load_margin_minutes'),
         "cast('" ~ previous ~ "' as " ~ dbt.type_timestamp() ~ ")") -%}
+    create schema if not exists {{ target.schema }};
     {%- for part in ['run', 'ids', 'versions'] %}
     drop table if exists {{ changed_keys_relation(part) }};
     {%- endfor %}
