@@ -546,6 +546,27 @@ def test_an_incremental_publish_follows_new_columns_tables_and_repeated_rows(ten
     assert _copy_contents(after.path) == _copy_contents(whole.path)
 
 
+def test_an_unchanged_table_is_left_as_it_is_even_with_repeated_rows(tenants, tmp_path):
+    """A table whose published rows are the same on both sides is neither joined nor written,
+    identical rows included; once one of them changes (same row count), it is written whole.
+    The copy equals one written whole each time."""
+    with duckdb.connect(str(tenants)) as con:
+        con.execute("create table marts.fct_taps as select 'acc_1' as account_id from range(2)")
+    publish(tenants, pii=PEOPLE_PII)
+    same = publish(tenants, pii=PEOPLE_PII, incremental=True)
+    assert same.rows_changed == 0
+    assert _copy_contents(same.path) == _copy_contents(
+        publish(tenants, tmp_path / "whole" / "copy.duckdb", pii=PEOPLE_PII).path
+    )
+    with duckdb.connect(str(tenants)) as con:
+        con.execute("update marts.fct_taps set account_id = 'acc_2' where rowid = 0")
+    changed = publish(tenants, pii=PEOPLE_PII, incremental=True)
+    assert changed.rows_changed == 2  # fct_taps written whole: a hash repeats on the copy's side
+    assert _copy_contents(changed.path) == _copy_contents(
+        publish(tenants, tmp_path / "again" / "copy.duckdb", pii=PEOPLE_PII).path
+    )
+
+
 @dataclass(frozen=True)
 class HeldBackRefresh:
     warehouse: Path
