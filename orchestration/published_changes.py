@@ -2,9 +2,10 @@
 
 A refresh that adds an export day changes a few percent of each mart's rows (the demo's day:
 111 k of 2.35 M published rows deleted or inserted; M's: 3.2 M of 88.5 M), yet a copy written
-from scratch re-encodes every row of every mart (at M: 104-108 s of CPU). So a refresh that is not a
---full-refresh starts its new copy from a file copy of the one published before (publishing.py)
-and, per table whose columns are unchanged, deletes the rows the new copy must not hold and
+from scratch re-encodes every row of every mart (at M: 104-108 s of CPU), and a --full-refresh
+rebuilds marts mostly equal to those published. So a refresh starts its new copy from a file copy
+of the one published before (publishing.py; the first, and a worn one, are written whole) and, per
+table whose columns are unchanged, deletes the rows the new copy must not hold and
 inserts those it lacks. Rows are matched on a hash of the whole published row (PII columns null,
 as published), so no rule about which rows a day can change is assumed: the result holds, row for
 row, what a copy written from scratch would (test_publishing.py compares both). A table whose
