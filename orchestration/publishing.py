@@ -46,7 +46,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration import settings
+from orchestration import settings, warehouse_connection
 from orchestration.landing.assets import WAREHOUSE_POOL
 from orchestration.published_copy import write_copy
 from orchestration.resources import Warehouse
@@ -202,7 +202,7 @@ def _worn(target: Path) -> bool:
     """Whether the copy published before is to be written anew rather than brought up to date:
     a WORN share of its blocks free, or unreadable."""
     try:
-        with duckdb.connect(str(target), read_only=True) as con:
+        with warehouse_connection.connect(target, read_only=True) as con:
             total, free = con.execute(
                 "select total_blocks, free_blocks from pragma_database_size() "
                 "where database_name = current_database()"
