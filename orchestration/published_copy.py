@@ -46,8 +46,12 @@ def write_copy(
     tables: dict[str, int] = {}
     masked: list[str] = []
     changed = 0 if base else None
-    # The copy is this connection's main database; the warehouse is attached read-only.
-    with warehouse_connection.connect(temp, storage_compatibility_version=STORAGE_VERSION) as con:
+    # The copy is this connection's main database; the warehouse is attached read-only. A
+    # table's rows have no order (the warehouse's own are built unordered, profiles.yml); keeping
+    # the order of the rows read cost 9 % of a whole copy's CPU at 1 M (13.6 -> 12.4 s, twice).
+    with warehouse_connection.connect(
+        temp, storage_compatibility_version=STORAGE_VERSION, preserve_insertion_order="false"
+    ) as con:
         con.execute("attach ? as warehouse (read_only)", [str(warehouse)])
         if previous is not None:
             con.execute("attach ? as previous (read_only)", [str(previous)])

@@ -13,6 +13,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from orchestration import publishing
 from orchestration.published_copy import HELD_BACK, MANIFEST, MASKED
 from orchestration.publishing import (
     FULL_COPY_ENV,
@@ -544,6 +545,52 @@ def test_an_incremental_publish_follows_new_columns_tables_and_repeated_rows(ten
     assert "marts.fct_gone" not in after.tables
     whole = publish(tenants, tmp_path / "whole" / "copy.duckdb", pii=PEOPLE_PII)
     assert _copy_contents(after.path) == _copy_contents(whole.path)
+
+
+def test_an_unchanged_table_is_left_as_it_is_even_with_repeated_rows(tenants, tmp_path):
+    """A table whose published rows are the same on both sides is neither joined nor written,
+    identical rows included; once one of them changes (same row count), it is written whole.
+    The copy equals one written whole each time."""
+    with duckdb.connect(str(tenants)) as con:
+        con.execute("create table marts.fct_taps as select 'acc_1' as account_id from range(2)")
+    publish(tenants, pii=PEOPLE_PII)
+    same = publish(tenants, pii=PEOPLE_PII, incremental=True)
+    assert same.rows_changed == 0
+    assert _copy_contents(same.path) == _copy_contents(
+        publish(tenants, tmp_path / "whole" / "copy.duckdb", pii=PEOPLE_PII).path
+    )
+    with duckdb.connect(str(tenants)) as con:
+        con.execute("update marts.fct_taps set account_id = 'acc_2' where rowid = 0")
+    changed = publish(tenants, pii=PEOPLE_PII, incremental=True)
+    assert changed.rows_changed == 2  # fct_taps written whole: a hash repeats on the copy's side
+    assert _copy_contents(changed.path) == _copy_contents(
+        publish(tenants, tmp_path / "again" / "copy.duckdb", pii=PEOPLE_PII).path
+    )
+
+
+def test_a_worn_or_unreadable_copy_is_written_anew(tenants, tmp_path, monkeypatch):
+    """A copy a quarter of whose blocks are free (the space of rows deleted since it was
+    written) is written anew rather than brought up to date, and so is one that cannot be
+    read; either way the copy equals one written whole."""
+    monkeypatch.setattr(publishing, "WORN_BLOCKS", 0)  # at any size, not only past 64 MiB free
+    first = publish(tenants, pii=PEOPLE_PII)
+    with duckdb.connect(str(first.path)) as con:
+        con.execute(
+            "create table main.filler as select md5(range::varchar) as s from range(1000000)"
+        )
+        con.execute("checkpoint")
+        con.execute("drop table main.filler")
+        con.execute("checkpoint")
+    worn = publish(tenants, pii=PEOPLE_PII, incremental=True)
+    assert worn.rows_changed is None
+    whole = publish(tenants, tmp_path / "whole" / "copy.duckdb", pii=PEOPLE_PII)
+    assert _copy_contents(worn.path) == _copy_contents(whole.path)
+    # Not worn any more: the next one is brought up to date.
+    assert publish(tenants, pii=PEOPLE_PII, incremental=True).rows_changed == 0
+    first.path.write_bytes(b"not a DuckDB file")
+    unreadable = publish(tenants, pii=PEOPLE_PII, incremental=True)
+    assert unreadable.rows_changed is None
+    assert _copy_contents(unreadable.path) == _copy_contents(whole.path)
 
 
 @dataclass(frozen=True)
