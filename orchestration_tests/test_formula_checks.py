@@ -424,7 +424,7 @@ def test_a_scope_over_the_row_budget_is_checked_on_campaign_slices(warehouse, mo
     monkeypatch.setattr(
         parallel,
         "_fork",
-        lambda rows, *sides: held.append(len(rows["messages"])) or fork(rows, *sides),
+        lambda rows: held.append(len(rows["messages"])) or fork(rows),
     )
     monkeypatch.setenv(sampling.ROW_BUDGET_ENV, str(budget))
     results = _results(warehouse)
@@ -566,7 +566,7 @@ def test_worlds_compared_in_their_own_processes_equal_worlds_compared_in_turn(
     monkeypatch.setenv(sampling.ROW_BUDGET_ENV, str(budget))
     forks = []
     fork = parallel._fork
-    monkeypatch.setattr(parallel, "_fork", lambda *a: forks.append(a) or fork(*a))
+    monkeypatch.setattr(parallel, "_fork", lambda rows: forks.append(1) or fork(rows))
     with fc.connect(warehouse_copy) as con:
         forked = fc.run_reference_checks(con)
         monkeypatch.setattr(parallel, "FORKING", False)
@@ -576,11 +576,11 @@ def test_worlds_compared_in_their_own_processes_equal_worlds_compared_in_turn(
     assert _shown_results(forked) == _shown_results(in_turn)
 
 
-def _broken(rows, published):
+def _broken(world, published):
     raise ValueError("the reference broke")
 
 
-def _gone(rows, published):
+def _gone(world, published):
     os._exit(3)
 
 

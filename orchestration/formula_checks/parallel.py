@@ -3,12 +3,13 @@
 The reference recomputes every number in plain Python on one core: on the demo three quarters
 of the checks' CPU (building a world from its staged rows, its reports, the comparison), while
 the machine's other core waited. So the check's own process does what needs the warehouse, a
-world at a time: it reads the world's staged rows and the API's reports for its requests
-(comparison.published_side), then forks a process that builds the world from those rows and
-compares (comparison.compare_published), and goes on to the next world meanwhile. The forked
-process inherits the rows and reports (nothing is copied or pickled), opens no connection and
-touches none (DuckDB is not fork-safe), and sends back only its comparisons. Every world is
-still compared on every view, with the same requests and code; only where it runs changes.
+world at a time: it reads the world's staged rows and forks a process that builds the world
+from them (inherited: nothing copied), then reads the API's reports for the world's requests
+(comparison.published_side) and hands them over (pickled: the reports only, a few MB at the
+demo); the forked process compares (comparison.compare_published) and sends back only its
+comparisons. It opens no connection and touches none (DuckDB is not fork-safe). Meanwhile the
+check's process goes on to the next world. Every world is still compared on every view, with
+the same requests and code; only where it runs changes.
 
 At most WORLDS_AT_ONCE worlds are in memory at once (the row budget bounds each,
 sampling.DEFAULT_ROW_BUDGET). Where processes cannot be forked, the worlds are compared in turn
@@ -23,7 +24,7 @@ import multiprocessing
 import os
 import traceback
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
@@ -55,48 +56,56 @@ def compare_worlds(
     view -> its Comparison, in the order of ``worlds``."""
     if not FORKING:
         for rows, requests in worlds:
-            yield _compared(rows, [published_side(con, view, requests) for view in views])
-            del rows  # one world at a time: the next is read after this one is gone
+            world = World(rows)
+            yield _compared(world, [published_side(con, view, requests) for view in views])
+            del rows, world  # one world at a time: the next is read after this one is gone
             gc.collect()
         return
     with _processes() as running:
         done: dict[int, dict[str, Comparison]] = {}
         for index, (rows, requests) in enumerate(worlds):
-            published = [published_side(con, view, requests) for view in views]
             while len(running) >= WORLDS_AT_ONCE:
                 done.update(_collect(running))
-            receive, process = _fork(rows, published)
-            running[receive] = (index, process)
-            del rows, published  # the forked process has them; the next world is read
+            pipe, process = _fork(rows)  # it builds the world meanwhile
+            running[pipe] = (index, process)
+            del rows  # the forked process has them; the next world is read
+            _hand_over(pipe, [published_side(con, view, requests) for view in views])
         while running:
             done.update(_collect(running))
         yield from (done[i] for i in sorted(done))
 
 
-def _compared(rows: dict[str, Any], published: list[Published]) -> dict[str, Comparison]:
-    world = World(rows)
+def _compared(world: World, published: list[Published]) -> dict[str, Comparison]:
     return {side.view: compare_published(world, side) for side in published}
 
 
-def _child(rows: dict[str, Any], published: list[Published], send: Connection) -> None:
+def _child(rows: dict[str, Any], pipe: Connection) -> None:
     try:
-        send.send(("compared", _compared(rows, published)))
+        world = World(rows)  # while the check's process reads what the API publishes
+        pipe.send(("compared", _compared(world, pipe.recv())))
     except BaseException:  # the check's process raises it, with the traceback
-        send.send(("failed", traceback.format_exc()))
+        pipe.send(("failed", traceback.format_exc()))
     finally:
-        send.close()
+        pipe.close()
         # Ends here: what a process ending normally does (flushing the standard streams, exit
         # handlers) may wait on a lock another of the parent's threads held when it forked.
         os._exit(0)
 
 
-def _fork(rows: dict[str, Any], published: list[Published]) -> tuple[Connection, Any]:
+def _fork(rows: dict[str, Any]) -> tuple[Connection, Any]:
     context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(rows, published, send), daemon=True)
+    pipe, childs_end = context.Pipe()
+    process = context.Process(target=_child, args=(rows, childs_end), daemon=True)
     process.start()
-    send.close()  # the child's end only: a child that dies is then an EOF here
-    return receive, process  # (start() let go of the process's arguments: the rows)
+    childs_end.close()  # the child's only: a child that dies is then an EOF here
+    return pipe, process  # (start() let go of the process's arguments: the rows)
+
+
+def _hand_over(pipe: Connection, published: list[Published]) -> None:
+    """The API's reports to the world's process (pickled: a few MB at most). A process that
+    ended before reading them is no error here: _collect says why it ended."""
+    with suppress(OSError):
+        pipe.send(published)
 
 
 def _collect(running: Running) -> dict[int, dict[str, Comparison]]:
