@@ -18,7 +18,7 @@ reference run then records its watermark (changes.record_passed).
 
 import gc
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -150,9 +150,11 @@ def _compare_views(con, after: datetime | None) -> list[dg.AssetCheckResult]:
     if skipped:
         rule += SKIPPED_RULE.format(skipped=", ".join(skipped))
     comparisons = {view: Comparison(view) for view, _ in VIEW_CHECKS.values()}
-    for compared in compare_worlds(con, _worlds(con, requests, budget), list(comparisons)):
-        for view, comparison in compared.items():
-            comparisons[view].add(comparison)
+    # closed here, on any error too: its copies are dropped while the connection is open
+    with closing(_worlds(con, requests, budget)) as worlds:
+        for compared in compare_worlds(con, worlds, list(comparisons)):
+            for view, comparison in compared.items():
+                comparisons[view].add(comparison)
     return [_result(name, comparisons[view], rule) for name, (view, _) in VIEW_CHECKS.items()]
 
 
