@@ -4,6 +4,7 @@ They run on the session's small warehouse (conftest.py); each test that changes 
 works on its own copy (``warehouse_copy``).
 """
 
+import multiprocessing
 import os
 import random
 from datetime import UTC, datetime, timedelta
@@ -15,7 +16,7 @@ import duckdb
 import pytest
 
 from orchestration import formula_checks as fc
-from orchestration.formula_checks import changes, compliance, sampling
+from orchestration.formula_checks import changes, compliance, parallel, sampling
 from orchestration.formula_checks.comparison import campaign_keys, compare_view
 from orchestration.formula_checks.sampling import changed_requests, sample_requests
 from orchestration.kpi_registry import REGISTRY
@@ -418,8 +419,13 @@ def test_a_scope_over_the_row_budget_is_checked_on_campaign_slices(warehouse, mo
         assert {r.scope for r in changed_requests(con, requests, {})} == {r.scope for r in requests}
         assert all(r.api_arguments()["campaign_ids"] == [r.campaign_id] for r in requests
                    if r.campaign_id)  # fmt: skip
-    held = []
-    monkeypatch.setattr(fc, "World", lambda rows: held.append(len(rows["messages"])) or World(rows))
+    held = []  # the messages of each world's rows, as the check's process hands them over
+    fork = parallel._fork
+    monkeypatch.setattr(
+        parallel,
+        "_fork",
+        lambda rows: held.append(len(rows["messages"])) or fork(rows),
+    )
     monkeypatch.setenv(sampling.ROW_BUDGET_ENV, str(budget))
     results = _results(warehouse)
     assert held and max(held) <= budget, held
@@ -530,3 +536,61 @@ def test_a_scope_no_campaign_slice_fits_is_named_as_not_compared(warehouse, monk
     assert f"not compared (over the budget, no campaign's slice fits it): {skipped[0]}" in (
         _value(usage, "rule")
     )
+
+
+def _shown_results(results) -> list[tuple]:
+    return [
+        (r.check_name, r.passed, r.description, sorted((k, str(v)) for k, v in r.metadata.items()))
+        for r in results
+    ]
+
+
+def test_worlds_compared_in_their_own_processes_equal_worlds_compared_in_turn(
+    warehouse_copy, monkeypatch
+) -> None:
+    """parallel.py computes each reference world in a forked process: the results, a wrong
+    number's difference and every count included, are those of the same worlds compared in
+    turn in the check's own process, on whole scopes and campaign slices alike."""
+    with fc.connect(warehouse_copy) as con:
+        budget = _budget_below_the_roll_ups(con)
+        requests = sample_requests(con, budget=budget)
+        sliced = next(r for r in requests if r.campaign_id)
+        worlds = sum(1 for _ in fc._worlds(con, requests, budget))
+    with duckdb.connect(str(warehouse_copy)) as con:
+        con.execute(
+            "update marts.mart_messaging_kpis set sms_sent = sms_sent + 3 where rowid = "
+            "(select min(rowid) from marts.mart_messaging_kpis where campaign_id = ? "
+            "and sms_sent > 0)",
+            [sliced.campaign_id],
+        )
+    monkeypatch.setenv(sampling.ROW_BUDGET_ENV, str(budget))
+    forks = []
+    fork = parallel._fork
+    monkeypatch.setattr(parallel, "_fork", lambda rows: forks.append(1) or fork(rows))
+    with fc.connect(warehouse_copy) as con:
+        forked = fc.run_reference_checks(con)
+        monkeypatch.setattr(parallel, "FORKING", False)
+        in_turn = fc.run_reference_checks(con)
+    assert len(forks) == worlds > parallel.WORLDS_AT_ONCE  # more worlds than run at once
+    assert not {r.check_name: r for r in forked}["messaging_matches_reference"].passed
+    assert _shown_results(forked) == _shown_results(in_turn)
+
+
+def _broken(world, published):
+    raise ValueError("the reference broke")
+
+
+def _gone(world, published):
+    os._exit(3)
+
+
+@pytest.mark.parametrize(
+    ("compared", "error"), [(_broken, "ValueError: the reference broke"), (_gone, "exit code 3")]
+)
+def test_a_world_whose_process_fails_fails_the_check_run(warehouse, monkeypatch, compared, error):
+    """A reference world that raises, or whose process dies, fails the run with the reason
+    (as an error in the reference did in the check's process); no world's process is left."""
+    monkeypatch.setattr(parallel, "_compared", compared)
+    with fc.connect(warehouse) as con, pytest.raises(parallel.ReferenceWorldFailed, match=error):
+        fc.run_reference_checks(con)
+    assert multiprocessing.active_children() == []

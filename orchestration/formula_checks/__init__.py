@@ -4,10 +4,11 @@ Each report view gets one blocking check on the mart it reads most. The check ru
 reporting API (over the marts) and orchestration.reference (over the staged rows only) for a
 sample of accounts and ranges, a DST week included (sampling.py), and fails when any number
 differs. The reference holds what it reads, so a row budget bounds it: a sampled scope over the
-budget is compared on campaigns' slices (sampling.py, reference/slices.py), one reference
-world at a time. A refresh that only added rows since the checks last passed (changes.py)
-checks, for the same accounts, the days that changed plus a fixed random sample of the rest
-(sampling.changed_requests); the --full-refresh build checks the whole sample again. The result
+budget is compared on campaigns' slices (sampling.py, reference/slices.py); the worlds are
+computed side by side, each in a process of its own (parallel.py). A refresh that only added
+rows since the checks last passed (changes.py) checks, for the same accounts, the days that
+changed plus a fixed random sample of the rest (sampling.changed_requests); the
+--full-refresh build checks the whole sample again. The result
 says which rule applied; its metadata holds both numbers of each difference and names the
 accounts concerned under ``failed_accounts`` (the publish step holds back only those). The
 landing checks (reconciliation, freshness) live in landing.py. All checks read on a read-only
@@ -17,7 +18,7 @@ reference run then records its watermark (changes.record_passed).
 
 import gc
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -26,7 +27,7 @@ import duckdb
 
 from orchestration import warehouse_connection
 from orchestration.formula_checks import changes, compliance, sampling
-from orchestration.formula_checks.comparison import Comparison, compare_view
+from orchestration.formula_checks.comparison import Comparison
 from orchestration.formula_checks.landing import (
     DEFAULT_FRESHNESS_HOURS,
     FRESHNESS_ENV,
@@ -34,11 +35,11 @@ from orchestration.formula_checks.landing import (
     check_freshness,
     check_reconciliation,
 )
+from orchestration.formula_checks.parallel import compare_worlds
 from orchestration.formula_checks.sampling import changed_requests, sample_requests
 from orchestration.kpi_registry import VIEWS
 from orchestration.landing.assets import WAREHOUSE_POOL
 from orchestration.publishing import full_refresh_run
-from orchestration.reference.facts import World
 from orchestration.reference.sampled import copied
 from orchestration.reference.staged import read_staged
 from orchestration.resources import Warehouse
@@ -149,11 +150,11 @@ def _compare_views(con, after: datetime | None) -> list[dg.AssetCheckResult]:
     if skipped:
         rule += SKIPPED_RULE.format(skipped=", ".join(skipped))
     comparisons = {view: Comparison(view) for view, _ in VIEW_CHECKS.values()}
-    for world, selected in _worlds(con, requests, budget):
-        for view, comparison in comparisons.items():
-            comparison.add(compare_view(con, world, view, selected))
-        del world  # one world at a time: the next is read after this one is gone
-        gc.collect()
+    # closed here, on any error too: its copies are dropped while the connection is open
+    with closing(_worlds(con, requests, budget)) as worlds:
+        for compared in compare_worlds(con, worlds, list(comparisons)):
+            for view, comparison in compared.items():
+                comparisons[view].add(comparison)
     return [_result(name, comparisons[view], rule) for name, (view, _) in VIEW_CHECKS.items()]
 
 
@@ -163,10 +164,13 @@ def _scope_name(request: sampling.Request) -> str:
 
 
 def _worlds(con, requests: list[sampling.Request], budget: int):
-    """Reference worlds, one at a time, each with the requests it answers: one per campaign
-    slice; the whole scopes' requests share a world while their accounts' messages fit the
-    budget together (scopes overlap: a root rolled up and its sub-account alone). The rows
-    they read are selected from the large staged tables once for all (reference/sampled.py)."""
+    """The reference worlds' staged rows, one world at a time, each with the requests it
+    answers: one per campaign slice; the whole scopes' requests share a world while their
+    accounts' messages fit the budget together (scopes overlap: a root rolled up and its
+    sub-account alone). The whole scopes' worlds come first, the largest first, then the
+    slices: parallel.py computes worlds side by side, and the world that takes longest (the
+    most rows, every view) starts first. The rows they read are selected from the large staged
+    tables once for all (reference/sampled.py)."""
     children, sizes = sampling.children_of(con), sampling.account_messages(con)
     sliced: list[tuple[list[str], str, list[sampling.Request]]] = []
     groups: list[tuple[set[str], list[sampling.Request]]] = []
@@ -180,13 +184,14 @@ def _worlds(con, requests: list[sampling.Request], budget: int):
             groups[-1] = (merged, groups[-1][1] + selected)
         else:
             groups.append((accounts, selected))
-    worlds = sliced + [(sorted(accounts), None, selected) for accounts, selected in groups]
+    groups.sort(key=lambda group: -sum(sizes.get(a, 0) for a in group[0]))
+    worlds = [(sorted(accounts), None, selected) for accounts, selected in groups] + sliced
     if not worlds:
         return
     with copied(con, [(accounts, campaign) for accounts, campaign, _ in worlds]) as copies:
         for accounts, campaign, selected in worlds:
-            # built in the yield: no name holds the last world meanwhile
-            yield World(read_staged(con, accounts, campaign, copies)), selected
+            # read in the yield: no name here holds the last world's rows meanwhile
+            yield read_staged(con, accounts, campaign, copies), selected
 
 
 REFERENCE_SPECS = [

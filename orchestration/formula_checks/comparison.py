@@ -102,16 +102,32 @@ def _shown(value: Any) -> str:
     return json.dumps(value, default=str)[:120]
 
 
+@dataclass
+class Published:
+    """One view's published side for the requests of one reference world: per request the API's
+    report and the arguments the reference answers it with; the requests the API failed on."""
+
+    view: str
+    answers: list[tuple[Request, dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    as_of_days: dict[str, date] | None = None  # credits: each account's mart as_of_date
+
+
 def compare_view(con, world: World, view: str, requests: list[Request]) -> Comparison:
     """The view for every request ``world`` can answer: a campaign's slice answers only views
     that take the campaign filter, and only the keys that apply it (``campaign_keys``)."""
-    comparison = Comparison(view)
+    return compare_published(world, published_side(con, view, requests))
+
+
+def published_side(con, view: str, requests: list[Request]) -> Published:
+    """What the API publishes for the view's requests (those a world can answer; an undated
+    view once per scope): all the check reads from the warehouse, no reference world needed."""
+    out = Published(view)
     seen = set()
     if CAMPAIGNS not in REGISTRY[view].filters:
         requests = [r for r in requests if r.campaign_id is None]
-    if not requests:
-        return comparison
-    as_of_days = _credits_as_of_days(con, world, comparison) if view == "credits" else None
+    if requests and view == "credits":
+        out.as_of_days = _credits_as_of_days(con)
     for request in requests:
         arguments = request.api_arguments()
         if not REGISTRY[view].dated:  # "as of now": once per account scope (or slice)
@@ -123,15 +139,28 @@ def compare_view(con, world: World, view: str, requests: list[Request]) -> Compa
         try:
             published = report(view, con=con, **arguments).to_dict()
         except Exception as error:  # a view that cannot be produced is a failed check, named
-            comparison.errors.append(f"the API failed for {request}: {error}")
+            out.errors.append(f"the API failed for {request}: {error}")
             continue
         arguments["today"] = date.fromisoformat(published["today"])
+        out.answers.append((request, arguments, published))
+    return out
+
+
+def compare_published(world: World, published: Published) -> Comparison:
+    """The reference's report for each published one, and every number that differs: all
+    the check computes from the staged rows, with no connection (it runs apart, parallel.py)."""
+    view, as_of_days = published.view, published.as_of_days
+    comparison = Comparison(view)
+    if as_of_days is not None:
+        _check_as_of_days(world, as_of_days, comparison)
+    comparison.errors += published.errors
+    for request, arguments, answer in published.answers:
         if view == "credits":  # each account's periods run through its own local today
-            arguments["now"] = datetime.now().astimezone()
+            arguments = {**arguments, "now": datetime.now().astimezone()}
             arguments["as_of_days"] = as_of_days
         reference = reference_report(world, view, **arguments)
         if request.campaign_id is not None:
-            published, reference = campaign_keys(view, published), campaign_keys(view, reference)
+            answer, reference = campaign_keys(view, answer), campaign_keys(view, reference)
         comparison.requests += 1
         comparison.compared += _leaves(reference["kpis"]) + _leaves(reference["rows"])
         comparison.compared += _leaves(reference["sections"])
@@ -141,9 +170,9 @@ def compare_view(con, world: World, view: str, requests: list[Request]) -> Compa
         if request.campaign_id is not None:
             scope += f" (campaign {request.campaign_id})"
         skipped = campaign_ignored(view) if request.campaign_id is not None else frozenset()
-        found_all = headline_differences(view, published["kpis"], reference["kpis"], skipped)
+        found_all = headline_differences(view, answer["kpis"], reference["kpis"], skipped)
         found_all += differences(
-            {k: published[k] for k in ("rows", "sections")},
+            {k: answer[k] for k in ("rows", "sections")},
             {k: reference[k] for k in ("rows", "sections")},
         )
         for found in found_all:
@@ -189,24 +218,26 @@ def campaign_keys(view: str, report_json: dict) -> dict:
     }
 
 
-def _credits_as_of_days(con, world: World, comparison: Comparison) -> dict[str, date]:
+def _credits_as_of_days(con) -> dict[str, date]:
     """The local day each account's billing periods were built on (the mart's as_of_date):
     the reference measures the periods on the same day, so a check that runs after an
-    account's midnight compares the same day's projection. A day after the account's local
-    today cannot be the build's, and fails the check."""
-    days = dict(
+    account's midnight compares the same day's projection."""
+    return dict(
         con.execute(
             "select account_id, max(as_of_date) from marts.mart_credits_by_billing_period "
             "group by account_id"
         ).fetchall()
     )
+
+
+def _check_as_of_days(world: World, days: dict[str, date], comparison: Comparison) -> None:
+    """A day after the account's local today cannot be the build's, and fails the check."""
     now = datetime.now().astimezone()
     for account_id, day in sorted(days.items()):
         if account_id in world.accounts and day > world.day(now, account_id):
             comparison.errors.append(
                 f"{account_id}: the credits are as of {day}, after the account's today"
             )
-    return days
 
 
 def headline_differences(
