@@ -24,10 +24,14 @@
     end
 {%- endmacro %}
 
+{#- DuckDB: the instant's microseconds since the epoch are its UTC wall-clock time, so the naive
+    UTC timestamp is made from them (make_timestamp(epoch_us)), the same value as
+    timezone('UTC', ...) without its calendar conversion (half the cost of that step, on every
+    raw timestamp of every base model). -#}
 {% macro duckdb__parse_utc_timestamp(column) -%}
     case
         when regexp_matches({{ column }}, '{{ iso_timestamp_pattern() }}')
-            then timezone('UTC', try_cast({{ column }} as timestamptz))
+            then make_timestamp(epoch_us(try_cast({{ column }} as timestamptz)))
     end
 {%- endmacro %}
 

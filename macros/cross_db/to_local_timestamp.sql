@@ -12,8 +12,10 @@
     (({{ timestamp_utc }}) at time zone 'UTC') at time zone ({{ time_zone }})
 {%- endmacro %}
 
+{#- DuckDB: the UTC timestamp's microseconds are the instant (make_timestamptz), the same value
+    as timezone('UTC', ...) without a calendar conversion; only the account's zone needs one. -#}
 {% macro duckdb__to_local_timestamp(timestamp_utc, time_zone) -%}
-    timezone({{ time_zone }}, timezone('UTC', {{ timestamp_utc }}))
+    timezone({{ time_zone }}, make_timestamptz(epoch_us({{ timestamp_utc }})))
 {%- endmacro %}
 
 {#-

@@ -276,13 +276,22 @@
 {#- A contact's newest load (`_loaded_at`) over the rows its facts read: its staged messages
     (or a delivery event loaded later than the message) and each relation in `others`
     (account_id, contact_id, _loaded_at). The same value whether the build is full or
-    incremental, so a partial rebuild keeps what a full one gives. -#}
+    incremental, so a partial rebuild keeps what a full one gives. `delivery_outcomes` none:
+    `messages` are fct_messages rows, whose _loaded_at is already that newer of the two (no
+    second join of every message with its outcome). -#}
 {% macro contact_newest_load(messages, delivery_outcomes, others) -%}
     select
         account_id,
         contact_id,
         max(_loaded_at) as _loaded_at
     from (
+        {%- if delivery_outcomes is none %}
+        select
+            account_id,
+            contact_id,
+            _loaded_at
+        from {{ messages }}
+        {%- else %}
         select
             {{ messages }}.account_id,
             {{ messages }}.contact_id,
@@ -294,6 +303,7 @@
         from {{ messages }}
         left join {{ delivery_outcomes }}
             on {{ messages }}.message_id = {{ delivery_outcomes }}.message_id
+        {%- endif %}
         {%- for other in others %}
         union all
         select

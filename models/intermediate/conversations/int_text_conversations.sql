@@ -99,6 +99,26 @@ day_last_numbers as (
 
 ),
 
+contacts as (
+
+    -- per contact, one aggregate of its days (no window framed whole): the number name is the
+    -- last number of the contact's latest day with one (a later message is never on an earlier
+    -- account-local day), found among its days instead of ranking every message again; and
+    -- the contact's newest load
+    select
+        account_id,
+        contact_id,
+        {{ latest_row(
+            'number_name_day',
+            ['day_last_phone_number_id'],
+            ['case when day_last_phone_number_id is null then 0 else 1 end', 'conversation_date']
+        ) }},
+        max(day_loaded_at) as contact_loaded_at
+    from days
+    group by account_id, contact_id
+
+),
+
 carried as (
 
     select
@@ -109,23 +129,7 @@ carried as (
             partition by days.account_id, days.contact_id
             order by days.conversation_date
             rows between unbounded preceding and current row
-        ) as last_number_date,
-        -- the window of last_number_date framed whole (one sort serves the three): the
-        -- contact's latest day with a number, whose last number is the contact's latest (a
-        -- later message is never on an earlier account-local day), found among its days
-        -- instead of ranking every message again
-        max(
-            case when days.day_last_phone_number_id is not null then days.conversation_date end
-        ) over (
-            partition by days.account_id, days.contact_id
-            order by days.conversation_date
-            rows between unbounded preceding and unbounded following
-        ) as number_name_date,
-        max(days.day_loaded_at) over (
-            partition by days.account_id, days.contact_id
-            order by days.conversation_date
-            rows between unbounded preceding and unbounded following
-        ) as contact_loaded_at
+        ) as last_number_date
     from days
 
 ),
@@ -144,19 +148,19 @@ final as (
         carried.outbound_messages,
         carried.total_messages,
         day_last_numbers.phone_number_id as last_phone_number_id,
-        number_name_days.phone_number_id as number_name_phone_number_id,
-        carried.contact_loaded_at as _loaded_at
+        {{ latest_field('contacts', 'number_name_day', 'day_last_phone_number_id') }}
+            as number_name_phone_number_id,
+        contacts.contact_loaded_at as _loaded_at
     from carried
     left join day_last_numbers
         on
             carried.account_id = day_last_numbers.account_id
             and carried.contact_id = day_last_numbers.contact_id
             and carried.last_number_date = day_last_numbers.conversation_date
-    left join day_last_numbers as number_name_days
+    left join contacts
         on
-            carried.account_id = number_name_days.account_id
-            and carried.contact_id = number_name_days.contact_id
-            and carried.number_name_date = number_name_days.conversation_date
+            carried.account_id = contacts.account_id
+            and carried.contact_id = contacts.contact_id
 
 )
 

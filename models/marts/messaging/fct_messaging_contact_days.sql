@@ -46,23 +46,10 @@ all_messages as (
 
 ),
 
-staged_messages as (
-
-    select * from {{ ref('stg_platform__messages') }}
-    {{ incremental_rebuild_filter(contact, also) }}
-
-),
-
 opt_events as (
 
     select * from {{ ref('int_opt_events__linked') }}
     {{ incremental_rebuild_filter(contact, also) }}
-
-),
-
-delivery_outcomes as (
-
-    select * from {{ ref('int_messages__delivery_outcome') }}
 
 ),
 
@@ -82,7 +69,8 @@ leads as (
 
 contact_loads as (
 
-    {{ contact_newest_load('staged_messages', 'delivery_outcomes', ['staged_opt_events', 'leads']) }}
+    -- fct_messages' _loaded_at is each message's newer of its own and its delivery outcome's
+    {{ contact_newest_load('messages', none, ['staged_opt_events', 'leads']) }}
 
 ),
 
