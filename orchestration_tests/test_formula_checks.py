@@ -503,17 +503,22 @@ def test_a_campaign_slice_answers_as_the_whole_account_does(warehouse) -> None:
     assert campaigns and compared == len(campaigns) * len(views)
 
 
-def test_a_wrong_number_in_a_campaign_slice_fails_its_check(warehouse_copy, monkeypatch):
-    with fc.connect(warehouse_copy) as con:
-        budget = _budget_below_the_roll_ups(con)
-        sliced = next(r for r in sample_requests(con, budget=budget) if r.campaign_id)
-    with duckdb.connect(str(warehouse_copy)) as con:
+def _plant_three_more_sms_sent(warehouse, campaign_id: str) -> None:
+    """A wrong number in one campaign slice of the messaging mart: three SMS too many."""
+    with duckdb.connect(str(warehouse)) as con:
         con.execute(
             "update marts.mart_messaging_kpis set sms_sent = sms_sent + 3 where rowid = "
             "(select min(rowid) from marts.mart_messaging_kpis where campaign_id = ? "
             "and sms_sent > 0)",
-            [sliced.campaign_id],
+            [campaign_id],
         )
+
+
+def test_a_wrong_number_in_a_campaign_slice_fails_its_check(warehouse_copy, monkeypatch):
+    with fc.connect(warehouse_copy) as con:
+        budget = _budget_below_the_roll_ups(con)
+        sliced = next(r for r in sample_requests(con, budget=budget) if r.campaign_id)
+    _plant_three_more_sms_sent(warehouse_copy, sliced.campaign_id)
     monkeypatch.setenv(sampling.ROW_BUDGET_ENV, str(budget))
     with fc.connect(warehouse_copy) as con:
         results = {r.check_name: r for r in fc.run_reference_checks(con)}
@@ -556,13 +561,7 @@ def test_worlds_compared_in_their_own_processes_equal_worlds_compared_in_turn(
         requests = sample_requests(con, budget=budget)
         sliced = next(r for r in requests if r.campaign_id)
         worlds = sum(1 for _ in fc._worlds(con, requests, budget))
-    with duckdb.connect(str(warehouse_copy)) as con:
-        con.execute(
-            "update marts.mart_messaging_kpis set sms_sent = sms_sent + 3 where rowid = "
-            "(select min(rowid) from marts.mart_messaging_kpis where campaign_id = ? "
-            "and sms_sent > 0)",
-            [sliced.campaign_id],
-        )
+    _plant_three_more_sms_sent(warehouse_copy, sliced.campaign_id)
     monkeypatch.setenv(sampling.ROW_BUDGET_ENV, str(budget))
     forks = []
     fork = parallel._fork
