@@ -86,6 +86,12 @@ def enrollment_landing_late(landing: Path, early_day: str, last_day: str) -> Non
     write_jsonl(landing / "campaign_enrollments" / last_day, "enrolled-late.jsonl", [enrollment])
 
 
+def built_rows(warehouse: str, query: str, params: list | None = None) -> list[tuple]:
+    """The rows a query returns from the built warehouse (read-only, closed after)."""
+    with duckdb.connect(warehouse, read_only=True) as con:
+        return con.execute(query, params or []).fetchall()
+
+
 def raw_row(con: duckdb.DuckDBPyConnection, query: str) -> dict:
     """The first row of a query on a raw table, by column name."""
     cursor = con.execute(query)
@@ -150,10 +156,8 @@ def contact_moves_zone(warehouse: str, landing: Path, last_day: str) -> None:
 
 
 def timeline_contact(warehouse: str, call_id: str) -> str | None:
-    con = duckdb.connect(warehouse, read_only=True)
     query = "select contact_id from marts.fct_contact_timeline where event_id = ?"
-    rows = con.execute(query, [call_id]).fetchall()
-    con.close()
+    rows = built_rows(warehouse, query, [call_id])
     return rows[0][0] if rows else None
 
 
@@ -184,22 +188,18 @@ def exported_again_late(warehouse: str, landing: Path, early_day: str, last_day:
 
 def duplicates_in(warehouse: str, file_paths: list[str]) -> dict[str, int]:
     """audit__load_reconciliation's duplicate_rows of the given files."""
-    con = duckdb.connect(warehouse, read_only=True)
-    rows = con.execute(
+    rows = built_rows(
+        warehouse,
         "select file_path, duplicate_rows from audit.audit__load_reconciliation "
         "where list_contains(?, file_path)",
         [file_paths],
-    ).fetchall()
-    con.close()
+    )
     return dict(rows)
 
 
 def unreconciled(warehouse: str) -> int:
-    con = duckdb.connect(warehouse, read_only=True)
     query = "select count(*) from audit.audit__load_reconciliation where not is_reconciled"
-    count = con.execute(query).fetchone()[0]
-    con.close()
-    return count
+    return built_rows(warehouse, query)[0][0]
 
 
 def first_message_canceled_late(landing: Path, early_day: str, last_day: str) -> None:
@@ -237,24 +237,19 @@ def first_message_canceled_late(landing: Path, early_day: str, last_day: str) ->
 
 
 def first_of_enrollment(warehouse: str) -> list[str]:
-    con = duckdb.connect(warehouse, read_only=True)
     query = (
         "select message_id from marts.fct_messages "
         "where enrollment_id = 'enr_first_moves' and is_first_message_of_enrollment"
     )
-    rows = [row[0] for row in con.execute(query).fetchall()]
-    con.close()
-    return rows
+    return [row[0] for row in built_rows(warehouse, query)]
 
 
 def reply_enrollment(warehouse: str) -> str | None:
-    con = duckdb.connect(warehouse, read_only=True)
     query = (
         "select attributed_enrollment_id from intermediate.int_messages__inbound_attributed "
         "where message_id = 'SMenrolledlatereply'"
     )
-    rows = con.execute(query).fetchall()
-    con.close()
+    rows = built_rows(warehouse, query)
     assert len(rows) == 1, "the reply naming no enrollment must be attributed"
     return rows[0][0]
 
@@ -295,11 +290,8 @@ def contact_rows_late(warehouse: str, landing: Path, last_day: str) -> None:
 
 
 def conversations_of(warehouse: str, contact_id: str) -> int:
-    con = duckdb.connect(warehouse, read_only=True)
     query = "select count(*) from marts.fct_text_conversations where contact_id = ?"
-    count = con.execute(query, [contact_id]).fetchone()[0]
-    con.close()
-    return count
+    return built_rows(warehouse, query, [contact_id])[0][0]
 
 
 def late_events(warehouse: str, last_day: str) -> list[dict]:
@@ -383,8 +375,8 @@ def late_events(warehouse: str, last_day: str) -> list[dict]:
 
 def snapshot(warehouse: str, message_ids: list[str]) -> dict[str, tuple]:
     """Delivery columns of the given messages as fct_messages publishes them."""
-    con = duckdb.connect(warehouse, read_only=True)
-    rows = con.execute(
+    rows = built_rows(
+        warehouse,
         """
         select
             message_id, delivery_outcome, is_canceled, is_sms_sent, delivery_event_count, attempts
@@ -392,8 +384,7 @@ def snapshot(warehouse: str, message_ids: list[str]) -> dict[str, tuple]:
         where list_contains(?, message_id)
         """,
         [message_ids],
-    ).fetchall()
-    con.close()
+    )
     return {row[0]: row[1:] for row in rows}
 
 

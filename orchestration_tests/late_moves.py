@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-from late_landings import write_jsonl
+from late_landings import built_rows, write_jsonl
 
 ACCOUNT = "acc_rows_move"
 CAMPAIGN = "cmp_rows_move"
@@ -127,11 +127,8 @@ def event_moves_message(landing: Path, early_day: str, last_day: str) -> None:
 
 
 def event_outcomes(warehouse: str) -> list[tuple]:
-    con = duckdb.connect(warehouse, read_only=True)
     query = (
         "select message_id, delivery_outcome from marts.fct_messages "
         "where message_id in ('SMeventfrom', 'SMeventto') order by message_id"
     )
-    rows = con.execute(query).fetchall()
-    con.close()
-    return rows
+    return built_rows(warehouse, query)
