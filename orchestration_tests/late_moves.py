@@ -43,7 +43,8 @@ def rows_move_contact(landing: Path, early_day: str, last_day: str) -> None:
       a message sent after an opt-out) move to con_opted_to (sent it before): con_opted_from's
       opt-out, lead, unsubscribe and violation go;
     - the enrollment con_enrolled_from's reply was credited to (the reply names no enrollment:
-      the contact's latest one in the campaign) moves to con_enrolled_to: the reply loses it;
+      the contact's latest one in the campaign) moves to con_enrolled_to: the reply loses it,
+      and con_enrolled_to, who has no message, joins the campaign's reply-rate population;
     - the earlier of con_clicker's two messages whose links it clicked moves to
       con_click_to: con_clicker's later click becomes its first of the link."""
     _account(landing, early_day)
@@ -98,6 +99,8 @@ def moved_rows(warehouse: str) -> dict[str, list[tuple]]:
         "where account_id = ? and is_first_click_by_contact_for_link order by click_id",
         "unsubscribed": "select contact_id from marts.fct_send_recipients "
         "where account_id = ? and unsubscribed order by contact_id",
+        "campaign_contacts": "select contact_id, is_enrolled, has_replied "
+        "from marts.fct_campaign_contacts where account_id = ? order by contact_id",
     }
     rows = {name: con.execute(query, [ACCOUNT]).fetchall() for name, query in queries.items()}
     con.close()

@@ -174,6 +174,7 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path, dbt_reusing_parse
         "reply_enrollment": [("enr_moves",)],
         "first_clicks": [("con_clicker", "click_moves1")],
         "unsubscribed": [("con_opted_from",)],
+        "campaign_contacts": [("con_enrolled_from", True, True)],
     }
     assert late_moves.event_outcomes(built) == [
         ("SMeventfrom", "delivered"),
@@ -253,6 +254,7 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path, dbt_reusing_parse
         "reply_enrollment": [("none",)],
         "first_clicks": [("con_click_to", "click_moves1"), ("con_clicker", "click_moves2")],
         "unsubscribed": [("con_opted_to",)],
+        "campaign_contacts": [("con_enrolled_from", False, True), ("con_enrolled_to", True, False)],
     }
     assert late_moves.event_outcomes(built) == [
         ("SMeventfrom", "pending"),

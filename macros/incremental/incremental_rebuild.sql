@@ -25,12 +25,18 @@
     and step, a reply's by attribution: so the contact of an opt event or lead naming a message
     of a touched conversation is touched too (a late outbound message to Y moves Y's reply to
     another campaign, and with it X's opt-out naming that reply). int_messages__inbound_attributed names 'campaign_enrollments': a reply
-    naming no enrollment is credited to its contact's latest enrollment in the campaign.
+    naming no enrollment is credited to its contact's latest enrollment in the campaign;
+    fct_campaign_contacts too, which also keeps a row for an enrolled contact with no message
+    (so, by account x contact, the contacts of those enrollments are touched themselves).
     fct_contact_timeline names 'calls' (the contact of every version of a call loaded since,
     or of a call whose account or campaign changed); fct_compliance_violations 'contacts'
     (every version of a contact row loaded since: its phone places it in a time zone).
     int_enrollments__first_message takes key ['enrollment_id']: the enrollments of the changed
     messages, and every enrollment loaded since or whose campaign (steps, account) changed.
+    fct_enrollments also names 'replies' (no table): every enrollment named by a message (any
+    version) or opt event of an account x contact these groups would touch (with 'opt_events'
+    and 'campaign_enrollments'), and every enrollment of its contact: the replies and opt-outs
+    credited to an enrollment follow the conversation.
 
     Two halves, around changed_groups(), computed once per run:
     - delete_changed_groups(key, also): the model's pre_hook. It lists the touched groups in a
@@ -122,6 +128,20 @@
     select distinct {{ key | join(', ') }}
     from {{ raw.messages }}
     where contact_id in ({{ enrollment_contacts }})
+    {%- if key == ['account_id', 'contact_id'] %}
+    union
+    -- the contact of every version of such an enrollment, or of one in a campaign whose account
+    -- changed, under each account a version of its campaign names: an enrolled contact need
+    -- have no message (fct_campaign_contacts keeps a row for it)
+    select distinct enrolled_in.account_id, enrolled.contact_id
+    from {{ raw.campaign_enrollments }} as enrolled
+    inner join {{ raw.campaigns }} as enrolled_in
+        on enrolled.campaign_id = enrolled_in.campaign_id
+    where
+        enrolled.enrollment_id in ({{ changed_enrollments }})
+        or enrolled.campaign_id in ({{ changed_campaigns }})
+        or enrolled_in.account_id in ({{ changed_accounts }})
+    {%- endif %}
     {%- endif %}
     {%- if key == ['enrollment_id'] %}
     union
@@ -136,6 +156,33 @@
             select campaign_id from {{ raw.campaigns }}
             where account_id in ({{ changed_accounts }})
         )
+    {%- endif %}
+    {%- if 'replies' in also %}
+    {%- set conversations -%}
+        select account_id, contact_id from (
+            {{ changed_groups(['account_id', 'contact_id'], reread_from,
+                (also | reject('equalto', 'replies') | list) + ['opt_events', 'campaign_enrollments']) }}
+        ) as conversations
+    {%- endset %}
+    union
+    -- every enrollment a message (any version) or opt event of a conversation touched here
+    -- names, and every enrollment of its contact: a reply's attribution and an opt event's link
+    -- follow the conversation (and the opt events naming its messages) and may fall back on
+    -- the contact's latest enrollment in the campaign, so a reply or opt-out moving from one
+    -- enrollment to another rebuilds both
+    select named.enrollment_id
+    from (
+        select account_id, contact_id, enrollment_id from {{ raw.messages }}
+        union all
+        select account_id, contact_id, enrollment_id from {{ raw.opt_events }}
+    ) as named
+    where
+        named.enrollment_id is not null
+        and (named.account_id, named.contact_id) in ({{ conversations }})
+    union
+    select enrollment_id
+    from {{ raw.campaign_enrollments }}
+    where contact_id in (select contact_id from ({{ conversations }}) as touched)
     {%- endif %}
     {%- if 'contacts' in also %}
     union
@@ -210,7 +257,11 @@
     `also`. -#}
 {% macro rebuild_raw_entities(also=[]) -%}
     {%- set base = ['messages', 'message_events', 'accounts', 'campaigns', 'campaign_enrollments'] -%}
-    {{ return(base + (also | reject('in', base) | list)) }}
+    {#- 'replies' names no table: the enrollments of the touched conversations, read from their
+        messages and opt events -#}
+    {%- set entities = (also | reject('equalto', 'replies') | list)
+        + (['opt_events'] if 'replies' in also else []) -%}
+    {{ return(base + (entities | reject('in', base) | unique | list)) }}
 {%- endmacro %}
 
 {#- The where clause of the model's source CTE on an incremental run: the touched groups, as

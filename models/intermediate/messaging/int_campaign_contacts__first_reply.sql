@@ -32,6 +32,7 @@ campaign_replies as (
         attributed_step_number,
         attributed_template_id,
         attributed_enrollment_id,
+        _loaded_at,
         row_number() over (
             partition by account_id, attributed_campaign_id, contact_id
             order by created_at, message_id
@@ -59,7 +60,8 @@ final as (
         campaign_replies.attributed_step_number as step_number,
         campaign_replies.attributed_template_id as template_id,
         campaign_replies.attributed_enrollment_id as enrollment_id,
-        campaign_replies.campaign_replies
+        campaign_replies.campaign_replies,
+        campaign_replies._loaded_at
     from campaign_replies
     left join accounts
         on campaign_replies.account_id = accounts.account_id

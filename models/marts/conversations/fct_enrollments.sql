@@ -11,31 +11,55 @@
         named on it, or on its campaign, or on a message of it). Opt-outs from other
         campaigns, the management page, imports or carriers do not count here.
     Every source is aggregated to one row per enrollment before it is joined.
+    Incremental by enrollment (incremental_rebuild_filter, 'replies'): a run rebuilds each
+    enrollment int_enrollments__first_message rebuilds, and each one a message (any version)
+    or opt event of a conversation touched since the newest load it holds names, is credited
+    to or may be credited to (an enrollment of the contact), so a reply or opt-out moving to
+    another enrollment rebuilds both; _loaded_at is the newest load of the enrollment, its
+    outbound messages (int_enrollments__first_message's) and its replies' conversations.
 #}
+
+{%- set enrollment = ['enrollment_id'] -%}
+{%- set also = ['campaign_steps', 'replies'] -%}
+
+{{
+    config(
+        materialized='incremental',
+        unique_key='enrollment_id',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ delete_changed_groups(['enrollment_id'], ['campaign_steps', 'replies']) }}",
+    )
+}}
 
 with
 
 first_messages as (
 
     select * from {{ ref('int_enrollments__first_message') }}
+    {{ incremental_rebuild_filter(enrollment, also) }}
 
 ),
 
 messages as (
 
     select * from {{ ref('int_messages__sent_or_received') }}
+    {{ incremental_rebuild_filter(enrollment, also) }}
 
 ),
 
 attributed as (
 
     select * from {{ ref('int_messages__inbound_attributed') }}
+    {%- if rebuild_reread_from() is not none %}
+    where attributed_enrollment_id in (select enrollment_id from {{ rebuilt_groups() }})
+    {%- endif %}
 
 ),
 
 opt_events as (
 
     select * from {{ ref('int_opt_events__linked') }}
+    {{ incremental_rebuild_filter(enrollment, also) }}
 
 ),
 
@@ -67,7 +91,8 @@ ranked_replies as (
             order by created_at, message_id
         ) as reply_rank,
         count(*) over (partition by attributed_enrollment_id) as inbound_messages,
-        max(created_at) over (partition by attributed_enrollment_id) as last_inbound_at
+        max(created_at) over (partition by attributed_enrollment_id) as last_inbound_at,
+        max(_loaded_at) over (partition by attributed_enrollment_id) as replies_loaded_at
     from attributed
     where attributed_enrollment_id is not null
 
@@ -156,7 +181,12 @@ final as (
         first_opt_outs.occurred_at as opted_out_at,
         first_opt_outs.method as opt_out_method,
         coalesce(first_opt_outs.method in ('keyword', 'ai_filter'), false) as is_auto_opt_out,
-        coalesce(first_opt_outs.method = 'manual', false) as is_manual_opt_out
+        coalesce(first_opt_outs.method = 'manual', false) as is_manual_opt_out,
+        case
+            when first_replies.replies_loaded_at > first_messages._loaded_at
+                then first_replies.replies_loaded_at
+            else first_messages._loaded_at
+        end as _loaded_at
     from first_messages
     left join outbound_counts
         on first_messages.enrollment_id = outbound_counts.enrollment_id

@@ -3,13 +3,27 @@
     int_conversations__response_times. The median over any date range is
     median(response_seconds) over the rows with is_answered and date_day in range; it ignores
     campaign and template filters by definition.
+    Incremental by account x contact, the groups int_conversations__response_times rebuilds;
+    _loaded_at is its.
 #}
+
+{%- set contact = ['account_id', 'contact_id'] -%}
+
+{{
+    config(
+        materialized='incremental',
+        unique_key=contact,
+        on_schema_change='append_new_columns',
+        pre_hook="{{ delete_changed_groups(['account_id', 'contact_id']) }}",
+    )
+}}
 
 with
 
 response_times as (
 
     select * from {{ ref('int_conversations__response_times') }}
+    {{ incremental_rebuild_filter(contact) }}
 
 ),
 
@@ -26,7 +40,8 @@ final as (
         responded_at,
         responder_user_id,
         cast(response_seconds as {{ type_double() }}) as response_seconds,
-        is_answered
+        is_answered,
+        _loaded_at
     from response_times
 
 )

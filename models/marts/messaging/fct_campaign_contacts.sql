@@ -5,7 +5,26 @@
     denominators take every campaign launched in range), the enrollment, and the contact's
     FIRST reply to the campaign with the step and template it is credited to (a contact
     counts once, at the step of its first reply).
+    Incremental by account x contact (incremental_rebuild_filter, as int_messages__inbound_attributed,
+    whose attribution decides the first reply): a run rebuilds every row of each contact whose
+    conversation, or an enrollment of it (any version), its campaign or the campaign's account
+    changed since the newest load it holds; a contact's rows read only its own enrollments and
+    replies. _loaded_at is the later of the campaign x contact's newest enrollment load and its
+    conversation's newest load.
 #}
+
+{%- set contact = ['account_id', 'contact_id'] -%}
+{%- set also = ['campaign_enrollments', 'campaign_steps'] -%}
+
+{{
+    config(
+        materialized='incremental',
+        unique_key=contact,
+        on_schema_change='append_new_columns',
+        pre_hook="{{ delete_changed_groups(
+            ['account_id', 'contact_id'], ['campaign_enrollments', 'campaign_steps']) }}",
+    )
+}}
 
 with accounts as (
 
@@ -22,12 +41,15 @@ campaigns as (
 enrollments as (
 
     select * from {{ ref('stg_platform__campaign_enrollments') }}
+    -- by contact alone: a contact's enrollments are ranked together, whatever the account
+    {{ incremental_rebuild_filter(['contact_id'], also) }}
 
 ),
 
 first_replies as (
 
     select * from {{ ref('int_campaign_contacts__first_reply') }}
+    {{ incremental_rebuild_filter(contact, also) }}
 
 ),
 
@@ -41,7 +63,8 @@ ranked_enrollments as (
         row_number() over (
             partition by campaign_id, contact_id
             order by enrolled_at, enrollment_id
-        ) as enrollment_rank
+        ) as enrollment_rank,
+        max(_loaded_at) over (partition by campaign_id, contact_id) as enrollments_loaded_at
     from enrollments
 
 ),
@@ -52,7 +75,8 @@ campaign_enrollments as (
         enrollment_id,
         campaign_id,
         contact_id,
-        enrolled_at
+        enrolled_at,
+        enrollments_loaded_at
     from ranked_enrollments
     where enrollment_rank = 1
 
@@ -93,7 +117,14 @@ final as (
         first_replies.date_day as first_reply_date_day,
         cast(first_replies.step_number as integer) as first_reply_step_number,
         first_replies.template_id as first_reply_template_id,
-        first_replies.first_reply_message_id is not null as has_replied
+        first_replies.first_reply_message_id is not null as has_replied,
+        case
+            when first_replies._loaded_at is null then campaign_enrollments.enrollments_loaded_at
+            when campaign_enrollments.enrollments_loaded_at is null then first_replies._loaded_at
+            when first_replies._loaded_at > campaign_enrollments.enrollments_loaded_at
+                then first_replies._loaded_at
+            else campaign_enrollments.enrollments_loaded_at
+        end as _loaded_at
     from population
     inner join campaigns
         on population.campaign_id = campaigns.campaign_id
@@ -111,3 +142,4 @@ final as (
 )
 
 select * from final
+{{ incremental_rebuild_filter(contact, also) }}
