@@ -51,11 +51,7 @@ from datagen.generate import generate
 from orchestration.landing.loader import load_landing
 
 REPO = Path(__file__).resolve().parents[1]
-ALSO_COMPARED = [
-    "marts.mart_messaging_kpis",
-    "marts.fct_text_conversations",
-    "marts.fct_responses",
-]
+ALSO_COMPARED = ["marts.mart_messaging_kpis"]
 SELECT = " ".join(
     ["+config.materialized:incremental", *(f"+{t.split('.')[1]}" for t in ALSO_COMPARED)]
 )

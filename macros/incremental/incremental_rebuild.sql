@@ -158,31 +158,29 @@
         )
     {%- endif %}
     {%- if 'replies' in also %}
-    {%- set conversations -%}
-        select account_id, contact_id from (
-            {{ changed_groups(['account_id', 'contact_id'], reread_from,
-                (also | reject('equalto', 'replies') | list) + ['opt_events', 'campaign_enrollments']) }}
-        ) as conversations
-    {%- endset %}
     union
     -- every enrollment a message (any version) or opt event of a conversation touched here
     -- names, and every enrollment of its contact: a reply's attribution and an opt event's link
     -- follow the conversation (and the opt events naming its messages) and may fall back on
     -- the contact's latest enrollment in the campaign, so a reply or opt-out moving from one
-    -- enrollment to another rebuilds both
+    -- enrollment to another rebuilds both (one read of the conversations for the three)
     select named.enrollment_id
     from (
         select account_id, contact_id, enrollment_id from {{ raw.messages }}
+        where enrollment_id is not null
         union all
         select account_id, contact_id, enrollment_id from {{ raw.opt_events }}
+        where enrollment_id is not null
+        union all
+        select null as account_id, contact_id, enrollment_id from {{ raw.campaign_enrollments }}
     ) as named
-    where
-        named.enrollment_id is not null
-        and (named.account_id, named.contact_id) in ({{ conversations }})
-    union
-    select enrollment_id
-    from {{ raw.campaign_enrollments }}
-    where contact_id in (select contact_id from ({{ conversations }}) as touched)
+    inner join (
+        {{ changed_groups(['account_id', 'contact_id'], reread_from,
+            (also | reject('equalto', 'replies') | list) + ['opt_events', 'campaign_enrollments']) }}
+    ) as conversations
+        on
+            named.contact_id = conversations.contact_id
+            and (named.account_id is null or named.account_id = conversations.account_id)
     {%- endif %}
     {%- if 'contacts' in also %}
     union
