@@ -9,7 +9,8 @@ each kind fails its model's test through the Dagster stream the refresh uses (an
 folded test, run beside them, reads the view once), and the check names the model (its
 asset), and per column the rule, whose text names the kind, and the count
 (orchestration/dbt/folded_tests.py); a row outside a column's `where:` is not counted. The
-refresh summary groups warn relationships by the parents those descriptions name.
+refresh summary groups warn relationships by the parents those descriptions name. The folded
+totals of a model (totals_match) name a broken comparison the same way.
 """
 
 from __future__ import annotations
@@ -226,6 +227,38 @@ def test_a_planted_bad_row_fails_each_kind_naming_the_column(
         assert check.severity == (
             dg.AssetCheckSeverity.WARN if warn else dg.AssetCheckSeverity.ERROR
         )
+
+
+def test_a_broken_total_fails_naming_its_comparison(
+    warehouse_copy, tmp_path, monkeypatch, dbt_reusing_parse
+):
+    """The folded totals of one model (macros/stats/test_totals_match.sql): one comparison
+    broken fails the model's node, and the check names that comparison and both totals."""
+    with duckdb.connect(str(warehouse_copy)) as con:
+        (replied,) = con.execute(
+            "select count(*) from marts.fct_enrollments where has_replied"
+        ).fetchone()
+        # Two replies more on one campaign than its enrollments hold.
+        con.execute(
+            "update marts.mart_campaign_box set replies = replies + 2 "
+            "where campaign_id = (select min(campaign_id) from marts.mart_campaign_box)"
+        )
+    names = ["totals_match_mart_campaign_box", "totals_match_fct_opt_events"]
+    checks = _check_results(
+        warehouse_copy, tmp_path / "target", names, monkeypatch, dbt_reusing_parse
+    )
+    assert checks["totals_match_fct_opt_events"].passed is True
+    check = checks["totals_match_mart_campaign_box"]
+    assert check.passed is False
+    assert check.severity == dg.AssetCheckSeverity.ERROR
+    # The campaign box's replies summed to the replied enrollments before the two were added.
+    failing = {
+        f"sum(replies) = {replied + 2}, not count(*) of fct_enrollments where has_replied"
+        f" = {replied}": 1
+    }
+    assert failures_by_rule(check.description or "") == failing
+    assert check.metadata["failing_columns"].value == failing
+    assert check.metadata["dagster_dbt/failed_row_count"].value == 1
 
 
 # A view with rules of all four kinds, none of them broken by the planted rows.
