@@ -104,6 +104,8 @@
     {%- for row in failing.rows -%}
         {%- do parts.append(row[0] ~ ' ' ~ row[1] ~ ': ' ~ (row[2] | int)) -%}
     {%- endfor -%}
-    {%- do log('folded test failures: ' ~ model.name ~ ' on ' ~ model.attached_node.split('.')[-1]
+    {#- a source's test has no attached node: its source and table ("platform._load_ledger") -#}
+    {%- set tested = (model.attached_node or model.depends_on.nodes[0]).split('.')[2:] | join('.') -%}
+    {%- do log('folded test failures: ' ~ model.name ~ ' on ' ~ tested
         ~ ': ' ~ parts | join('; '), info=true) -%}
 {% endmacro %}
