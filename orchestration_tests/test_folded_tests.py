@@ -9,7 +9,8 @@ each kind fails its model's test through the Dagster stream the refresh uses (an
 folded test, run beside them, reads the view once), and the check names the model (its
 asset), and per column the rule, whose text names the kind, and the count
 (orchestration/dbt/folded_tests.py); a row outside a column's `where:` is not counted. The
-refresh summary groups warn relationships by the parents those descriptions name.
+refresh summary groups warn relationships by the parents those descriptions name. The folded
+totals of a model (totals_match) name a broken comparison the same way.
 """
 
 from __future__ import annotations
@@ -52,6 +53,12 @@ def _kind(test: dict) -> str | None:
     return (test.get("test_metadata") or {}).get("name")
 
 
+def _tested(test: dict) -> str:
+    """The unique id of the model, seed or source a test is on (a source's test has no
+    attached node)."""
+    return test["attached_node"] or test["depends_on"]["nodes"][0]
+
+
 def _columns(test: dict, kind: str) -> list[str]:
     columns = test["test_metadata"]["kwargs"].get(kind) or []
     return [c if isinstance(c, str) else c.get("name") or ", ".join(c["columns"]) for c in columns]
@@ -59,7 +66,8 @@ def _columns(test: dict, kind: str) -> list[str]:
 
 def test_models_and_seeds_have_one_folded_test_per_severity(manifest):
     tests = _tests(manifest)
-    # dbt's own per-column tests are left on sources only (one column each).
+    # dbt's own per-column tests are left on sources only (a raw table's one not_null; the
+    # load ledger's rules are folded).
     unfolded = [
         t["name"]
         for t in tests
@@ -68,11 +76,12 @@ def test_models_and_seeds_have_one_folded_test_per_severity(manifest):
     ]
     assert not unfolded, f"fold these into the model's column_rules test: {unfolded}"
     folded = [t for t in tests if _kind(t) == RULES]
-    per_node = Counter((t["attached_node"], t["config"]["severity"]) for t in folded)
+    per_node = Counter((_tested(t), t["config"]["severity"]) for t in folded)
     assert [k for k, n in per_node.items() if n > 1] == []
     for test in folded:
-        # The name says model and (warn) severity: the refresh summary groups by it.
-        model = test["attached_node"].split(".")[-1]
+        # The name says model (or source and table) and (warn) severity: the refresh summary
+        # groups by it.
+        model = "_".join(_tested(test).split(".")[2:])
         suffix = "__warn" if test["config"]["severity"].lower() == "warn" else ""
         assert test["name"] == f"{RULES}_{model}{suffix}"
         kinds = set(test["test_metadata"]["kwargs"]) - {"model"}
@@ -226,6 +235,47 @@ def test_a_planted_bad_row_fails_each_kind_naming_the_column(
         assert check.severity == (
             dg.AssetCheckSeverity.WARN if warn else dg.AssetCheckSeverity.ERROR
         )
+
+
+def test_a_broken_total_fails_naming_its_comparison(
+    warehouse_copy, tmp_path, monkeypatch, dbt_reusing_parse
+):
+    """The folded totals of one model (macros/stats/test_totals_match.sql): one comparison
+    broken fails the model's node, and the check names that comparison and both totals. The
+    load ledger's folded rules (a source's test) name theirs the same way."""
+    with duckdb.connect(str(warehouse_copy)) as con:
+        con.execute(
+            "insert into raw._load_ledger select * replace ('planted' as file_path, "
+            "'unpacked' as status) from raw._load_ledger limit 1"
+        )
+        (replied,) = con.execute(
+            "select count(*) from marts.fct_enrollments where has_replied"
+        ).fetchone()
+        # Two replies more on one campaign than its enrollments hold.
+        con.execute(
+            "update marts.mart_campaign_box set replies = replies + 2 "
+            "where campaign_id = (select min(campaign_id) from marts.mart_campaign_box)"
+        )
+    names = ["totals_match_mart_campaign_box", "totals_match_fct_opt_events",
+             "column_rules_platform__load_ledger"]  # fmt: skip
+    checks = _check_results(
+        warehouse_copy, tmp_path / "target", names, monkeypatch, dbt_reusing_parse
+    )
+    ledger = checks["column_rules_platform__load_ledger"]
+    assert ledger.passed is False
+    assert failures_by_rule(ledger.description or "") == {"status is not an accepted value": 1}
+    assert checks["totals_match_fct_opt_events"].passed is True
+    check = checks["totals_match_mart_campaign_box"]
+    assert check.passed is False
+    assert check.severity == dg.AssetCheckSeverity.ERROR
+    # The campaign box's replies summed to the replied enrollments before the two were added.
+    failing = {
+        f"sum(replies) = {replied + 2}, not count(*) of fct_enrollments where has_replied"
+        f" = {replied}": 1
+    }
+    assert failures_by_rule(check.description or "") == failing
+    assert check.metadata["failing_columns"].value == failing
+    assert check.metadata["dagster_dbt/failed_row_count"].value == 1
 
 
 # A view with rules of all four kinds, none of them broken by the planted rows.

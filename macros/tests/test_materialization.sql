@@ -83,8 +83,15 @@
     {%- do return(['column_rules']) -%}
 {%- endmacro %}
 
+{#- The tests whose failing rows are logged: the folded column test and the folded totals
+    (macros/stats/test_totals_match.sql), which return rows of the same shape; only the column
+    test's rules are scoped to a refresh's new rows. -#}
+{% macro logged_test_names() -%}
+    {%- do return(folded_test_names() + ['totals_match']) -%}
+{%- endmacro %}
+
 {% macro log_folded_test_failures(main_sql) %}
-    {%- if (model.test_metadata or {}).get('name') not in folded_test_names() -%}
+    {%- if (model.test_metadata or {}).get('name') not in logged_test_names() -%}
         {%- do return(none) -%}
     {%- endif -%}
     {%- set failures = load_result('main')['table'].columns['failures'].values()[0] -%}
@@ -97,6 +104,8 @@
     {%- for row in failing.rows -%}
         {%- do parts.append(row[0] ~ ' ' ~ row[1] ~ ': ' ~ (row[2] | int)) -%}
     {%- endfor -%}
-    {%- do log('folded test failures: ' ~ model.name ~ ' on ' ~ model.attached_node.split('.')[-1]
+    {#- a source's test has no attached node: its source and table ("platform._load_ledger") -#}
+    {%- set tested = (model.attached_node or model.depends_on.nodes[0]).split('.')[2:] | join('.') -%}
+    {%- do log('folded test failures: ' ~ model.name ~ ' on ' ~ tested
         ~ ': ' ~ parts | join('; '), info=true) -%}
 {% endmacro %}

@@ -11,7 +11,9 @@ dbt's own result says only "Got 15 results". When it fails, the test materializa
 
 (one line in the log). `stream_with_failing_columns` reads that line from dbt's event stream
 and puts it on the test's asset check: the description (what the refresh summary prints) and
-the metadata `failing_columns` ({"<column> <rule>": count}).
+the metadata `failing_columns` ({"<column> <rule>": count}). The folded totals of a model,
+`totals_match` (macros/stats/test_totals_match.sql), log their failing comparisons in the same
+shape ("sum(replies) = 10, not count(*) of fct_enrollments where has_replied = 12: 1").
 """
 
 from __future__ import annotations
