@@ -90,8 +90,14 @@ class World:
 
     def _message_facts(self) -> None:
         events: dict[str, list[Row]] = defaultdict(list)
+        soft_bounced = set()  # messages with a soft-bounce event (one pass over the events)
         for e in self.rows["message_events"]:
             events[e["message_id"]].append(e)
+            if (
+                e["status"] in ("undelivered", "failed")
+                and self.codes.error_outcome.get(str(e["error_code"])) == "soft_bounce"
+            ):
+                soft_bounced.add(e["message_id"])
         zones = {a: _zone(account["time_zone"]) for a, account in self.accounts.items()}
         for m in self.rows["messages"]:
             local = m["created_at"].astimezone(zones[m["account_id"]])  # ground rule 1
@@ -100,17 +106,13 @@ class World:
             m["segments"] = self._segments(m)
             # kpi-spec "SMS segments and credits": SMS cost their segments, an MMS a flat cost.
             m["credits"] = MMS_CREDIT_COST if m["is_mms"] else m["segments"]
-            final = self._final_event(events.get(m["message_id"], []))
+            final = self._final_event(events.get(m["message_id"], ()))
             m["final_status"] = final and final["status"]
             m["final_status_at"] = final and final["occurred_at"]
             m["final_error_code"] = final and final["error_code"]
             m["outcome"] = self._outcome(final) if m["direction"] == "outbound" else None
             m["is_canceled"] = m["outcome"] == "canceled"
-            m["was_soft_bounced"] = any(
-                e["status"] in ("undelivered", "failed")
-                and self.codes.error_outcome.get(str(e["error_code"])) == "soft_bounce"
-                for e in events.get(m["message_id"], [])
-            )
+            m["was_soft_bounced"] = m["message_id"] in soft_bounced
         # Outbound messages that reached the contact, per conversation (account x contact),
         # in time order: the base of attribution, replies and streaks.
         self.outbound_by_contact: dict[tuple[str, str], list[Row]] = defaultdict(list)
