@@ -100,13 +100,18 @@ def _drop_unpublished(con, copied: ColumnTypes, types: ColumnTypes) -> None:
 
 
 def _attach_marts_file(con, warehouse: Path) -> tuple[str, ...]:
-    """Attach the warehouse's marts file (read-only, as warehouse_marts) when it has one;
+    """Attach the warehouse's marts file (read-only, as WAREHOUSE_MARTS) when it has one;
     returns the catalogs the published tables are read from."""
     marts = warehouse_connection.marts_path(warehouse)
     if not marts.exists():
         return ("warehouse",)
-    con.execute("attach ? as warehouse_marts (read_only)", [str(marts)])
-    return ("warehouse", "warehouse_marts")
+    con.execute(f"attach ? as {WAREHOUSE_MARTS} (read_only)", [str(marts)])
+    return ("warehouse", WAREHOUSE_MARTS)
+
+
+# Not "warehouse_marts": the copy's own catalog is named after its file, and a warehouse named
+# warehouse.duckdb publishes to .warehouse_marts.duckdb.<pid>.tmp (catalog warehouse_marts).
+WAREHOUSE_MARTS = "warehouse_marts_file"
 
 
 def _relations(con, sources: tuple[str, ...]) -> list[tuple[str, str, str, str | None, bool]]:

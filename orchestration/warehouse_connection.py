@@ -72,10 +72,14 @@ def attach_marts(con, warehouse: str | os.PathLike, *, read_only: bool = False) 
 
 
 def copy_warehouse(source: str | os.PathLike, destination: str | os.PathLike) -> None:
-    """Copy a closed warehouse: its file and its marts file, when it has one."""
+    """Copy a closed warehouse: its file and its marts file, when it has one (a marts file at
+    the destination that the source lacks is removed: it would be attached to the copy)."""
     shutil.copy(source, destination)
-    with contextlib.suppress(FileNotFoundError):
+    if marts_path(source).exists():
         shutil.copy(marts_path(source), marts_path(destination))
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            marts_path(destination).unlink()
 
 
 def _quoted(path: Path) -> str:
