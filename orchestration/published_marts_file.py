@@ -6,7 +6,8 @@ the copy written table by table cost 12-13.6 s of CPU, a byte copy of the 343 Mi
 
 The marts with a PII column must stay out of the marts file: nulling a column of a byte copy
 leaves every old value in the file's free blocks. So a marts file holding a table with a PII
-column is refused (its model lacks the ``database`` config that keeps it in the warehouse).
+column is refused (its model lacks the ``database`` config that keeps it in the warehouse), and
+the marts file is then to be built anew: the values stay in its free blocks once the table goes.
 """
 
 import shutil
@@ -92,8 +93,9 @@ def _refuse_unpublishable(con, copied: str, pii: Mapping[tuple[str, str], set[st
         raise ValueError(
             "the marts file cannot be published byte for byte: "
             + "; ".join(f"{schema}.{table} {why}" for schema, table, why in wrong)
-            + " (a mart with a PII column belongs in the warehouse's own file: "
-            'config database: "{{ target.database }}"; a mart is a table)'
+            + " (a mart with a PII column belongs in the warehouse's own file: config "
+            'database: "{{ target.database }}"; then delete the marts file and run a '
+            "--full-refresh, since its free blocks keep the values; a mart is a table)"
         )
 
 
