@@ -2,14 +2,11 @@
     `comms_marts` that profiles.yml attaches (orchestration/warehouse_connection.py says why: the
     publish is a byte copy of it). dbt_project.yml gives marts and seeds that database; a mart
     with a PII column names the warehouse's own (target.database) in its config, since nulling a
-    column of a byte copy leaves its old values in the file's free blocks. Other engines keep
-    one database. -#}
+    column of a byte copy leaves its old values in the file's free blocks. Other engines keep one
+    database: dbt's own macro, the database config ignored. -#}
 {% macro generate_database_name(custom_database_name=none, node=none) -%}
-    {%- if custom_database_name is none or target.type != 'duckdb' -%}
-        {{ target.database }}
-    {%- else -%}
-        {{ custom_database_name | trim }}
-    {%- endif -%}
+    {%- set custom = custom_database_name if target.type == 'duckdb' else none -%}
+    {% do return(adapter.dispatch('generate_database_name', 'dbt')(custom, node)) %}
 {%- endmacro %}
 
 

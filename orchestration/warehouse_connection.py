@@ -56,19 +56,31 @@ def connect(
 
 
 def attach_marts(con, warehouse: str | os.PathLike, *, read_only: bool = False) -> bool:
-    """Attach the marts file of ``warehouse`` to ``con`` (if it exists) and search its schemas
-    after the warehouse's own; returns whether it did. The warehouse's own marts schema comes
-    first: it holds the marts with a PII column, and an old warehouse's marts until its next
-    build moves them (macros/marts_file.sql drops them there)."""
+    """Attach the marts file of ``warehouse`` to ``con`` (if it exists) and search both files
+    (search_both); returns whether it did."""
     marts = marts_path(warehouse)
     if not marts.exists():
         return False
     mode = "read_only" if read_only else f"storage_version '{MARTS_STORAGE_VERSION}'"
     con.execute(f"attach if not exists '{_quoted(marts)}' as {MARTS_DATABASE} ({mode})")
-    own = con.execute("select current_database()").fetchone()[0]
-    path = [f'"{own}".main', f'"{own}".marts'] + [f"{MARTS_DATABASE}.{s}" for s in MARTS_SCHEMAS]
-    con.execute("set search_path = ?", [",".join(path)])
+    search_both(con)
     return True
+
+
+def search_both(con) -> None:
+    """Search the marts file's schemas after the warehouse's own, when it is attached (here, or
+    by profiles.yml for dbt's cursors: orchestration/dbt/search_path.py). The warehouse's own
+    marts schema comes first: it holds the marts with a PII column, and an old warehouse's marts
+    until its next build moves them (macros/marts_file.sql drops them there)."""
+    own = con.execute("select current_database()").fetchone()[0]
+    wanted = [(own, "main"), (own, "marts")] + [(MARTS_DATABASE, s) for s in MARTS_SCHEMAS]
+    # Only schemas there are (DuckDB refuses a search path naming one that is not): a warehouse
+    # built in part (staging only) has no marts schema yet in either file.
+    there = set(con.execute("select database_name, schema_name from duckdb_schemas()").fetchall())
+    if (MARTS_DATABASE, "main") not in there:
+        return
+    path = [f'"{catalog}"."{schema}"' for catalog, schema in wanted if (catalog, schema) in there]
+    con.execute("set search_path = ?", [",".join(path)])
 
 
 def copy_warehouse(source: str | os.PathLike, destination: str | os.PathLike) -> None:
