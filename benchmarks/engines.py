@@ -16,15 +16,14 @@ in another order), and the load times left out (each refresh loaded the landing 
 from __future__ import annotations
 
 import contextlib
-import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import duckdb
-
 from benchmarks.scale import PHASES, measure_refresh
+from orchestration import warehouse_connection
 from orchestration.targets.postgres_server import fresh_database, throwaway_server
+from orchestration.warehouse_connection import MARTS_DATABASE, copy_warehouse
 
 Phases = dict[str, tuple[float, float, float]]  # phase -> (wall s, peak MiB, CPU s)
 SIGNIFICANT_DIGITS = 9
@@ -66,7 +65,7 @@ class EngineBench:
         rebuilt.parent.mkdir(parents=True, exist_ok=True)
         # The incremental marts stay in this copy; the rebuild replaces the engine's tables and
         # mirrors them into the copy.
-        shutil.copy(self.warehouse, rebuilt)
+        copy_warehouse(self.warehouse, rebuilt)
         env = {**self.env, "DAGSTER_HOME": str(rebuilt.parent / "dagster_home")}
         phases = measure_refresh(
             f"full rebuild on {self.target}", landing, rebuilt, env,
@@ -113,26 +112,27 @@ def report_marts(claim: str, one: Path, other: Path) -> None:
 
 def differing_marts(duckdb_warehouse: Path, other_warehouse: Path) -> tuple[int, list[str]]:
     """(tables compared, the mart tables whose rows differ, or which one side lacks)."""
-    with duckdb.connect() as con:
-        con.execute(f"attach '{duckdb_warehouse}' as duck (read_only)")
+    # DuckDB's warehouse as the connection's own (both its files: `marts.x` finds either).
+    with warehouse_connection.connect(duckdb_warehouse, read_only=True) as con:
         con.execute(f"attach '{other_warehouse}' as other (read_only)")
         listing = (
-            "select table_name from information_schema.tables where table_catalog = ?"
+            "select table_name from information_schema.tables where table_catalog in ?"
             " and table_schema = 'marts' and table_type = 'BASE TABLE'"
         )
-        ours = {t for (t,) in con.execute(listing, ["duck"]).fetchall()}
-        theirs = {t for (t,) in con.execute(listing, ["other"]).fetchall()}
+        own = [con.execute("select current_database()").fetchone()[0], MARTS_DATABASE]
+        ours = {t for (t,) in con.execute(listing, [own]).fetchall()}
+        theirs = {t for (t,) in con.execute(listing, [["other"]]).fetchall()}
         differ = sorted(ours ^ theirs)
         for table in sorted(ours & theirs):
             columns = [
                 column
-                for column in con.execute(f'describe duck.marts."{table}"').fetchall()
+                for column in con.execute(f'describe marts."{table}"').fetchall()
                 if column[0] not in LOAD_TIMES
             ]
             duck = ", ".join(_comparable(name, kind, kind) for name, kind, *_ in columns)
             other = ", ".join(_comparable(name, kind, None) for name, kind, *_ in columns)
             a, b = (
-                f'select {duck} from duck.marts."{table}"',
+                f'select {duck} from marts."{table}"',
                 f'select {other} from other.marts."{table}"',
             )
             only = con.execute(

@@ -208,9 +208,9 @@ def _phase_spans(dagster_home: str) -> dict[str, tuple[float, float]]:
 
 def mart_hashes(warehouse: Path) -> dict[str, str]:
     """Row count and a hash of every column of every mart table: equal hashes, equal marts."""
-    import duckdb
+    from orchestration import warehouse_connection
 
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with warehouse_connection.connect(str(warehouse), read_only=True) as con:
         tables = [
             t
             for (t,) in con.execute(
@@ -225,12 +225,12 @@ def mart_hashes(warehouse: Path) -> dict[str, str]:
 def add_export_day(landing: Path, day_folders: list[Path], warehouse: Path) -> int:
     """Land the held-back day, plus late delivery events for ~0.1 % of earlier outbound messages
     (a delivery after a soft bounce, a carrier block, a cancellation); return the late events."""
-    import duckdb
+    from orchestration import warehouse_connection
 
     for folder in day_folders:
         shutil.copytree(folder, landing / folder.parent.name / folder.name, dirs_exist_ok=True)
     day = day_folders[0].name
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with warehouse_connection.connect(str(warehouse), read_only=True) as con:
         ids = [
             m
             for (m,) in con.execute(
@@ -316,7 +316,9 @@ def main() -> None:
 
         rebuilt = workdir / "rebuilt" / "comms.duckdb"
         rebuilt.parent.mkdir()
-        shutil.copy(warehouse, rebuilt)
+        from orchestration.warehouse_connection import copy_warehouse
+
+        copy_warehouse(warehouse, rebuilt)
         refresh("full rebuild of a copy, for equality", landing, rebuilt, env, "--full-refresh")
         incremental, full = mart_hashes(warehouse), mart_hashes(rebuilt)
         differ = sorted(t for t in full if incremental.get(t) != full[t])

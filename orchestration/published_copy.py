@@ -53,9 +53,10 @@ def write_copy(
         temp, storage_compatibility_version=STORAGE_VERSION, preserve_insertion_order="false"
     ) as con:
         con.execute("attach ? as warehouse (read_only)", [str(warehouse)])
+        sources = _attach_marts_file(con, warehouse)
         if previous is not None:
             con.execute("attach ? as previous (read_only)", [str(previous)])
-        types = _column_types(con, "warehouse")
+        types = _column_types(con, *sources)
         old_types = _column_types(con, "previous") if previous is not None else {}
         copied = _column_types(con, _main(con)) if base else {}
         absent = _never_published(con, held_back, old_types)
@@ -63,10 +64,10 @@ def write_copy(
             con.execute(f"create schema if not exists {_ident(schema)}")
         con.execute("begin")
         _drop_unpublished(con, copied, types)
-        for schema, table, comment, is_view in _relations(con):
+        for catalog, schema, table, comment, is_view in _relations(con, sources):
             hidden = pii.get((schema, table), set())
             columns = (types[(schema, table)], old_types.get((schema, table), {}))
-            copy = _TableCopy(schema, table, columns, hidden, held_back, absent)
+            copy = _TableCopy(catalog, schema, table, columns, hidden, held_back, absent)
             # A view has no row ids to take changed rows by: it is written whole.
             rows, moved = copy.write(con, None if is_view else copied.get((schema, table)))
             if changed is not None:
@@ -75,11 +76,12 @@ def write_copy(
                 con.execute(f"comment on table {_name(schema, table)} is {_literal(comment)}")
             tables[f"{schema}.{table}"] = rows
             masked += [f"{schema}.{table}.{c}" for c in columns[0] if c in hidden]
-        _copy_column_comments(con, pii, base)
+        _copy_column_comments(con, pii, base, sources)
         _write_notes(con, masked, held_back, published_at)
         _write_manifest(con, tables, published_at)
         con.execute("commit")
-        con.execute("detach warehouse")
+        for source in sources:
+            con.execute(f"detach {source}")
         if previous is not None:
             con.execute("detach previous")
         con.execute("checkpoint")
@@ -97,21 +99,36 @@ def _drop_unpublished(con, copied: ColumnTypes, types: ColumnTypes) -> None:
         con.execute(f"drop table {_name(schema, table)}")
 
 
-def _relations(con) -> list[tuple[str, str, str | None, bool]]:
-    """(schema, name, description, whether a view) of every table and view the copy
-    publishes."""
+def _attach_marts_file(con, warehouse: Path) -> tuple[str, ...]:
+    """Attach the warehouse's marts file (read-only, as WAREHOUSE_MARTS) when it has one;
+    returns the catalogs the published tables are read from."""
+    marts = warehouse_connection.marts_path(warehouse)
+    if not marts.exists():
+        return ("warehouse",)
+    con.execute(f"attach ? as {WAREHOUSE_MARTS} (read_only)", [str(marts)])
+    return ("warehouse", WAREHOUSE_MARTS)
+
+
+# Not "warehouse_marts": the copy's own catalog is named after its file, and a warehouse named
+# warehouse.duckdb publishes to .warehouse_marts.duckdb.<pid>.tmp (catalog warehouse_marts).
+WAREHOUSE_MARTS = "warehouse_marts_file"
+
+
+def _relations(con, sources: tuple[str, ...]) -> list[tuple[str, str, str, str | None, bool]]:
+    """(catalog, schema, name, description, whether a view) of every table and view the copy
+    publishes, read from the ``sources`` catalogs."""
     return con.execute(
         """
-        select schema_name, table_name, comment, false
+        select database_name, schema_name, table_name, comment, false
         from duckdb_tables()
-        where database_name = 'warehouse' and schema_name in ?
+        where database_name in ? and schema_name in ?
         union all
-        select schema_name, view_name, comment, true
+        select database_name, schema_name, view_name, comment, true
         from duckdb_views()
-        where database_name = 'warehouse' and schema_name in ? and not internal
-        order by 1, 2
+        where database_name in ? and schema_name in ? and not internal
+        order by 2, 3
         """,
-        [list(PUBLISHED_SCHEMAS), list(PUBLISHED_SCHEMAS)],
+        [list(sources), list(PUBLISHED_SCHEMAS)] * 2,
     ).fetchall()
 
 
@@ -119,9 +136,10 @@ def _relations(con) -> list[tuple[str, str, str | None, bool]]:
 class _TableCopy:
     """One table of the copy (a view is materialized: the copy must not point back into the
     warehouse): the held-back accounts' rows come from the previous copy, and no row names an
-    ``absent`` account (ACCOUNT_REFERENCES). ``columns``: the table's columns in the warehouse
-    and in the previous copy."""
+    ``absent`` account (ACCOUNT_REFERENCES). ``catalog``: the warehouse's file that holds it;
+    ``columns``: the table's columns in the warehouse and in the previous copy."""
 
+    catalog: str
     schema: str
     table: str
     columns: tuple[dict[str, str], dict[str, str]]
@@ -165,7 +183,7 @@ class _TableCopy:
         where = " where " + " and ".join(conditions) if conditions else ""
         new_columns = self.columns[0]
         selected = _select_list(new_columns, new_columns, self.hidden)
-        source = Source(f"warehouse.{_name(self.schema, self.table)}", selected, where, params)
+        source = Source(f"{self.catalog}.{_name(self.schema, self.table)}", selected, where, params)
         if self.held_back and "account_id" in new_columns:
             return source, (f" where {_NOT_HELD}", [sorted(self.held_back)])
         return source, ("", [])
@@ -207,7 +225,9 @@ def _never_published(con, held_back: Mapping[str, str], old_types: ColumnTypes) 
     return sorted(set(held_back) - published)
 
 
-def _copy_column_comments(con, pii: Mapping[tuple[str, str], set[str]], base: bool) -> None:
+def _copy_column_comments(
+    con, pii: Mapping[tuple[str, str], set[str]], base: bool, sources: tuple[str, ...]
+) -> None:
     """The warehouse's column descriptions, a masked column's saying so; in a copied file
     (``base``) only those that differ from the copy's, a description gone included."""
     columns = con.execute(
@@ -217,10 +237,10 @@ def _copy_column_comments(con, pii: Mapping[tuple[str, str], set[str]], base: bo
         left join duckdb_columns() as c
             on c.database_name = current_database() and c.schema_name = w.schema_name
             and c.table_name = w.table_name and c.column_name = w.column_name
-        where w.database_name = 'warehouse' and w.schema_name in ?
+        where w.database_name in ? and w.schema_name in ?
             and (w.comment is not null or (? and c.comment is not null))
         """,
-        [list(PUBLISHED_SCHEMAS), base],
+        [list(sources), list(PUBLISHED_SCHEMAS), base],
     ).fetchall()
     for schema, table, column, comment, current in columns:
         if comment is not None and column in pii.get((schema, table), set()):
@@ -232,14 +252,15 @@ def _copy_column_comments(con, pii: Mapping[tuple[str, str], set[str]], base: bo
         )
 
 
-def _column_types(con, database: str) -> ColumnTypes:
-    """(schema, table) -> {column: type}, in column order, for the published schemas."""
+def _column_types(con, *databases: str) -> ColumnTypes:
+    """(schema, table) -> {column: type}, in column order, for the published schemas of the
+    ``databases`` (catalogs)."""
     found: ColumnTypes = {}
     for schema, table, column, data_type in con.execute(
         "select schema_name, table_name, column_name, data_type from duckdb_columns() "
-        "where database_name = ? and schema_name in ? order by schema_name, table_name, "
+        "where database_name in ? and schema_name in ? order by schema_name, table_name, "
         "column_index",
-        [database, list(PUBLISHED_SCHEMAS)],
+        [list(databases), list(PUBLISHED_SCHEMAS)],
     ).fetchall():
         found.setdefault((schema, table), {})[column] = data_type
     return found

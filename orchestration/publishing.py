@@ -49,6 +49,7 @@ import duckdb
 from orchestration import settings, warehouse_connection
 from orchestration.landing.assets import WAREHOUSE_POOL
 from orchestration.published_copy import write_copy
+from orchestration.published_marts_file import write_from_marts_file
 from orchestration.resources import Warehouse
 
 PII_TAG = "pii"
@@ -173,11 +174,12 @@ def _publish_one(
     # A private copy is private from its first byte, its write-ahead log included.
     umask = os.umask(0o777 & ~mode) if mode is not None else None
     try:
-        base = incremental and target.exists() and not _worn(target)
-        if base:  # bytes only: no re-encoding (the file is closed and checkpointed)
-            shutil.copyfile(target, temp)
-        previous = target if held_back and target.exists() else None
-        written = write_copy(warehouse, temp, published_at, pii, held_back, previous, base)
+        if not held_back and warehouse_connection.marts_path(warehouse).exists():
+            written = write_from_marts_file(warehouse, temp, published_at, pii)
+        else:
+            written = _write_table_by_table(
+                warehouse, target, temp, published_at, pii, held_back, incremental
+            )
         _fsync(temp)
         os.replace(temp, target)
         _fsync(target.parent)
@@ -188,6 +190,25 @@ def _publish_one(
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
     return written
+
+
+def _write_table_by_table(
+    warehouse: Path,
+    target: Path,
+    temp: Path,
+    published_at: datetime,
+    pii: Mapping[tuple[str, str], set[str]],
+    held_back: dict[str, str],
+    incremental: bool,
+) -> tuple[dict[str, int], list[str], int | None]:
+    """The copy written table by table (published_copy.py): with held-back accounts, whose rows
+    come from the copy published before, or for a warehouse without a marts file (one built
+    before it, or by a release without it)."""
+    base = incremental and target.exists() and not _worn(target)
+    if base:  # bytes only: no re-encoding (the file is closed and checkpointed)
+        shutil.copyfile(target, temp)
+    previous = target if held_back and target.exists() else None
+    return write_copy(warehouse, temp, published_at, pii, held_back, previous, base)
 
 
 # Rows deleted from a copy brought up to date free their blocks, which DuckDB reuses but never

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from datagen.generate import generate
-from orchestration import settings
+from orchestration import settings, warehouse_connection
 from orchestration.dbt.guard import PARENT_ENV, dbt_executable
 from orchestration.dbt.parse import PARSE_FOLDER_ENV, PROFILES_FILE
 from orchestration.refresh import run_refresh
@@ -205,7 +205,7 @@ def built_warehouse(landing: Path, tmp_path_factory) -> BuiltWarehouse:
 def warehouse_copy(built_warehouse: BuiltWarehouse, tmp_path: Path) -> Path:
     """A private copy of the built warehouse, for tests that change it."""
     copy = tmp_path / "warehouse.duckdb"
-    shutil.copy(built_warehouse.path, copy)
+    warehouse_connection.copy_warehouse(built_warehouse.path, copy)
     return copy
 
 

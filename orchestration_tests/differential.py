@@ -14,12 +14,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from worlds import TODAY, landing_rows, worlds, write_landing
 
 from orchestration import settings as project_settings
+from orchestration import warehouse_connection
 from orchestration.landing.loader import load_landing
 from orchestration.reference.compare import differences
 from orchestration.reference.facts import World
@@ -74,7 +74,7 @@ def build(worlds_by_prefix: dict[str, dict[str, list[dict]]], work: Path) -> Pat
 
 
 def reference_world(warehouse: Path) -> World:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with warehouse_connection.connect(str(warehouse), read_only=True) as con:
         return World(read_staged(con))
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration import warehouse_connection
+
 
 def account_landing_late(landing: Path, early_day: str, last_day: str) -> None:
     """A message of an early day names an account that only lands on the last day: set aside
@@ -88,7 +90,7 @@ def enrollment_landing_late(landing: Path, early_day: str, last_day: str) -> Non
 
 def built_rows(warehouse: str, query: str, params: list | None = None) -> list[tuple]:
     """The rows a query returns from the built warehouse (read-only, closed after)."""
-    with duckdb.connect(warehouse, read_only=True) as con:
+    with warehouse_connection.connect(warehouse, read_only=True) as con:
         return con.execute(query, params or []).fetchall()
 
 
@@ -120,7 +122,7 @@ def calls_landing_late(warehouse: str, landing: Path, last_day: str) -> str:
     """A call of an early day lands on the last day for a contact with text conversations (the
     contact's timeline renumbers), and an early call is re-exported under another contact (it
     leaves the first contact's timeline). Returns the moved call's id."""
-    con = duckdb.connect(warehouse, read_only=True)
+    con = warehouse_connection.connect(warehouse, read_only=True)
     account_id, contact_id, at = con.execute(
         "select account_id, contact_id, first_message_at from marts.fct_text_conversations "
         "order by first_message_at, conversation_id limit 1"
@@ -143,7 +145,7 @@ def calls_landing_late(warehouse: str, landing: Path, last_day: str) -> str:
 def contact_moves_zone(warehouse: str, landing: Path, last_day: str) -> None:
     """The contact with the most messages sent is re-exported on the last day with a Honolulu
     number: its recipient time zone, and so its quiet-hours violations, move."""
-    con = duckdb.connect(warehouse, read_only=True)
+    con = warehouse_connection.connect(warehouse, read_only=True)
     contact = raw_row(
         con,
         "select * from raw.contacts where contact_id = (select contact_id from marts.fct_messages "
@@ -165,7 +167,7 @@ def exported_again_late(warehouse: str, landing: Path, early_day: str, last_day:
     """A staged message and a staged delivery event of an early day exported again on the last
     day: the last day's copies become the kept rows, the early rows duplicates. Returns the
     early files' paths (relative to the landing root)."""
-    con = duckdb.connect(warehouse, read_only=True)
+    con = warehouse_connection.connect(warehouse, read_only=True)
     early_files = []
     for entity in ("messages", "message_events"):
         file_id, row_number = con.execute(
@@ -257,7 +259,7 @@ def reply_enrollment(warehouse: str) -> str | None:
 def contact_rows_late(warehouse: str, landing: Path, last_day: str) -> None:
     """A click, an opt-out and a lead of an early day land on the last day for a campaign
     message already built, and an opt-out of another contact names that message."""
-    con = duckdb.connect(warehouse, read_only=True)
+    con = warehouse_connection.connect(warehouse, read_only=True)
     sent = con.execute(
         """
         select message_id, account_id, contact_id, campaign_id, created_at
@@ -296,7 +298,7 @@ def conversations_of(warehouse: str, contact_id: str) -> int:
 
 def late_events(warehouse: str, last_day: str) -> list[dict]:
     """Late delivery events for outbound messages already loaded from earlier export days."""
-    con = duckdb.connect(warehouse, read_only=True)
+    con = warehouse_connection.connect(warehouse, read_only=True)
     messages = con.execute(
         """
         select message_id, created_at
@@ -444,7 +446,7 @@ def reply_reattributed_late(landing: Path, early_day: str, last_day: str) -> Non
 def names_reply_rows(warehouse: str) -> dict[str, list[tuple]]:
     """What contact X of reply_reattributed_late has: its contact-day rows (campaign, opt-out
     events, leads) and its send rows (campaign, unsubscribed)."""
-    con = duckdb.connect(warehouse, read_only=True)
+    con = warehouse_connection.connect(warehouse, read_only=True)
     queries = {
         "contact_days": "select campaign_id, opt_out_events, leads "
         "from marts.fct_messaging_contact_days where contact_id = 'con_names_reply' "

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 from late_landings import built_rows, write_jsonl
+
+from orchestration import warehouse_connection
 
 ACCOUNT = "acc_rows_move"
 CAMPAIGN = "cmp_rows_move"
@@ -86,7 +87,7 @@ def rows_move_contact(landing: Path, early_day: str, last_day: str) -> None:
 
 def moved_rows(warehouse: str) -> dict[str, list[tuple]]:
     """Where the rows of rows_move_contact sit in a built warehouse."""
-    con = duckdb.connect(warehouse, read_only=True)
+    con = warehouse_connection.connect(warehouse, read_only=True)
     queries = {
         "opted": "select contact_id, sum(opt_out_events), sum(leads) "
         "from marts.fct_messaging_contact_days where account_id = ? "

@@ -18,10 +18,10 @@ import shutil
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
 from test_incremental_equivalence import (
     SELECT,
+    _attach_full_build,
     _dbt,
     _differences,
     _env,
@@ -30,6 +30,7 @@ from test_incremental_equivalence import (
 )
 
 from datagen.generate import generate
+from orchestration import warehouse_connection
 
 NOT_TESTS = ["--exclude-resource-type", "test", "unit_test"]
 
@@ -78,13 +79,13 @@ def test_recorded_keys_follow_each_model_watermark(tmp_path: Path, dbt_reusing_p
     _load(landing, full)
     _dbt(full_dbt, ["build", "--select", SELECT, "--full-refresh", *NOT_TESTS], full)
 
-    with duckdb.connect(built["COMMS_WAREHOUSE_PATH"], read_only=True) as con:
+    with warehouse_connection.connect(built["COMMS_WAREHOUSE_PATH"], read_only=True) as con:
         since, second_newest = con.execute(
             "select (select since from main._changed_keys_run), max(_loaded_at) from raw.messages"
             " where _loaded_at < (select max(_loaded_at) from raw.messages)"
         ).fetchone()
         assert since == second_newest, "the last build records the keys since the load before"
-        con.execute(f"attach '{full['COMMS_WAREHOUSE_PATH']}' as full_build (read_only)")
+        _attach_full_build(con, full["COMMS_WAREHOUSE_PATH"])
         for table in _incremental_models(built):
             assert con.execute(f"select count(*) from {table}").fetchone()[0] > 0, table
             assert _differences(con, table) == (0, 0), f"{table} differs from the full build"

@@ -15,8 +15,7 @@ import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import duckdb
-
+from orchestration import warehouse_connection
 from orchestration.dbt import test_scope
 from orchestration.dbt.assets import _TestScope, dbt_project
 from orchestration.dbt.changed_scope import env_defined_vars, unchanged_nodes
@@ -130,7 +129,7 @@ def test_the_project_leaves_out_dimensions_without_new_rows_never_the_clock() ->
 
 
 def _ledger(warehouse: Path, loads: list[tuple[str, datetime]]) -> None:
-    with duckdb.connect(str(warehouse)) as con:
+    with warehouse_connection.connect(str(warehouse)) as con:
         con.execute("create schema raw")
         con.execute("create table raw._load_ledger (entity varchar, loaded_at timestamp)")
         con.executemany("insert into raw._load_ledger values (?, ?)", loads)

@@ -17,11 +17,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import pytest
 from conftest import copy_dbt_parse
 from test_refresh import _state
 
+from orchestration import warehouse_connection
 from orchestration.crash_recovery import (
     RUN_PID_TAG,
     RUN_PROCESS_STARTED_TAG,
@@ -119,7 +119,7 @@ def _wait(condition, what: str, process: subprocess.Popen, timeout: float = 600)
 def _marts_fingerprint(warehouse: Path) -> dict[str, tuple]:
     """Rows and a content hash of every marts table (the published copy holds the same),
     without the lineage columns (`_loaded_at`: when a row was loaded, which differs by run)."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with warehouse_connection.connect(str(warehouse), read_only=True) as con:
         columns: dict[str, list[str]] = {}
         for table, column in con.execute(
             "select table_name, column_name from information_schema.columns "
@@ -240,7 +240,7 @@ def test_refreshes_killed_at_load_dbt_or_publish_never_wedge_two_started_togethe
     ]
     # One loaded the new day; the other waited for it, then found nothing new to load.
     assert sorted("files: 0 loaded" in r.stderr for r in results) == [False, True]
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with warehouse_connection.connect(str(warehouse), read_only=True) as con:
         statuses = con.execute(
             "select count(*), count(distinct file_path) from raw._load_ledger"
         ).fetchone()

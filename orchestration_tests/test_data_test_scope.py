@@ -19,10 +19,9 @@ import os
 import subprocess
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from orchestration import settings
+from orchestration import settings, warehouse_connection
 from orchestration.dbt import test_scope
 from orchestration.dbt.assets import dbt_project
 from orchestration.dbt.folded_tests import failing_rules_logged, failures_by_rule
@@ -42,7 +41,7 @@ def _fingerprint() -> str:
 
 def _plant(warehouse: Path, loaded_at: dt.datetime, *message_ids: str | None) -> None:
     """Copies of one staged message under `message_ids`, loaded at `loaded_at`."""
-    with duckdb.connect(str(warehouse)) as con:
+    with warehouse_connection.connect(str(warehouse)) as con:
         for message_id in message_ids:
             con.execute(
                 f"insert into {TABLE} select * replace (? as message_id, ? as _loaded_at) "
@@ -77,7 +76,7 @@ def _failures(
 
 def test_the_refresh_records_a_watermark_after_every_row_it_tested(built_warehouse):
     watermark = test_scope.tested_through(built_warehouse.path, _fingerprint())
-    with duckdb.connect(str(built_warehouse.path), read_only=True) as con:
+    with warehouse_connection.connect(str(built_warehouse.path), read_only=True) as con:
         (newest,) = con.execute("select max(loaded_at) from raw._load_ledger").fetchone()
     assert watermark is not None and watermark >= newest
     # Another project (a model, test, macro or variable changed): every row is tested again.
@@ -106,7 +105,7 @@ def _land_again(warehouse: Path, loaded_at: dt.datetime, copies: int, newest: bo
     """`copies` copies of one landed message (its file and record number again), loaded at
     `loaded_at`: the first landed row, or the last."""
     order = "_file_id desc, _row_number desc" if newest else "_file_id, _row_number"
-    with duckdb.connect(str(warehouse)) as con:
+    with warehouse_connection.connect(str(warehouse)) as con:
         for _ in range(copies):
             con.execute(
                 "insert into raw.messages select * replace (? as _loaded_at) "

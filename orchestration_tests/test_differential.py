@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from worlds import DST_DAYS, START, TODAY
 
+from orchestration import warehouse_connection
 from orchestration.reference.facts import World
 from orchestration.reference.report import VIEWS
 
@@ -71,7 +72,7 @@ def built(tmp_path_factory) -> Built:
     batch.update(regression_worlds_spend.worlds())
     batch.update(regression_worlds_compliance.worlds())
     warehouse = build(batch, tmp_path_factory.mktemp("differential"))
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = warehouse_connection.connect(str(warehouse), read_only=True)
     yield Built(warehouse, reference_world(warehouse), con)
     con.close()
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 
+from orchestration import warehouse_connection
 from orchestration.dbt.folded_tests import failures_by_rule, rows_not_in_parents
 from orchestration.refresh import run_refresh
 
@@ -46,7 +46,7 @@ def test_a_partial_landing_refreshes_cleanly(case: str, tmp_path: Path, monkeypa
     assert summary.files == {"loaded": len(CASES[case])}
     assert summary.checks, "the checks ran"
     findings = [c for c in summary.checks if not c.passed and c.name != "landed_data_is_fresh"]
-    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+    with warehouse_connection.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         unexplained = [c for c in findings if not _names_an_entity_never_landed(con, c)]
     assert not unexplained, unexplained
 

@@ -34,6 +34,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration import warehouse_connection
 from orchestration.landing.loader import load_landing
 from orchestration.landing.postgres import copy_raw_to_postgres
 from orchestration.targets.postgres_server import dsn as libpq_dsn
@@ -170,7 +171,7 @@ def test_postgres_builds_the_same_marts_as_duckdb(built_warehouse, postgres_ware
     dsn = libpq_dsn(postgres_warehouse, postgres_warehouse["PGDATABASE"])
     with psycopg2.connect(dsn) as pg, duckdb.connect() as con, pg.cursor() as cursor:
         duck_tables = _attach_duckdb(con, built_warehouse.path)
-        cursor.execute(_TABLES.format(catalog=pg.info.dbname))
+        cursor.execute(_TABLES.format(catalogs=f"'{pg.info.dbname}'"))
         assert _tables(cursor.fetchall()) == duck_tables
         report = []
         for table in sorted(duck_tables):
@@ -201,7 +202,7 @@ def test_the_added_day_ran_incrementally_on_postgres(postgres_warehouse):
 # stg_ models are views or tables (the copy back holds tables only).
 _READ_AFTER_THE_BUILD = (
     "select table_schema || '.' || table_name from information_schema.tables"
-    " where table_catalog = 'duck' and (table_schema in"
+    " where table_catalog in ({catalogs}) and (table_schema in"
     " ('marts', 'audit', 'reference') or table_schema = 'staging' and table_name like 'stg%')"
 )
 
@@ -213,10 +214,8 @@ def assert_reads_back(duckdb_warehouse: Path, refreshed: Path, engine: str) -> N
         _attach_duckdb(con, duckdb_warehouse)
         con.execute(f"attach '{refreshed}' as other (read_only)")
         assert con.execute("select target from other.main._built_on").fetchone() == (engine,)
-        tables = _tables(con.execute(_READ_AFTER_THE_BUILD).fetchall())
-        mirrored = _tables(
-            con.execute(_READ_AFTER_THE_BUILD.replace("'duck'", "'other'")).fetchall()
-        )
+        tables = _tables(con.execute(_READ_AFTER_THE_BUILD.format(catalogs=_DUCK)).fetchall())
+        mirrored = _tables(con.execute(_READ_AFTER_THE_BUILD.format(catalogs="'other'")).fetchall())
         assert mirrored == tables
         report = []
         for table in sorted(tables):
@@ -234,10 +233,26 @@ _LOAD_TIMES = {"_loaded_at", "loaded_at"}
 
 
 def _attach_duckdb(con: duckdb.DuckDBPyConnection, path: Path) -> set[str]:
-    """Attach the DuckDB warehouse as `duck`; returns its compared tables."""
+    """Attach the DuckDB warehouse as `duck` and its marts file as `duck_marts`; returns its
+    compared tables."""
     con.execute("set TimeZone = 'UTC'")
     con.execute(f"attach '{path}' as duck (read_only)")
-    return _tables(con.execute(_TABLES.format(catalog="duck")).fetchall())
+    con.execute(f"attach '{warehouse_connection.marts_path(path)}' as duck_marts (read_only)")
+    return _tables(con.execute(_TABLES.format(catalogs=_DUCK)).fetchall())
+
+
+_DUCK = "'duck', 'duck_marts'"  # the DuckDB warehouse's two files, as _attach_duckdb names them
+
+
+def _duck(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """`table` (schema.name) in whichever file of the DuckDB warehouse holds it."""
+    schema, name = table.split(".")
+    (catalog,) = con.execute(
+        f"select table_catalog from information_schema.tables where table_catalog in ({_DUCK})"
+        " and table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchone()
+    return f"{catalog}.{table}"
 
 
 def _assert_identical(report: list[tuple[str, int, int, int]], engine: str) -> None:
@@ -255,7 +270,7 @@ def _assert_identical(report: list[tuple[str, int, int, int]], engine: str) -> N
 # Both engines' information_schema; DuckDB's lists every attached catalog.
 _TABLES = (
     "select table_schema || '.' || table_name from information_schema.tables"
-    " where table_catalog = '{catalog}' and table_type = 'BASE TABLE' and table_schema in ("
+    " where table_catalog in ({catalogs}) and table_type = 'BASE TABLE' and table_schema in ("
     + ", ".join(f"'{schema}'" for schema in COMPARED_SCHEMAS)
     + ")"
 )
@@ -268,7 +283,7 @@ def _tables(rows: list[tuple[str]]) -> set[str]:
 def _duck_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
     return [
         (name, data_type)
-        for name, data_type, *_ in con.execute(f"describe duck.{table}").fetchall()
+        for name, data_type, *_ in con.execute(f"describe {_duck(con, table)}").fetchall()
     ]
 
 
@@ -302,12 +317,12 @@ def _compare(
         if name not in skip
     )
     duck, other = (
-        f"select {comparable} from duck.{table}",
+        f"select {comparable} from {_duck(con, table)}",
         f"select {comparable} from {other_table}",
     )
     only_duck = con.execute(f"select count(*) from ({duck} except all {other})").fetchone()[0]
     only_other = con.execute(f"select count(*) from ({other} except all {duck})").fetchone()[0]
-    rows = con.execute(f"select count(*) from duck.{table}").fetchone()[0]
+    rows = con.execute(f"select count(*) from {_duck(con, table)}").fetchone()[0]
     return table, rows, only_duck, only_other
 
 
@@ -346,7 +361,7 @@ def test_a_second_copy_to_postgres_carries_only_the_new_files(empty_postgres_dat
     assert copy_raw_to_postgres(warehouse, dsn) == 0  # nothing new: nothing copied
 
     counted = ["raw._load_ledger", *(f"raw.{entity}" for entity in ENTITIES)]
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with warehouse_connection.connect(str(warehouse), read_only=True) as con:
         expected = {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in counted}
     with psycopg2.connect(dsn) as pg, pg.cursor() as cursor:
         copied = {}

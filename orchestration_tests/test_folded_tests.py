@@ -22,11 +22,10 @@ from collections import Counter
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import pytest
 from dagster_dbt import DbtCliResource
 
-from orchestration import settings
+from orchestration import settings, warehouse_connection
 from orchestration.dbt import test_scope
 from orchestration.dbt.assets import dbt_component, dbt_project, warehouse_dbt_assets
 from orchestration.dbt.folded_tests import failures_by_rule, stream_with_failing_columns
@@ -131,7 +130,7 @@ PLANTED = {
 
 def _plant(warehouse: Path) -> int:
     """Plants the bad rows; returns the fct_messages rows naming an unknown contact before."""
-    with duckdb.connect(str(warehouse)) as con:
+    with warehouse_connection.connect(str(warehouse)) as con:
         (orphans,) = con.execute(
             "select count(*) from marts.fct_messages where contact_id is not null "
             "and contact_id not in (select contact_id from marts.dim_contacts)"

@@ -12,10 +12,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
-import duckdb
 import pytest
 
 from orchestration import formula_checks as fc
+from orchestration import warehouse_connection
 from orchestration.formula_checks import changes, compliance, parallel, sampling
 from orchestration.formula_checks.comparison import campaign_keys, compare_view
 from orchestration.formula_checks.sampling import changed_requests, sample_requests
@@ -76,7 +76,7 @@ def test_compliance_and_anomaly_checks_warn_and_never_block(warehouse_copy: Path
     """A violation or an anomaly is a finding about the sending, not a fault of the warehouse:
     the checks warn (never blocking, no account held back) and pass once there is none."""
     assert all(not spec.blocking for spec in compliance.SPECS)
-    con = duckdb.connect(str(warehouse_copy))
+    con = warehouse_connection.connect(str(warehouse_copy))
     rows = con.execute("select count(*) from marts.fct_compliance_violations").fetchone()[0]
     found = compliance.check_compliance(con)
     assert found.severity == dg.AssetCheckSeverity.WARN and found.passed == (rows == 0)
@@ -123,7 +123,7 @@ def test_a_corrupted_mart_row_fails_its_check_with_both_numbers(warehouse_copy: 
     with fc.connect(warehouse_copy) as con:
         account_id = next(r.account_id for r in sample_requests(con) if r.include_sub_accounts)
     before = _calls_dialed_gaps(warehouse_copy, account_id)
-    with duckdb.connect(str(warehouse_copy)) as con:
+    with warehouse_connection.connect(str(warehouse_copy)) as con:
         con.execute(
             "update marts.mart_calling_kpis set calls_dialed = calls_dialed + 7 "
             "where rowid = (select min(rowid) from marts.mart_calling_kpis "
@@ -143,7 +143,7 @@ def test_a_corrupted_mart_row_fails_its_check_with_both_numbers(warehouse_copy: 
 
 def test_an_account_without_allowance_is_not_a_failure(warehouse_copy: Path) -> None:
     """Issue 10 finding 2: the allowance is optional; credits_remaining is then null."""
-    with duckdb.connect(str(warehouse_copy)) as con:
+    with warehouse_connection.connect(str(warehouse_copy)) as con:
         (account_id,) = con.execute(
             "select min(account_id) from staging.stg_platform__accounts "
             "where parent_account_id is null"
@@ -172,7 +172,7 @@ def test_an_account_without_allowance_is_not_a_failure(warehouse_copy: Path) -> 
 
 
 def test_reconciliation_catches_a_lost_staged_row(warehouse_copy: Path) -> None:
-    with duckdb.connect(str(warehouse_copy)) as con:
+    with warehouse_connection.connect(str(warehouse_copy)) as con:
         con.execute(
             "create or replace table staging.stg_platform__messages as "
             "select * from staging.stg_platform__messages "
@@ -207,7 +207,7 @@ def _run_in_dagster(database: Path) -> tuple[bool, dict]:
 
 
 def test_a_missing_mart_fails_its_check_instead_of_erroring(warehouse_copy: Path) -> None:
-    with duckdb.connect(str(warehouse_copy)) as con:
+    with warehouse_connection.connect(str(warehouse_copy)) as con:
         con.execute("drop table marts.mart_calling_kpis")
     succeeded, evaluations = _run_in_dagster(warehouse_copy)
     assert not succeeded  # a failed blocking check fails the step, so nothing downstream runs
@@ -247,7 +247,7 @@ def _mark_loaded_later(con, day: str, account_id: str) -> datetime:
 
 
 def test_changed_days_are_the_local_days_of_the_rows_staged_since(warehouse_copy: Path) -> None:
-    with duckdb.connect(str(warehouse_copy)) as con:
+    with warehouse_connection.connect(str(warehouse_copy)) as con:
         account_id, day, zone = con.execute(
             "select m.account_id, min(m.created_at)::date, any_value(a.time_zone) "
             "from staging.stg_platform__messages as m "
@@ -301,7 +301,7 @@ def test_the_watermark_scopes_only_a_refresh_of_the_same_project(warehouse_copy:
         # The refresh that built the warehouse passed its checks, so it recorded its watermark.
         assert through is not None and changes.since(con, full_refresh=False) == through
         assert changes.since(con, full_refresh=True) is None  # the daily full build: all
-    with duckdb.connect(str(warehouse_copy)) as con:
+    with warehouse_connection.connect(str(warehouse_copy)) as con:
         con.execute(f"drop table {changes.WATERMARK.table}")
     with fc.connect(warehouse_copy) as con:
         assert changes.since(con, full_refresh=False) is None  # never recorded: check all
@@ -318,7 +318,7 @@ def test_a_corrupted_row_on_a_changed_day_fails_the_incremental_check(warehouse_
     fails, and the result states the rule it applied."""
     with fc.connect(warehouse_copy) as con:
         alone = next(r for r in sample_requests(con) if not r.include_sub_accounts)
-    with duckdb.connect(str(warehouse_copy)) as con:
+    with warehouse_connection.connect(str(warehouse_copy)) as con:
         day = con.execute(
             "select max(date_day) from marts.mart_messaging_kpis where account_id = ? "
             "and sms_sent > 0",
@@ -345,7 +345,7 @@ def test_credits_read_after_the_accounts_midnight_are_checked_as_of_their_day(wa
     "Account usage": used / elapsed days x period days). A check that runs after the account's
     next local midnight (a long build, a nightly schedule) must compare that day's projection,
     not one for the check's day: here the mart is what the build of the day before published."""
-    with duckdb.connect(str(warehouse_copy)) as con:
+    with warehouse_connection.connect(str(warehouse_copy)) as con:
         found = con.execute(
             "select account_id from marts.mart_credits_by_billing_period "
             "where is_current_period and elapsed_days >= 2 order by account_id limit 1"
@@ -370,7 +370,9 @@ def test_credits_read_after_the_accounts_midnight_are_checked_as_of_their_day(wa
         comparison = compare_view(con, world, "credits", [request])
     assert (comparison.requests, comparison.errors, comparison.rows) == (1, [], [])
 
-    with duckdb.connect(str(warehouse_copy)) as con:  # a day no build can have measured yet
+    with warehouse_connection.connect(
+        str(warehouse_copy)
+    ) as con:  # a day no build can have measured yet
         con.execute(
             "update marts.mart_credits_by_billing_period set as_of_date = current_date + 2 "
             "where account_id = ?",
@@ -505,7 +507,7 @@ def test_a_campaign_slice_answers_as_the_whole_account_does(warehouse) -> None:
 
 def _plant_three_more_sms_sent(warehouse, campaign_id: str) -> None:
     """A wrong number in one campaign slice of the messaging mart: three SMS too many."""
-    with duckdb.connect(str(warehouse)) as con:
+    with warehouse_connection.connect(str(warehouse)) as con:
         con.execute(
             "update marts.mart_messaging_kpis set sms_sent = sms_sent + 3 where rowid = "
             "(select min(rowid) from marts.mart_messaging_kpis where campaign_id = ? "

@@ -48,6 +48,7 @@ import late_moves
 import pytest
 
 from datagen.generate import generate
+from orchestration import warehouse_connection
 from orchestration.landing.loader import load_landing
 
 REPO = Path(__file__).resolve().parents[1]
@@ -101,12 +102,33 @@ def _incremental_models(env: dict[str, str]) -> list[str]:
     return sorted(models)
 
 
+def _attach_full_build(con: duckdb.DuckDBPyConnection, warehouse: str) -> None:
+    """Attach the full build's warehouse as full_build, its marts file as full_build_marts."""
+    con.execute(f"attach '{warehouse}' as full_build (read_only)")
+    marts = warehouse_connection.marts_path(warehouse)
+    con.execute(f"attach '{marts}' as full_build_marts (read_only)")
+
+
+def _in_full_build(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """`table` (schema.name) in whichever file of the full build holds it."""
+    schema, name = table.split(".")
+    (catalog,) = con.execute(
+        "select database_name from duckdb_tables() where database_name in "
+        "('full_build', 'full_build_marts') and schema_name = ? and table_name = ? "
+        "union all select database_name from duckdb_views() where database_name = 'full_build' "
+        "and schema_name = ? and view_name = ?",
+        [schema, name, schema, name],
+    ).fetchone()
+    return f"{catalog}.{table}"
+
+
 def _differences(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, int]:
     """Rows only in this warehouse's table, rows only in full_build's (load time left out)."""
     columns = [row[0] for row in con.execute(f"describe {table}").fetchall()]
     compared = ", ".join(f'"{c}"' for c in columns if c not in LOAD_TIMES)
     counts = []
-    for left, right in ((table, f"full_build.{table}"), (f"full_build.{table}", table)):
+    full = _in_full_build(con, table)
+    for left, right in ((table, full), (full, table)):
         query = f"select {compared} from {left} except all select {compared} from {right}"
         counts.append(con.execute(f"select count(*) from ({query})").fetchone()[0])
     return counts[0], counts[1]
@@ -200,8 +222,8 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path, dbt_reusing_parse
         full,
     )
 
-    con = duckdb.connect(built, read_only=True)
-    con.execute(f"attach '{full['COMMS_WAREHOUSE_PATH']}' as full_build (read_only)")
+    con = warehouse_connection.connect(built, read_only=True)
+    _attach_full_build(con, full["COMMS_WAREHOUSE_PATH"])
     for table in [*_incremental_models(incremental), *ALSO_COMPARED]:
         rows = con.execute(f"select count(*) from {table}").fetchone()[0]
         assert rows > 0, f"{table} is empty"

@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration import warehouse_connection
 from orchestration.landing.loader import load_landing
 
 EXAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "examples" / "landing"
@@ -20,7 +21,7 @@ def landing(tmp_path: Path) -> Path:
 
 
 def _query(warehouse: Path, sql: str, params=None):
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with warehouse_connection.connect(str(warehouse), read_only=True) as con:
         return con.execute(sql, params or []).fetchall()
 
 

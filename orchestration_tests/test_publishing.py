@@ -2,7 +2,6 @@
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -10,10 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import pytest
 
-from orchestration import publishing
+from orchestration import publishing, warehouse_connection
 from orchestration.published_copy import HELD_BACK, MANIFEST, MASKED
 from orchestration.publishing import (
     FULL_COPY_ENV,
@@ -85,7 +83,7 @@ def build_source(warehouse: Path, version: int) -> None:
     Each version has a different row count, so a reader mixing two versions would notice.
     """
     rows = ROWS + version * 1_001
-    with duckdb.connect(str(warehouse)) as con:
+    with warehouse_connection.connect(str(warehouse)) as con:
         con.execute("create schema if not exists marts")
         con.execute("create schema if not exists reference")
         con.execute("create schema if not exists staging")
@@ -138,7 +136,7 @@ def test_publish_copies_marts_and_reference_only(source: Path):
     }
     # Nothing but the published file is left in the folder (no temp file, no WAL).
     assert sorted(p.name for p in result.path.parent.iterdir()) == ["comms_marts.duckdb"]
-    with duckdb.connect(str(result.path), read_only=True) as con:
+    with warehouse_connection.connect(str(result.path), read_only=True) as con:
         schemas = {r[0] for r in con.execute("select schema_name from duckdb_schemas()").fetchall()}
         assert "staging" not in schemas
         # The view became a table: the copy does not point back into the warehouse.
@@ -194,7 +192,7 @@ def test_reader_open_before_a_publish_keeps_its_snapshot(source: Path):
     finally:
         reader.stdin.close()
         reader.wait(timeout=30)
-    with duckdb.connect(str(target), read_only=True) as con:
+    with warehouse_connection.connect(str(target), read_only=True) as con:
         assert con.execute("select version from marts.mart_totals").fetchone() == (1,)
 
 
@@ -253,7 +251,7 @@ def test_a_failed_publish_leaves_the_published_copy_untouched(source: Path, monk
     monkeypatch.undo()
     assert target.stat().st_ino == before
     assert sorted(p.name for p in target.parent.iterdir()) == ["comms_marts.duckdb"]
-    with duckdb.connect(str(target), read_only=True) as con:
+    with warehouse_connection.connect(str(target), read_only=True) as con:
         assert con.execute("select version from marts.mart_totals").fetchone() == (0,)
 
 
@@ -317,7 +315,7 @@ PEOPLE_PII = {("marts", "dim_people"): {"phone", "email"}}
 
 def build_tenants(warehouse: Path, version: int) -> None:
     """A stand-in warehouse with two accounts' people (phone and email are PII)."""
-    with duckdb.connect(str(warehouse)) as con:
+    with warehouse_connection.connect(str(warehouse)) as con:
         con.execute("create schema if not exists marts")
         con.execute("create schema if not exists reference")
         con.execute(
@@ -340,7 +338,7 @@ def tenants(tmp_path: Path) -> Path:
 
 
 def _fetch(path: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(path), read_only=True) as con:
+    with warehouse_connection.connect(str(path), read_only=True) as con:
         return con.execute(sql).fetchall()
 
 
@@ -386,7 +384,7 @@ def test_the_published_copy_masks_pii_and_the_switch_adds_a_full_copy(tenants, m
         ("acc_2", "p2", None, None),
         (None, "p3", None, None),
     ]
-    with duckdb.connect(str(result.path), read_only=True) as con:
+    with warehouse_connection.connect(str(result.path), read_only=True) as con:
         assert sorted(con.execute(f"select column_name from main.{MASKED}").fetchall()) == [
             ("email",),
             ("phone",),
@@ -431,7 +429,7 @@ def test_a_held_back_account_keeps_its_last_published_rows(tenants, incremental)
         ("p3", 2),
     ]
     assert _people(result.full_copy)[1][2] == "+15550100002"  # the full copy's own snapshot
-    with duckdb.connect(str(result.path), read_only=True) as con:
+    with warehouse_connection.connect(str(result.path), read_only=True) as con:
         assert con.execute(f"select account_id, reason from main.{HELD_BACK}").fetchall() == [
             ("acc_2", "a check failed")
         ]
@@ -446,7 +444,7 @@ def test_an_account_held_back_before_its_first_publish_is_in_no_roll_up(tenants,
     """Held back with no snapshot to keep, acc_2 is left out of the copy altogether: no rows of
     its own and none in the account hierarchy, so a roll-up over acc_1 (its parent) does not
     name an account the copy lacks. Once published, a held-back account stays in the hierarchy."""
-    with duckdb.connect(str(tenants)) as con:
+    with warehouse_connection.connect(str(tenants)) as con:
         con.execute(
             "create table marts.bdg_account_hierarchy as select * from (values "
             "('acc_1', 'acc_1', 0), ('acc_1', 'acc_2', 1), ('acc_2', 'acc_2', 0)) "
@@ -483,7 +481,7 @@ def test_an_account_held_back_before_its_first_publish_is_in_no_roll_up(tenants,
 def _copy_contents(path: Path) -> dict:
     """Everything a reader of a published copy can see but the instant it was published: every
     table's rows, the notes, the table and column descriptions."""
-    with duckdb.connect(str(path), read_only=True) as con:
+    with warehouse_connection.connect(str(path), read_only=True) as con:
         tables = con.execute(
             "select schema_name, table_name, comment from duckdb_tables() order by all"
         ).fetchall()
@@ -512,7 +510,7 @@ def test_a_day_that_changes_one_account_republishes_only_its_rows(tenants, tmp_p
     new one, and writes no other row; the copy equals one written whole from the same
     warehouse."""
     publish(tenants, pii=PEOPLE_PII)
-    with duckdb.connect(str(tenants)) as con:
+    with warehouse_connection.connect(str(tenants)) as con:
         con.execute("update marts.dim_people set version = 2 where account_id = 'acc_1'")
         con.execute("update marts.dim_people set phone = '+15550100099' where person_id = 'p3'")
     after = publish(tenants, pii=PEOPLE_PII, incremental=True)
@@ -530,11 +528,11 @@ def test_an_incremental_publish_follows_new_columns_tables_and_repeated_rows(ten
     """A table whose columns changed, or that holds two identical rows, is written whole; a
     table the warehouse no longer has leaves the copy; descriptions follow the warehouse's. The
     copy still equals one written whole."""
-    with duckdb.connect(str(tenants)) as con:
+    with warehouse_connection.connect(str(tenants)) as con:
         con.execute("create table marts.fct_taps as select 'acc_1' as account_id from range(2)")
         con.execute("create table marts.fct_gone as select 1 as n")
     publish(tenants, pii=PEOPLE_PII)
-    with duckdb.connect(str(tenants)) as con:
+    with warehouse_connection.connect(str(tenants)) as con:
         con.execute("alter table marts.dim_people add column tier varchar default 'gold'")
         con.execute("insert into marts.fct_taps values ('acc_1'), ('acc_2')")
         con.execute("drop table marts.fct_gone")
@@ -551,7 +549,7 @@ def test_an_unchanged_table_is_left_as_it_is_even_with_repeated_rows(tenants, tm
     """A table whose published rows are the same on both sides is neither joined nor written,
     identical rows included; once one of them changes (same row count), it is written whole.
     The copy equals one written whole each time."""
-    with duckdb.connect(str(tenants)) as con:
+    with warehouse_connection.connect(str(tenants)) as con:
         con.execute("create table marts.fct_taps as select 'acc_1' as account_id from range(2)")
     publish(tenants, pii=PEOPLE_PII)
     same = publish(tenants, pii=PEOPLE_PII, incremental=True)
@@ -559,7 +557,7 @@ def test_an_unchanged_table_is_left_as_it_is_even_with_repeated_rows(tenants, tm
     assert _copy_contents(same.path) == _copy_contents(
         publish(tenants, tmp_path / "whole" / "copy.duckdb", pii=PEOPLE_PII).path
     )
-    with duckdb.connect(str(tenants)) as con:
+    with warehouse_connection.connect(str(tenants)) as con:
         con.execute("update marts.fct_taps set account_id = 'acc_2' where rowid = 0")
     changed = publish(tenants, pii=PEOPLE_PII, incremental=True)
     assert changed.rows_changed == 2  # fct_taps written whole: a hash repeats on the copy's side
@@ -574,7 +572,7 @@ def test_a_worn_or_unreadable_copy_is_written_anew(tenants, tmp_path, monkeypatc
     read; either way the copy equals one written whole."""
     monkeypatch.setattr(publishing, "WORN_BLOCKS", 0)  # at any size, not only past 64 MiB free
     first = publish(tenants, pii=PEOPLE_PII)
-    with duckdb.connect(str(first.path)) as con:
+    with warehouse_connection.connect(str(first.path)) as con:
         con.execute(
             "create table main.filler as select md5(range::varchar) as s from range(1000000)"
         )
@@ -612,8 +610,8 @@ def held_back_refresh(built_warehouse, tmp_path_factory) -> HeldBackRefresh:
 
     assert built_warehouse.summary.ok, built_warehouse.summary.dbt_failures
     warehouse = tmp_path_factory.mktemp("held_back") / "warehouse.duckdb"
-    shutil.copy(built_warehouse.path, warehouse)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    warehouse_connection.copy_warehouse(built_warehouse.path, warehouse)
+    with warehouse_connection.connect(str(warehouse), read_only=True) as con:
         accounts = [
             a for (a,) in con.execute("select account_id from marts.dim_accounts").fetchall()
         ]
@@ -621,7 +619,7 @@ def held_back_refresh(built_warehouse, tmp_path_factory) -> HeldBackRefresh:
     bad = sorted(accounts)[-1]
     # The last good snapshot, marked so that its rows can be told from the new ones.
     published = publish(warehouse).path
-    with duckdb.connect(str(published)) as con:
+    with warehouse_connection.connect(str(published)) as con:
         con.execute("update marts.dim_accounts set account_name = 'OLD ' || account_name")
 
     real = formula_checks.guarded
@@ -685,7 +683,7 @@ def test_one_bad_tenant_is_held_back_and_every_other_account_published(held_back
         bad: f"credits_match_reference: credits_used for account {bad}: Python 5 vs mart 6"
     }
     assert not summary.ok  # the finding is still reported: exit code 1
-    with duckdb.connect(str(held_back_refresh.published), read_only=True) as con:
+    with warehouse_connection.connect(str(held_back_refresh.published), read_only=True) as con:
         names = dict(
             con.execute("select account_id, account_name from marts.dim_accounts").fetchall()
         )

@@ -4,8 +4,8 @@ outright, then two started together: test_crash_recovery.py, which proves both o
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
+from orchestration import warehouse_connection
 from orchestration.refresh import (
     dagster_home,
     prepare_dbt,
@@ -50,7 +50,7 @@ def test_refresh_loads_builds_and_passes_every_check(built_warehouse):
     assert all("cannot be parsed" in r or "missing required" in r for r in summary.rejections)
     assert {"raw", "staging", "marts", "audit"} <= set(summary.rows_by_layer)
     assert summary.checks and all(c.passed for c in summary.checks if c.blocking)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with warehouse_connection.connect(str(warehouse), read_only=True) as con:
         unreconciled = con.execute(
             "select count(*) from audit.audit__load_reconciliation where not is_reconciled"
         ).fetchone()[0]
@@ -59,7 +59,7 @@ def test_refresh_loads_builds_and_passes_every_check(built_warehouse):
 
 def _state(warehouse: Path) -> dict[str, object]:
     """Row counts of every table plus a fingerprint of the key KPI marts."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with warehouse_connection.connect(str(warehouse), read_only=True) as con:
         tables = con.execute(
             "select table_schema, table_name from information_schema.tables "
             "where table_type = 'BASE TABLE' and table_schema <> 'main' order by 1, 2"

@@ -16,6 +16,7 @@ import duckdb
 import pytest
 from openpyxl import load_workbook
 
+from orchestration import warehouse_connection
 from orchestration.cli import main as cli_main
 from orchestration.kpi_registry import REGISTRY
 from orchestration.kpi_registry.definitions import RATIOS
@@ -110,7 +111,7 @@ def warehouse(request) -> Path:
         assert built.end_date == END_DATE
         path = built.path
         failures = f"{built.summary.failure}; {built.summary.dbt_failures}"
-    with duckdb.connect(str(path), read_only=True) as db:
+    with warehouse_connection.connect(str(path), read_only=True) as db:
         marts = {r[0] for r in db.execute(
             "select table_name from information_schema.tables where table_schema = 'marts'"
         ).fetchall()}  # fmt: skip
@@ -129,7 +130,7 @@ def warehouse(request) -> Path:
 
 @pytest.fixture(scope="module")
 def con(warehouse):
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
+    with warehouse_connection.connect(str(warehouse), read_only=True) as connection:
         yield connection
 
 
@@ -589,7 +590,7 @@ def _accounts_only(path: Path, roots: int = 2) -> Path:
     rows = [(f"acc_{i}", f"Name {i}", None) for i in range(1, roots + 1)]
     rows.append(("acc_1a", "Sub of one", "acc_1"))
     hierarchy = [(a, a, 0) for a, _, _ in rows] + [("acc_1", "acc_1a", 1)]
-    with duckdb.connect(str(path)) as db:
+    with warehouse_connection.connect(str(path)) as db:
         db.execute("create schema marts")
         db.execute(
             "create table marts.dim_accounts (account_id varchar, account_name varchar, "
@@ -633,7 +634,7 @@ def test_account_allow_list_hides_every_other_account(tmp_path, monkeypatch):
     db = _accounts_only(tmp_path / "accounts.duckdb", roots=3)
     monkeypatch.delenv("COMMS_WAREHOUSE_ACCESS_FILE", raising=False)
     monkeypatch.setenv("COMMS_WAREHOUSE_ACCOUNTS", "acc_1")
-    with duckdb.connect(str(db), read_only=True) as con:
+    with warehouse_connection.connect(str(db), read_only=True) as con:
         assert resolve_account(con, "acc_1a")["account_id"] == "acc_1a"
         # The only allowed account is the default, though the warehouse has three roots.
         assert resolve_account(con, None)["account_id"] == "acc_1"
@@ -656,7 +657,7 @@ def test_account_allow_list_per_caller_from_a_config_file(tmp_path, monkeypatch)
     monkeypatch.delenv("COMMS_WAREHOUSE_ACCOUNTS", raising=False)
     monkeypatch.setenv("COMMS_WAREHOUSE_CALLER", "alice")
     assert allowed_accounts() == ["acc_2"]
-    with duckdb.connect(str(db), read_only=True) as con:
+    with warehouse_connection.connect(str(db), read_only=True) as con:
         assert resolve_account(con, None)["account_id"] == "acc_2"
         with pytest.raises(UnknownFilterValue, match=r"^account 'acc_1' does not exist$"):
             resolve_account(con, "acc_1")
@@ -1029,7 +1030,7 @@ def test_campaign_box_message_and_conversation_exports(warehouse, ids, tmp_path)
     # the campaign's conversations"), the body exactly as the platform exported it.
     assert "body" in messages[0]
     bodies = dict(
-        duckdb.connect(str(warehouse), read_only=True)
+        warehouse_connection.connect(str(warehouse), read_only=True)
         .execute(
             "select message_id, body from staging.stg_platform__messages "
             "where list_contains(?, message_id)",

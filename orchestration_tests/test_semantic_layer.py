@@ -16,17 +16,16 @@ import math
 import os
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import mf_server
 import pytest
 
+from orchestration import warehouse_connection
 from orchestration.kpi_registry import REGISTRY
 from orchestration.kpi_registry.definitions import MEAN, RATE
 
@@ -84,7 +83,7 @@ def _dbt(project: Path, env: dict[str, str], *args: str) -> None:
 def warehouse(workdir: Path, project: Path, built_warehouse) -> Path:
     """A copy of the session's warehouse (conftest.py), with the shadow project parsed for mf."""
     database = workdir / "wh.duckdb"
-    shutil.copy(built_warehouse.path, database)
+    warehouse_connection.copy_warehouse(built_warehouse.path, database)
     _dbt(project, _env(project, database), "parse")
     assert (project / "target" / "semantic_manifest.json").exists()
     return database
@@ -159,7 +158,7 @@ def mf(workdir: Path, project: Path, warehouse: Path):
 
 def sql(warehouse: Path, query: str, params: Sequence = ()) -> list[dict]:
     """Run SQL read-only and close again (mf opens the file itself between our queries)."""
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = warehouse_connection.connect(str(warehouse), read_only=True)
     try:
         cursor = con.execute(query, list(params))
         names = [d[0] for d in cursor.description]

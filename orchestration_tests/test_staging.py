@@ -15,6 +15,7 @@ import pytest
 from conftest import copy_dbt_parse
 from dbt.cli.main import dbtRunner
 
+from orchestration import warehouse_connection
 from orchestration.dbt.parse import prepare_dbt
 from orchestration.landing.loader import load_landing
 
@@ -252,7 +253,9 @@ def built(tmp_path_factory):
         if str(r.status) not in ("success", "pass")
     ]
     assert result.success and not failures, failures or result.exception
-    con = duckdb.connect(str(warehouse))  # dbt-duckdb keeps it open read-write in this process
+    con = warehouse_connection.connect(
+        str(warehouse)
+    )  # dbt-duckdb keeps it open read-write in this process
     yield con, expected, tmp / "target"
     con.close()
 

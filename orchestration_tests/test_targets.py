@@ -31,6 +31,7 @@ import pytest
 from conftest import END_DATE, LANDING_SCALE, LANDING_SEED
 from test_engine_parity import assert_reads_back
 
+from orchestration import warehouse_connection
 from orchestration.kpi_registry import VIEWS
 from orchestration.landing.spark import SPARK_DIR_VARIABLE
 from orchestration.publishing import published_path
@@ -103,7 +104,9 @@ def readme_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
 
 def test_the_readme_block_builds_on_postgres_and_reports(readme_run):
     folder, run = readme_run
-    with duckdb.connect(str(folder / "warehouse" / "comms.duckdb"), read_only=True) as con:
+    with warehouse_connection.connect(
+        str(folder / "warehouse" / "comms.duckdb"), read_only=True
+    ) as con:
         assert con.execute(f"select target from main.{BUILT_ON}").fetchone() == ("postgres",)
     printed = json.loads(run.stdout)  # the one command printing to stdout: report --format json
     assert printed["kpis"]["sms_sent"] > 0, printed["kpis"]
@@ -123,7 +126,7 @@ def test_the_readme_refresh_on_postgres_holds_duckdbs_rows(built_warehouse, read
 
 def _scopes(published: Path) -> list[tuple[str, bool]]:
     """(account, with its sub-accounts): every top-level account rolled up, every account alone."""
-    with duckdb.connect(str(published), read_only=True) as con:
+    with warehouse_connection.connect(str(published), read_only=True) as con:
         accounts = con.execute(
             "select account_id, parent_account_id is null from marts.dim_accounts order by 1"
         ).fetchall()
@@ -258,7 +261,7 @@ def test_spark_tables_come_back_from_their_parquet_folders_with_descriptions(tmp
     assert mirror_from_spark(warehouse, {"marts": ""}, tmp_path / "spark", manifest) == {
         "marts.fct_example": 1
     }
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with warehouse_connection.connect(str(warehouse), read_only=True) as con:
         assert con.execute("describe marts.fct_example").fetchall()[1][:2] == (
             "sent_at",
             "TIMESTAMP",

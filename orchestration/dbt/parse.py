@@ -135,6 +135,9 @@ def _profile_but_the_folder(loader) -> str:
     info = dict(loader.root_project.credentials.connection_info())
     if info.get("path"):
         info["path"] = Path(str(info["path"])).name
+    # The marts file attached beside the warehouse (profiles.yml) lies in the same folder.
+    if info.get("attach"):
+        info["attach"] = [{**a, "path": Path(str(a["path"])).name} for a in info["attach"]]
     return pprint.pformat(sorted(info.items()))
 
 
