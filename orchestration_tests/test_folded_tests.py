@@ -242,7 +242,7 @@ def test_a_broken_total_fails_naming_its_comparison(
     """The folded totals of one model (macros/stats/test_totals_match.sql): one comparison
     broken fails the model's node, and the check names that comparison and both totals. The
     load ledger's folded rules (a source's test) name theirs the same way."""
-    with duckdb.connect(str(warehouse_copy)) as con:
+    with warehouse_connection.connect(str(warehouse_copy)) as con:
         con.execute(
             "insert into raw._load_ledger select * replace ('planted' as file_path, "
             "'unpacked' as status) from raw._load_ledger limit 1"
