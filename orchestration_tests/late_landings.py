@@ -90,8 +90,18 @@ def enrollment_landing_late(landing: Path, early_day: str, last_day: str) -> Non
 
 def built_rows(warehouse: str, query: str, params: list | None = None) -> list[tuple]:
     """The rows a query returns from the built warehouse (read-only, closed after)."""
+    return built_row_sets(warehouse, {"rows": query}, params)["rows"]
+
+
+def built_row_sets(
+    warehouse: str, queries: dict[str, str], params: list | None = None
+) -> dict[str, list[tuple]]:
+    """The rows of each named query from the built warehouse, on one read-only connection
+    closed after, even when a query fails."""
     with warehouse_connection.connect(warehouse, read_only=True) as con:
-        return con.execute(query, params or []).fetchall()
+        return {
+            name: con.execute(query, params or []).fetchall() for name, query in queries.items()
+        }
 
 
 def raw_row(con: duckdb.DuckDBPyConnection, query: str) -> dict:
@@ -122,17 +132,16 @@ def calls_landing_late(warehouse: str, landing: Path, last_day: str) -> str:
     """A call of an early day lands on the last day for a contact with text conversations (the
     contact's timeline renumbers), and an early call is re-exported under another contact (it
     leaves the first contact's timeline). Returns the moved call's id."""
-    con = warehouse_connection.connect(warehouse, read_only=True)
-    account_id, contact_id, at = con.execute(
-        "select account_id, contact_id, first_message_at from marts.fct_text_conversations "
-        "order by first_message_at, conversation_id limit 1"
-    ).fetchone()
-    moved = raw_row(
-        con,
-        "select * from raw.calls where call_id = (select min(event_id) from "
-        "marts.fct_contact_timeline where event_type = 'call') limit 1",
-    )
-    con.close()
+    with warehouse_connection.connect(warehouse, read_only=True) as con:
+        account_id, contact_id, at = con.execute(
+            "select account_id, contact_id, first_message_at from marts.fct_text_conversations "
+            "order by first_message_at, conversation_id limit 1"
+        ).fetchone()
+        moved = raw_row(
+            con,
+            "select * from raw.calls where call_id = (select min(event_id) from "
+            "marts.fct_contact_timeline where event_type = 'call') limit 1",
+        )
     moved["contact_id"] = "con_call_moved"
     stamp = at.strftime("%Y-%m-%dT%H:%M:%SZ")
     late = {**moved, "call_id": "CAlandedlate", "account_id": account_id,
@@ -145,14 +154,13 @@ def calls_landing_late(warehouse: str, landing: Path, last_day: str) -> str:
 def contact_moves_zone(warehouse: str, landing: Path, last_day: str) -> None:
     """The contact with the most messages sent is re-exported on the last day with a Honolulu
     number: its recipient time zone, and so its quiet-hours violations, move."""
-    con = warehouse_connection.connect(warehouse, read_only=True)
-    contact = raw_row(
-        con,
-        "select * from raw.contacts where contact_id = (select contact_id from marts.fct_messages "
-        "where is_sms_sent group by contact_id order by count(*) desc, contact_id limit 1) "
-        "order by _loaded_at desc limit 1",
-    )
-    con.close()
+    with warehouse_connection.connect(warehouse, read_only=True) as con:
+        contact = raw_row(
+            con,
+            "select * from raw.contacts where contact_id = (select contact_id from "
+            "marts.fct_messages where is_sms_sent group by contact_id "
+            "order by count(*) desc, contact_id limit 1) order by _loaded_at desc limit 1",
+        )
     contact.update(phone="+18085550123", updated_at=f"{last_day}T00:00:00Z")
     write_csv(landing / "contacts" / last_day, "moved-zone.csv", [contact])
 
@@ -446,7 +454,6 @@ def reply_reattributed_late(landing: Path, early_day: str, last_day: str) -> Non
 def names_reply_rows(warehouse: str) -> dict[str, list[tuple]]:
     """What contact X of reply_reattributed_late has: its contact-day rows (campaign, opt-out
     events, leads) and its send rows (campaign, unsubscribed)."""
-    con = warehouse_connection.connect(warehouse, read_only=True)
     queries = {
         "contact_days": "select campaign_id, opt_out_events, leads "
         "from marts.fct_messaging_contact_days where contact_id = 'con_names_reply' "
@@ -454,6 +461,4 @@ def names_reply_rows(warehouse: str) -> dict[str, list[tuple]]:
         "sends": "select campaign_id, unsubscribed from marts.fct_send_recipients "
         "where contact_id = 'con_names_reply' order by campaign_id",
     }
-    rows = {name: con.execute(query).fetchall() for name, query in queries.items()}
-    con.close()
-    return rows
+    return built_row_sets(warehouse, queries)

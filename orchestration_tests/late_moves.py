@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from late_landings import built_rows, write_jsonl
-
-from orchestration import warehouse_connection
+from late_landings import built_row_sets, built_rows, write_jsonl
 
 ACCOUNT = "acc_rows_move"
 CAMPAIGN = "cmp_rows_move"
@@ -87,7 +85,6 @@ def rows_move_contact(landing: Path, early_day: str, last_day: str) -> None:
 
 def moved_rows(warehouse: str) -> dict[str, list[tuple]]:
     """Where the rows of rows_move_contact sit in a built warehouse."""
-    con = warehouse_connection.connect(warehouse, read_only=True)
     queries = {
         "opted": "select contact_id, sum(opt_out_events), sum(leads) "
         "from marts.fct_messaging_contact_days where account_id = ? "
@@ -103,9 +100,7 @@ def moved_rows(warehouse: str) -> dict[str, list[tuple]]:
         "campaign_contacts": "select contact_id, is_enrolled, has_replied "
         "from marts.fct_campaign_contacts where account_id = ? order by contact_id",
     }
-    rows = {name: con.execute(query, [ACCOUNT]).fetchall() for name, query in queries.items()}
-    con.close()
-    return rows
+    return built_row_sets(warehouse, queries, [ACCOUNT])
 
 
 def event_moves_message(landing: Path, early_day: str, last_day: str) -> None:
