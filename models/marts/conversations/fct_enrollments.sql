@@ -157,20 +157,10 @@ final as (
         first_messages.initial_message_id is not null as is_initial_sent,
         cast(coalesce(outbound_counts.outbound_messages, 0) as integer) as outbound_messages,
         cast(coalesce(first_replies.inbound_messages, 0) as integer) as inbound_messages,
-        case
-            when first_replies.created_at is null then outbound_counts.first_outbound_at
-            when outbound_counts.first_outbound_at is null then first_replies.created_at
-            when first_replies.created_at < outbound_counts.first_outbound_at
-                then first_replies.created_at
-            else outbound_counts.first_outbound_at
-        end as first_conversation_message_at,
-        case
-            when first_replies.last_inbound_at is null then outbound_counts.last_outbound_at
-            when outbound_counts.last_outbound_at is null then first_replies.last_inbound_at
-            when first_replies.last_inbound_at > outbound_counts.last_outbound_at
-                then first_replies.last_inbound_at
-            else outbound_counts.last_outbound_at
-        end as last_conversation_message_at,
+        {{ earlier_of('first_replies.created_at', 'outbound_counts.first_outbound_at') }}
+            as first_conversation_message_at,
+        {{ later_of('first_replies.last_inbound_at', 'outbound_counts.last_outbound_at') }}
+            as last_conversation_message_at,
         first_replies.message_id is not null as has_replied,
         first_replies.message_id as first_reply_message_id,
         first_replies.created_at as first_replied_at,

@@ -118,13 +118,8 @@ final as (
         cast(first_replies.step_number as integer) as first_reply_step_number,
         first_replies.template_id as first_reply_template_id,
         first_replies.first_reply_message_id is not null as has_replied,
-        case
-            when first_replies._loaded_at is null then campaign_enrollments.enrollments_loaded_at
-            when campaign_enrollments.enrollments_loaded_at is null then first_replies._loaded_at
-            when first_replies._loaded_at > campaign_enrollments.enrollments_loaded_at
-                then first_replies._loaded_at
-            else campaign_enrollments.enrollments_loaded_at
-        end as _loaded_at
+        {{ later_of('first_replies._loaded_at', 'campaign_enrollments.enrollments_loaded_at') }}
+            as _loaded_at
     from population
     inner join campaigns
         on population.campaign_id = campaigns.campaign_id
