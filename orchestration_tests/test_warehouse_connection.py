@@ -4,12 +4,16 @@
 from __future__ import annotations
 
 import ast
+import itertools
+import threading
+import time
 
 import duckdb
 import yaml
+from dbt.adapters.duckdb.environments import local
 
 from orchestration import settings, warehouse_connection
-from orchestration.dbt import build_threads
+from orchestration.dbt import statement_turns
 
 
 def _limit_as_duckdb_states_it(size: str) -> str:
@@ -70,20 +74,47 @@ def _warehouse_with_messages(path, messages: int):
     return path
 
 
-def test_a_large_warehouse_builds_one_model_at_a_time(monkeypatch, tmp_path):
-    """Two large models side by side share one memory limit (orchestration/dbt/build_threads.py)."""
-    monkeypatch.setattr(build_threads, "SERIAL_BUILD_MESSAGES", 10)
-    large = _warehouse_with_messages(tmp_path / "large.duckdb", 11)
-    small = _warehouse_with_messages(tmp_path / "small.duckdb", 10)
-    assert build_threads.build_threads(large) == ["--threads", "1"]
-    assert build_threads.build_threads(small) == []  # profiles.yml's threads
+def test_a_large_warehouse_runs_one_statement_at_a_time(monkeypatch, tmp_path):
+    """Two large models side by side share one memory limit
+    (orchestration/dbt/statement_turns.py): past the threshold dbt's threads take turns."""
+    monkeypatch.setattr(statement_turns, "SERIAL_BUILD_MESSAGES", 10)
+    monkeypatch.setattr(local.DuckDBCursorWrapper, "execute", statement_turns._plain_execute)
+    plugin = statement_turns.Plugin("statement_turns", {})
+    for i, (messages, in_turn) in enumerate(((10, False), (11, True), (10, False))):
+        path = _warehouse_with_messages(tmp_path / f"w{i}.duckdb", messages)
+        with warehouse_connection.connect(path) as con:
+            plugin.configure_connection(con)
+        taking_turns = local.DuckDBCursorWrapper.execute is statement_turns._execute_in_turn
+        assert taking_turns is in_turn, messages
 
 
-def test_a_warehouse_with_nothing_loaded_keeps_the_profiles_threads(tmp_path):
-    assert build_threads.build_threads(tmp_path / "none.duckdb") == []
-    with warehouse_connection.connect(tmp_path / "empty.duckdb"):
-        pass
-    assert build_threads.build_threads(tmp_path / "empty.duckdb") == []
+def test_a_warehouse_with_nothing_loaded_runs_statements_side_by_side(tmp_path):
+    with warehouse_connection.connect(tmp_path / "empty.duckdb") as con:
+        assert not statement_turns.is_large(con)
+
+
+def test_statements_in_turn_never_overlap(monkeypatch):
+    """Each thread's statement starts after the other's has ended."""
+    spans: list[tuple[float, float]] = []
+
+    class SlowCursor:
+        def execute(self, sql, bindings=None):
+            started = time.monotonic()
+            time.sleep(0.05)
+            spans.append((started, time.monotonic()))
+
+    monkeypatch.setattr(statement_turns, "_plain_execute", lambda c, sql, b=None: c.execute(sql))
+    threads = [
+        threading.Thread(target=statement_turns._execute_in_turn, args=(SlowCursor(), "select 1"))
+        for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    spans.sort()
+    assert len(spans) == 4
+    assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(spans))
 
 
 def test_a_caller_holding_its_own_connection_can_still_connect(tmp_path):

@@ -22,7 +22,6 @@ from dagster_dbt.components.dbt_component_utils import DagsterDbtComponentTransl
 
 from orchestration import settings
 from orchestration.dbt import changed_scope, test_scope
-from orchestration.dbt.build_threads import build_threads
 from orchestration.dbt.folded_tests import stream_with_failing_columns
 from orchestration.dbt.guard import dbt_executable
 from orchestration.landing.assets import WAREHOUSE_POOL, raw_asset_key
@@ -89,8 +88,6 @@ class WarehouseDbtComponent(DbtProjectComponent):
         # The target named here, not only through DBT_TARGET: a run the schedule starts sees
         # COMMS_WAREHOUSE_TARGET alone (orchestration/targets).
         args = ["build", "--target", target_name(), *REFRESH_EXCLUDES]
-        if target_name() == "duckdb":  # one DuckDB memory limit for the whole build
-            args += build_threads(settings.warehouse_path())
         op_config = context.op_execution_context.op_config
         full_refresh = op_config["full_refresh"]
         if full_refresh:
