@@ -29,10 +29,7 @@
 
 {#- read by the incremental branch only; named here so the parse records them -#}
 {%- set raw_events = source('platform', 'message_events') %}
-{%- for owners in ['stg_platform__accounts', 'stg_platform__campaigns',
-    'stg_platform__campaign_enrollments'] %}
-    {%- do ref(owners) -%}
-{%- endfor %}
+{%- do staging_owner_refs() %}
 
 with
 
@@ -104,38 +101,6 @@ outbound_messages as (
 
     ),
 
-    -- the owners with a staged row loaded since (new, or moved): staging may have staged their
-    -- messages again
-    loaded_accounts as (
-
-        select accounts.account_id
-        from {{ ref('stg_platform__accounts') }} as accounts
-        cross join reread_from
-        where accounts._loaded_at > reread_from.loaded_after
-
-    ),
-
-    loaded_campaigns as (
-
-        select campaigns.campaign_id
-        from {{ ref('stg_platform__campaigns') }} as campaigns
-        cross join reread_from
-        where campaigns._loaded_at > reread_from.loaded_after
-
-    ),
-
-    -- an enrollment loaded since, or one of a campaign loaded since (its account may move)
-    loaded_enrollments as (
-
-        select enrollments.enrollment_id
-        from {{ ref('stg_platform__campaign_enrollments') }} as enrollments
-        cross join reread_from
-        where
-            enrollments._loaded_at > reread_from.loaded_after
-            or enrollments.campaign_id in (select loaded_campaigns.campaign_id from loaded_campaigns)
-
-    ),
-
     changed_messages as (
 
         select
@@ -149,13 +114,9 @@ outbound_messages as (
                 select recently_loaded_events.message_id from recently_loaded_events
             )
             -- staged again for an owner loaded since: new (no outcome yet) or moved
-            or outbound_messages.account_id in (select loaded_accounts.account_id from loaded_accounts)
-            or outbound_messages.campaign_id in (
-                select loaded_campaigns.campaign_id from loaded_campaigns
-            )
-            or outbound_messages.enrollment_id in (
-                select loaded_enrollments.enrollment_id from loaded_enrollments
-            )
+            or {{ staged_owner_loaded_since(
+                'outbound_messages', '(select reread_from.loaded_after from reread_from)'
+            ) }}
 
     ),
 {% else %}
