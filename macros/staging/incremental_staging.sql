@@ -105,3 +105,43 @@
         {%- endif %}
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+    The condition "the staged message `message` (an alias with account_id, campaign_id and
+    enrollment_id) has an owner with a staged row loaded after `loaded_after`": its account,
+    campaign or enrollment, or its enrollment's campaign. A superset of the messages
+    incremental_staging_filter stages again for a new or moved owner (changed_owner_ids), found
+    without comparing every staged message with a model's own table: the per-message models
+    recompute these beside the messages loaded since, a message staging never held before among
+    them. The owners are named in staging_owner_refs() so the parse records them.
+-#}
+{% macro staged_owner_loaded_since(message, loaded_after) -%}
+    {%- set owners = staging_owner_refs() -%}
+    {%- set loaded_campaigns -%}
+        select loaded_campaigns.campaign_id from {{ owners.campaign }} as loaded_campaigns
+        where loaded_campaigns._loaded_at > {{ loaded_after }}
+    {%- endset -%}
+    (
+        {{ message }}.account_id in (
+            select loaded_accounts.account_id from {{ owners.account }} as loaded_accounts
+            where loaded_accounts._loaded_at > {{ loaded_after }}
+        )
+        or {{ message }}.campaign_id in ({{ loaded_campaigns }})
+        or {{ message }}.enrollment_id in (
+            select loaded_enrollments.enrollment_id from {{ owners.enrollment }} as loaded_enrollments
+            where
+                loaded_enrollments._loaded_at > {{ loaded_after }}
+                or loaded_enrollments.campaign_id in ({{ loaded_campaigns }})
+        )
+    )
+{%- endmacro %}
+
+{#- The staged owners staged_owner_loaded_since reads; call it outside any is_incremental()
+    branch so the parse records them. -#}
+{% macro staging_owner_refs() -%}
+    {{ return({
+        'account': ref('stg_platform__accounts'),
+        'campaign': ref('stg_platform__campaigns'),
+        'enrollment': ref('stg_platform__campaign_enrollments'),
+    }) }}
+{%- endmacro %}

@@ -10,9 +10,25 @@
     Encoding, segments and credits per message (kpi-spec "SMS segments and credits").
     Segments are computed once per distinct body (bodies repeat: templates, canned replies) and
     joined back. Incremental: re-reads messages loaded since the newest load already processed
-    (less incremental_load_margin_minutes), plus any message id not yet in the table; a
-    message's row depends only on that message, so the result equals a full build.
+    (less incremental_load_margin_minutes), plus those whose account, campaign or enrollment has
+    a staged row loaded since (staging may have staged them again, new or moved:
+    staged_owner_loaded_since), so every message not yet in the table; a message's row depends
+    only on that message, so the result equals a full build. It no longer compares every staged
+    message with the table (a join of 9.7 M rows with 9.7 M at M).
 -#}
+
+{#- the newest load processed, less the margin (read by the incremental branch); the owners
+    that branch reads are named here so the parse records them -#}
+{%- set loaded_after -%}
+    (
+        select
+            {{ dbt.dateadd(
+                'minute', -1 * var('incremental_load_margin_minutes'), 'max(newest._loaded_at)'
+            ) }}
+        from {{ this }} as newest
+    )
+{%- endset %}
+{%- do staging_owner_refs() %}
 
 with
 
@@ -27,21 +43,10 @@ changed_messages as (
     select messages.*
     from messages
     {% if is_incremental() %}
-        -- not yet processed: a left join (one row per message_id in this), not an `or not
-        -- exists`, which PostgreSQL runs as a scan of this per message (hours at demo scale)
-        left join {{ this }} as processed
-            on messages.message_id = processed.message_id
         where
-            messages._loaded_at > (
-                select
-                    {{ dbt.dateadd(
-                        'minute',
-                        -1 * var('incremental_load_margin_minutes'),
-                        'max(newest._loaded_at)'
-                    ) }}
-                from {{ this }} as newest
-            )
-            or processed.message_id is null
+            messages._loaded_at > {{ loaded_after }}
+            -- staged again for an owner loaded since: new (not segmented yet) or moved
+            or {{ staged_owner_loaded_since('messages', loaded_after) }}
     {% endif %}
 
 ),

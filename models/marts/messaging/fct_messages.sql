@@ -251,6 +251,28 @@ enrollment_first_messages as (
 
 {% endif %}
 
+{#- the per-message inputs joined below, each read for the messages derived only: joined
+    whole, the engine hashed the larger side of some (int_messages__segmented's 9.7 M rows at
+    M), and every join read every row of its input -#}
+{%- set per_message = {
+    'segmented': 'message_id',
+    'delivery_outcomes': 'message_id',
+    'inbound_attributed': 'message_id',
+    'opt_out_detected': 'message_id',
+    'enrollment_first_messages': 'first_message_id',
+} %}
+{%- for input, key in per_message.items() %}
+
+    scoped_{{ input }} as (
+
+        select * from {{ input }}
+        {%- if reread_from is not none %}
+            where {{ key }} in (select scoped_messages.message_id from scoped_messages)
+        {%- endif %}
+
+    ),
+{%- endfor %}
+
 -- the delivery events of the messages derived (every event on a full build)
 event_watermarks as (
 
@@ -338,17 +360,17 @@ joined as (
         on scoped_messages.account_id = accounts.account_id
     left join inboxes
         on scoped_messages.inbox_id = inboxes.inbox_id
-    left join segmented
+    left join scoped_segmented as segmented
         on scoped_messages.message_id = segmented.message_id
-    left join delivery_outcomes
+    left join scoped_delivery_outcomes as delivery_outcomes
         on scoped_messages.message_id = delivery_outcomes.message_id
     left join event_watermarks
         on scoped_messages.message_id = event_watermarks.message_id
-    left join inbound_attributed
+    left join scoped_inbound_attributed as inbound_attributed
         on scoped_messages.message_id = inbound_attributed.message_id
-    left join opt_out_detected
+    left join scoped_opt_out_detected as opt_out_detected
         on scoped_messages.message_id = opt_out_detected.message_id
-    left join enrollment_first_messages
+    left join scoped_enrollment_first_messages as enrollment_first_messages
         on scoped_messages.message_id = enrollment_first_messages.first_message_id
 
 ),
