@@ -9,9 +9,13 @@
     - Validity judged against owners: a base model sets a row aside when its account is unknown
       or a campaign, enrollment or message it names belongs to another account. The owners an
       entity is judged against are the stg models its base model reads (from the graph, so a new
-      check is followed); an owner may have changed when a raw row of it was loaded since, or of
-      its own owner (a campaign of an account, an enrollment of a campaign, a message of any of
-      them), read from the raw tables: a superset, as in changed_groups().
+      check is followed). A judgement can change only where the owner's kept row did: an
+      account that became valid, a campaign that moved account, an enrollment that moved
+      campaign (changed_owner_ids, as incremental staging reads them), or whose own owner did
+      (a campaign of such an account, an enrollment of such a campaign); a message, when a raw
+      row of it was loaded since or it names any of those. An owner re-exported unchanged (a
+      campaign's new status) judges nothing again: rebuilding every file naming it recounted
+      about half the files at M for a day that adds one in a hundred.
     A file is computed again when a row of it is touched, or holds a record a touched row holds;
     files loaded since (the ledger's, so an empty file counts too) are new. A --full-refresh
     build computes every file.
@@ -76,6 +80,10 @@
     the engine read only those files' raw rows, where a subquery would be joined after parsing
     every row of a base model. none on a full build. -#}
 {% macro audit_rebuilt_file_ids() -%}
+    {#- the owners' relations are ref()'d before any early return, so the parse records them -#}
+    {%- for owner in ['account', 'campaign', 'enrollment'] -%}
+        {%- do changed_owner_ids(owner, none) -%}
+    {%- endfor -%}
     {%- set reread_from = audit_reread_from() -%}
     {%- if reread_from is none -%}
         {{ return(none) }}
@@ -143,15 +151,19 @@
     {#- each computed once, read by every entity judged against it -#}
     with
     changed_account as (
-        select account_id from {{ raw.accounts }} where {{ since }}
+        select account_id from ({{ changed_owner_ids('account', reread_from) }}) as became_valid
     ),
     changed_campaign as (
-        select campaign_id from {{ raw.campaigns }}
-        where {{ since }} or account_id in (select account_id from changed_account)
+        select campaign_id from ({{ changed_owner_ids('campaign', reread_from) }}) as moved
+        union
+        select campaign_id from {{ ref('stg_platform__campaigns') }}
+        where account_id in (select account_id from changed_account)
     ),
     changed_enrollment as (
-        select enrollment_id from {{ raw.campaign_enrollments }}
-        where {{ since }} or campaign_id in (select campaign_id from changed_campaign)
+        select enrollment_id from ({{ changed_owner_ids('enrollment', reread_from) }}) as moved
+        union
+        select enrollment_id from {{ ref('stg_platform__campaign_enrollments') }}
+        where campaign_id in (select campaign_id from changed_campaign)
     ),
     changed_message as (
         select message_id from {{ raw.messages }}
