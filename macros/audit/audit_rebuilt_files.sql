@@ -75,10 +75,12 @@
 {%- endmacro %}
 
 {#- The files an incremental run computes again, per entity: {entity: [file_id, ...]}, listed
-    once before the run in a temporary table (the pre_hook deletes their rows: dbt compiles the
-    model and runs its hooks on one connection) and returned as literals: a literal list lets
-    the engine read only those files' raw rows, where a subquery would be joined after parsing
-    every row of a base model. none on a full build. -#}
+    once before the run in a table (the pre_hook deletes their rows through it) and returned
+    as literals: a literal list lets the engine read only those files' raw rows, where a
+    subquery would be joined after parsing every row of a base model. none on a full build.
+    The two audit models hold the same files, so the second finds the list the first made in
+    this dbt invocation from the same load time and reads it (listing them took ~3 s of CPU
+    at M, reading every raw message and delivery event); any other list is made anew. -#}
 {% macro audit_rebuilt_file_ids() -%}
     {#- the owners' relations are ref()'d before any early return, so the parse records them -#}
     {%- for owner in ['account', 'campaign', 'enrollment'] -%}
@@ -88,21 +90,37 @@
     {%- if reread_from is none -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- do run_query('drop table if exists ' ~ audit_rebuilt_files_table()) -%}
-    {%- do run_query('create temporary table ' ~ audit_rebuilt_files_table() ~ ' as '
-        ~ audit_rebuilt_files(reread_from)) -%}
+    {%- set listed = audit_rebuilt_files_table() -%}
+    {%- set made_here = "invocation_id = '" ~ invocation_id ~ "' and reread_from = " ~ reread_from -%}
+    {%- set found = run_query(
+        "select count(*) from information_schema.tables where table_catalog = '" ~ this.database
+        ~ "' and table_schema = '" ~ target.schema ~ "' and table_name = '_audit_rebuilt_files'"
+    ).columns[0].values()[0] -%}
+    {%- if found == 0 or run_query('select count(*) from ' ~ listed ~ ' where entity is null and '
+            ~ made_here).columns[0].values()[0] != 1 -%}
+        {#- one row with no entity says which invocation and load time the list is for, so an
+            empty list is found too -#}
+        {%- do run_query('drop table if exists ' ~ listed) -%}
+        {%- do run_query('create table ' ~ listed ~ ' as '
+            ~ "select cast('" ~ invocation_id ~ "' as " ~ dbt.type_string() ~ ') as invocation_id, '
+            ~ reread_from ~ ' as reread_from, cast(null as ' ~ dbt.type_string() ~ ') as entity, '
+            ~ 'cast(null as ' ~ dbt.type_string() ~ ') as file_id '
+            ~ "union all select '" ~ invocation_id ~ "', " ~ reread_from ~ ', entity, file_id from ('
+            ~ audit_rebuilt_files(reread_from) ~ ') as rebuilt') -%}
+    {%- endif -%}
     {%- set rebuilt = {} -%}
     {%- for entity in audit_record_keys() -%}
         {%- do rebuilt.update({entity: []}) -%}
     {%- endfor -%}
-    {%- for row in run_query('select entity, file_id from ' ~ audit_rebuilt_files_table()).rows -%}
+    {%- for row in run_query('select entity, file_id from ' ~ listed ~ ' where entity is not null').rows -%}
         {%- do rebuilt[row[0]].append(row[1]) -%}
     {%- endfor -%}
     {{ return(rebuilt) }}
 {%- endmacro %}
 
+{#- The list's table, beside the recorded changed keys (changed_keys.sql). -#}
 {% macro audit_rebuilt_files_table() -%}
-    {{ return(this.identifier ~ '__rebuilt_files') }}
+    {{ return(target.schema ~ '._audit_rebuilt_files') }}
 {%- endmacro %}
 
 {#- The pre_hook of an audit model: on an incremental run, delete the rows of the files it
@@ -116,7 +134,9 @@
         delete from {{ this }}
     {%- else -%}
         delete from {{ this }}
-        where (entity, file_id) in (select entity, file_id from {{ audit_rebuilt_files_table() }})
+        where (entity, file_id) in (
+            select entity, file_id from {{ audit_rebuilt_files_table() }} where entity is not null
+        )
     {%- endif -%}
 {%- endmacro %}
 
