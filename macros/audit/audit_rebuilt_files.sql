@@ -9,9 +9,13 @@
     - Validity judged against owners: a base model sets a row aside when its account is unknown
       or a campaign, enrollment or message it names belongs to another account. The owners an
       entity is judged against are the stg models its base model reads (from the graph, so a new
-      check is followed); an owner may have changed when a raw row of it was loaded since, or of
-      its own owner (a campaign of an account, an enrollment of a campaign, a message of any of
-      them), read from the raw tables: a superset, as in changed_groups().
+      check is followed). A judgement can change only where the owner's kept row did: an
+      account that became valid, a campaign that moved account, an enrollment that moved
+      campaign (changed_owner_ids, as incremental staging reads them), or whose own owner did
+      (a campaign of such an account, an enrollment of such a campaign); a message, when a raw
+      row of it was loaded since or it names any of those. An owner re-exported unchanged (a
+      campaign's new status) judges nothing again: rebuilding every file naming it recounted
+      about half the files at M for a day that adds one in a hundred.
     A file is computed again when a row of it is touched, or holds a record a touched row holds;
     files loaded since (the ledger's, so an empty file counts too) are new. A --full-refresh
     build computes every file.
@@ -71,30 +75,52 @@
 {%- endmacro %}
 
 {#- The files an incremental run computes again, per entity: {entity: [file_id, ...]}, listed
-    once before the run in a temporary table (the pre_hook deletes their rows: dbt compiles the
-    model and runs its hooks on one connection) and returned as literals: a literal list lets
-    the engine read only those files' raw rows, where a subquery would be joined after parsing
-    every row of a base model. none on a full build. -#}
+    once before the run in a table (the pre_hook deletes their rows through it) and returned
+    as literals: a literal list lets the engine read only those files' raw rows, where a
+    subquery would be joined after parsing every row of a base model. none on a full build.
+    The two audit models hold the same files, so the second finds the list the first made in
+    this dbt invocation from the same load time and reads it (listing them took ~3 s of CPU
+    at M, reading every raw message and delivery event); any other list is made anew. -#}
 {% macro audit_rebuilt_file_ids() -%}
+    {#- the owners' relations are ref()'d before any early return, so the parse records them -#}
+    {%- for owner in ['account', 'campaign', 'enrollment'] -%}
+        {%- do changed_owner_ids(owner, none) -%}
+    {%- endfor -%}
     {%- set reread_from = audit_reread_from() -%}
     {%- if reread_from is none -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- do run_query('drop table if exists ' ~ audit_rebuilt_files_table()) -%}
-    {%- do run_query('create temporary table ' ~ audit_rebuilt_files_table() ~ ' as '
-        ~ audit_rebuilt_files(reread_from)) -%}
+    {%- set listed = audit_rebuilt_files_table() -%}
+    {%- set made_here = "invocation_id = '" ~ invocation_id ~ "' and reread_from = " ~ reread_from -%}
+    {%- set found = run_query(
+        "select count(*) from information_schema.tables where table_catalog = '" ~ this.database
+        ~ "' and table_schema = '" ~ target.schema ~ "' and table_name = '_audit_rebuilt_files'"
+    ).columns[0].values()[0] -%}
+    {%- if found == 0 or run_query('select count(*) from ' ~ listed ~ ' where entity is null and '
+            ~ made_here).columns[0].values()[0] != 1 -%}
+        {#- one row with no entity says which invocation and load time the list is for, so an
+            empty list is found too -#}
+        {%- do run_query('drop table if exists ' ~ listed) -%}
+        {%- do run_query('create table ' ~ listed ~ ' as '
+            ~ "select cast('" ~ invocation_id ~ "' as " ~ dbt.type_string() ~ ') as invocation_id, '
+            ~ reread_from ~ ' as reread_from, cast(null as ' ~ dbt.type_string() ~ ') as entity, '
+            ~ 'cast(null as ' ~ dbt.type_string() ~ ') as file_id '
+            ~ "union all select '" ~ invocation_id ~ "', " ~ reread_from ~ ', entity, file_id from ('
+            ~ audit_rebuilt_files(reread_from) ~ ') as rebuilt') -%}
+    {%- endif -%}
     {%- set rebuilt = {} -%}
     {%- for entity in audit_record_keys() -%}
         {%- do rebuilt.update({entity: []}) -%}
     {%- endfor -%}
-    {%- for row in run_query('select entity, file_id from ' ~ audit_rebuilt_files_table()).rows -%}
+    {%- for row in run_query('select entity, file_id from ' ~ listed ~ ' where entity is not null').rows -%}
         {%- do rebuilt[row[0]].append(row[1]) -%}
     {%- endfor -%}
     {{ return(rebuilt) }}
 {%- endmacro %}
 
+{#- The list's table, beside the recorded changed keys (changed_keys.sql). -#}
 {% macro audit_rebuilt_files_table() -%}
-    {{ return(this.identifier ~ '__rebuilt_files') }}
+    {{ return(target.schema ~ '._audit_rebuilt_files') }}
 {%- endmacro %}
 
 {#- The pre_hook of an audit model: on an incremental run, delete the rows of the files it
@@ -108,7 +134,9 @@
         delete from {{ this }}
     {%- else -%}
         delete from {{ this }}
-        where (entity, file_id) in (select entity, file_id from {{ audit_rebuilt_files_table() }})
+        where (entity, file_id) in (
+            select entity, file_id from {{ audit_rebuilt_files_table() }} where entity is not null
+        )
     {%- endif -%}
 {%- endmacro %}
 
@@ -143,15 +171,19 @@
     {#- each computed once, read by every entity judged against it -#}
     with
     changed_account as (
-        select account_id from {{ raw.accounts }} where {{ since }}
+        select account_id from ({{ changed_owner_ids('account', reread_from) }}) as became_valid
     ),
     changed_campaign as (
-        select campaign_id from {{ raw.campaigns }}
-        where {{ since }} or account_id in (select account_id from changed_account)
+        select campaign_id from ({{ changed_owner_ids('campaign', reread_from) }}) as moved
+        union
+        select campaign_id from {{ ref('stg_platform__campaigns') }}
+        where account_id in (select account_id from changed_account)
     ),
     changed_enrollment as (
-        select enrollment_id from {{ raw.campaign_enrollments }}
-        where {{ since }} or campaign_id in (select campaign_id from changed_campaign)
+        select enrollment_id from ({{ changed_owner_ids('enrollment', reread_from) }}) as moved
+        union
+        select enrollment_id from {{ ref('stg_platform__campaign_enrollments') }}
+        where campaign_id in (select campaign_id from changed_campaign)
     ),
     changed_message as (
         select message_id from {{ raw.messages }}

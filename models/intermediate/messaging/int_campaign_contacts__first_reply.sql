@@ -1,3 +1,9 @@
+{#- A table on DuckDB too (as on PostgreSQL): mart_messaging_kpis, mart_messaging_kpis_by_step,
+    fct_campaign_contacts and its column test read it, each of which numbered every attributed
+    reply again (a window over all of them, which a reader's filter on its groups does not
+    reach). Spark keeps its intermediate views. -#}
+{{ config(materialized=('view' if target.type == 'spark' else 'table')) }}
+
 {#
     One row per account x campaign x contact that ever replied to the campaign: its first
     inbound message attributed to the campaign (int_messages__inbound_attributed), with the

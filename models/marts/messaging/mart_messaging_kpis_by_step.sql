@@ -13,7 +13,13 @@
 
 {%- set double_type = type_double() %}
 
-with messages as (
+with accounts as (
+
+    select * from {{ ref('stg_platform__accounts') }}
+
+),
+
+messages as (
 
     select * from {{ ref('fct_messages') }}
 
@@ -25,20 +31,35 @@ first_replies as (
 
 ),
 
-ranked_step_sends as (
+-- each contact's first send of a step is the earliest of its sent messages of that campaign
+-- step (one account's: a campaign's messages are its account's); its day is that instant's
+-- local day in the account's time zone, as fct_messages.date_day. A grouped minimum, where a
+-- window numbering every sent message sorted them all.
+step_first_sends as (
 
     select
         account_id,
-        date_day,
         campaign_id,
         step_number,
         contact_id,
-        row_number() over (
-            partition by campaign_id, step_number, contact_id
-            order by created_at, message_id
-        ) as send_rank
+        min(created_at) as first_sent_at
     from messages
     where is_sms_sent and campaign_id is not null
+    group by account_id, campaign_id, step_number, contact_id
+
+),
+
+step_first_send_days as (
+
+    select
+        step_first_sends.account_id,
+        cast({{ to_local_timestamp('step_first_sends.first_sent_at', 'accounts.time_zone') }} as date)
+            as date_day,
+        step_first_sends.campaign_id,
+        step_first_sends.step_number
+    from step_first_sends
+    left join accounts
+        on step_first_sends.account_id = accounts.account_id
 
 ),
 
@@ -51,8 +72,7 @@ step_send_days as (
         step_number,
         count(*) as step_contacts_sent,
         0 as replied_contacts
-    from ranked_step_sends
-    where send_rank = 1
+    from step_first_send_days
     group by account_id, date_day, campaign_id, step_number
 
 ),

@@ -54,20 +54,23 @@ template_recipients as (
 
 ),
 
-contact_counts as (
+-- each enrolled contact once per account and template, with whether its first reply to a
+-- campaign that sent it the template is credited to the template: grouped once, where two
+-- distinct counts per template each grouped the joined rows again
+template_contacts as (
 
     select
         campaign_contacts.account_id,
         template_recipients.template_id,
-        count(distinct campaign_contacts.contact_id) as enrolled_contacts,
-        count(
-            distinct case
+        campaign_contacts.contact_id,
+        max(
+            case
                 when
                     campaign_contacts.has_replied
                     and campaign_contacts.first_reply_template_id = template_recipients.template_id
-                    then campaign_contacts.contact_id
+                    then 1
             end
-        ) as replied_contacts
+        ) as replied_to_template
     from campaign_contacts
     inner join template_recipients
         on
@@ -77,7 +80,22 @@ contact_counts as (
         campaign_contacts.is_enrolled
         -- no campaign chosen: the campaigns launched in range, all time = ever launched
         and campaign_contacts.campaign_launched_date_day is not null
-    group by campaign_contacts.account_id, template_recipients.template_id
+    group by
+        campaign_contacts.account_id,
+        template_recipients.template_id,
+        campaign_contacts.contact_id
+
+),
+
+contact_counts as (
+
+    select
+        account_id,
+        template_id,
+        count(*) as enrolled_contacts,
+        count(replied_to_template) as replied_contacts
+    from template_contacts
+    group by account_id, template_id
 
 ),
 
