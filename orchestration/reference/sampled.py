@@ -73,15 +73,9 @@ class Copies:
 def copied(con, worlds: list[tuple[list[str], str | None]]) -> Iterator[Copies]:
     """Copy the rows the ``worlds`` (each: its sorted accounts, and its campaign when a slice)
     read; the copies are dropped on leaving."""
-    campaigns: dict[tuple[str, ...], list[str]] = {}
-    for accounts, campaign in worlds:
-        if campaign is not None:
-            campaigns.setdefault(tuple(accounts), []).append(campaign)
-    contacts = {
-        (accounts, campaign): found
-        for accounts, chosen in campaigns.items()
-        for campaign, found in slices.contacts_by_campaign(con, list(accounts), chosen).items()
-    }
+    wanted = sorted({(tuple(a), campaign) for a, campaign in worlds if campaign is not None})
+    found = slices.slice_contacts(con, [(list(a), campaign) for a, campaign in wanted])
+    contacts = dict(zip(wanted, found, strict=True))
     params = {
         "accounts": sorted({a for accounts, _ in worlds for a in accounts}),
         "whole": sorted({a for accounts, campaign in worlds if campaign is None for a in accounts}),

@@ -21,59 +21,117 @@ from __future__ import annotations
 
 T = "staging.stg_platform__"
 IN_SCOPE = "list_contains($accounts, account_id)"
+IN_UNION = "list_contains($union, account_id)"
 SCOPE_CAMPAIGNS = f"select campaign_id from {T}campaigns where {IN_SCOPE}"
 
-# (campaign, contact) for every row that names a campaign and a contact, in the scope.
-TOUCHES = f"""
-    select campaign_id, contact_id from {T}messages
-    where {IN_SCOPE} and campaign_id is not null
-    union all
-    select campaign_id, contact_id from {T}calls
-    where {IN_SCOPE} and campaign_id is not null and contact_id is not null
-    union all
-    select campaign_id, contact_id from {T}opt_events
-    where {IN_SCOPE} and campaign_id is not null
-    union all
-    select campaign_id, contact_id from {T}leads
-    where {IN_SCOPE} and campaign_id is not null
-    union all
-    select campaign_id, contact_id from {T}campaign_enrollments
-    where campaign_id in ({SCOPE_CAMPAIGNS})
-"""
+
+def _touches(kept: str) -> str:
+    """(account, campaign, contact) for every row of the accounts in $union that names a
+    campaign (``kept``: a condition on campaign_id ``c``) and a contact; an enrollment's
+    account is its campaign's. A scope's touches are those of its accounts (an enrollment's:
+    of a campaign of the scope)."""
+    named = kept.format(c="campaign_id")
+    return f"""
+        select account_id, campaign_id, contact_id from {T}messages where {IN_UNION} and {named}
+        union all
+        select account_id, campaign_id, contact_id from {T}calls
+        where {IN_UNION} and {named} and contact_id is not null
+        union all
+        select account_id, campaign_id, contact_id from {T}opt_events where {IN_UNION} and {named}
+        union all
+        select account_id, campaign_id, contact_id from {T}leads where {IN_UNION} and {named}
+        union all
+        select c.account_id, e.campaign_id, e.contact_id from {T}campaign_enrollments as e
+        inner join {T}campaigns as c on e.campaign_id = c.campaign_id
+        where list_contains($union, c.account_id) and {kept.format(c="e.campaign_id")}
+    """
+
+
+# The scopes of one read (parameters $scope_nos and $scope_accounts, side by side): scope number
+# -> its accounts.
+MEMBERS = "select unnest($scope_nos) as scope_no, unnest($scope_accounts) as account_id"
+
+
+def _scopes(scopes: list[list[str]]) -> dict[str, list]:
+    return {
+        "scope_nos": [n for n, accounts in enumerate(scopes) for _ in accounts],
+        "scope_accounts": [a for accounts in scopes for a in accounts],
+        "union": sorted({a for accounts in scopes for a in accounts}),
+    }
 
 
 def slice_sizes(con, accounts: list[str]) -> dict[str, int]:
     """Per campaign of the scope, the messages its slice holds (the row budget's measure)."""
+    return slice_sizes_of(con, [accounts])[0]
+
+
+def slice_sizes_of(con, scopes: list[list[str]]) -> list[dict[str, int]]:
+    """slice_sizes for several scopes (each its accounts) in one read: the large tables are
+    scanned and their touches and contacts' messages counted once per account, not per scope
+    (scopes overlap: a root rolled up holds its sub-accounts)."""
+    if not scopes:
+        return []
     sql = f"""
-        with touched as (select distinct campaign_id, contact_id from ({TOUCHES})),
+        with members as ({MEMBERS}),
+        scope_campaigns as (
+            select m.scope_no, c.campaign_id from {T}campaigns as c
+            inner join members as m on c.account_id = m.account_id
+        ),
+        touched_by_account as (
+            select distinct account_id, campaign_id, contact_id from ({_touches("{c} is not null")})
+        ),
+        touched as (
+            select distinct m.scope_no, t.campaign_id, t.contact_id
+            from touched_by_account as t
+            inner join members as m on t.account_id = m.account_id
+            inner join scope_campaigns as s
+                on m.scope_no = s.scope_no and t.campaign_id = s.campaign_id
+        ),
+        per_account as (
+            select account_id, contact_id, count(*) as messages from {T}messages
+            where {IN_UNION} group by account_id, contact_id
+        ),
         per_contact as (
-            select contact_id, count(*) as messages from {T}messages
-            where {IN_SCOPE} group by contact_id
+            select m.scope_no, p.contact_id, sum(p.messages) as messages from per_account as p
+            inner join members as m on p.account_id = m.account_id
+            group by m.scope_no, p.contact_id
         )
-        select t.campaign_id, coalesce(sum(p.messages), 0)
-        from touched as t left join per_contact as p on t.contact_id = p.contact_id
-        where t.campaign_id in ({SCOPE_CAMPAIGNS})
-        group by t.campaign_id
+        select t.scope_no, t.campaign_id, coalesce(sum(p.messages), 0)
+        from touched as t
+        left join per_contact as p on t.scope_no = p.scope_no and t.contact_id = p.contact_id
+        group by t.scope_no, t.campaign_id
     """
-    return dict(con.execute(sql, {"accounts": accounts}).fetchall())
+    out: list[dict[str, int]] = [{} for _ in scopes]
+    for scope_no, campaign, messages in con.execute(sql, _scopes(scopes)).fetchall():
+        out[scope_no][campaign] = int(messages)
+    return out
 
 
 def contacts_of(con, accounts: list[str], campaign: str) -> list[str]:
     """The contacts the campaign touched in the scope: the slice's contacts."""
-    return contacts_by_campaign(con, accounts, [campaign]).get(campaign, [])
+    return slice_contacts(con, [(accounts, campaign)])[0]
 
 
-def contacts_by_campaign(con, accounts: list[str], campaigns: list[str]) -> dict[str, list[str]]:
-    """Each campaign's slice contacts in the scope, for several campaigns in one read."""
-    sql = (
-        f"select distinct campaign_id, contact_id from ({TOUCHES}) "
-        "where campaign_id in (select unnest($campaigns))"
-    )
-    found: dict[str, list[str]] = {campaign: [] for campaign in campaigns}
-    rows = con.execute(sql, {"accounts": accounts, "campaigns": campaigns}).fetchall()
-    for campaign, contact in rows:
-        found[campaign].append(contact)
-    return {campaign: sorted(contacts) for campaign, contacts in found.items()}
+def slice_contacts(con, wanted: list[tuple[list[str], str]]) -> list[list[str]]:
+    """The contacts of several slices (each: its scope's accounts and campaign), in one read."""
+    if not wanted:
+        return []
+    sql = f"""
+        with members as ({MEMBERS}),
+        slices as (select unnest($slice_nos) as scope_no, unnest($slice_campaigns) as campaign_id)
+        select distinct m.scope_no, t.contact_id
+        from ({_touches("list_contains($campaigns, {c})")}) as t
+        inner join members as m on t.account_id = m.account_id
+        inner join slices as s on m.scope_no = s.scope_no and t.campaign_id = s.campaign_id
+    """
+    params = _scopes([accounts for accounts, _ in wanted])
+    params["slice_nos"] = list(range(len(wanted)))
+    params["slice_campaigns"] = [campaign for _, campaign in wanted]
+    params["campaigns"] = sorted(set(params["slice_campaigns"]))
+    out: list[list[str]] = [[] for _ in wanted]
+    for scope_no, contact in con.execute(sql, params).fetchall():
+        out[scope_no].append(contact)
+    return [sorted(contacts) for contacts in out]
 
 
 _CONTACT = "contact_id in (select unnest($contacts))"
