@@ -119,7 +119,7 @@ def sample_requests(
     scopes = [scope_accounts(account_id, roll_up, children) for account_id, roll_up in chosen]
     # the slices of every scope over the budget, sized in one read
     over = list({tuple(a): a for a in scopes if sum(sizes.get(x, 0) for x in a) > budget}.values())
-    slices = dict(zip(map(tuple, over), slice_sizes_of(con, over), strict=True))
+    slices = dict(zip(map(tuple, over), slice_sizes_of(con, over, budget), strict=True))
     out = []
     for (account_id, roll_up), accounts in zip(chosen, scopes, strict=True):
         ranges, last = _account_ranges(span, zones[account_id])
