@@ -439,6 +439,26 @@ def test_a_scope_over_the_row_budget_is_checked_on_campaign_slices(warehouse, mo
     assert "compared on its campaigns' slices only" in _value(results[name], "rule")
 
 
+def test_sizing_under_a_budget_sizes_every_slice_that_fits_exactly(warehouse) -> None:
+    """slice_sizes_of with a budget (the sampling's) sizes only the campaigns whose enrolled
+    contacts alone fit it: each as slice_sizes sizes it, every campaign whose slice fits among
+    them, for each scope (rolled-up roots, accounts alone) and budgets at the slices' sizes."""
+    with fc.connect(warehouse) as con:
+        children = sampling.children_of(con)
+        scopes = [sampling.scope_accounts(root, True, children) for root in children[None]]
+        scopes += [[account] for account in sorted(sampling.account_messages(con))]
+        exact = [slices.slice_sizes(con, accounts) for accounts in scopes]
+        sizes = sorted({n for by_campaign in exact for n in by_campaign.values()})
+        left_out = 0
+        for budget in sizes[:: max(1, len(sizes) // 6)]:
+            for whole, bounded in zip(exact, slices.slice_sizes_of(con, scopes, budget),
+                                      strict=True):  # fmt: skip
+                assert bounded == {campaign: whole[campaign] for campaign in bounded}
+                assert {c for c, n in whole.items() if n <= budget} <= bounded.keys(), budget
+                left_out += len(whole) - len(bounded)
+        assert left_out > 0  # the lower bound did leave campaigns out
+
+
 def _as_multiset(rows) -> list[str]:
     """Rows in an order-free form: a read has no order (two reads of a table may differ)."""
     if isinstance(rows, dict):  # _owners: column -> {id: account}

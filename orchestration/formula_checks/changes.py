@@ -107,12 +107,15 @@ def changed_days(con, after: datetime) -> dict[str, set[date | None]]:
         f"select {account}, {at} from staging.stg_platform__{entity} where _loaded_at > $after"
         for entity, (account, at) in DATED.items()
     ]
-    stamped += [
-        f"select m.account_id, m.created_at from staging.stg_platform__{entity} as x "
-        "inner join staging.stg_platform__messages as m on x.message_id = m.message_id "
-        "where x._loaded_at > $after"
+    # the messages of every changed event and click, in one pass over the messages
+    through = " union all ".join(
+        f"select message_id from staging.stg_platform__{entity} where _loaded_at > $after"
         for entity in THROUGH_MESSAGE
-    ]
+    )
+    stamped.append(
+        "select account_id, created_at from staging.stg_platform__messages "
+        f"where message_id in ({through})"
+    )
     stamped.append(
         "select c.account_id, e.enrolled_at from staging.stg_platform__campaign_enrollments as e "
         "inner join staging.stg_platform__campaigns as c on e.campaign_id = c.campaign_id "

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from orchestration.reference.slices import slice_sizes
+from orchestration.reference.slices import slice_sizes_of
 
 SAMPLED_ROOTS = 2  # rolled up
 SAMPLED_ACCOUNTS = 3  # alone, among the 20 with the most messages
@@ -116,22 +116,15 @@ def sample_requests(
     budget = row_budget() if budget is None else budget
     sizes, children = account_messages(con), children_of(con)
     chosen += _roll_ups_within(chosen, sizes, children, budget, draw)
+    scopes = [scope_accounts(account_id, roll_up, children) for account_id, roll_up in chosen]
+    # the slices of every scope over the budget, sized in one read
+    over = list({tuple(a): a for a in scopes if sum(sizes.get(x, 0) for x in a) > budget}.values())
+    slices = dict(zip(map(tuple, over), slice_sizes_of(con, over, budget), strict=True))
     out = []
-    for account_id, roll_up in chosen:
-        ranges: list[tuple[str, tuple[str, str] | str]] = [("all_time", "all_time")]
-        last = None
-        if span[1] is not None:
-            zone = ZoneInfo(zones[account_id])
-            first = _aware(span[0]).astimezone(zone).date()
-            last = _aware(span[1]).astimezone(zone).date()
-            ranges.append(("last_7_days", "last_7_days"))
-            dst = first_offset_change(first, last, zone)
-            if dst is not None:
-                week = (str(dst - timedelta(days=3)), str(dst + timedelta(days=3)))
-                ranges.append((f"dst_week_{dst}", week))
-        accounts = scope_accounts(account_id, roll_up, children)
-        whole = sum(sizes.get(a, 0) for a in accounts) <= budget
-        campaigns = [None] if whole else _campaigns_within(con, accounts, budget, draw)
+    for (account_id, roll_up), accounts in zip(chosen, scopes, strict=True):
+        ranges, last = _account_ranges(span, zones[account_id])
+        whole = tuple(accounts) not in slices
+        campaigns = [None] if whole else _campaigns_within(slices[tuple(accounts)], budget, draw)
         if not campaigns and skipped is not None:
             skipped.append(account_id + (" with sub-accounts" if roll_up else ""))
         out += [
@@ -140,6 +133,23 @@ def sample_requests(
             for name, r in ranges
         ]
     return out
+
+
+def _account_ranges(span, zone_name: str):
+    """An account's sampled ranges (all time, its last 7 days, its first DST week) and the
+    last local day of the data (None when there is no message)."""
+    ranges: list[tuple[str, tuple[str, str] | str]] = [("all_time", "all_time")]
+    if span[1] is None:
+        return ranges, None
+    zone = ZoneInfo(zone_name)
+    first = _aware(span[0]).astimezone(zone).date()
+    last = _aware(span[1]).astimezone(zone).date()
+    ranges.append(("last_7_days", "last_7_days"))
+    dst = first_offset_change(first, last, zone)
+    if dst is not None:
+        week = (str(dst - timedelta(days=3)), str(dst + timedelta(days=3)))
+        ranges.append((f"dst_week_{dst}", week))
+    return ranges, last
 
 
 def _roll_ups_within(chosen, sizes, children, budget: int, draw: random.Random) -> list:
@@ -161,9 +171,10 @@ def _roll_ups_within(chosen, sizes, children, budget: int, draw: random.Random) 
     return out
 
 
-def _campaigns_within(con, accounts: list[str], budget: int, draw: random.Random) -> list[str]:
-    """Up to SAMPLED_CAMPAIGNS of the scope's campaigns whose slice fits the budget."""
-    fitting = sorted(c for c, messages in slice_sizes(con, accounts).items() if messages <= budget)
+def _campaigns_within(sizes: dict[str, int], budget: int, draw: random.Random) -> list[str]:
+    """Up to SAMPLED_CAMPAIGNS of the scope's campaigns (their slices' ``sizes``) whose slice
+    fits the budget."""
+    fitting = sorted(c for c, messages in sizes.items() if messages <= budget)
     return sorted(draw.sample(fitting, min(SAMPLED_CAMPAIGNS, len(fitting))))
 
 
