@@ -15,3 +15,20 @@
 {% macro postgres__materialized_cte() -%}
     materialized
 {%- endmacro %}
+
+{#-
+    `events as {{ inlined_cte() }} (`: a CTE read twice that the engine should compute where it
+    is read, not store whole first: the second reader takes a few of its rows (a filter it
+    pushes into the scan), and storing every row (DuckDB and PostgreSQL store a CTE read more
+    than once) costs more than computing those again. Spark inlines every CTE: nothing there.
+-#}
+{% macro inlined_cte() %}
+    {{ return(adapter.dispatch('inlined_cte', 'comms_warehouse')()) }}
+{% endmacro %}
+
+{% macro default__inlined_cte() -%}
+    not materialized
+{%- endmacro %}
+
+{% macro spark__inlined_cte() -%}
+{%- endmacro %}

@@ -39,12 +39,6 @@ messages as (
 
 ),
 
-events as (
-
-    select * from {{ ref('stg_platform__message_events') }}
-
-),
-
 status_ranks as (
 
     select * from {{ ref('message_status_ranks') }}
@@ -71,6 +65,12 @@ outbound_messages as (
 ),
 
 {% if is_incremental() %}
+    events as (
+
+        select * from {{ ref('stg_platform__message_events') }}
+
+    ),
+
     reread_from as (
 
         select
@@ -130,7 +130,8 @@ outbound_messages as (
     ),
 {% endif %}
 
-message_events as (
+-- read twice (the ties below take a few messages' events): computed where it is read
+message_events as {{ inlined_cte() }} (
 
     select
         events.event_id,
@@ -143,8 +144,9 @@ message_events as (
         coalesce(status_ranks.status_rank, 0) as status_rank,
         error_codes.delivery_outcome as error_outcome
     -- a full build aggregates every event and keeps the outbound messages' in `classified`
-    -- (aggregate before join: one join of the messages, not of their events)
-    from events
+    -- (aggregate before join: one join of the messages, not of their events). The staged
+    -- events by name: the incremental branch's `events`, read twice there, is stored whole
+    from {{ ref('stg_platform__message_events') }} as events
     {% if is_incremental() %}
         inner join changed_messages
             on events.message_id = changed_messages.message_id
@@ -156,20 +158,21 @@ message_events as (
 
 ),
 
+{%- set final_event_fields = ['status', 'error_code', 'error_outcome'] %}
+{%- set final_event_order = ['occurred_at', 'status_rank', 'coalesce(attempt, 0)', 'event_id'] %}
+
 event_summary as (
 
     -- one aggregate per message: the final status's event is the latest by (occurred_at,
     -- status rank, attempt, event id), picked while aggregating (latest_row) instead of a
     -- window sort of every event (at M the sort was most of this model's time); none of those
     -- keys is null (staging requires occurred_at and event_id; event ids are unique), and the
-    -- first one makes the final event's occurred_at the latest one
+    -- first one makes the final event's occurred_at the latest one. Picked by occurred_at
+    -- alone (by_first_key: a scalar key, half this model's CPU at M); a message with two
+    -- events at its latest instant is picked again on the whole order in final_event_ties
     select
         message_id,
-        {{ latest_row(
-            'final_event',
-            ['status', 'error_code', 'error_outcome'],
-            ['occurred_at', 'status_rank', 'coalesce(attempt, 0)', 'event_id']
-        ) }},
+        {{ latest_row('final_event', final_event_fields, final_event_order, by_first_key=true) }},
         max(occurred_at) as final_status_at,
         count(*) as events,
         max(attempt) as attempts,
@@ -187,20 +190,43 @@ event_summary as (
 
 ),
 
+-- the messages whose latest instant has two events (none at M): their final event on the
+-- whole order, from their events only
+final_event_ties as (
+
+    select
+        message_events.message_id,
+        {{ latest_row('final_event', final_event_fields, final_event_order) }}
+    from message_events
+    where
+        message_events.message_id in (
+            select event_summary.message_id
+            from event_summary
+            where {{ latest_row_tied('event_summary', 'final_event') }}
+        )
+    group by message_events.message_id
+
+),
+
 latest_events as (
 
     select
         event_summary.message_id,
-        {{ latest_field('event_summary', 'final_event', 'status') }} as final_status,
+        {{ latest_field('event_summary', 'final_event', 'status', ties='final_event_ties') }}
+            as final_status,
         event_summary.final_status_at,
-        {{ latest_field('event_summary', 'final_event', 'error_code') }} as final_error_code,
-        {{ latest_field('event_summary', 'final_event', 'error_outcome') }} as final_error_outcome,
+        {{ latest_field('event_summary', 'final_event', 'error_code', ties='final_event_ties') }}
+            as final_error_code,
+        {{ latest_field('event_summary', 'final_event', 'error_outcome', ties='final_event_ties') }}
+            as final_error_outcome,
         event_summary.attempts,
         event_summary.soft_bounce_events,
         event_summary.first_event_at,
         event_summary.first_delivered_at,
         event_summary.events_loaded_at
     from event_summary
+    left join final_event_ties
+        on event_summary.message_id = final_event_ties.message_id
 
 ),
 

@@ -6,7 +6,8 @@
     (the YAML lists the query per KPI).
     Inbound messages and opt events sit under the campaign / template they are attributed to;
     campaign_id / template_id null are their own groups (no campaign / no template).
-    Every source is aggregated to the grain first, then stacked and summed: no fan-out.
+    The opt events and leads are aggregated to the grain first, then stacked with the messages
+    (one row each) and summed once: no fan-out.
     Incremental by account x contact (incremental_rebuild_filter, with the opt events and leads
     beside the messages): a run rebuilds every day of each contact touched since the newest
     load it holds, so a late event or a reply attributed anew rebuilds its old day;
@@ -74,6 +75,8 @@ contact_loads as (
 
 ),
 
+-- each message as its counts (0 or 1), summed with the opt events and leads in one aggregate
+-- below: grouping the messages first, then the stacked groups, aggregated each group twice
 message_activity as (
 
     select
@@ -82,17 +85,16 @@ message_activity as (
         campaign_id,
         template_id,
         contact_id,
-        sum(case when is_sms_sent then 1 else 0 end) as messages_sent,
-        sum(case when is_sms_sent and delivery_outcome = 'delivered' then 1 else 0 end)
+        case when is_sms_sent then 1 else 0 end as messages_sent,
+        case when is_sms_sent and delivery_outcome = 'delivered' then 1 else 0 end
             as messages_delivered,
-        sum(case when direction = 'inbound' then 1 else 0 end) as replies_received,
-        sum(case when direction = 'inbound' and is_opt_out_message then 1 else 0 end)
+        case when direction = 'inbound' then 1 else 0 end as replies_received,
+        case when direction = 'inbound' and is_opt_out_message then 1 else 0 end
             as opt_out_messages,
         0 as ai_filter_opt_outs,
         0 as opt_out_events,
         0 as leads
     from messages
-    group by account_id, date_day, campaign_id, template_id, contact_id
 
 ),
 
