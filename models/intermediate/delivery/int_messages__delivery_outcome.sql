@@ -65,12 +65,6 @@ outbound_messages as (
 ),
 
 {% if is_incremental() %}
-    events as (
-
-        select * from {{ ref('stg_platform__message_events') }}
-
-    ),
-
     reread_from as (
 
         select
@@ -145,7 +139,7 @@ message_events as {{ inlined_cte() }} (
         error_codes.delivery_outcome as error_outcome
     -- a full build aggregates every event and keeps the outbound messages' in `classified`
     -- (aggregate before join: one join of the messages, not of their events). The staged
-    -- events by name: the incremental branch's `events`, read twice there, is stored whole
+    -- events by name: a CTE of them read more than once is stored whole
     from {{ ref('stg_platform__message_events') }} as events
     {% if is_incremental() %}
         inner join changed_messages
