@@ -88,6 +88,12 @@ def test_a_large_warehouse_runs_one_statement_at_a_time(monkeypatch, tmp_path):
         assert taking_turns is in_turn, messages
 
 
+def test_dbt_loads_the_statement_turns_plugin():
+    profile = yaml.safe_load((settings.PROJECT_DIR / "profiles.yml").read_text())
+    plugins = profile["comms_warehouse"]["outputs"]["duckdb"]["plugins"]
+    assert {"module": statement_turns.__name__} in plugins
+
+
 def test_a_warehouse_with_nothing_loaded_runs_statements_side_by_side(tmp_path):
     with warehouse_connection.connect(tmp_path / "empty.duckdb") as con:
         assert not statement_turns.is_large(con)
