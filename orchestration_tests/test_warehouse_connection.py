@@ -99,6 +99,22 @@ def test_a_warehouse_with_nothing_loaded_runs_statements_side_by_side(tmp_path):
         assert not statement_turns.is_large(con)
 
 
+def test_a_statement_through_dbt_duckdb_s_handle_takes_the_turn(monkeypatch, tmp_path):
+    """dbt runs a node's statements through its connection handle's cursor: the path the turn
+    wraps (dbt-duckdb's cursor wrapper)."""
+    monkeypatch.setattr(local.DuckDBCursorWrapper, "execute", statement_turns._execute_in_turn)
+    held = []
+    monkeypatch.setattr(
+        statement_turns,
+        "_plain_execute",
+        lambda cursor, sql, bindings=None: held.append(statement_turns._turn.locked()),
+    )
+    with warehouse_connection.connect(tmp_path / "w.duckdb") as con:
+        handle = local.DuckDBConnectionWrapper(con.cursor(), env=None)
+        handle.cursor().execute("select 1")
+    assert held == [True]
+
+
 def test_statements_in_turn_never_overlap(monkeypatch):
     """Each thread's statement starts after the other's has ended."""
     spans: list[tuple[float, float]] = []

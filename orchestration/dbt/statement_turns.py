@@ -11,8 +11,10 @@ between one node's statements (rendering it, its metadata queries' bookkeeping, 
 cache, logging) overlaps the other node's SQL instead of leaving DuckDB idle. On a smaller
 warehouse statements run side by side, which pays where most nodes are small.
 
-The turn is taken around dbt-duckdb's cursor wrapper, through which dbt runs every statement of a
-node (`connection.handle.cursor().execute`).
+The turn is taken around dbt-duckdb's cursor wrapper (1.11, pinned), through which dbt runs every
+statement of a node (`connection.handle.cursor().execute`); the plugin API has no hook around a
+statement. orchestration_tests/test_warehouse_connection.py holds that path: a statement through
+dbt-duckdb's connection handle takes the turn.
 """
 
 import threading
