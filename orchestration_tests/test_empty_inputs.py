@@ -64,3 +64,31 @@ def _names_an_entity_never_landed(con, check) -> bool:
     return all(
         con.execute(f"select count(*) from marts.{parent}").fetchone() == (0,) for parent in parents
     )
+
+
+@pytest.mark.builds(1)
+def test_what_lands_after_an_empty_first_export_is_modeled(tmp_path: Path, monkeypatch):
+    """A tenant's first export held only its accounts, so the per-message and per-click models
+    were built empty; the next export lands everything, and each of them takes every staged row
+    (an incremental run on an empty table has no newest load to read from)."""
+    landing, warehouse = tmp_path / "landing", tmp_path / "warehouse.duckdb"
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    shutil.copytree(EXAMPLES / "accounts", landing / "accounts")
+    assert run_refresh(landing, warehouse).ok
+    shutil.copytree(EXAMPLES, landing, dirs_exist_ok=True)
+
+    summary = run_refresh(landing, warehouse)
+
+    assert not summary.dbt_failures, summary.dbt_failures
+    with warehouse_connection.connect(str(warehouse), read_only=True) as con:
+        staged = {
+            "intermediate.int_messages__segmented": "stg_platform__messages",
+            "intermediate.int_messages__delivery_outcome": (
+                "stg_platform__messages where direction = 'outbound'"
+            ),
+            "marts.fct_link_clicks": "stg_platform__link_clicks",
+        }
+        for model, rows in staged.items():
+            (expected,) = con.execute(f"select count(*) from staging.{rows}").fetchone()
+            (built,) = con.execute(f"select count(*) from {model}").fetchone()
+            assert expected > 0 and built == expected, (model, built, expected)

@@ -145,3 +145,21 @@
         'enrollment': ref('stg_platform__campaign_enrollments'),
     }) }}
 {%- endmacro %}
+
+{#- The newest load a model already processed, less the margin: a scalar subquery over its own
+    table (so a unit test's `this` rows answer it), for the per-message and per-click models
+    (int_messages__segmented, int_messages__delivery_outcome, fct_link_clicks). An empty table
+    gives the earliest timestamp, so the run processes every staged row: a model built while no
+    message or click had landed must still take them when they land. -#}
+{% macro processed_loaded_after() -%}
+    (
+        select
+            coalesce(
+                {{ dbt.dateadd(
+                    'minute', -1 * var('incremental_load_margin_minutes'), 'max(processed._loaded_at)'
+                ) }},
+                cast('1970-01-01 00:00:00' as {{ dbt.type_timestamp() }})
+            )
+        from {{ this }} as processed
+    )
+{%- endmacro %}

@@ -67,11 +67,7 @@ outbound_messages as (
 {% if is_incremental() %}
     reread_from as (
 
-        select
-            {{ dbt.dateadd(
-                'minute', -1 * var('incremental_load_margin_minutes'), 'max(processed._loaded_at)'
-            ) }} as loaded_after
-        from {{ this }} as processed
+        select {{ processed_loaded_after() }} as loaded_after
 
     ),
 

@@ -19,15 +19,7 @@
 
 {#- the newest load processed, less the margin (read by the incremental branch); the owners
     that branch reads are named here so the parse records them -#}
-{%- set loaded_after -%}
-    (
-        select
-            {{ dbt.dateadd(
-                'minute', -1 * var('incremental_load_margin_minutes'), 'max(newest._loaded_at)'
-            ) }}
-        from {{ this }} as newest
-    )
-{%- endset %}
+{%- set loaded_after = processed_loaded_after() %}
 {%- do staging_owner_refs() %}
 
 with

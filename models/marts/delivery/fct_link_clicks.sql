@@ -19,15 +19,7 @@
     under another contact leaves its group).
 -#}
 
-{%- set reread_from -%}
-    (
-        select
-            {{ dbt.dateadd(
-                'minute', -1 * var('incremental_load_margin_minutes'), 'max(this_clicks._loaded_at)'
-            ) }}
-        from {{ this }} as this_clicks
-    )
-{%- endset %}
+{%- set reread_from = processed_loaded_after() %}
 
 with
 
