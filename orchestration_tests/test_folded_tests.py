@@ -278,7 +278,7 @@ def test_a_broken_total_fails_naming_its_comparison(
 
 
 # A view with rules of all four kinds, none of them broken by the planted rows.
-VIEW = "stg_platform__leads"
+VIEW = "stg_platform__contact_labels"
 
 
 def _assert_the_view_is_read_once(check, target: Path) -> None:

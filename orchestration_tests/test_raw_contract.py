@@ -20,6 +20,7 @@ from orchestration.landing.contract import ENTITIES, METADATA_COLUMNS
 ROOT = Path(__file__).resolve().parents[1]
 STAGING = ROOT / "models" / "staging" / "platform"
 SOURCES = STAGING / "_platform__sources.yml"
+BASE_MACROS = ROOT / "macros" / "staging" / "base"
 LOADER_TABLES = {"_load_ledger"}  # the loader's own bookkeeping, not a landed entity
 
 
@@ -29,7 +30,12 @@ def _source_tables() -> dict[str, dict]:
 
 
 def _base_sql(entity: str) -> str:
-    return (STAGING / "base" / f"base_platform__{entity}.sql").read_text()
+    """The base model's SQL, or that of the macro it is (incremental staging applies the macro
+    to the raw rows it stages again: macros/staging/base/)."""
+    model = (STAGING / "base" / f"base_platform__{entity}.sql").read_text()
+    if model.strip() == f"{{{{ base_{entity}(source('platform', '{entity}')) }}}}":
+        return (BASE_MACROS / f"base_{entity}.sql").read_text()
+    return model
 
 
 def test_sources_name_every_contract_entity_and_nothing_else():

@@ -9,7 +9,7 @@
 
     A group is touched when a message of it may be staged again (a raw row of it loaded since,
     or a raw row of its account, campaign or enrollment loaded since: a superset of the new or
-    moved owners incremental_staging_filter stages a message again for, read from the raw
+    moved owners staged_base_rows stages a message again for, read from the raw
     tables, as recomputing staging's owners cost seconds per model) or has a delivery event
     loaded since (a late cancellation takes a message out of the conversation). Every version
     of such a message in the raw table names a group, so a message re-exported under another
@@ -104,7 +104,7 @@
             {{ raw.messages }}
             where
                 message_id in ({{ changed_messages }})
-                -- a superset of the owners incremental_staging_filter stages messages again
+                -- a superset of the owners staged_base_rows stages messages again
                 -- for: every owner with a raw row loaded since (read from raw, not recomputed
                 -- from staging)
                 or account_id in ({{ changed_accounts }})

@@ -9,7 +9,7 @@
 {#-
     Incremental: stages again only the call_ids with a row loaded since the last build (less
     incremental_load_margin_minutes) or whose owner is new or moved since, every version of
-    each; see incremental_staging_filter. An incremental build equals a full one
+    each; see staged_base_rows. An incremental build equals a full one
     (orchestration_tests/test_incremental_equivalence.py).
 -#}
 
@@ -17,10 +17,7 @@ with
 
 base as (
 
-    select * from {{ ref('base_platform__calls') }}
-    {{ incremental_staging_filter(
-        source('platform', 'calls'), 'call_id', owners=['account', 'campaign']
-    ) }}
+    {{ staged_base_rows(base_calls, 'calls', 'call_id', owners=['account', 'campaign']) }}
 
 ),
 

@@ -8,8 +8,8 @@
 
 {#-
     Incremental: stages again only the event_ids with a row loaded since the last build (less
-    incremental_load_margin_minutes), every version of each; see
-    incremental_staging_filter. An incremental build equals a full one
+    incremental_load_margin_minutes), every version of each, parsed from their raw rows only;
+    see staged_base_rows. An incremental build equals a full one
     (orchestration_tests/test_incremental_equivalence.py).
 -#}
 
@@ -17,8 +17,7 @@ with
 
 base as (
 
-    select * from {{ ref('base_platform__message_events') }}
-    {{ incremental_staging_filter(source('platform', 'message_events'), 'event_id') }}
+    {{ staged_base_rows(base_message_events, 'message_events', 'event_id') }}
 
 ),
 

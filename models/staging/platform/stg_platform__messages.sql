@@ -9,7 +9,7 @@
 {#-
     Incremental: stages again only the message_ids with a row loaded since the last build (less
     incremental_load_margin_minutes) or whose owner is new or moved since, every version of
-    each; see incremental_staging_filter. An incremental build equals a full one
+    each; see staged_base_rows. An incremental build equals a full one
     (orchestration_tests/test_incremental_equivalence.py).
 -#}
 
@@ -17,9 +17,8 @@ with
 
 base as (
 
-    select * from {{ ref('base_platform__messages') }}
-    {{ incremental_staging_filter(
-        source('platform', 'messages'), 'message_id', owners=['account', 'campaign', 'enrollment']
+    {{ staged_base_rows(
+        base_messages, 'messages', 'message_id', owners=['account', 'campaign', 'enrollment']
     ) }}
 
 ),
