@@ -164,7 +164,7 @@ event_summary as (
         message_id,
         {{ latest_row('final_event', final_event_fields, final_event_order, by_first_key=true) }},
         max(occurred_at) as final_status_at,
-        count(*) as events,
+        count(*) as delivery_event_count,
         max(attempt) as attempts,
         max(
             case
@@ -209,6 +209,7 @@ latest_events as (
             as final_error_code,
         {{ latest_field('event_summary', 'final_event', 'error_outcome', ties='final_event_ties') }}
             as final_error_outcome,
+        event_summary.delivery_event_count,
         event_summary.attempts,
         event_summary.soft_bounce_events,
         event_summary.first_event_at,
@@ -234,6 +235,9 @@ classified as (
             when latest_events.final_status = 'canceled' then 'canceled'
             else 'pending'
         end as delivery_outcome,
+        -- fct_messages takes its outbound messages' event count from here: its own pass over
+        -- every event counted them again (at M 22 M events, a quarter of its select's CPU)
+        coalesce(latest_events.delivery_event_count, 0) as delivery_event_count,
         coalesce(latest_events.attempts, 0) as attempts,
         coalesce(latest_events.soft_bounce_events, 0) = 1 as was_soft_bounced,
         latest_events.first_event_at,
@@ -254,6 +258,7 @@ final as (
         classified.final_status_at,
         classified.final_error_code,
         classified.delivery_outcome,
+        classified.delivery_event_count,
         classified.attempts,
         classified.was_soft_bounced,
         classified.delivery_outcome = 'delivered'

@@ -273,17 +273,25 @@ enrollment_first_messages as (
     ),
 {%- endfor %}
 
--- the delivery events of the messages derived (every event on a full build)
-event_watermarks as (
+-- the delivery events of the inbound messages derived (every inbound message's on a full
+-- build). An outbound message's latest event and event count come with its delivery outcome,
+-- which groups its events already: grouping every event again here was a quarter of this
+-- select's CPU at M (22 M events, 90 % of them outbound). The staged messages by name: the
+-- messages CTE read twice is stored whole
+{%- set derived_messages = 'scoped_messages' if reread_from is not none else ref('stg_platform__messages') %}
+inbound_event_watermarks as (
 
     select
         message_id,
         max(occurred_at) as last_event_at,
         count(*) as delivery_event_count
     from message_events
-    {%- if reread_from is not none %}
-    where message_id in (select scoped_messages.message_id from scoped_messages)
-    {%- endif %}
+    where
+        message_id in (
+            select inbound_messages.message_id
+            from {{ derived_messages }} as inbound_messages
+            where inbound_messages.direction = 'inbound'
+        )
     group by message_id
 
 ),
@@ -342,8 +350,17 @@ joined as (
                 then coalesce(delivery_outcomes.delivery_outcome, 'pending')
         end as delivery_outcome,
         delivery_outcomes.attempts,
-        event_watermarks.last_event_at,
-        coalesce(event_watermarks.delivery_event_count, 0) as delivery_event_count,
+        case
+            when scoped_messages.direction = 'outbound' then delivery_outcomes.final_status_at
+            else inbound_event_watermarks.last_event_at
+        end as last_event_at,
+        coalesce(
+            case
+                when scoped_messages.direction = 'outbound' then delivery_outcomes.delivery_event_count
+                else inbound_event_watermarks.delivery_event_count
+            end,
+            0
+        ) as delivery_event_count,
         coalesce(delivery_outcomes.final_status = 'canceled', false) as is_canceled,
         enrollment_first_messages.first_message_id is not null as is_first_message_of_enrollment,
         coalesce(opt_out_detected.is_keyword_opt_out, false) as is_keyword_opt_out,
@@ -364,8 +381,8 @@ joined as (
         on scoped_messages.message_id = segmented.message_id
     left join scoped_delivery_outcomes as delivery_outcomes
         on scoped_messages.message_id = delivery_outcomes.message_id
-    left join event_watermarks
-        on scoped_messages.message_id = event_watermarks.message_id
+    left join inbound_event_watermarks
+        on scoped_messages.message_id = inbound_event_watermarks.message_id
     left join scoped_inbound_attributed as inbound_attributed
         on scoped_messages.message_id = inbound_attributed.message_id
     left join scoped_opt_out_detected as opt_out_detected
