@@ -123,10 +123,12 @@
     entry with `columns` is a combination of columns, grouped as they are (a value with a null
     column is left out, as a concatenation of them would be null): cheaper than grouping one
     concatenated text, and exact whatever the columns hold.
-    Where the engine has a 64-bit hash (folded_test_key_hash), the values are first grouped by
-    their hash, a fixed-width key (grouping 22 M event ids by their text cost DuckDB ~1.3x the
-    CPU): only the values whose hash occurs more than once, every repeated value and the rare
-    values sharing a hash, are grouped as they are and counted. The count is exact either way. -#}
+    Where the engine has a 64-bit hash (folded_test_key_hash), the hashes are sorted first, a
+    fixed-width key, and a hash equal to the next one is a candidate: only the values with a
+    candidate hash, every repeated value and the rare values sharing a hash, are grouped as they
+    are and counted. The count is exact either way. Cheaper by design: at M the unique rule on
+    22 M event ids took DuckDB 5.3-5.5 s of CPU grouping the texts, 4.1 grouping the hashes,
+    2.2-2.3 sorting them. -#}
 {% macro folded_unique_counts(entries, rows) %}
         {%- for entry in entries %}
         {%- set columns = entry.get('columns') or [entry.name] %}
@@ -144,10 +146,17 @@
             {{ tested }}
             {%- if key_hash %}
                 and {{ key_hash }} in (
-                    select {{ key_hash }} as key_hash
-                    {{ tested }}
-                    group by {{ key_hash }}
-                    having count(*) > 1
+                    select key_hash
+                    from (
+                        select
+                            key_hash,
+                            lead(key_hash) over (order by key_hash) as next_key_hash
+                        from (
+                            select {{ key_hash }} as key_hash
+                            {{ tested }}
+                        ) as hashed
+                    ) as sorted_hashes
+                    where key_hash = next_key_hash
                 )
             {%- endif %}
             group by {{ columns | join(', ') }}
