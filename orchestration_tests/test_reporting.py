@@ -31,6 +31,7 @@ from orchestration.reporting.exports import (
     export_report,
 )
 from orchestration.reporting.source import ReportError, UnknownFilterValue
+from orchestration.reporting.views import messaging as messaging_view
 
 END_DATE = date(2026, 11, 20)  # the session warehouse's last day (conftest.END_DATE)
 TODAY = END_DATE  # "today" pinned for every preset
@@ -583,6 +584,26 @@ def test_unknown_account_campaign_template_tracker_are_errors(warehouse, ids):
         _rep(warehouse, "calling", ids, template_ids=[ids["template"]])
     with pytest.raises(ReportError, match="unknown view"):
         _rep(warehouse, "nope", ids)
+
+
+@pytest.mark.parametrize("view", ["messaging", "delivery-status", "compare"])
+def test_a_view_returns_and_computes_only_the_sections_asked_for(warehouse, ids, view, monkeypatch):
+    whole = _rep(warehouse, view, ids, date_range="last_30_days")
+    assert len(whole.sections) >= 2, "nothing to choose from"
+    first = next(iter(whole.sections))
+    for asked in ([], [first]):
+        part = _rep(warehouse, view, ids, date_range="last_30_days", sections=asked)
+        assert (part.kpis, part.rows) == (whole.kpis, whole.rows)
+        assert part.sections == {name: whole.sections[name] for name in asked}
+    with pytest.raises(ReportError, match=f"{view} has no section nope"):
+        _rep(warehouse, view, ids, sections=["nope"])
+    if view == "messaging":  # the per-step rows (a join of every outbound message) not computed
+
+        def computed(_scope):
+            raise AssertionError("reply_rate_by_step computed though not asked for")
+
+        monkeypatch.setattr(messaging_view, "_reply_rate_by_step", computed)
+        assert _rep(warehouse, view, ids, date_range="last_30_days", sections=["labels"]).sections
 
 
 def _accounts_only(path: Path, roots: int = 2) -> Path:

@@ -15,13 +15,15 @@ TOP_ERROR_CODES = 5
 def gather(api, period: tuple, template_ids: list[str]) -> dict[str, Any]:
     """spend (rows per currency), error_codes (the most frequent final error codes) over the
     period, and template_intervals (template id -> its compare row, all time)."""
-    delivery = api("delivery-status", period)
+    delivery = api("delivery-status", period, sections=["by_error_code"])
     intervals = {}
     if template_ids:
-        compared = api("compare", None, template_ids=template_ids).sections["templates"]
-        intervals = {row["template_id"]: row for row in compared}
+        compared = api("compare", None, sections=["templates"], template_ids=template_ids)
+        intervals = {row["template_id"]: row for row in compared.sections["templates"]}
     return {
-        "spend": api("messaging", period).sections["spend_by_currency"],
+        "spend": api("messaging", period, sections=["spend_by_currency"]).sections[
+            "spend_by_currency"
+        ],
         "error_codes": delivery.sections["by_error_code"][:TOP_ERROR_CODES],
         "outbound_messages": delivery.kpis["outbound_messages"],
         "template_intervals": intervals,

@@ -143,6 +143,7 @@ def report(
     contact_id: str | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
     allowed_accounts: Iterable[str] | None = ...,  # type: ignore[assignment]
+    sections: Iterable[str] | None = None,
 ) -> Report:
     """Compute one reporting view.
 
@@ -161,6 +162,8 @@ def report(
     the view takes them
     (a filter a view does not take is an error). bucket: day, week (ISO, Monday) or month for the
     per-period rows. con: an open connection to reuse (else the warehouse is opened read-only).
+    sections: the section tables to return (None: every one of the view); a view computes only
+    those where it can (a caller reading the headline alone passes ``()``).
     """
     if view not in REGISTRY:
         raise ReportError(f"unknown view {view!r}; views: {', '.join(VIEWS)}")
@@ -178,6 +181,7 @@ def report(
             con, registered, account_id, include_sub_accounts, date_range, today, filters,
             bucket, allowed_accounts,
         )  # fmt: skip
+        scope.sections = None if sections is None else frozenset(sections)
         return _computed(view, scope, filters, date_range)
     finally:
         if own:
@@ -188,6 +192,11 @@ def _computed(view: str, scope: Scope, filters: dict[str, Any], date_range: Date
     """The view computed over ``scope``, with the request as the caller gave it."""
     registered = REGISTRY[view]
     kpis, rows, sections = _BUILDERS[view](scope)
+    if scope.sections is not None:
+        unknown = scope.sections - sections.keys()
+        if unknown:
+            raise ReportError(f"{view} has no section {', '.join(sorted(unknown))}")
+        sections = {name: table for name, table in sections.items() if name in scope.sections}
     shown_range = list(date_range) if isinstance(date_range, tuple | list) else date_range
     shown = {
         **filters,

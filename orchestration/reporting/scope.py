@@ -35,6 +35,12 @@ class Scope:
     tracker: str | None
     contact_id: str | None
     bucket: str
+    # The section tables the caller reads (None: every one): a view skips computing the others.
+    sections: frozenset[str] | None = None
+
+    def wants(self, section: str) -> bool:
+        """Whether the caller reads section table ``section`` (report()'s ``sections``)."""
+        return self.sections is None or section in self.sections
 
     def where(
         self,

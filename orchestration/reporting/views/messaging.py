@@ -21,13 +21,16 @@ if any(k.ignores for k in _PERIOD_COUNTS):  # the period rows take every filter 
 
 def build(s: Scope):
     counts = _headline(s)
-    sections = {
-        "labels": _labels(s),
-        "reply_rate_by_step": _reply_rate_by_step(s),
-        SPEND_TABLE: spend_by_currency(
+    # Only the sections the caller reads: the per-step rows join every outbound message of
+    # fct_messages, most of the view's time on a large warehouse.
+    section_builders = {
+        "labels": _labels,
+        "reply_rate_by_step": _reply_rate_by_step,
+        SPEND_TABLE: lambda s: spend_by_currency(
             s.con, MESSAGING, s.where_for(MESSAGING, "spend", SPEND_TABLE)
         ),
     }
+    sections = {name: make(s) for name, make in section_builders.items() if s.wants(name)}
     periods = _periods(
         s,
         s.where_for(MESSAGING, "sms_sent"),
