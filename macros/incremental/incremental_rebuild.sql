@@ -56,8 +56,12 @@
         {%- do raw.update({entity: source('platform', entity)}) -%}
     {%- endfor -%}
     {%- set since = '_loaded_at > ' ~ reread_from -%}
+    {#- the raw message versions opt events and leads name are looked up here (all of them) -#}
+    {%- set named_messages = raw.messages -%}
     {%- if changed_keys_usable(reread_from) -%}
-        {#- the run's recorded keys (macros/incremental/changed_keys.sql): the same ids -#}
+        {#- the run's recorded keys (macros/incremental/changed_keys.sql): the same ids, and the
+            versions opt events and leads name -#}
+        {%- set named_messages = changed_keys_relation('named') -%}
         {%- set recorded = 'select id from ' ~ changed_keys_relation('ids') ~ ' where changed_at > '
             ~ reread_from ~ ' and entity in ' -%}
         {%- set changed_accounts = recorded ~ "('account')" -%}
@@ -225,7 +229,7 @@
     where {{ touched }}
     union
     select distinct {{ key | join(', ') }}
-    from {{ raw.messages }}
+    from {{ named_messages }}
     where message_id in (select message_id from {{ raw[entity] }} where {{ touched }})
     {%- endfor %}
     {%- set naming = also | select('in', ['opt_events', 'leads']) | list %}
@@ -243,7 +247,7 @@
         {{- '\n        union all' if not loop.last }}
         {%- endfor %}
     ) as named_by
-    inner join {{ raw.messages }} as named
+    inner join {{ named_messages }} as named
         on named_by.message_id = named.message_id
     where (named.account_id, named.contact_id) in (
         select account_id, contact_id from {{ touched_versions }}
