@@ -8,8 +8,9 @@ build records). After the third: a `dbt compile` of fct_messages, which
 runs no on-run-start hook, finds the recorded keys of the second load's build and must not use
 them (the raw tables have grown since); a lone `dbt build --full-refresh` of one model; then the
 usual incremental build of them all. Every incremental model must then equal a --full-refresh
-build of the same files (EXCEPT ALL both ways, load times left out), and the recorded keys must
-be those of the load before the newest.
+build of the same files (EXCEPT ALL both ways, load times left out), the recorded keys must
+be those of the load before the newest, and the recorded named messages every raw message
+version an opt event or lead names.
 """
 
 from __future__ import annotations
@@ -42,6 +43,22 @@ def _landing_until(landing: Path, folder: Path, last: str) -> None:
             shutil.copytree(
                 entity_day, folder / entity_day.parent.name / entity_day.name, dirs_exist_ok=True
             )
+
+
+def _named_in_raw(con) -> set[tuple]:
+    """Every raw message version an opt event or lead names, matched here in Python."""
+    named = {m for (m,) in con.execute("select message_id from raw.opt_events").fetchall()}
+    named |= {m for (m,) in con.execute("select message_id from raw.leads").fetchall()}
+    versions = con.execute(
+        "select message_id, account_id, contact_id, enrollment_id from raw.messages"
+    ).fetchall()
+    return {version for version in versions if version[0] is not None and version[0] in named}
+
+
+def _recorded_named(con) -> set[tuple]:
+    rows = con.execute("select * from main._changed_keys_named").fetchall()
+    assert len(rows) == len(set(rows)), "one row per named message version"
+    return set(rows)
 
 
 @pytest.mark.builds(1)
@@ -85,6 +102,11 @@ def test_recorded_keys_follow_each_model_watermark(tmp_path: Path, dbt_reusing_p
             " where _loaded_at < (select max(_loaded_at) from raw.messages)"
         ).fetchone()
         assert since == second_newest, "the last build records the keys since the load before"
+        named = _named_in_raw(con)
+        assert named, "the world's opt events and leads name messages"
+        assert _recorded_named(con) == named, (
+            "the recorded named messages are every raw message version an opt event or lead names"
+        )
         _attach_full_build(con, full["COMMS_WAREHOUSE_PATH"])
         for table in _incremental_models(built):
             assert con.execute(f"select count(*) from {table}").fetchone()[0] > 0, table

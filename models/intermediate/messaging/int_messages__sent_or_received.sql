@@ -1,6 +1,7 @@
 {{
     config(
         materialized='incremental',
+        incremental_strategy=rebuilt_groups_strategy(),
         unique_key='message_id',
         on_schema_change='append_new_columns',
         pre_hook="{{ delete_changed_groups(['message_id']) }}",

@@ -17,6 +17,7 @@
 {{
     config(
         materialized='incremental',
+        incremental_strategy=rebuilt_groups_strategy(),
         unique_key=contact,
         on_schema_change='append_new_columns',
         pre_hook="{{ delete_changed_groups(['account_id', 'contact_id'], ['calls']) }}",
