@@ -73,25 +73,22 @@ class Copies:
 def copied(con, worlds: list[tuple[list[str], str | None]]) -> Iterator[Copies]:
     """Copy the rows the ``worlds`` (each: its sorted accounts, and its campaign when a slice)
     read; the copies are dropped on leaving."""
+    wanted = sorted({(tuple(a), campaign) for a, campaign in worlds if campaign is not None})
+    found = slices.slice_contacts(con, [(list(a), campaign) for a, campaign in wanted])
+    contacts = dict(zip(wanted, found, strict=True))
+    params = {
+        "accounts": sorted({a for accounts, _ in worlds for a in accounts}),
+        "whole": sorted({a for accounts, c in worlds if c is None for a in accounts}),
+        "contacts": sorted({c for found in contacts.values() for c in found}),
+        "campaigns": sorted({campaign for _, campaign in contacts}),
+    }
     made: list[str] = []
-    params = {"accounts": sorted({a for accounts, _ in worlds for a in accounts})}
     try:
-        # the leads first: the staged leads are a view (it scans every message), and the
-        # slices' contacts are read from the scopes' leads it copies
-        _copy(con, "leads", params, made)
-        wanted = sorted({(tuple(a), campaign) for a, campaign in worlds if campaign is not None})
-        found = slices.slice_contacts(
-            con, [(list(a), campaign) for a, campaign in wanted], leads=PREFIX + "leads"
-        )
-        contacts = dict(zip(wanted, found, strict=True))
-        params |= {
-            "whole": sorted({a for accounts, c in worlds if c is None for a in accounts}),
-            "contacts": sorted({c for found in contacts.values() for c in found}),
-            "campaigns": sorted({campaign for _, campaign in contacts}),
-        }
         for entity in COPIED:
-            if entity != "leads":
-                _copy(con, entity, params, made)
+            table, condition = f"{T}{entity}", _copy_condition(entity)
+            sql = f"select {', '.join(read_columns(con, entity, table))} from {table} "
+            made.append(PREFIX + entity)
+            _create(con, made[-1], f"{sql} where {condition}", params)
         owners = {}
         for column, (entities, owners_sql) in REFERENCES.items():
             named = " union ".join(f"select {column} from {PREFIX}{e}" for e in entities)
@@ -102,14 +99,6 @@ def copied(con, worlds: list[tuple[list[str], str | None]]) -> Iterator[Copies]:
     finally:
         for name in reversed(made):
             con.execute(f"drop table if exists temp.{name}")
-
-
-def _copy(con, entity: str, params: dict, made: list[str]) -> None:
-    """Copy the entity's rows every world may read (``made``: the copies made so far)."""
-    table = f"{T}{entity}"
-    sql = f"select {', '.join(read_columns(con, entity, table))} from {table}"
-    made.append(PREFIX + entity)
-    _create(con, made[-1], f"{sql} where {_copy_condition(entity)}", params)
 
 
 def _create(con, name: str, sql: str, params: dict) -> None:

@@ -25,11 +25,11 @@ IN_UNION = "list_contains($union, account_id)"
 SCOPE_CAMPAIGNS = f"select campaign_id from {T}campaigns where {IN_SCOPE}"
 
 
-def _touches(kept: str, leads: str = f"{T}leads") -> str:
+def _touches(kept: str) -> str:
     """(account, campaign, contact) for every row of the accounts in $union that names a
     campaign (``kept``: a condition on campaign_id ``c``) and a contact; an enrollment's
     account is its campaign's. A scope's touches are those of its accounts (an enrollment's:
-    of a campaign of the scope). ``leads``: where the staged leads are read (a view)."""
+    of a campaign of the scope)."""
     named = kept.format(c="campaign_id")
     return f"""
         select account_id, campaign_id, contact_id from {T}messages where {IN_UNION} and {named}
@@ -39,7 +39,7 @@ def _touches(kept: str, leads: str = f"{T}leads") -> str:
         union all
         select account_id, campaign_id, contact_id from {T}opt_events where {IN_UNION} and {named}
         union all
-        select account_id, campaign_id, contact_id from {leads} where {IN_UNION} and {named}
+        select account_id, campaign_id, contact_id from {T}leads where {IN_UNION} and {named}
         union all
         select c.account_id, e.campaign_id, e.contact_id from {T}campaign_enrollments as e
         inner join {T}campaigns as c on e.campaign_id = c.campaign_id
@@ -166,18 +166,15 @@ def contacts_of(con, accounts: list[str], campaign: str) -> list[str]:
     return slice_contacts(con, [(accounts, campaign)])[0]
 
 
-def slice_contacts(
-    con, wanted: list[tuple[list[str], str]], leads: str = f"{T}leads"
-) -> list[list[str]]:
-    """The contacts of several slices (each: its scope's accounts and campaign), in one read;
-    ``leads``: a table holding (at least) the scopes' staged leads, read instead of the view."""
+def slice_contacts(con, wanted: list[tuple[list[str], str]]) -> list[list[str]]:
+    """The contacts of several slices (each: its scope's accounts and campaign), in one read."""
     if not wanted:
         return []
     sql = f"""
         with members as ({MEMBERS}),
         slices as (select unnest($slice_nos) as scope_no, unnest($slice_campaigns) as campaign_id)
         select distinct m.scope_no, t.contact_id
-        from ({_touches("list_contains($campaigns, {c})", leads)}) as t
+        from ({_touches("list_contains($campaigns, {c})")}) as t
         inner join members as m on t.account_id = m.account_id
         inner join slices as s on m.scope_no = s.scope_no and t.campaign_id = s.campaign_id
     """
