@@ -41,7 +41,7 @@ from orchestration.kpi_registry import VIEWS
 from orchestration.landing.assets import WAREHOUSE_POOL
 from orchestration.publishing import full_refresh_run
 from orchestration.reference.sampled import copied
-from orchestration.reference.staged import read_staged
+from orchestration.reference.staged import fetch_staged
 from orchestration.resources import Warehouse
 
 # check name -> (report view, the mart it proves)
@@ -191,7 +191,7 @@ def _worlds(con, requests: list[sampling.Request], budget: int):
     with copied(con, [(accounts, campaign) for accounts, campaign, _ in worlds]) as copies:
         for accounts, campaign, selected in worlds:
             # read in the yield: no name here holds the last world's rows meanwhile
-            yield read_staged(con, accounts, campaign, copies), selected
+            yield fetch_staged(con, accounts, campaign, copies), selected
 
 
 REFERENCE_SPECS = [

@@ -3,8 +3,9 @@
 The reference recomputes every number in plain Python on one core: on the demo three quarters
 of the checks' CPU (building a world from its staged rows, its reports, the comparison), while
 the machine's other core waited. So the check's own process does what needs the warehouse, a
-world at a time: it reads the world's staged rows and forks a process that builds the world
-from them (inherited: nothing copied), then reads the API's reports for the world's requests
+world at a time: it fetches the world's staged rows (tuples: making them dicts is the world's
+process's work, staged.as_rows) and forks a process that builds the world from them
+(inherited: nothing copied), then reads the API's reports for the world's requests
 (comparison.published_side) and hands them over (pickled: the reports only, a few MB at the
 demo); the forked process compares (comparison.compare_published) and sends back only its
 comparisons. It opens no connection and touches none (DuckDB is not fork-safe). Meanwhile the
@@ -36,6 +37,7 @@ from orchestration.formula_checks.comparison import (
 )
 from orchestration.formula_checks.sampling import Request
 from orchestration.reference.facts import World
+from orchestration.reference.staged import as_rows
 
 # Two cores here (the project's machines): the check's process reading the next world beside
 # two computing ones keeps both busy. Each holds one world's rows (a budget-sized world peaked
@@ -52,11 +54,11 @@ class ReferenceWorldFailed(RuntimeError):
 def compare_worlds(
     con, worlds: Iterable[tuple[dict[str, Any], list[Request]]], views: list[str]
 ) -> Iterator[dict[str, Comparison]]:
-    """Per world of ``worlds`` (its staged rows, read_staged's, and the requests it answers),
+    """Per world of ``worlds`` (its staged rows, fetch_staged's, and the requests it answers),
     view -> its Comparison, in the order of ``worlds``."""
     if not FORKING:
         for rows, requests in worlds:
-            world = World(rows)
+            world = World(as_rows(rows))
             yield _compared(world, [published_side(con, view, requests) for view in views])
             del rows, world  # one world at a time: the next is read after this one is gone
             gc.collect()
@@ -81,7 +83,8 @@ def _compared(world: World, published: list[Published]) -> dict[str, Comparison]
 
 def _child(rows: dict[str, Any], pipe: Connection) -> None:
     try:
-        world = World(rows)  # while the check's process reads what the API publishes
+        # while the check's process reads what the API publishes: the rows' dicts too
+        world = World(as_rows(rows))
         pipe.send(("compared", _compared(world, pipe.recv())))
     except BaseException:  # the check's process raises it, with the traceback
         pipe.send(("failed", traceback.format_exc()))

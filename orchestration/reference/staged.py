@@ -64,7 +64,32 @@ def read_staged(
     campaign: str | None = None,
     copies: Copies | None = None,
 ) -> dict[str, list[Row]]:
-    """Every staged entity as a list of dicts (``con``: an open DuckDB connection); with
+    """fetch_staged's rows as the reference reads them: each entity a list of dicts."""
+    return as_rows(fetch_staged(con, accounts, campaign, copies))
+
+
+@dataclass
+class Fetched:
+    """One entity's staged rows as DuckDB hands them over: tuples, and their column names.
+    The check's process only fetches them; a world's own process makes the dicts (as_rows)."""
+
+    names: list[str]
+    stamps: list[str]  # the timestamp columns
+    rows: list[tuple]
+
+    def column(self, name: str) -> list[Any]:
+        at = self.names.index(name)
+        return [row[at] for row in self.rows]
+
+
+def fetch_staged(
+    con,
+    accounts: list[str] | None = None,
+    campaign: str | None = None,
+    copies: Copies | None = None,
+) -> dict[str, Any]:
+    """Every staged entity's rows, each a Fetched (as_rows makes them dicts; ``con``: an open
+    DuckDB connection); with
     ``accounts``, only those accounts' rows; with ``campaign`` too, only the campaign's slice
     of them (slices.py). A bounded read also gives, under ``_owners``, the account of every
     campaign, enrollment and message its rows name (ground rule 2 needs them). Only the
@@ -82,7 +107,7 @@ def read_staged(
             known if known is not None else slices.contacts_of(con, params["accounts"], campaign)
         )
     on = copies.on if copies is not None else str
-    out: dict[str, list[Row]] = {}
+    out: dict[str, Any] = {}
     for entity in ENTITIES:
         table = f"staging.stg_platform__{entity}"
         sql = f"select {', '.join(read_columns(con, entity, table))} from {table}"
@@ -90,7 +115,7 @@ def read_staged(
             rule = slices.slice_condition if campaign is not None else slices.scope_condition
             sql = f"{sql} where {rule(entity)}"
         used = {name: value for name, value in params.items() if f"${name}" in sql}
-        out[entity] = _rows(con.execute(on(sql), used))
+        out[entity] = _fetch(con.execute(on(sql), used))
     if accounts is not None:
         out["_owners"] = _owners(con, out, copies)
     return out
@@ -119,25 +144,39 @@ REFERENCES = {
 }  # fmt: skip
 
 
-def _owners(con, staged: dict[str, list[Row]], copies: Copies | None) -> dict[str, dict[str, str]]:
+def _owners(con, staged: dict[str, Fetched], copies: Copies | None) -> dict[str, dict[str, str]]:
     """The account of every campaign, enrollment and message the rows read name (only those:
     the other rows are never read); with ``copies``, from the owners it copied."""
     out = {}
     for column, (entities, owners) in REFERENCES.items():
-        named = sorted({row[column] for e in entities for row in staged[e] if row[column]})
+        named = sorted({value for e in entities for value in staged[e].column(column) if value})
         source = copies.owners[column] if copies is not None else f"({owners})"
         sql = f"select * from {source} where {column} in (select unnest($named))"
         out[column] = dict(con.execute(sql, {"named": named}).fetchall())
     return out
 
 
-def _rows(cursor) -> list[Row]:
-    """The cursor's rows as dicts, timestamps as aware UTC datetimes (the session's time zone
-    is UTC, so a naive staged timestamp is a UTC instant)."""
+def _fetch(cursor) -> Fetched:
     names = [d[0] for d in cursor.description]
     stamps = [name for name, kind, *_ in cursor.description if "TIMESTAMP" in str(kind)]
-    out = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    for name in stamps:  # only the timestamp columns are looked at: the rows are many
+    return Fetched(names, stamps, cursor.fetchall())
+
+
+def as_rows(fetched: dict[str, Any]) -> dict[str, list[Row]]:
+    """fetch_staged's rows as dicts, timestamps as aware UTC datetimes (the session's time zone
+    is UTC, so a naive staged timestamp is a UTC instant); ``_owners`` as it is. Each entity's
+    tuples are let go once its dicts are made."""
+    out: dict[str, list[Row]] = {}
+    for entity in list(fetched):
+        value = fetched.pop(entity)
+        out[entity] = _dicts(value) if isinstance(value, Fetched) else value
+    return out
+
+
+def _dicts(fetched: Fetched) -> list[Row]:
+    names = fetched.names
+    out = [dict(zip(names, row, strict=True)) for row in fetched.rows]
+    for name in fetched.stamps:  # only the timestamp columns are looked at: the rows are many
         for row in out:
             if (value := row[name]) is not None:
                 row[name] = _utc(value)
