@@ -77,6 +77,9 @@ class Fetched:
     stamps: list[str]  # the timestamp columns
     rows: list[tuple]
 
+    def __len__(self) -> int:
+        return len(self.rows)
+
     def column(self, name: str) -> list[Any]:
         at = self.names.index(name)
         return [row[at] for row in self.rows]
