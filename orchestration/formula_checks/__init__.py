@@ -168,9 +168,11 @@ def _worlds(con, requests: list[sampling.Request], budget: int):
     answers: one per campaign slice; the whole scopes' requests share a world while their
     accounts' messages fit the budget together (scopes overlap: a root rolled up and its
     sub-account alone). The whole scopes' worlds come first, the largest first, then the
-    slices: parallel.py computes worlds side by side, and the world that takes longest (the
-    most rows, every view) starts first. The rows they read are selected from the large staged
-    tables once for all (reference/sampled.py)."""
+    slices, those with the most contacts (whose whole histories are their rows) first:
+    parallel.py computes worlds side by side, and the world that takes longest (the most rows,
+    every view) starts first, so the run does not end waiting on a large world read last. The
+    rows they read are selected from the large staged tables once for all
+    (reference/sampled.py)."""
     children, sizes = sampling.children_of(con), sampling.account_messages(con)
     sliced: list[tuple[list[str], str, list[sampling.Request]]] = []
     groups: list[tuple[set[str], list[sampling.Request]]] = []
@@ -189,7 +191,8 @@ def _worlds(con, requests: list[sampling.Request], budget: int):
     if not worlds:
         return
     with copied(con, [(accounts, campaign) for accounts, campaign, _ in worlds]) as copies:
-        for accounts, campaign, selected in worlds:
+        sliced.sort(key=lambda s: -len(copies.contacts[(tuple(s[0]), s[1])]))  # stable
+        for accounts, campaign, selected in worlds[: len(groups)] + sliced:
             # read in the yield: no name here holds the last world's rows meanwhile
             yield fetch_staged(con, accounts, campaign, copies), selected
 
