@@ -116,8 +116,9 @@
     {%- for row in run_query('select distinct entity, file_id from ' ~ listed ~ ' where entity is not null').rows -%}
         {%- do rebuilt[row[0]]['file_ids'].append(row[1]) -%}
     {%- endfor -%}
-    {#- the export days of the listed files' raw rows: those the list read them on, and every
-        day the ledger loaded a listed file on (the same bytes landed on two days are one file) -#}
+    {#- the export days of the listed files' raw rows: those the list read, and every day the
+        ledger records a listed file on (a file's rows carry its ledger day; the loader skips the
+        same bytes landed again, so this adds a day only where a file's rows were not read) -#}
     {%- for row in run_query(
             'select entity, export_date from ' ~ listed ~ ' where entity is not null and export_date is not null'
             ~ ' union select ledger.entity, ledger.export_date from ' ~ source('platform', '_load_ledger')
