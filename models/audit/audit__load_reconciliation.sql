@@ -116,7 +116,7 @@ duplicates as (
                 and checked_row._row_number = set_aside.row_number
         where
             set_aside.file_id is null
-            and {{ in_rebuilt_files(entity, rebuilt, 'checked_row._file_id') }}
+            and {{ in_rebuilt_files(entity, rebuilt, 'checked_row._file_id', 'checked_row._export_date') }}
             and not (
                 checked_row._file_id = staged_row._file_id
                 and checked_row._row_number = staged_row._row_number

@@ -11,7 +11,9 @@ with dates as (
 
 ),
 
-contact_days as (
+-- each read twice (months, weeks): computed where read, not stored whole first (a stored copy
+-- of ~10 M rows cost more than the second scan: at M 3.7-4.2 -> 3.3-3.6 s of CPU, same rows)
+contact_days as {{ inlined_cte() }} (
 
     select
         contact_days.account_id,
@@ -25,7 +27,7 @@ contact_days as (
 
 ),
 
-messages as (
+messages as {{ inlined_cte() }} (
 
     select
         messages.account_id,
