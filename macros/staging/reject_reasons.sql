@@ -109,34 +109,19 @@
 {%- endmacro %}
 
 {#- The keys of `relation` with more than one valid row: the CTE latest_valid_versions ranks
-    (its `repeated` argument). Where the engine has a 64-bit hash (folded_test_key_hash, as the
-    unique rule), the valid rows' key hashes are sorted first, a fixed-width key, and a hash
-    equal to the next one is a candidate: only the rows with a candidate hash (every repeated
-    key's, and the rare keys sharing a hash) are grouped by their keys and counted, so the keys
-    are exactly those of the plain grouping. Cheaper by design: at M, grouping 22 M event ids
-    as text was about a tenth of stg_platform__message_events' CPU (a full build's select
-    written 29.5-30.3 -> 26.6-26.7 s, stg_platform__messages' 24.5-25.1 -> 22.5-23.7). -#}
+    (its `repeated` argument). Where the engine has a 64-bit hash, only the rows whose key hash
+    repeats are grouped (only_repeated_key_hashes, as the unique rule): the same keys. At M,
+    grouping 22 M event ids as text was about a tenth of stg_platform__message_events' CPU (a
+    full build's select written 29.5-30.3 -> 26.6-26.7 s, stg_platform__messages' 24.5-25.1 ->
+    22.5-23.7). -#}
 {% macro repeated_valid_keys(relation, key) -%}
-    {%- set key_hash = folded_test_key_hash(key.split(',') | map('trim') | list) %}
-    select {{ key }}
+    {%- set rows_from %}
     from {{ relation }}
     where reject_reason is null
-    {%- if key_hash %}
-        and {{ key_hash }} in (
-            select key_hash
-            from (
-                select
-                    key_hash,
-                    lead(key_hash) over (order by key_hash) as next_key_hash
-                from (
-                    select {{ key_hash }} as key_hash
-                    from {{ relation }}
-                    where reject_reason is null
-                ) as hashed
-            ) as sorted_hashes
-            where key_hash = next_key_hash
-        )
-    {%- endif %}
+    {%- endset %}
+    select {{ key }}
+    {{ rows_from }}
+    {{ only_repeated_key_hashes(key.split(',') | map('trim') | list, rows_from) }}
     group by {{ key }}
     having count(*) > 1
 {%- endmacro %}

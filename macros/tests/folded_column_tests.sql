@@ -123,16 +123,11 @@
     entry with `columns` is a combination of columns, grouped as they are (a value with a null
     column is left out, as a concatenation of them would be null): cheaper than grouping one
     concatenated text, and exact whatever the columns hold.
-    Where the engine has a 64-bit hash (folded_test_key_hash), the hashes are sorted first, a
-    fixed-width key, and a hash equal to the next one is a candidate: only the values with a
-    candidate hash, every repeated value and the rare values sharing a hash, are grouped as they
-    are and counted. The count is exact either way. Cheaper by design: at M the unique rule on
-    22 M event ids took DuckDB 5.3-5.5 s of CPU grouping the texts, 4.1 grouping the hashes,
-    2.2-2.3 sorting them. -#}
+    Where the engine has a 64-bit hash, only the values whose hash repeats are grouped
+    (only_repeated_key_hashes): the count is exact either way. -#}
 {% macro folded_unique_counts(entries, rows) %}
         {%- for entry in entries %}
         {%- set columns = entry.get('columns') or [entry.name] %}
-        {%- set key_hash = folded_test_key_hash(columns) %}
         {%- set tested %}
             from {{ rows }}
             where {{ folded_test_applies(entry) }}
@@ -144,41 +139,13 @@
         from (
             select 1 as repeated
             {{ tested }}
-            {%- if key_hash %}
-                and {{ key_hash }} in (
-                    select key_hash
-                    from (
-                        select
-                            key_hash,
-                            lead(key_hash) over (order by key_hash) as next_key_hash
-                        from (
-                            select {{ key_hash }} as key_hash
-                            {{ tested }}
-                        ) as hashed
-                    ) as sorted_hashes
-                    where key_hash = next_key_hash
-                )
-            {%- endif %}
+            {{ only_repeated_key_hashes(columns, tested) }}
             group by {{ columns | join(', ') }}
             having count(*) > 1
         ) as duplicated_{{ loop.index }}
         {{ 'union all' if not loop.last }}
         {%- endfor %}
 {% endmacro %}
-
-{#- A 64-bit hash of `columns` (a list of column names or expressions), or none where the
-    engine has none to group by: the unique rule then groups the values alone. -#}
-{% macro folded_test_key_hash(columns) -%}
-    {{ return(adapter.dispatch('folded_test_key_hash', 'comms_warehouse')(columns)) }}
-{%- endmacro %}
-
-{% macro default__folded_test_key_hash(columns) -%}
-    {{ return(none) }}
-{%- endmacro %}
-
-{% macro duckdb__folded_test_key_hash(columns) -%}
-    {{ return('hash(' ~ columns | join(', ') ~ ')') }}
-{%- endmacro %}
 
 {% macro folded_unique_rows(entries, counted) %}
     {{- folded_test_rows(entries, counted, 'is not unique', long=true) }}
