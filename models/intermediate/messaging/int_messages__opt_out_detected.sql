@@ -35,17 +35,30 @@ opt_out_phrases as (
 
 inbound as (
 
-    -- tabs, line feeds and carriage returns count as spaces: "STOP\n" is trimmed to "stop"
     select
         message_id,
         account_id,
         contact_id,
         created_at,
+        body
+    from messages
+    where direction = 'inbound'
+
+),
+
+-- what a body says depends on the body alone, and bodies repeat (keywords, canned replies: 61
+-- distinct among 1.9 M replies at M), so each distinct body is matched once and joined back
+-- (the phrase match was a nested-loop join of every reply with every phrase)
+bodies as (
+
+    -- tabs, line feeds and carriage returns count as spaces: "STOP\n" is trimmed to "stop"
+    select distinct
+        body,
         lower(
             replace(replace(replace(body, chr(9), ' '), chr(10), ' '), chr(13), ' ')
         ) as lowered_body
-    from messages
-    where direction = 'inbound'
+    from inbound
+    where body is not null
 
 ),
 
@@ -54,7 +67,7 @@ normalized as (
     select
         *,
         trim(lowered_body) as normalized_body
-    from inbound
+    from bodies
 
 ),
 
@@ -78,7 +91,7 @@ phrases as (
 keyword_matches as (
 
     select
-        normalized.message_id,
+        normalized.body,
         min(keywords.keyword) as matched_keyword,
         max(case when keywords.keyword_type = 'opt_out' then 1 else 0 end) as opt_out_hits,
         max(case when keywords.keyword_type = 'opt_in' then 1 else 0 end) as opt_in_hits,
@@ -86,40 +99,40 @@ keyword_matches as (
     from normalized
     inner join keywords
         on normalized.normalized_body = keywords.keyword
-    group by normalized.message_id
+    group by normalized.body
 
 ),
 
 phrase_matches as (
 
     select
-        normalized.message_id,
+        normalized.body,
         min(phrases.phrase) as matched_opt_out_phrase
     from normalized
     inner join phrases
         on normalized.lowered_body like {{ dbt.concat(["'%'", "phrases.phrase", "'%'"]) }}
-    group by normalized.message_id
+    group by normalized.body
 
 ),
 
 flagged as (
 
     select
-        normalized.message_id,
-        normalized.account_id,
-        normalized.contact_id,
-        normalized.created_at,
+        inbound.message_id,
+        inbound.account_id,
+        inbound.contact_id,
+        inbound.created_at,
         keyword_matches.matched_keyword,
         phrase_matches.matched_opt_out_phrase,
         coalesce(keyword_matches.opt_out_hits = 1, false) as is_keyword_opt_out,
         coalesce(keyword_matches.opt_in_hits = 1, false) as is_keyword_opt_in,
         coalesce(keyword_matches.help_hits = 1, false) as is_help_keyword,
-        phrase_matches.message_id is not null as has_opt_out_phrase
-    from normalized
+        phrase_matches.body is not null as has_opt_out_phrase
+    from inbound
     left join keyword_matches
-        on normalized.message_id = keyword_matches.message_id
+        on inbound.body = keyword_matches.body
     left join phrase_matches
-        on normalized.message_id = phrase_matches.message_id
+        on inbound.body = phrase_matches.body
 
 ),
 
