@@ -63,6 +63,25 @@ def test_same_content_under_a_new_name_is_a_duplicate(landing: Path, tmp_path: P
     assert _query(warehouse, "select count(*) from raw.messages") == [(3,)]
 
 
+def test_same_content_in_a_later_entity_folder_of_one_load_is_a_duplicate(
+    landing: Path, tmp_path: Path
+):
+    """The loader goes folder by folder while files are hashed ahead: the first of two files
+    with the same bytes in landing order is loaded, even when the second is in another folder."""
+    warehouse = tmp_path / "wh.duckdb"
+    original = landing / "messages/2026-03-01/messages-export.jsonl"
+    (landing / "opt_events/2026-03-02").mkdir(parents=True, exist_ok=True)
+    shutil.copy(original, landing / "opt_events/2026-03-02/same-bytes.jsonl")
+    results = {r.file_path: r for r in load_landing(landing, warehouse)}
+    assert results["messages/2026-03-01/messages-export.jsonl"].status == "loaded"
+    copy = results["opt_events/2026-03-02/same-bytes.jsonl"]
+    assert copy.status == "duplicate"
+    assert (
+        copy.reason == "same content as messages/2026-03-01/messages-export.jsonl, already loaded"
+    )
+    assert _query(warehouse, "select count(*) from raw.messages") == [(3,)]
+
+
 def test_malformed_file_is_rejected_and_others_load(landing: Path, tmp_path: Path):
     warehouse = tmp_path / "wh.duckdb"
     broken = landing / "message_events/2026-03-02/broken.jsonl"

@@ -17,8 +17,10 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from itertools import groupby
 from pathlib import Path
 
 import duckdb
@@ -31,6 +33,8 @@ from orchestration.landing.reading import Rejected, check_required, read_source,
 
 RAW_SCHEMA = "raw"
 LEDGER = f"{RAW_SCHEMA}._load_ledger"
+# Threads hashing new files while DuckDB inserts (hashlib lets go of the GIL as it hashes).
+HASHING_THREADS = 2
 
 
 @dataclass(frozen=True)
@@ -142,33 +146,45 @@ class _Load:
         self.results: dict[str, FileLoad] = {}
 
     def run(self, files: list[LandingFile]) -> list[FileLoad]:
-        decided, to_read = self._decide(files)
-        self._record(decided)
-        for (entity, suffix), batch_files in to_read.items():
-            for chunk in batches(batch_files):
-                self._load_batch(ENTITIES[entity], suffix, chunk)
+        """Entity folder by entity folder, in landing order (so the first of two files with
+        the same bytes is still the first in that order), while threads hash the new files
+        ahead: hashing every new file first held up the first insert by 3.5 s at M."""
+        known_sizes, paths_by_id = _ledger_state(self.con)
+        # An entry that must not be opened is measured by its own link, and named by path.
+        sizes = {
+            f.relative_path: (f.path.stat() if f.readable else f.path.lstat()).st_size
+            for f in files
+        }
+        # Landed files are immutable, so a path already in the ledger with the same size is
+        # done; this spares hashing every file again on every hourly refresh.
+        new = []
+        for f in files:
+            if (f.relative_path, sizes[f.relative_path]) in known_sizes:
+                self._skip(f)
+            else:
+                new.append(f)
+        with ThreadPoolExecutor(HASHING_THREADS) as pool:
+            try:
+                ids = {f.relative_path: pool.submit(_sha256, f.path) for f in new if f.readable}
+                for _, folder in groupby(new, key=lambda f: f.relative_path.split("/")[0]):
+                    decided, to_read = self._decide(list(folder), sizes, ids, paths_by_id)
+                    self._record(decided)
+                    for (entity, suffix), batch_files in to_read.items():
+                        for chunk in batches(batch_files):
+                            self._load_batch(ENTITIES[entity], suffix, chunk)
+            finally:
+                pool.shutdown(cancel_futures=True)
         return [self.results[f.relative_path] for f in files]
 
-    def _decide(self, files: list[LandingFile]):
-        """Skipped, duplicate, misplaced and empty files, and the files to read by entity and
-        format, with the rules of a file-at-a-time load: a path already in the ledger with the
-        same size is done; the same bytes as a file already recorded (in the ledger or earlier
-        in this call) are a duplicate of the first of them."""
-        known_sizes, paths_by_id = _ledger_state(self.con)
+    def _decide(self, files: list[LandingFile], sizes: dict, ids: dict, paths_by_id: dict):
+        """Duplicate, misplaced and empty files, and the files to read by entity and format,
+        with the rules of a file-at-a-time load: the same bytes as a file already recorded (in
+        the ledger or earlier in this call) are a duplicate of the first of them."""
         decided: list[_Decided] = []
         to_read: dict[tuple[str, str], list[BatchFile]] = {}
         for landing_file in files:
-            path = landing_file.relative_path
-            # An entry that must not be opened is measured by its own link, and named by path.
-            size = (
-                landing_file.path.stat() if landing_file.readable else landing_file.path.lstat()
-            ).st_size
-            # Landed files are immutable, so a path already in the ledger with the same size is
-            # done; this spares hashing every file again on every hourly refresh.
-            if (path, size) in known_sizes:
-                self._skip(landing_file)
-                continue
-            file_id = _sha256(landing_file.path) if landing_file.readable else _unread_id(path)
+            path, size = landing_file.relative_path, sizes[landing_file.relative_path]
+            file_id = ids[path].result() if landing_file.readable else _unread_id(path)
             same_content = paths_by_id.setdefault(file_id, [])
             if path in same_content:
                 self._skip(landing_file)
@@ -336,11 +352,8 @@ def _insert_rows(
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _unread_id(relative_path: str) -> str:
